@@ -1,0 +1,38 @@
+data "aws_caller_identity" "current" {}
+
+locals {
+  prefix = "${var.project}-${var.environment}"
+  tags   = merge({ Project = var.project, Environment = var.environment, ManagedBy = "terraform" }, var.tags)
+
+  # Terraform never builds: it deploys what `invoke package` recorded in the manifest.
+  manifest     = jsondecode(file(var.manifest_path))
+  artifact_dir = dirname(var.manifest_path)
+  architecture = local.manifest.target.architecture
+  artifacts = {
+    for name, fn in local.manifest.functions : name => {
+      filename     = "${local.artifact_dir}/${fn.path}"
+      base64sha256 = fn.base64sha256
+      handler      = fn.handler
+    }
+  }
+
+  # Shared by every function module call.
+  function_defaults = {
+    runtime      = var.lambda_runtime
+    architecture = local.architecture
+    layers       = [aws_lambda_layer_version.dependencies.arn]
+    log_level    = var.log_level
+  }
+}
+
+resource "aws_lambda_layer_version" "dependencies" {
+  layer_name       = "${local.prefix}-dependencies"
+  description      = "Third-party runtime dependencies (${local.manifest.target.slug})"
+  filename         = "${local.artifact_dir}/${local.manifest.layer.path}"
+  source_code_hash = local.manifest.layer.base64sha256
+}
+
+resource "aws_sns_topic" "alarms" {
+  name              = "${local.prefix}-alarms"
+  kms_master_key_id = "alias/aws/sns"
+}

@@ -1,0 +1,77 @@
+locals {
+  # Log group created here (not by Lambda on first write) so retention and deletion are ours.
+  log_group_name = "/aws/lambda/${var.name}"
+  has_failure_destination = var.async_failure_destination_arn != null
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = local.log_group_name
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+resource "aws_lambda_function" "this" {
+  function_name    = var.name
+  description      = var.description
+  role             = aws_iam_role.this.arn
+  filename         = var.artifact.filename
+  source_code_hash = var.artifact.base64sha256
+  handler          = var.artifact.handler
+  runtime          = var.runtime
+  layers           = var.layers
+  memory_size      = var.memory_size
+  timeout          = var.timeout
+  publish          = true
+
+  reserved_concurrent_executions = var.reserved_concurrency
+
+  tracing_config {
+    mode = var.tracing_mode
+  }
+
+  dynamic "environment" {
+    for_each = length(var.environment) > 0 ? [var.environment] : []
+    content {
+      variables = environment.value
+    }
+  }
+
+  tags = var.tags
+
+  depends_on = [
+    aws_cloudwatch_log_group.this,
+    aws_iam_role_policy.this,
+  ]
+}
+
+resource "aws_lambda_function_event_invoke_config" "this" {
+  function_name                = aws_lambda_function.this.function_name
+  maximum_retry_attempts       = var.async_maximum_retry_attempts
+  maximum_event_age_in_seconds = var.async_maximum_event_age_seconds
+
+  dynamic "destination_config" {
+    for_each = local.has_failure_destination ? [var.async_failure_destination_arn] : []
+    content {
+      on_failure {
+        destination = destination_config.value
+      }
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "errors" {
+  alarm_name          = "${var.name}-errors"
+  alarm_description   = "${var.name} raised errors (after its own retries)."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = var.errors_alarm_threshold
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+  tags                = var.tags
+}

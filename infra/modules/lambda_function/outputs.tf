@@ -1,0 +1,49 @@
+output "function_name" {
+  description = "Name of the function."
+  value       = aws_lambda_function.this.function_name
+}
+
+output "function_arn" {
+  description = "Unqualified ARN of the function."
+  value       = aws_lambda_function.this.arn
+}
+
+output "function_invoke_arn" {
+  description = "ARN API Gateway uses to invoke the function."
+  value       = aws_lambda_function.this.invoke_arn
+}
+
+output "function_qualified_arn" {
+  description = "ARN of the version published by the last code or configuration change."
+  value       = aws_lambda_function.this.qualified_arn
+}
+
+output "function_version" {
+  description = "Latest published version."
+  value       = aws_lambda_function.this.version
+}
+
+output "function_source_code_hash" {
+  description = "base64 sha256 of the deployed zip, as in build/manifest.json."
+  value       = aws_lambda_function.this.source_code_hash
+}
+
+output "role_arn" {
+  description = "ARN of the function's own IAM role."
+  value       = aws_iam_role.this.arn
+}
+
+output "role_name" {
+  description = "Name of the function's own IAM role."
+  value       = aws_iam_role.this.name
+}
+
+output "log_group_name" {
+  description = "CloudWatch Logs group of the function."
+  value       = aws_cloudwatch_log_group.this.name
+}
+
+output "errors_alarm_arn" {
+  description = "ARN of the Errors alarm."
+  value       = aws_cloudwatch_metric_alarm.errors.arn
+}

@@ -1,0 +1,169 @@
+variable "name" {
+  description = "Function name; also names its role, policy, log group and alarm."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.name))
+    error_message = "The name must be 1-64 letters, digits, hyphens or underscores."
+  }
+}
+
+variable "description" {
+  description = "Human-readable description of the function."
+  type        = string
+  default     = ""
+}
+
+variable "artifact" {
+  description = "The function's zip as recorded in build/manifest.json: local path, its base64 sha256 and the handler."
+  type = object({
+    filename     = string
+    base64sha256 = string
+    handler      = string
+  })
+}
+
+variable "runtime" {
+  description = "Lambda runtime identifier."
+  type        = string
+  default     = "python3.12"
+
+  validation {
+    condition     = contains(["python3.8", "python3.9", "python3.10", "python3.11", "python3.12", "python3.13"], var.runtime)
+    error_message = "The runtime must be python3.8 to python3.13 (python3.8 only as the offline emulator's label)."
+  }
+}
+
+variable "architecture" {
+  description = "Instruction set the artifacts were built for (x86_64 or arm64). Applied by aws provider 4+; 3.39 has x86_64 only."
+  type        = string
+  default     = "x86_64"
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.architecture)
+    error_message = "The architecture must be x86_64 or arm64."
+  }
+}
+
+variable "layers" {
+  description = "Layer version ARNs, in order."
+  type        = list(string)
+  default     = []
+}
+
+variable "memory_size" {
+  description = "Memory in MB (CPU scales with it)."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 10240
+    error_message = "The memory size must be between 128 and 10240 MB."
+  }
+}
+
+variable "timeout" {
+  description = "Timeout in seconds."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.timeout >= 1 && var.timeout <= 900
+    error_message = "The timeout must be between 1 and 900 seconds."
+  }
+}
+
+variable "reserved_concurrency" {
+  description = "Reserved concurrent executions; -1 leaves the function unreserved."
+  type        = number
+  default     = -1
+}
+
+variable "environment" {
+  description = "Environment variables. Never secrets: those are read from Secrets Manager at run time."
+  type        = map(string)
+  default     = {}
+}
+
+variable "policy_statements" {
+  description = "What the function may do besides writing its logs and traces: least privilege, no wildcard actions."
+  type = list(object({
+    sid       = string
+    actions   = list(string)
+    resources = list(string)
+  }))
+  default = []
+}
+
+variable "tracing_mode" {
+  description = "X-Ray tracing mode."
+  type        = string
+  default     = "Active"
+
+  validation {
+    condition     = contains(["Active", "PassThrough"], var.tracing_mode)
+    error_message = "The tracing mode must be Active or PassThrough."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Days CloudWatch keeps the function's logs."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653], var.log_retention_days)
+    error_message = "The retention must be one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...)."
+  }
+}
+
+variable "async_failure_destination_arn" {
+  description = "SQS queue or SNS topic that receives asynchronous invocations still failing after the retries; null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.async_failure_destination_arn == null || can(regex("^arn:[^:]+:(sqs|sns|lambda|events):", var.async_failure_destination_arn))
+    error_message = "The failure destination must be the ARN of an SQS queue, SNS topic, Lambda function or event bus."
+  }
+}
+
+variable "async_maximum_retry_attempts" {
+  description = "Retries of a failed asynchronous invocation (0-2)."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.async_maximum_retry_attempts >= 0 && var.async_maximum_retry_attempts <= 2
+    error_message = "Lambda allows 0 to 2 retries of an asynchronous invocation."
+  }
+}
+
+variable "async_maximum_event_age_seconds" {
+  description = "How long an asynchronous event may wait for a successful attempt (60-21600 s)."
+  type        = number
+  default     = 21600
+
+  validation {
+    condition     = var.async_maximum_event_age_seconds >= 60 && var.async_maximum_event_age_seconds <= 21600
+    error_message = "The maximum event age must be between 60 and 21600 seconds."
+  }
+}
+
+variable "alarm_actions" {
+  description = "ARNs (usually one SNS topic) notified when the function's alarms fire or recover."
+  type        = list(string)
+  default     = []
+}
+
+variable "errors_alarm_threshold" {
+  description = "Errors in one 5-minute period that fire the Errors alarm."
+  type        = number
+  default     = 1
+}
+
+variable "tags" {
+  description = "Tags for every resource the module creates."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,81 @@
+# S3 thumbnails: objects created under uploads/ get a thumbnail under thumbnails/ in the same bucket.
+locals {
+  upload_prefix    = "uploads/"
+  thumbnail_prefix = "thumbnails/"
+}
+
+module "media_bucket" {
+  source = "./modules/private_bucket"
+
+  name          = "${local.prefix}-media-${data.aws_caller_identity.current.account_id}"
+  force_destroy = var.force_destroy_buckets
+}
+
+resource "aws_sqs_queue" "thumbnails_failures" {
+  name                      = "${local.prefix}-thumbnails-failures"
+  kms_master_key_id         = "alias/aws/sqs"
+  message_retention_seconds = 1209600
+}
+
+module "thumbnails" {
+  source = "./modules/lambda_function"
+
+  name         = "${local.prefix}-thumbnails"
+  description  = "Creates a thumbnail under ${local.thumbnail_prefix} for each image created under ${local.upload_prefix}"
+  artifact     = local.artifacts["thumbnails"]
+  runtime      = local.function_defaults.runtime
+  architecture = local.function_defaults.architecture
+  layers       = local.function_defaults.layers
+  memory_size  = lookup(var.function_memory, "thumbnails", 1024)
+  timeout      = lookup(var.function_timeout, "thumbnails", 30)
+
+  environment = {
+    UPLOAD_PREFIX                = local.upload_prefix
+    THUMBNAIL_PREFIX             = local.thumbnail_prefix
+    POWERTOOLS_SERVICE_NAME      = "thumbnails"
+    POWERTOOLS_METRICS_NAMESPACE = local.prefix
+    POWERTOOLS_LOG_LEVEL         = local.function_defaults.log_level
+  }
+
+  # Reads only under the upload prefix, writes only under the thumbnail prefix: it cannot
+  # overwrite an upload, and its own writes never match the notification filter.
+  policy_statements = [
+    {
+      sid       = "ReadUploads"
+      actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+      resources = ["${module.media_bucket.bucket_arn}/${local.upload_prefix}*"]
+    },
+    {
+      sid       = "WriteThumbnails"
+      actions   = ["s3:PutObject"]
+      resources = ["${module.media_bucket.bucket_arn}/${local.thumbnail_prefix}*"]
+    },
+  ]
+
+  async_failure_destination_arn = aws_sqs_queue.thumbnails_failures.arn
+  log_retention_days            = var.log_retention_days
+  alarm_actions                 = [aws_sns_topic.alarms.arn]
+  errors_alarm_threshold        = var.errors_alarm_threshold
+}
+
+resource "aws_lambda_permission" "thumbnails_from_s3" {
+  statement_id   = "AllowInvokeFromMediaBucket"
+  action         = "lambda:InvokeFunction"
+  function_name  = module.thumbnails.function_name
+  principal      = "s3.amazonaws.com"
+  source_arn     = module.media_bucket.bucket_arn
+  source_account = data.aws_caller_identity.current.account_id
+}
+
+resource "aws_s3_bucket_notification" "media" {
+  bucket = module.media_bucket.bucket_id
+
+  lambda_function {
+    id                  = "thumbnails"
+    lambda_function_arn = module.thumbnails.function_arn
+    events              = ["s3:ObjectCreated:*"]
+    filter_prefix       = local.upload_prefix
+  }
+
+  depends_on = [aws_lambda_permission.thumbnails_from_s3]
+}

@@ -1,0 +1,1 @@
+"""Shared runtime library: errors, settings, event parsing and lazily created AWS clients."""

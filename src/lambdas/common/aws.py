@@ -1,0 +1,36 @@
+"""AWS clients, created lazily and once per container (the Lambda execution environment).
+
+Endpoints come from the standard `AWS_ENDPOINT_URL` variables, so the same code talks to AWS or
+to the embedded emulator. Timeouts are explicit: a hung connection must fail well inside the
+function's own timeout rather than consume it.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+CONNECT_TIMEOUT_SECONDS = 3
+READ_TIMEOUT_SECONDS = 10
+MAX_ATTEMPTS = 3
+
+
+@cache
+def client(service: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+    )
+    return boto3.session.Session().client(service, config=config)
+
+
+def error_code(error: BaseException) -> str | None:
+    """The AWS error code of a botocore ClientError, without importing botocore here."""
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        return response.get("Error", {}).get("Code")
+    return None

@@ -1,0 +1,124 @@
+"""Starting, finding and stopping the background emulator; its pid and endpoint live in server.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from toolchain.emulator.server import ServerInfo
+from toolchain.errors import ToolchainError
+
+START_TIMEOUT_SECONDS = 60.0
+
+
+class EmulatorNotRunning(ToolchainError):
+    def __init__(self) -> None:
+        super().__init__("the emulator is not running", "start it with `invoke up`")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A stopped child not yet reaped by its parent still has a pid; it is not running.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+class EmulatorControl:
+    def __init__(self, state_dir: Path) -> None:
+        self.state_dir = state_dir
+        self.info_file = state_dir / "server.json"
+        self.log_file = state_dir / "server.log"
+
+    def _get(self, info: ServerInfo, route: str, timeout: float = 5.0) -> Any:
+        with urllib.request.urlopen(f"{info.endpoint}/_emulator/{route}", timeout=timeout) as response:  # noqa: S310
+            return json.loads(response.read())
+
+    def running(self) -> ServerInfo | None:
+        """The running emulator recorded in server.json, after checking it answers as itself."""
+        try:
+            info = ServerInfo.from_json(self.info_file.read_text())
+        except (OSError, ValueError, TypeError):
+            return None
+        if not _pid_alive(info.pid):
+            return None
+        try:
+            health = self._get(info, "health", timeout=3.0)
+        except (OSError, ValueError):
+            return None
+        return info if health.get("instance_id") == info.instance_id else None
+
+    def require(self) -> ServerInfo:
+        info = self.running()
+        if info is None:
+            raise EmulatorNotRunning()
+        return info
+
+    def start(self) -> tuple[ServerInfo, bool]:
+        """(the emulator, whether this call started it). A running one is reused."""
+        info = self.running()
+        if info is not None:
+            return info, False
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.info_file.unlink(missing_ok=True)
+        with self.log_file.open("ab") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "toolchain.emulator", "serve", "--state-dir", str(self.state_dir)],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise ToolchainError(
+                    f"the emulator exited during start-up (exit {process.returncode})",
+                    f"see {self.log_file}:\n{self._log_tail()}",
+                )
+            info = self.running()
+            if info is not None and info.pid == process.pid:
+                return info, True
+            time.sleep(0.2)
+        process.kill()
+        raise ToolchainError("the emulator did not answer within a minute", f"see {self.log_file}")
+
+    def stop(self) -> ServerInfo | None:
+        info = self.running()
+        if info is None:
+            self.info_file.unlink(missing_ok=True)
+            return None
+        os.kill(info.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        while _pid_alive(info.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _pid_alive(info.pid):
+            os.kill(info.pid, signal.SIGKILL)
+        self.info_file.unlink(missing_ok=True)
+        return info
+
+    def wait_async(self, timeout: float = 60.0) -> bool:
+        """Wait until every queued asynchronous invocation has finished (retries included)."""
+        result = self._get(self.require(), f"async/wait?timeout={timeout}", timeout=timeout + 5)
+        return bool(result["idle"])
+
+    def invocations(self, function_name: str | None = None) -> list[dict[str, Any]]:
+        route = "invocations" + (f"?function={function_name}" if function_name else "")
+        return self._get(self.require(), route)
+
+    def _log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""

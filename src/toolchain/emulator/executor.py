@@ -1,0 +1,204 @@
+"""Runs a moto Lambda function for real: its uploaded zip, its layers, its configuration.
+
+Code and layers are unpacked once per sha256 under the emulator's state directory. Each invocation
+gets a request id, a deadline from the configured timeout and a trace header; its output lands in
+the function's log group framed by START/END/REPORT lines, as Lambda writes them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from toolchain.emulator.interpreters import choose_interpreter
+from toolchain.emulator.runtime_packages import provided_packages_dir
+from toolchain.emulator.workers import Outcome, Worker, WorkerDied, WorkerPool, WorkerSpec
+
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_SESSION_TOKEN": "test"}
+
+
+class LogSink(Protocol):
+    def write(self, fn: Any, stream: str, lines: list[str]) -> None:
+        """Append `lines` to `stream` in the function's log group."""
+        ...
+
+
+class LayerSource(Protocol):
+    def __call__(self, arn: str) -> tuple[bytes, str]:
+        """A layer version's zip and its sha256 (hex)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Invocation:
+    request_id: str
+    payload: str
+    errored: bool
+    error_type: str | None
+    logs: str
+
+
+def _unpack(code: bytes, digest: str, into: Path) -> Path:
+    """Extract a zip once per content hash; concurrent callers race safely via rename."""
+    target = into / digest
+    if target.is_dir():
+        return target
+    into.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{digest[:12]}-", dir=into))
+    try:
+        with zipfile.ZipFile(io.BytesIO(code)) as archive:
+            for info in archive.infolist():
+                archive.extract(info, staging)
+                mode = (info.external_attr >> 16) & 0o777
+                if mode and not info.is_dir():
+                    os.chmod(staging / info.filename, mode | 0o400)
+        try:
+            os.rename(staging, target)
+        except OSError:
+            pass  # another invocation unpacked the same bytes first
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _trace_header() -> str:
+    epoch = f"{int(time.time()):08x}"
+    return f"Root=1-{epoch}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0;Lineage=emulator"
+
+
+class FunctionExecutor:
+    def __init__(self, state_dir: Path, endpoint: str, logs: LogSink, pool: WorkerPool | None = None) -> None:
+        self.state_dir = state_dir
+        self.endpoint = endpoint
+        self.pool = pool or WorkerPool()
+        self._logs = logs
+
+    # -- what a function runs with ---------------------------------------------------------------
+    def _layer_dirs(self, fn: Any, layers: LayerSource) -> list[Path]:
+        dirs = []
+        for layer in fn.layers:
+            code, digest = layers(layer["Arn"])
+            dirs.append(_unpack(code, digest, self.state_dir / "layers"))
+        return dirs
+
+    def _environment(self, fn: Any, task_root: Path, layer_dirs: list[Path], python: str) -> dict[str, str]:
+        region = fn.region
+        stream = f"{time.strftime('%Y/%m/%d')}/[{fn.version}]{uuid.uuid4().hex}"
+        tmp = self.state_dir / "tmp"
+        tmp.mkdir(parents=True, exist_ok=True)
+        env = {k: str(v) for k, v in (fn.environment_vars or {}).items()}
+        # Lambda's reserved variables win over the function's own, as on AWS.
+        env.update(
+            {
+                "PATH": "/usr/local/bin:/usr/bin:/bin",
+                "LANG": "en_US.UTF-8",
+                "TZ": ":UTC",
+                "TMPDIR": str(tmp),
+                "LAMBDA_TASK_ROOT": str(task_root),
+                "LAMBDA_RUNTIME_DIR": str(Path(__file__).parent),
+                "LD_LIBRARY_PATH": ":".join(str(d / "lib") for d in layer_dirs),
+                "_HANDLER": fn.handler,
+                "AWS_REGION": region,
+                "AWS_DEFAULT_REGION": region,
+                "AWS_EXECUTION_ENV": f"AWS_Lambda_python{python}",
+                "AWS_LAMBDA_FUNCTION_NAME": fn.function_name,
+                "AWS_LAMBDA_FUNCTION_VERSION": str(fn.version),
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_size),
+                "AWS_LAMBDA_LOG_GROUP_NAME": fn.logs_group_name,
+                "AWS_LAMBDA_LOG_STREAM_NAME": stream,
+                "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+                "AWS_ENDPOINT_URL": self.endpoint,
+                "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+                "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
+                **FAKE_CREDENTIALS,
+            }
+        )
+        return env
+
+    def _spec(self, fn: Any, layers: LayerSource) -> WorkerSpec:
+        task_root = _unpack(fn.code_bytes, fn.code_digest, self.state_dir / "code")
+        layer_dirs = self._layer_dirs(fn, layers)
+        interpreter, python = choose_interpreter(layer_dirs)
+        site = f"lib/python{python}/site-packages"
+        import_paths = [str(task_root)]
+        for layer_dir in layer_dirs:  # Lambda's order: /opt/python/lib/pythonX.Y/site-packages, then /opt/python
+            import_paths += [str(layer_dir / "python" / site), str(layer_dir / "python")]
+        import_paths.append(str(provided_packages_dir(self.state_dir / "runtime")))
+        env = self._environment(fn, task_root, layer_dirs, python)
+        config = {
+            "code": fn.code_digest,
+            "layers": [d.name for d in layer_dirs],
+            "handler": fn.handler,
+            "timeout": fn.timeout,
+            "memory": fn.memory_size,
+            "env": fn.environment_vars,
+            "python": str(interpreter),
+        }
+        key = _sha256(json.dumps(config, sort_keys=True, default=str).encode())
+        return WorkerSpec(
+            key=key,
+            function_arn=fn.function_arn,
+            interpreter=interpreter,
+            task_root=task_root,
+            import_paths=tuple(import_paths),
+            env=tuple(sorted(env.items())),
+            timeout=float(fn.timeout),
+        )
+
+    # -- running ---------------------------------------------------------------------------------
+    def invoke(self, fn: Any, event: str, layers: LayerSource) -> Invocation:
+        request_id = str(uuid.uuid4())
+        spec = self._spec(fn, layers)
+        try:
+            worker = self.pool.acquire(spec)
+        except WorkerDied as exc:
+            payload = json.dumps({"errorType": "Runtime.Unknown", "errorMessage": str(exc)})
+            outcome = Outcome(False, payload, [str(exc)], 0.0, error_type="Runtime.Unknown")
+            return self._finish(fn, request_id, outcome, f"{time.strftime('%Y/%m/%d')}/[{fn.version}]failed")
+        try:
+            request = {
+                "request_id": request_id,
+                "event": event,
+                "deadline_ms": time.time() * 1000 + spec.timeout * 1000,
+                "invoked_function_arn": fn.function_arn,
+                "trace_id": _trace_header(),
+            }
+            outcome = worker.invoke(request, spec.timeout)
+            if outcome.init_ms is not None:
+                outcome.logs[:0] = worker.init_logs
+        finally:
+            self.pool.release(worker)
+        # One log stream per sandbox, as on Lambda: the stream the worker was started with.
+        return self._finish(fn, request_id, outcome, dict(worker.spec.env)["AWS_LAMBDA_LOG_STREAM_NAME"])
+
+    def _finish(self, fn: Any, request_id: str, outcome: Outcome, stream: str) -> Invocation:
+        billed = max(1, int(outcome.duration_ms + 0.999))
+        report = (
+            f"REPORT RequestId: {request_id}\tDuration: {outcome.duration_ms:.2f} ms\tBilled Duration: {billed} ms\t"
+            f"Memory Size: {fn.memory_size} MB\tMax Memory Used: {outcome.max_rss_mb} MB"
+        )
+        if outcome.init_ms is not None:
+            report += f"\tInit Duration: {outcome.init_ms:.2f} ms"
+        lines = [
+            f"START RequestId: {request_id} Version: {fn.version}",
+            *outcome.logs,
+            f"END RequestId: {request_id}",
+            report,
+        ]
+        self._logs.write(fn, stream, lines)
+        return Invocation(request_id, outcome.payload, not outcome.ok, outcome.error_type, "\n".join(lines) + "\n")

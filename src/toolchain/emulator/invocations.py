@@ -1,0 +1,250 @@
+"""How invocations reach the executor: synchronous ones at once, asynchronous ones through a queue.
+
+moto calls `LambdaFunction.invoke` from every integration. Here that call is routed the way Lambda
+routes it: `InvocationType=Event` and the asynchronous sources (S3 and SNS notifications) are queued
+and acknowledged immediately, then run with the function's retry policy and, when they keep failing,
+sent to its on-failure destination. Everything else (RequestResponse, SQS, Kinesis, DynamoDB
+streams) runs inline and returns the handler's result, with Lambda's `Unhandled` error header.
+"""
+
+from __future__ import annotations
+
+import base64
+import collections
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+from toolchain.emulator.executor import Invocation
+
+ASYNC_SOURCES = ("aws:s3", "aws:sns")
+
+
+def event_source(body: str) -> str:
+    try:
+        record = json.loads(body)["Records"][0]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return ""
+    if not isinstance(record, dict):
+        return ""
+    return str(record.get("eventSource") or record.get("EventSource") or "")
+
+
+class InvocationLog:
+    """The most recent invocations, for `invoke logs`-style tools and tests."""
+
+    def __init__(self, size: int = 500) -> None:
+        self._items: collections.deque[dict[str, Any]] = collections.deque(maxlen=size)
+        self._lock = threading.Lock()
+
+    def record(self, fn: Any, invocation: Invocation, source: str, attempt: int) -> None:
+        with self._lock:
+            self._items.append(
+                {
+                    "request_id": invocation.request_id,
+                    "function_name": fn.function_name,
+                    "source": source,
+                    "attempt": attempt,
+                    "errored": invocation.errored,
+                    "error_type": invocation.error_type,
+                    "finished": datetime.now(UTC).isoformat(),
+                }
+            )
+
+    def items(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._items)
+
+
+class Destinations:
+    """Delivers async results to SQS, SNS, Lambda or EventBridge through the emulator's own API."""
+
+    def __init__(self, endpoint: str) -> None:
+        self._endpoint = endpoint
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    def _client(self, service: str, region: str) -> Any:
+        with self._lock:
+            if (service, region) not in self._clients:
+                import boto3
+
+                self._clients[(service, region)] = boto3.client(
+                    service,
+                    region_name=region,
+                    endpoint_url=self._endpoint,
+                    aws_access_key_id="test",
+                    aws_secret_access_key="test",
+                )
+            return self._clients[(service, region)]
+
+    def deliver(self, arn: str, record: dict[str, Any]) -> None:
+        _, _, service, region, account, resource = arn.split(":", 5)
+        body = json.dumps(record)
+        if service == "sqs":
+            sqs = self._client("sqs", region)
+            url = sqs.get_queue_url(QueueName=resource, QueueOwnerAWSAccountId=account)["QueueUrl"]
+            sqs.send_message(QueueUrl=url, MessageBody=body)
+        elif service == "sns":
+            self._client("sns", region).publish(TopicArn=arn, Message=body)
+        elif service == "lambda":
+            self._client("lambda", region).invoke(FunctionName=arn, InvocationType="Event", Payload=body)
+        elif service == "events":
+            bus = resource.split("/", 1)[-1]
+            self._client("events", region).put_events(
+                Entries=[{"Source": "lambda", "DetailType": "Lambda Function Invocation Result", "Detail": body,
+                          "EventBusName": bus}]
+            )  # fmt: skip
+        else:
+            raise ValueError(f"unsupported destination {arn}")
+
+
+class AsyncInvoker:
+    """Lambda's internal queue for asynchronous invocations, with its retry policy.
+
+    AWS waits about 1 and then 2 minutes between attempts; the emulator keeps the order and the
+    count of attempts but waits `retry_delays` seconds (1 and 2 by default).
+    """
+
+    def __init__(
+        self,
+        run: Callable[[Any, str], Invocation],
+        destinations: Destinations,
+        history: InvocationLog,
+        *,
+        retry_delays: tuple[float, ...] = (1.0, 2.0),
+        max_workers: int = 4,
+        log: Callable[[str], None] = print,
+    ) -> None:
+        self._run = run
+        self._destinations = destinations
+        self._history = history
+        self._delays = retry_delays
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="async-invoke")
+        self._pending = 0
+        self._cond = threading.Condition()
+        self._log = log
+
+    def submit(self, fn: Any, event: str, source: str) -> None:
+        with self._cond:
+            self._pending += 1
+        self._pool.submit(self._process, fn, event, source, time.time())
+
+    def pending(self) -> int:
+        with self._cond:
+            return self._pending
+
+    def wait_idle(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._pending:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+        return True
+
+    @staticmethod
+    def _config(fn: Any) -> dict[str, Any]:
+        configs = getattr(fn, "event_invoke_config", None) or []
+        return configs[-1].config if configs else {}
+
+    def _process(self, fn: Any, event: str, source: str, enqueued: float) -> None:
+        try:
+            self._attempts(fn, event, source, enqueued)
+        except Exception as exc:  # the queue must survive anything one event does
+            self._log(f"async invocation of {fn.function_name} failed in the emulator: {exc!r}")
+        finally:
+            with self._cond:
+                self._pending -= 1
+                self._cond.notify_all()
+
+    def _attempts(self, fn: Any, event: str, source: str, enqueued: float) -> None:
+        config = self._config(fn)
+        retries = int(config.get("MaximumRetryAttempts", 2))
+        max_age = float(config.get("MaximumEventAgeInSeconds", 21600))
+        attempt = 0
+        while True:
+            attempt += 1
+            result = self._run(fn, event)
+            self._history.record(fn, result, source, attempt)
+            if not result.errored:
+                self._send(fn, config, "OnSuccess", event, result, attempt, "Success")
+                return
+            if attempt > retries:
+                condition = "RetriesExhausted"
+                break
+            delay = self._delays[min(attempt - 1, len(self._delays) - 1)]
+            if time.time() + delay - enqueued > max_age:
+                condition = "EventAgeExceeded"
+                break
+            time.sleep(delay)
+        if not self._send(fn, config, "OnFailure", event, result, attempt, condition):
+            self._log(f"{fn.function_name}: event dropped after {attempt} attempts ({condition}); no on-failure destination")
+
+    def _send(
+        self, fn: Any, config: dict[str, Any], kind: str, event: str, result: Invocation, attempts: int, condition: str
+    ) -> bool:
+        arn = (config.get("DestinationConfig") or {}).get(kind, {}).get("Destination")
+        if not arn:
+            return False
+        try:
+            response_payload = json.loads(result.payload) if result.payload else None
+        except ValueError:
+            response_payload = result.payload
+        record = {
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "requestContext": {
+                "requestId": result.request_id,
+                "functionArn": f"{fn.function_arn}:$LATEST",
+                "condition": condition,
+                "approximateInvokeCount": attempts,
+            },
+            "requestPayload": json.loads(event),
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST"},
+            "responsePayload": response_payload,
+        }
+        if result.errored:
+            record["responseContext"]["functionError"] = "Unhandled"
+        self._destinations.deliver(arn, record)
+        return True
+
+
+def install(
+    executor_invoke: Callable[[Any, str], Invocation], async_invoker: AsyncInvoker, history: InvocationLog
+) -> None:
+    """Route moto's Lambda invocations to the executor (see the module docstring)."""
+    from moto.awslambda.models import LambdaFunction
+
+    def invoke(self: Any, body: str, request_headers: Any, response_headers: Any) -> str | bytes:
+        body = body or "{}"
+        headers = request_headers or {}
+        invocation_type = headers.get("x-amz-invocation-type") or headers.get("X-Amz-Invocation-Type")
+        source = event_source(body)
+        if invocation_type == "DryRun":
+            return ""
+        if invocation_type == "Event" or (not headers and source in ASYNC_SOURCES):
+            async_invoker.submit(self, body, source or "invoke-async")
+            response_headers["x-amzn-RequestId"] = str(uuid.uuid4())
+            return ""
+        result = executor_invoke(self, body)
+        history.record(self, result, source or "invoke", 1)
+        response_headers["x-amzn-RequestId"] = result.request_id
+        if result.errored:
+            response_headers["x-amz-function-error"] = "Unhandled"
+        tail = result.logs.encode()[-4096:]
+        response_headers["x-amz-log-result"] = base64.b64encode(tail).decode()
+        return result.payload.encode()
+
+    def _invoke_lambda(self: Any, event: str | None = None) -> tuple[str, bool, str]:
+        result = executor_invoke(self, json.dumps(event) if not isinstance(event, str) else event)
+        return result.payload, result.errored, result.logs
+
+    LambdaFunction.invoke = invoke
+    LambdaFunction._invoke_lambda = _invoke_lambda

@@ -1,0 +1,84 @@
+"""Corrections to moto where it answers differently from AWS in ways the platform runs into.
+
+Each is small, applied only inside the emulator process, and covered by a test that fails if the
+moto pinned in requirements/dev.txt changes the behaviour underneath it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_applied = False
+
+
+def apply() -> None:
+    global _applied
+    if _applied:
+        return
+    _applied = True
+    _conditions_that_do_not_hold_do_not_apply()
+    _event_invoke_config_put_replaces()
+
+
+# The emulator speaks plain HTTP on localhost but stands in for AWS's TLS endpoints.
+REQUEST_CONTEXT = {"aws:securetransport": "true"}
+
+
+def _as_list(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def _conditions_that_do_not_hold_do_not_apply() -> None:
+    """Evaluate `Bool` conditions, and let a statement whose condition does not hold not apply.
+
+    moto skips operators it does not implement (treating them as holding) and answers DENIED when
+    a condition fails, where AWS ignores the statement. Together, any bucket policy with the usual
+    "deny unless TLS" statement denied every request.
+    """
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+
+    original_permitted = IAMPolicyStatement.is_action_permitted
+    original_conditions = IAMPolicyStatement._check_conditions
+
+    def check_conditions(self: Any, incoming: dict[str, str] | None) -> bool:
+        known = {**REQUEST_CONTEXT, **{k.lower(): v for k, v in (incoming or {}).items()}}
+        for operator, entries in (self._statement.get("Condition") or {}).items():
+            if operator not in ("Bool", "BoolIfExists"):
+                continue
+            for key, expected in entries.items():
+                actual = known.get(key.lower())
+                if actual is not None and actual.lower() not in [e.lower() for e in _as_list(expected)]:
+                    return False
+        return original_conditions(self, incoming)
+
+    def is_action_permitted(
+        self: Any,
+        action: str,
+        resource: str = "*",
+        principal: str | None = None,
+        incoming_condition_values: dict[str, str] | None = None,
+    ) -> Any:
+        result = original_permitted(self, action, resource, principal, incoming_condition_values)
+        if (
+            result == PermissionResult.DENIED
+            and self._statement.get("Condition")
+            and not self._check_conditions(incoming_condition_values)
+        ):
+            return PermissionResult.NEUTRAL
+        return result
+
+    IAMPolicyStatement._check_conditions = check_conditions
+    IAMPolicyStatement.is_action_permitted = is_action_permitted
+
+
+def _event_invoke_config_put_replaces() -> None:
+    """PutFunctionEventInvokeConfig replaces a function's config (AWS); moto appends and keeps the first."""
+    from moto.awslambda.models import LambdaBackend
+
+    original = LambdaBackend.put_function_event_invoke_config
+
+    def put_function_event_invoke_config(self: Any, function_name: str, config: dict[str, Any]) -> dict[str, Any]:
+        self.get_function(function_name).event_invoke_config = []
+        return original(self, function_name, config)
+
+    LambdaBackend.put_function_event_invoke_config = put_function_event_invoke_config

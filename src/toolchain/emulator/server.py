@@ -1,0 +1,159 @@
+"""The embedded AWS emulator: moto's server in this process, with Lambda execution plugged in.
+
+Serves every AWS API moto knows on one localhost port, plus a small control API under
+`/_emulator/` (health, recent invocations, waiting for the async queue to drain). Run it with
+`python -m toolchain.emulator serve`; `invoke up` does that in the background.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from toolchain.emulator.executor import FunctionExecutor, Invocation
+from toolchain.emulator import moto_fixes
+from toolchain.emulator.invocations import AsyncInvoker, Destinations, InvocationLog, install
+
+CONTROL_PREFIX = "/_emulator/"
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    pid: int
+    endpoint: str
+    port: int
+    instance_id: str
+    started: float
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> ServerInfo:
+        return cls(**json.loads(text))
+
+
+class MotoLogSink:
+    """Writes invocation logs into moto's CloudWatch Logs backend, creating group and stream as Lambda does."""
+
+    def write(self, fn: Any, stream: str, lines: list[str]) -> None:
+        backend = fn.logs_backend
+        group = fn.logs_group_name
+        backend.ensure_log_group(group)
+        if stream not in backend.groups[group].streams:
+            backend.create_log_stream(group, stream)
+        now = int(time.time() * 1000)
+        backend.put_log_events(group, stream, [{"timestamp": now, "message": line} for line in lines])
+
+
+def _layer_source(fn: Any) -> Callable[[str], tuple[bytes, str]]:
+    from moto.awslambda.utils import get_backend
+
+    def layers(arn: str) -> tuple[bytes, str]:
+        version = get_backend(fn.account_id, fn.region).layers_versions_by_arn(arn)
+        return version.code_bytes, version.code_digest
+
+    return layers
+
+
+class ControlApp:
+    """WSGI app: `/_emulator/*` here, everything else to moto."""
+
+    def __init__(self, moto_app: Any, info: Callable[[], ServerInfo], invoker: AsyncInvoker, history: InvocationLog):
+        self._moto = moto_app
+        self._info = info
+        self._invoker = invoker
+        self._history = history
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith(CONTROL_PREFIX):
+            return self._moto(environ, start_response)
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        route = path[len(CONTROL_PREFIX) :]
+        if route == "health":
+            body: Any = {"status": "running", **self._info().__dict__, "async_pending": self._invoker.pending()}
+        elif route == "invocations":
+            function = query.get("function", [None])[0]
+            body = [i for i in self._history.items() if function in (None, i["function_name"])]
+        elif route == "async/wait":
+            timeout = min(float(query.get("timeout", ["30"])[0]), 300.0)
+            body = {"idle": self._invoker.wait_idle(timeout), "pending": self._invoker.pending()}
+        else:
+            start_response("404 Not Found", [("Content-Type", "application/json")])
+            return [b'{"error": "unknown emulator route"}']
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(body).encode()]
+
+
+def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
+    """Run until SIGTERM/SIGINT. Writes server.json in `state_dir` once the port accepts requests."""
+    from moto.core.config import default_user_config
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    state_dir.mkdir(parents=True, exist_ok=True)
+    # Unpacked code from a previous run may belong to functions that no longer exist.
+    for leftover in ("code", "layers", "runtime", "tmp"):
+        shutil.rmtree(state_dir / leftover, ignore_errors=True)
+
+    # Step Functions executions run their Lambda tasks for real instead of returning canned output.
+    default_user_config["stepfunctions"]["execute_state_machine"] = True
+
+    history = InvocationLog()
+    server = make_server(host, port, None, threaded=True, request_handler=MotoRequestHandler)
+    actual_port = server.server_address[1]
+    endpoint = f"http://{host}:{actual_port}"
+    # Step Functions' Lambda tasks call back into this server.
+    os.environ["MOTO_PORT"] = str(actual_port)
+    info = ServerInfo(os.getpid(), endpoint, actual_port, uuid.uuid4().hex, time.time())
+
+    executor = FunctionExecutor(state_dir, endpoint, MotoLogSink())
+
+    def run(fn: Any, event: str) -> Invocation:
+        return executor.invoke(fn, event, _layer_source(fn))
+
+    delays = tuple(float(d) for d in os.environ.get("EMULATOR_ASYNC_RETRY_DELAYS", "1,2").split(","))
+    invoker = AsyncInvoker(run, Destinations(endpoint), history, retry_delays=delays, log=_log)
+    moto_fixes.apply()
+    install(run, invoker, history)
+    server.app = ControlApp(DomainDispatcherApplication(create_backend_app), lambda: info, invoker, history)
+
+    stop = threading.Event()
+
+    def shutdown(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    (state_dir / "server.json").write_text(info.to_json())
+    _log(f"emulator {info.instance_id} listening on {endpoint} (pid {info.pid})")
+    try:
+        while not stop.wait(30):
+            reaped = executor.pool.reap()
+            if reaped:
+                _log(f"stopped {reaped} idle worker(s)")
+    finally:
+        _log("stopping")
+        server.shutdown()
+        executor.pool.shutdown()
+        info_file = state_dir / "server.json"
+        if info_file.is_file() and ServerInfo.from_json(info_file.read_text()).pid == os.getpid():
+            info_file.unlink()
+
+
+def _log(message: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)

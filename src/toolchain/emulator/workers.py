@@ -1,0 +1,276 @@
+"""Warm worker processes, one per concurrent invocation of a function version, as Lambda keeps them.
+
+A worker is a `bootstrap.py` process bound to one (code, layers, configuration) key. It is reused
+while idle and its key is current; a timeout, a crash or a new code hash ends it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import struct
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from toolchain.emulator import bootstrap
+
+BOOTSTRAP = Path(bootstrap.__file__)
+INIT_TIMEOUT_SECONDS = 10.0
+LOG_DRAIN_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """Everything that makes two invocations share a warm worker, or not."""
+
+    key: str
+    function_arn: str
+    interpreter: Path
+    task_root: Path
+    import_paths: tuple[str, ...]
+    env: tuple[tuple[str, str], ...]
+    timeout: float
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    payload: str
+    logs: list[str]
+    duration_ms: float
+    max_rss_mb: int = 0
+    init_ms: float | None = None
+    error_type: str | None = None
+
+
+class _LogReader(threading.Thread):
+    """Collects a worker's stdout/stderr lines, phase by phase, split at the bootstrap's markers."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__(daemon=True)
+        self._fd = fd
+        self._lines: list[str] = []
+        self._phases: dict[str, list[str]] = {}
+        self._cond = threading.Condition()
+
+    def run(self) -> None:
+        buffer = b""
+        while True:
+            try:
+                chunk = os.read(self._fd, 65536)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                break
+            buffer += chunk
+            *complete, buffer = buffer.split(b"\n")
+            with self._cond:
+                for raw in complete:
+                    line = raw.decode("utf-8", errors="replace")
+                    if line.startswith(bootstrap.MARKER):
+                        self._phases[line[len(bootstrap.MARKER) :]] = self._lines
+                        self._lines = []
+                        self._cond.notify_all()
+                    else:
+                        self._lines.append(line)
+        with self._cond:
+            if buffer:
+                self._lines.append(buffer.decode("utf-8", errors="replace"))
+            self._phases["<eof>"] = self._lines
+            self._lines = []
+            self._cond.notify_all()
+        os.close(self._fd)
+
+    def lines_of(self, phase: str, wait: float) -> list[str]:
+        """The lines of a finished phase; after `wait` seconds, whatever has arrived (a crashed worker)."""
+        deadline = time.monotonic() + wait
+        with self._cond:
+            while phase not in self._phases and "<eof>" not in self._phases:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._cond.wait(remaining)
+            if phase in self._phases:
+                return self._phases.pop(phase)
+            taken, self._lines = self._lines, []
+            return [*self._phases.pop("<eof>", []), *taken]
+
+
+class WorkerDied(Exception):
+    pass
+
+
+class Worker:
+    def __init__(self, spec: WorkerSpec) -> None:
+        self.spec = spec
+        self.id = uuid.uuid4().hex
+        self.created = time.time()
+        self.last_used = time.monotonic()
+        self.invocations = 0
+        request_read, self._request_write = os.pipe()
+        self._response_read, response_write = os.pipe()
+        log_read, log_write = os.pipe()
+        try:
+            self.process = subprocess.Popen(
+                [str(spec.interpreter), "-I", "-S", "-u", str(BOOTSTRAP), str(request_read), str(response_write),
+                 *spec.import_paths],
+                stdin=subprocess.DEVNULL, stdout=log_write, stderr=log_write, pass_fds=(request_read, response_write),
+                env=dict(spec.env), cwd=spec.task_root, start_new_session=True,
+            )  # fmt: skip
+        finally:
+            for fd in (request_read, response_write, log_write):
+                os.close(fd)
+        self._logs = _LogReader(log_read)
+        self._logs.start()
+        ready = self._receive(INIT_TIMEOUT_SECONDS)
+        self.init_logs = self._logs.lines_of("init", LOG_DRAIN_SECONDS)
+        if ready is None:
+            self.kill()
+            raise WorkerDied("the runtime did not finish initialising")
+        self.init_ms: float = ready["init_ms"]
+        self.init_error: dict | None = ready["init_error"]
+        self._init_reported = False
+
+    # -- protocol ------------------------------------------------------------------------------
+    def _receive(self, timeout: float) -> dict | None:
+        deadline = time.monotonic() + timeout
+        header = self._read_exact(4, deadline)
+        if header is None:
+            return None
+        body = self._read_exact(struct.unpack(">I", header)[0], deadline)
+        return None if body is None else json.loads(body)
+
+    def _read_exact(self, size: int, deadline: float) -> bytes | None:
+        chunks, remaining = [], size
+        while remaining:
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not select.select([self._response_read], [], [], wait)[0]:
+                return None
+            chunk = os.read(self._response_read, remaining)
+            if not chunk:
+                return None
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+
+    def invoke(self, request: dict, timeout: float) -> Outcome:
+        """Run one invocation; a timeout or a crash kills the worker (Lambda resets the sandbox too)."""
+        self.invocations += 1
+        init_ms = None if self._init_reported else self.init_ms
+        self._init_reported = True
+        if self.init_error is not None:
+            return Outcome(False, json.dumps(self.init_error), list(self.init_logs), 0.0, 0, init_ms,
+                           self.init_error["errorType"])  # fmt: skip
+        data = json.dumps(request).encode()
+        started = time.monotonic()
+        try:
+            os.write(self._request_write, struct.pack(">I", len(data)) + data)
+        except OSError:
+            response = None
+        else:
+            response = self._receive(timeout)
+        elapsed_ms = (time.monotonic() - started) * 1000
+        if response is None:
+            alive = self.process.poll() is None
+            self.kill()
+            logs = self._logs.lines_of(request["request_id"], LOG_DRAIN_SECONDS)
+            if alive:
+                message = f"Task timed out after {timeout:.2f} seconds"
+                error_type = "Sandbox.Timedout"
+            else:
+                message = f"Runtime exited with error: exit status {self.process.returncode}"
+                error_type = "Runtime.ExitError"
+            logs.append(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {request['request_id']} {message}")
+            payload = json.dumps({"errorType": error_type, "errorMessage": message})
+            return Outcome(False, payload, logs, elapsed_ms, 0, init_ms, error_type)
+        self.last_used = time.monotonic()
+        logs = self._logs.lines_of(request["request_id"], LOG_DRAIN_SECONDS)
+        error_type = None if response["ok"] else json.loads(response["payload"]).get("errorType")
+        return Outcome(response["ok"], response["payload"], logs, response["duration_ms"],
+                       response["max_rss_kb"] // 1024, init_ms, error_type)  # fmt: skip
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None and self.init_error is None
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.process.wait()
+        for fd in (self._request_write, self._response_read):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+@dataclass
+class WorkerPool:
+    """Idle workers by key. Invocations of the same key run in parallel on separate workers."""
+
+    idle_seconds: float = 600.0
+    _idle: dict[str, list[Worker]] = field(default_factory=dict)
+    _current_key: dict[str, str] = field(default_factory=dict)
+    _busy: set[Worker] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def acquire(self, spec: WorkerSpec, start: Callable[[WorkerSpec], Worker] = Worker) -> Worker:
+        stale: list[Worker] = []
+        with self._lock:
+            previous = self._current_key.get(spec.function_arn)
+            if previous is not None and previous != spec.key:
+                # New code or configuration: the old version's idle workers are never used again.
+                stale = self._idle.pop(previous, [])
+            self._current_key[spec.function_arn] = spec.key
+            idle = self._idle.get(spec.key, [])
+            worker = idle.pop() if idle else None
+        for old in stale:
+            old.kill()
+        if worker is None or not worker.alive:
+            if worker is not None:
+                worker.kill()
+            worker = start(spec)
+        with self._lock:
+            self._busy.add(worker)
+        return worker
+
+    def release(self, worker: Worker) -> None:
+        with self._lock:
+            self._busy.discard(worker)
+            keep = worker.alive and self._current_key.get(worker.spec.function_arn) == worker.spec.key
+            if keep:
+                self._idle.setdefault(worker.spec.key, []).append(worker)
+        if not keep:
+            worker.kill()
+
+    def reap(self) -> int:
+        """End workers idle for longer than `idle_seconds`; returns how many."""
+        cutoff = time.monotonic() - self.idle_seconds
+        with self._lock:
+            expired = [w for ws in self._idle.values() for w in ws if w.last_used < cutoff]
+            for key in list(self._idle):
+                self._idle[key] = [w for w in self._idle[key] if w.last_used >= cutoff]
+        for worker in expired:
+            worker.kill()
+        return len(expired)
+
+    def workers(self) -> Sequence[Worker]:
+        with self._lock:
+            return [*self._busy, *(w for ws in self._idle.values() for w in ws)]
+
+    def shutdown(self) -> None:
+        for worker in self.workers():
+            worker.kill()
+        with self._lock:
+            self._idle.clear()
+            self._busy.clear()

@@ -1,0 +1,1 @@
+"""Deterministic, content-addressed Lambda artifacts: one zip per function, one dependency layer."""

@@ -1,0 +1,158 @@
+"""`invoke package`: function zips and the layer zip, rebuilt only when their inputs change.
+
+Each artifact has an inputs hash computed without building it (source files for a function; the
+lock file, target and exclusions for the layer). If the manifest already records that inputs hash
+and the file on disk still has the recorded sha256, nothing is compressed and nothing is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from toolchain.config import FunctionSpec, ProjectConfig
+from toolchain.packaging.layer import LayerContents
+from toolchain.packaging.manifest import Artifact, FileDigest, Manifest, load_manifest, write_if_changed
+from toolchain.packaging.requirements import read_pins
+from toolchain.packaging.sources import function_entries
+from toolchain.packaging.targets import Target
+from toolchain.packaging.wheels import WheelCache
+from toolchain.packaging.zipper import Entry, write_zip
+from toolchain.reporting import Reporter
+
+# Part of every inputs hash: bump it when the archive layout changes, and everything is rebuilt.
+BUILDER_VERSION = "1"
+_HOST_ARCHITECTURES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _inputs_hash(description: dict[str, object]) -> str:
+    return _sha256(json.dumps({"builder": BUILDER_VERSION, **description}, sort_keys=True).encode())
+
+
+@dataclass
+class BuildReport:
+    manifest: Manifest
+    manifest_path: Path
+    built: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    manifest_written: bool = False
+    seconds: float = 0.0
+
+
+class Packager:
+    def __init__(
+        self,
+        config: ProjectConfig,
+        target: Target,
+        out_dir: Path,
+        *,
+        wheels: WheelCache,
+        reporter: Reporter,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.config = config
+        self.target = target
+        self.out_dir = out_dir
+        self.manifest_path = out_dir / "manifest.json"
+        self._wheels = wheels
+        self._reporter = reporter
+        self._clock = clock
+
+    def _target_json(self) -> dict[str, str]:
+        if self.target.is_host:
+            machine = platform.machine().lower()
+            return {
+                "python": self.target.python,
+                "architecture": _HOST_ARCHITECTURES.get(machine, machine),
+                "platform": "host",
+                "slug": self.target.slug,
+            }
+        return {
+            "python": self.target.python,
+            "architecture": self.target.architecture or "",
+            "platform": "lambda",
+            "slug": self.target.slug,
+        }
+
+    def _reusable(self, previous: Artifact | None, inputs: str) -> bool:
+        if previous is None or previous.inputs_sha256 != inputs:
+            return False
+        path = self.out_dir / previous.path
+        if not path.is_file():
+            return False
+        digest = FileDigest.of(path)
+        return (digest.sha256, digest.size) == (previous.sha256, previous.size)
+
+    def _function(self, spec: FunctionSpec, previous: Artifact | None, report: BuildReport) -> Artifact:
+        entries = []
+        described = []
+        for entry in function_entries(self.config, spec):
+            data = entry.read()
+            described.append([entry.name, entry.executable, _sha256(data)])
+            entries.append(Entry(entry.name, read=lambda data=data: data, executable=entry.executable))
+        inputs = _inputs_hash({"kind": "function", "handler": spec.handler, "files": described})
+        label = f"function {spec.name}"
+        if self._reusable(previous, inputs):
+            report.reused.append(label)
+            return previous  # type: ignore[return-value]
+        relative = f"functions/{spec.name}.zip"
+        write_zip(self.out_dir / relative, entries)
+        digest = FileDigest.of(self.out_dir / relative)
+        report.built.append(label)
+        self._reporter.detail(f"{relative}: {len(entries)} files, {digest.size:,} bytes")
+        return Artifact(relative, digest.sha256, digest.base64sha256, digest.size, inputs, handler=spec.handler)
+
+    def _layer(self, previous: Artifact | None, report: BuildReport) -> Artifact:
+        provided = {canonicalize_name(p) for p in self.config.layer.provided}
+        pins = [p for p in read_pins(self.config.layer.requirements) if p.name not in provided]
+        inputs = _inputs_hash(
+            {
+                "kind": "layer",
+                "target": self.target.slug,
+                "best_tag": str(self.target.supported_tags[0]),
+                "pins": [str(p) for p in pins],
+            }
+        )
+        if self._reusable(previous, inputs):
+            report.reused.append("layer")
+            return previous  # type: ignore[return-value]
+        self._reporter.step(f"Building the dependency layer for {self.target.describe()}")
+        wheels = self._wheels.resolve(pins, self.target)
+        with LayerContents(wheels) as entries:
+            self._reporter.detail(f"compressing {len(entries):,} files from {len(wheels)} wheels")
+            write_zip(self.out_dir / "layer.zip", entries)
+        digest = FileDigest.of(self.out_dir / "layer.zip")
+        self._reporter.detail(f"layer.zip: {digest.size:,} bytes")
+        report.built.append("layer")
+        packages = {w.name: {"version": w.version, "wheel": w.path.name, "sha256": w.sha256()} for w in wheels}
+        return Artifact("layer.zip", digest.sha256, digest.base64sha256, digest.size, inputs, packages=packages)
+
+    def build(self) -> BuildReport:
+        started = self._clock()
+        # The target is part of the layer's inputs hash; function zips do not depend on it.
+        previous = load_manifest(self.manifest_path)
+        report = BuildReport(manifest=None, manifest_path=self.manifest_path)  # type: ignore[arg-type]
+        functions = {
+            spec.name: self._function(spec, previous.functions.get(spec.name) if previous else None, report)
+            for spec in self.config.functions
+        }
+        layer = self._layer(previous.layer if previous else None, report)
+        for name in sorted(set(previous.functions) - set(functions)) if previous else []:
+            (self.out_dir / previous.functions[name].path).unlink(missing_ok=True)
+            report.removed.append(f"function {name}")
+        report.manifest = Manifest(target=self._target_json(), layer=layer, functions=functions)
+        report.manifest_written = write_if_changed(self.manifest_path, report.manifest.to_text())
+        report.seconds = self._clock() - started
+        return report

@@ -1,0 +1,147 @@
+"""Wheels for a target, from a local cache that pip fills only with what is missing.
+
+pip is asked for binary wheels only (`--only-binary=:all:`), for the target's platform tags, one
+exact version per package and no dependency resolution (the lock file is already the closure).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from packaging.tags import Tag
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+
+from toolchain.errors import ToolchainError
+from toolchain.packaging.requirements import Pin
+from toolchain.packaging.targets import Target
+from toolchain.reporting import Reporter
+
+
+class PipFailed(ToolchainError):
+    pass
+
+
+class NoWheelForTarget(ToolchainError):
+    pass
+
+
+class PipRunner(Protocol):
+    def download(self, requirements: Sequence[str], dest: Path, extra_args: Sequence[str]) -> None:
+        """Download exactly these requirements as wheels into `dest`; PipFailed with pip's words if not."""
+        ...
+
+
+class SubprocessPip:
+    """pip in a child process of this interpreter; its progress bars go straight to the terminal."""
+
+    def __init__(self, python: str = sys.executable) -> None:
+        self._python = python
+
+    def download(self, requirements: Sequence[str], dest: Path, extra_args: Sequence[str]) -> None:
+        command = [
+            self._python, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
+            "--dest", str(dest), *extra_args, *requirements,
+        ]  # fmt: skip
+        result = subprocess.run(command, stderr=subprocess.PIPE, text=True, check=False)
+        if result.returncode != 0:
+            raise PipFailed(f"pip download failed:\n{result.stderr.strip()[-2000:]}")
+
+
+@dataclass(frozen=True)
+class Wheel:
+    name: str
+    version: str
+    path: Path
+
+    def sha256(self) -> str:
+        digest = hashlib.sha256()
+        with self.path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+
+
+_MISSING = re.compile(r"(?:No matching distribution found for|satisfies the requirement) ([A-Za-z0-9._-]+)")
+
+
+class WheelCache:
+    def __init__(self, directory: Path, pip: PipRunner, reporter: Reporter) -> None:
+        self.directory = directory
+        self._pip = pip
+        self._reporter = reporter
+
+    def _index(self) -> dict[tuple[str, str], list[tuple[Path, frozenset[Tag]]]]:
+        index: dict[tuple[str, str], list[tuple[Path, frozenset[Tag]]]] = {}
+        for path in sorted(self.directory.glob("*.whl")) if self.directory.is_dir() else []:
+            try:
+                name, version, _build, wheel_tags = parse_wheel_filename(path.name)
+            except InvalidWheelFilename:
+                continue
+            index.setdefault((canonicalize_name(name), str(version)), []).append((path, wheel_tags))
+        return index
+
+    @staticmethod
+    def _best(candidates: list[tuple[Path, frozenset[Tag]]], target: Target) -> Path | None:
+        rank = {tag: position for position, tag in enumerate(target.supported_tags)}
+        scored = [
+            (min(rank[t] for t in wheel_tags if t in rank), path.name, path)
+            for path, wheel_tags in candidates
+            if any(t in rank for t in wheel_tags)
+        ]
+        return min(scored)[2] if scored else None
+
+    def _lookup(self, pins: Sequence[Pin], target: Target) -> tuple[list[Wheel], list[Pin]]:
+        index = self._index()
+        found, missing = [], []
+        for pin in pins:
+            best = self._best(index.get((pin.name, pin.version), []), target)
+            if best is None:
+                missing.append(pin)
+            else:
+                found.append(Wheel(pin.name, pin.version, best))
+        return found, missing
+
+    def resolve(self, pins: Sequence[Pin], target: Target) -> list[Wheel]:
+        """One wheel per pin for `target`, downloading only those not already cached."""
+        found, missing = self._lookup(pins, target)
+        if not missing:
+            self._reporter.detail(f"all {len(found)} wheels for {target.slug} found in {self.directory}")
+            return found
+        self._reporter.detail(f"downloading {len(missing)} of {len(pins)} wheels for {target.describe()}")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self.directory, prefix=".download-") as tmp:
+            try:
+                self._pip.download(
+                    [str(p) for p in missing], Path(tmp), ["--only-binary=:all:", *target.pip_arguments()]
+                )
+            except PipFailed as exc:
+                match = _MISSING.search(exc.message)
+                if match:
+                    raise self._no_wheel(match.group(1), target) from None
+                raise PipFailed(
+                    exc.message,
+                    "check network access to the package index (pip's own settings apply: PIP_INDEX_URL, ...)",
+                ) from None
+            for wheel in Path(tmp).glob("*.whl"):
+                shutil.move(str(wheel), self.directory / wheel.name)
+        found, still_missing = self._lookup(pins, target)
+        if still_missing:
+            raise self._no_wheel(str(still_missing[0]), target)
+        return found
+
+    @staticmethod
+    def _no_wheel(requirement: str, target: Target) -> NoWheelForTarget:
+        return NoWheelForTarget(
+            f"no binary wheel of {requirement} for {target.describe()}",
+            "pick a version of it that publishes such a wheel (see its files on PyPI) and pin it in "
+            "requirements/layer.in, or remove it; then run `invoke deps.lock`",
+        )

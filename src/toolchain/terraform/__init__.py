@@ -1,0 +1,1 @@
+"""Terraform for the platform: installing it offline, staging the root module, running it per world."""

