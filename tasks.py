@@ -52,7 +52,9 @@ def package(c: Context, python: str = "", arch: str = "") -> None:
             check_python(python, "--python") if python else None,
             check_architecture(arch, "--arch") if arch else None,
         )
-        platform.reporter.step(f"Packaging {len(platform.config.functions)} function(s) for {profile.target.describe()}")
+        platform.reporter.step(
+            f"Packaging {len(platform.config.functions)} function(s) for {profile.target.describe()}"
+        )
         report = platform.package(profile)
         for label in report.built:
             _say(f"  built      {label}")
@@ -108,10 +110,11 @@ def demo(c: Context) -> None:
             thumbnail_prefix=outputs["thumbnail_prefix"],
             log_group=outputs["functions"]["thumbnails"]["log_group_name"],
         )
+    bucket = outputs["media_bucket_name"]
     width, height = result.thumbnail_dimensions
-    _say(f"  uploaded   s3://{outputs['media_bucket_name']}/{result.source_key} ({size(result.source_size)}, 4000x3000)")
-    _say(f"  thumbnail  s3://{outputs['media_bucket_name']}/{result.thumbnail_key} "
-         f"({size(result.thumbnail_size)}, {width}x{height}, EXIF rotation applied) after {result.seconds:.2f} s")  # fmt: skip
+    _say(f"  uploaded   s3://{bucket}/{result.source_key} ({size(result.source_size)}, 4000x3000, EXIF: rotate 90°)")
+    _say(f"  thumbnail  s3://{bucket}/{result.thumbnail_key} ({size(result.thumbnail_size)}, {width}x{height})")
+    _say(f"  appeared   {result.seconds:.2f} s after the upload")
     for line in result.log_lines:
         _say(f"  log        {line}")
 
@@ -128,7 +131,9 @@ def plan(c: Context, workspace: str = EMULATOR_WORKSPACE) -> None:
 def _function_name(platform: Platform, outputs: dict[str, Any], function: str) -> dict[str, Any]:
     functions = outputs.get("functions") or {}
     if function not in functions:
-        raise ToolchainError(f"no deployed function {function!r}", f"deployed: {', '.join(sorted(functions)) or 'none'}")
+        raise ToolchainError(
+            f"no deployed function {function!r}", f"deployed: {', '.join(sorted(functions)) or 'none'}"
+        )
     return functions[function]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -50,10 +51,8 @@ class ProjectConfig:
     shared: tuple[str, ...]
     layer: LayerSpec
     functions: tuple[FunctionSpec, ...]
-
-    @property
-    def build_dir(self) -> Path:
-        return self.root / "build"
+    # PLATFORM_BUILD_DIR moves it (tests use that to get an emulator and artifacts of their own).
+    build_dir: Path
 
     @property
     def infra_dir(self) -> Path:
@@ -105,9 +104,7 @@ def load_config(root: Path) -> ProjectConfig:
         if not _FUNCTION_NAME.match(name):
             raise ConfigError(f"function name {name!r} must be lowercase letters, digits, '-' or '_'")
         if not isinstance(handler, str) or not _DOTTED.match(handler) or handler.count(".") < 2:
-            raise ConfigError(
-                f"function {name!r}: handler {handler!r} must look like 'package.module.function'"
-            )
+            raise ConfigError(f"function {name!r}: handler {handler!r} must look like 'package.module.function'")
         specs.append(FunctionSpec(name=name, handler=handler))
 
     provided = layer.get("provided", [])
@@ -117,9 +114,7 @@ def load_config(root: Path) -> ProjectConfig:
     return ProjectConfig(
         root=root,
         python=check_python(str(platform.get("python", "3.12")), "[tool.platform] python"),
-        architecture=check_architecture(
-            str(platform.get("architecture", "x86_64")), "[tool.platform] architecture"
-        ),
+        architecture=check_architecture(str(platform.get("architecture", "x86_64")), "[tool.platform] architecture"),
         source_root=root / str(platform.get("source_root", "src")),
         shared=tuple(str(s) for s in platform.get("shared", [])),
         layer=LayerSpec(
@@ -127,4 +122,5 @@ def load_config(root: Path) -> ProjectConfig:
             provided=tuple(sorted(provided)),
         ),
         functions=tuple(specs),
+        build_dir=Path(os.environ.get("PLATFORM_BUILD_DIR") or root / "build"),
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from toolchain.config import ProjectConfig
+from toolchain.emulator.clients import emulator_client
 from toolchain.emulator.control import EmulatorControl
 from toolchain.emulator.server import ServerInfo
 from toolchain.errors import ToolchainError
@@ -106,10 +107,15 @@ class Platform:
 
     def project(self, world: str, terraform: Terraform | None = None) -> TerraformProject:
         return TerraformProject(
-            terraform or self.terraform(), self.config.infra_dir, self.config.build_dir / "tf" / world, self.reporter
+            terraform or self.terraform(),
+            self.config.infra_dir,
+            self.config.build_dir / "tf" / world,
+            self.reporter,
         )
 
-    def _variables(self, project: TerraformProject, workspace: str, profile: Profile) -> tuple[list[Path], dict[str, str]]:
+    def _variables(
+        self, project: TerraformProject, workspace: str, profile: Profile
+    ) -> tuple[list[Path], dict[str, str]]:
         var_file = project.root_dir / "workspaces" / f"{workspace}.tfvars"
         if not (self.config.infra_dir / "workspaces" / f"{workspace}.tfvars").is_file():
             known = sorted(p.stem for p in (self.config.infra_dir / "workspaces").glob("*.tfvars"))
@@ -142,13 +148,9 @@ class Platform:
         terraform = self.terraform()
         self.reporter.step(f"Terraform {terraform.mode}: {terraform.binary}")
         info, started = self.emulator.start()
-        self.reporter.step(
-            f"{'Started' if started else 'Reusing'} the emulator at {info.endpoint} (pid {info.pid})"
-        )
+        self.reporter.step(f"{'Started' if started else 'Reusing'} the emulator at {info.endpoint} (pid {info.pid})")
         profile = self.emulator_profile()
-        self.reporter.step(
-            f"Packaging for {profile.target.describe()}; the emulator runs it on {profile.interpreter}"
-        )
+        self.reporter.step(f"Packaging for {profile.target.describe()}; the emulator runs it on {profile.interpreter}")
         report = self.package(profile)
         self.reporter.detail(
             f"built {len(report.built)}, unchanged {len(report.reused)} ({report.seconds:.2f} s) -> {profile.manifest}"
@@ -178,14 +180,5 @@ class Platform:
         return self.emulator.stop()
 
     def emulator_client(self, service: str, region: str = "us-east-1") -> Any:
-        """A boto3 client for the running emulator (test credentials, its endpoint)."""
-        import boto3
-
-        info = self.emulator.require()
-        return boto3.client(
-            service,
-            region_name=region,
-            endpoint_url=info.endpoint,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        """A boto3 client for the running emulator."""
+        return emulator_client(service, self.emulator.require().endpoint, region)

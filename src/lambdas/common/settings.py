@@ -18,6 +18,9 @@ THUMBNAIL_PREFIX = "THUMBNAIL_PREFIX"
 THUMBNAIL_MAX_DIMENSION = "THUMBNAIL_MAX_DIMENSION"
 THUMBNAIL_MAX_SOURCE_BYTES = "THUMBNAIL_MAX_SOURCE_BYTES"
 THUMBNAIL_MAX_SOURCE_PIXELS = "THUMBNAIL_MAX_SOURCE_PIXELS"
+# Read by Powertools itself too; the default keeps metrics valid when a deployment forgets it.
+METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
+DEFAULT_METRICS_NAMESPACE = "ServerlessPlatform"
 
 
 def _text(env: Mapping[str, str], name: str, default: str) -> str:
@@ -61,9 +64,7 @@ class ThumbnailSettings:
             upload_prefix=_prefix(env, UPLOAD_PREFIX, cls.upload_prefix),
             thumbnail_prefix=_prefix(env, THUMBNAIL_PREFIX, cls.thumbnail_prefix),
             max_dimension=_int(env, THUMBNAIL_MAX_DIMENSION, cls.max_dimension, minimum=16, maximum=2000),
-            max_source_bytes=_int(
-                env, THUMBNAIL_MAX_SOURCE_BYTES, cls.max_source_bytes, minimum=1024, maximum=1 << 30
-            ),
+            max_source_bytes=_int(env, THUMBNAIL_MAX_SOURCE_BYTES, cls.max_source_bytes, minimum=1024, maximum=1 << 30),
             max_source_pixels=_int(
                 env, THUMBNAIL_MAX_SOURCE_PIXELS, cls.max_source_pixels, minimum=10_000, maximum=500_000_000
             ),
@@ -82,3 +83,7 @@ class ThumbnailSettings:
 @cache
 def thumbnail_settings() -> ThumbnailSettings:
     return ThumbnailSettings.from_env()
+
+
+def metrics_namespace(env: Mapping[str, str] = os.environ) -> str:
+    return env.get(METRICS_NAMESPACE, "").strip() or DEFAULT_METRICS_NAMESPACE

@@ -96,7 +96,12 @@ def _configure_logging() -> _RequestIdFilter:
     # configuring logging itself relies on it.
     request_filter = _RequestIdFilter()
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n", "%Y-%m-%dT%H:%M:%S"))
+    handler.setFormatter(
+        logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
+            "%Y-%m-%dT%H:%M:%S",
+        )
+    )
     handler.addFilter(request_filter)
     logging.Formatter.converter = time.gmtime
     root = logging.getLogger()
@@ -127,7 +132,7 @@ class _InitError(Exception):
 def main() -> None:
     request_fd, response_fd = int(sys.argv[1]), int(sys.argv[2])
     # argv[0]'s folder (the toolchain) must not be importable: Lambda has no such thing.
-    stdlib = [p for p in sys.path[1:]]
+    stdlib = list(sys.path[1:])
     sys.path[:] = [*sys.argv[3:], *stdlib]
     sys.stdout.reconfigure(line_buffering=True)
     request_filter = _configure_logging()

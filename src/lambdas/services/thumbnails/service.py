@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import io
 import posixpath
-from urllib.parse import quote
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import quote
 
 from lambdas.common.events import S3ObjectRef
 from lambdas.common.exceptions import PayloadTooLarge, RejectedInput

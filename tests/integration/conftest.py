@@ -1,0 +1,52 @@
+"""moto in-process: the handlers' AWS calls go to moto's backends; everything else runs for real."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from lambdas.common import aws, settings
+
+
+@dataclass
+class FakeLambdaContext:
+    """The attributes Lambda's context has; handlers read them through Powertools."""
+
+    function_name: str = "test-function"
+    memory_limit_in_mb: str = "512"
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:test-function"
+    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+@pytest.fixture
+def lambda_context() -> FakeLambdaContext:
+    return FakeLambdaContext()
+
+
+@pytest.fixture
+def moto_aws() -> Iterator[None]:
+    aws.client.cache_clear()
+    settings.thumbnail_settings.cache_clear()
+    with mock_aws():
+        yield
+    aws.client.cache_clear()
+    settings.thumbnail_settings.cache_clear()
+
+
+@pytest.fixture
+def s3(moto_aws: None) -> Any:
+    return boto3.client("s3", region_name="us-east-1")
+
+
+def logged(caplog: pytest.LogCaptureFixture, message: str) -> list[logging.LogRecord]:
+    """Records a handler logged with this message; Powertools puts `extra=` fields on the record."""
+    return [r for r in caplog.records if r.getMessage() == message]

@@ -1,0 +1,149 @@
+"""Lambda's asynchronous invocation policy and the moto corrections, without a server."""
+
+from __future__ import annotations
+
+import json
+import types
+
+import pytest
+
+from toolchain.emulator import moto_fixes
+from toolchain.emulator.executor import Invocation
+from toolchain.emulator.invocations import AsyncInvoker, InvocationLog, event_source
+
+
+class RecordingDestinations:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict]] = []
+
+    def deliver(self, arn: str, record: dict) -> None:
+        self.sent.append((arn, record))
+
+
+def function(config: dict | None = None) -> types.SimpleNamespace:
+    invoke_config = [types.SimpleNamespace(config=config)] if config is not None else []
+    return types.SimpleNamespace(
+        function_name="fn", function_arn="arn:aws:lambda:us-east-1:123456789012:function:fn",
+        event_invoke_config=invoke_config,
+    )  # fmt: skip
+
+
+def runner(failures: int):
+    calls = []
+
+    def run(fn, event: str) -> Invocation:
+        calls.append(event)
+        failed = len(calls) <= failures
+        payload = json.dumps({"errorType": "Boom", "errorMessage": "x"} if failed else {"ok": True})
+        return Invocation(f"req-{len(calls)}", payload, failed, "Boom" if failed else None, "")
+
+    return run, calls
+
+
+def invoker(run, destinations) -> AsyncInvoker:
+    return AsyncInvoker(run, destinations, InvocationLog(), retry_delays=(0.01, 0.02), log=lambda m: None)
+
+
+FAILURE_QUEUE = "arn:aws:sqs:us-east-1:123456789012:failures"
+
+
+def test_a_failing_event_is_tried_three_times_then_sent_to_the_failure_destination() -> None:
+    run, calls = runner(failures=99)
+    destinations = RecordingDestinations()
+    async_invoker = invoker(run, destinations)
+    config = {"MaximumRetryAttempts": 2, "DestinationConfig": {"OnFailure": {"Destination": FAILURE_QUEUE}}}
+    async_invoker.submit(function(config), '{"n": 1}', "aws:s3")
+    assert async_invoker.wait_idle(5)
+    assert len(calls) == 3
+    ((arn, record),) = destinations.sent
+    assert arn == FAILURE_QUEUE
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 3
+    assert record["requestPayload"] == {"n": 1}
+    assert record["responseContext"]["functionError"] == "Unhandled"
+    assert record["responsePayload"]["errorType"] == "Boom"
+
+
+def test_a_retry_that_succeeds_sends_nothing_to_the_failure_destination() -> None:
+    run, calls = runner(failures=1)
+    destinations = RecordingDestinations()
+    async_invoker = invoker(run, destinations)
+    async_invoker.submit(function({"DestinationConfig": {"OnFailure": {"Destination": FAILURE_QUEUE}}}), "{}", "aws:s3")
+    assert async_invoker.wait_idle(5)
+    assert len(calls) == 2
+    assert destinations.sent == []
+
+
+@pytest.mark.parametrize(("retries", "attempts"), [(0, 1), (1, 2)])
+def test_the_configured_retry_count_is_honoured(retries: int, attempts: int) -> None:
+    run, calls = runner(failures=99)
+    async_invoker = invoker(run, RecordingDestinations())
+    async_invoker.submit(function({"MaximumRetryAttempts": retries}), "{}", "aws:s3")
+    assert async_invoker.wait_idle(5)
+    assert len(calls) == attempts
+
+
+def test_without_configuration_lambdas_defaults_apply() -> None:
+    run, calls = runner(failures=99)
+    async_invoker = invoker(run, RecordingDestinations())
+    async_invoker.submit(function(), "{}", "aws:sns")
+    assert async_invoker.wait_idle(5)
+    assert len(calls) == 3
+
+
+def test_success_goes_to_the_success_destination() -> None:
+    run, _ = runner(failures=0)
+    destinations = RecordingDestinations()
+    async_invoker = invoker(run, destinations)
+    async_invoker.submit(function({"DestinationConfig": {"OnSuccess": {"Destination": "arn:aws:sns:us-east-1:1:ok"}}}),
+                         "{}", "invoke-async")  # fmt: skip
+    assert async_invoker.wait_idle(5)
+    assert destinations.sent[0][1]["requestContext"]["condition"] == "Success"
+
+
+@pytest.mark.parametrize(
+    ("body", "source"),
+    [
+        ('{"Records": [{"eventSource": "aws:s3"}]}', "aws:s3"),
+        ('{"Records": [{"EventSource": "aws:sns"}]}', "aws:sns"),
+        ('{"Records": [{"eventSource": "aws:sqs"}]}', "aws:sqs"),
+        ('{"anything": 1}', ""),
+        ("not json", ""),
+        ('{"Records": ["x"]}', ""),
+    ],
+)
+def test_event_sources_are_recognised(body: str, source: str) -> None:
+    assert event_source(body) == source
+
+
+TLS_ONLY = {
+    "Version": "2012-10-17",
+    "Statement": [{
+        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*",
+        "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"], "Condition": {"Bool": {"aws:SecureTransport": ["false"]}},
+    }],
+}  # fmt: skip
+
+
+def test_a_deny_unless_tls_policy_does_not_deny_the_emulators_requests() -> None:
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    moto_fixes.apply()
+    assert IAMPolicy(json.dumps(TLS_ONLY)).is_action_permitted("s3:PutObject", "arn:aws:s3:::b/k") == (
+        PermissionResult.NEUTRAL
+    )
+
+
+def test_an_unconditional_deny_still_denies() -> None:
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    moto_fixes.apply()
+    policy = json.loads(json.dumps(TLS_ONLY))
+    del policy["Statement"][0]["Condition"]
+    assert IAMPolicy(json.dumps(policy)).is_action_permitted("s3:PutObject", "arn:aws:s3:::b/k") == (
+        PermissionResult.DENIED
+    )
+    policy["Statement"][0]["Condition"] = {"Bool": {"aws:SecureTransport": "true"}}
+    assert IAMPolicy(json.dumps(policy)).is_action_permitted("s3:PutObject", "arn:aws:s3:::b/k") == (
+        PermissionResult.DENIED
+    )
