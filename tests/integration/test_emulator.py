@@ -17,7 +17,7 @@ import pytest
 from toolchain.emulator.clients import emulator_client
 from toolchain.emulator.control import EmulatorControl
 
-HANDLER = '''
+HANDLER = """
 import json, os, time
 import boto3
 
@@ -36,7 +36,7 @@ def handler(event, context):
             "endpoint": os.environ.get("AWS_ENDPOINT_URL")}
 
 VERSION = "__VERSION__"
-'''
+"""
 
 
 def code_zip(version: str = "1") -> bytes:
@@ -161,7 +161,9 @@ def test_warm_workers_are_reused_until_the_code_changes(clients, function) -> No
 
 def test_async_failures_are_retried_then_sent_to_the_failure_destination(clients, function, control) -> None:
     queue = clients["sqs"].create_queue(QueueName=f"{function}-failures")["QueueUrl"]
-    queue_arn = clients["sqs"].get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_arn = clients["sqs"].get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     clients["lambda"].put_function_event_invoke_config(
         FunctionName=function, MaximumRetryAttempts=2, DestinationConfig={"OnFailure": {"Destination": queue_arn}}
     )
@@ -183,7 +185,9 @@ def test_s3_notifications_invoke_asynchronously(clients, function, control) -> N
     arn = clients["lambda"].get_function(FunctionName=function)["Configuration"]["FunctionArn"]
     s3.put_bucket_notification_configuration(
         Bucket=f"{function}-bucket",
-        NotificationConfiguration={"LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]},
+        NotificationConfiguration={
+            "LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]
+        },
     )
     started = time.monotonic()
     s3.put_object(Bucket=f"{function}-bucket", Key="k", Body=b"x")
@@ -198,5 +202,5 @@ def test_control_api_answers_unknown_routes_with_404(emulator: str) -> None:
     import urllib.request
 
     with pytest.raises(urllib.error.HTTPError) as caught:
-        urllib.request.urlopen(f"{emulator}/_emulator/nope", timeout=5)  # noqa: S310
+        urllib.request.urlopen(f"{emulator}/_emulator/nope", timeout=5)
     assert caught.value.code == 404

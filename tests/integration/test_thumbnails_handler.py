@@ -9,8 +9,8 @@ from urllib.parse import quote_plus
 import pytest
 from PIL import Image
 
-from lambdas.services.thumbnails import handler as thumbnails
 from lambdas.common.exceptions import DependencyError
+from lambdas.services.thumbnails import handler as thumbnails
 from tests.conftest import make_image
 
 from .conftest import logged

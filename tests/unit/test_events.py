@@ -53,7 +53,10 @@ def test_version_ids_are_kept() -> None:
         ({"Records": [{"eventSource": "aws:sqs"}]}, "not an S3 event"),
         ({"Records": [{"eventSource": "aws:s3"}]}, "Records[0] has no 's3'"),
         ({"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {}, "object": {"key": "k"}}}]}, "has no 'name'"),
-        ({"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": "b"}, "object": {"key": 5}}}]}, "non-empty string"),
+        (
+            {"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": "b"}, "object": {"key": 5}}}]},
+            "non-empty string",
+        ),
         (s3_event("uploads/%E9%ZZ.jpg"), "not valid URL-encoded UTF-8"),
         (s3_event("uploads/a.jpg", size=-1), "non-negative integer"),
         (s3_event("uploads/a.jpg", size="12"), "non-negative integer"),

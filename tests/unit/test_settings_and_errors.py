@@ -9,7 +9,11 @@ from lambdas.services.thumbnails.imaging import DecompressionBomb, NotAnImage, T
 
 def test_thumbnail_settings_defaults() -> None:
     settings = ThumbnailSettings.from_env({})
-    assert (settings.upload_prefix, settings.thumbnail_prefix, settings.max_dimension) == ("uploads/", "thumbnails/", 200)
+    assert (settings.upload_prefix, settings.thumbnail_prefix, settings.max_dimension) == (
+        "uploads/",
+        "thumbnails/",
+        200,
+    )
 
 
 def test_thumbnail_settings_read_their_variables() -> None:

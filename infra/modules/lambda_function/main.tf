@@ -1,6 +1,6 @@
 locals {
   # Log group created here (not by Lambda on first write) so retention and deletion are ours.
-  log_group_name = "/aws/lambda/${var.name}"
+  log_group_name          = "/aws/lambda/${var.name}"
   has_failure_destination = var.async_failure_destination_arn != null
 }
 

@@ -70,7 +70,9 @@ class Wheel:
         return digest.hexdigest()
 
 
-_MISSING = re.compile(r"(?:No matching distribution found for|satisfies the requirement) ([A-Za-z0-9._-]+(?:==[^\s)]+)?)")
+_MISSING = re.compile(
+    r"(?:No matching distribution found for|satisfies the requirement) ([A-Za-z0-9._-]+(?:==[^\s)]+)?)"
+)
 
 
 class WheelCache:

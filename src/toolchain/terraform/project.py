@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -49,8 +50,10 @@ class TerraformProject:
         reporter: Reporter,
         *,
         runner: Runner = subprocess.run,
+        lock_file: Path | None = None,
     ) -> None:
         self.terraform = terraform
+        self.lock_file = lock_file
         self.infra_dir = infra_dir
         self.work_dir = work_dir
         self.root_dir = work_dir / "root"
@@ -100,11 +103,23 @@ class TerraformProject:
         return result
 
     def init(self, backend_config: Sequence[str] = ()) -> None:
+        """`terraform init`; with a `lock_file`, the staged copy starts from it and writes back to it."""
+        staged_lock = self.root_dir / ".terraform.lock.hcl"
+        if self.lock_file is not None and self.lock_file.is_file():
+            staged_lock.write_bytes(self.lock_file.read_bytes())
         args = ["init", "-input=false", "-no-color"]
         args += [f"-backend-config={item}" for item in backend_config]
         result = self.run(args, capture=True, check=False)
         if result.returncode != 0:
             raise TerraformFailed(f"terraform init failed:\n{result.stderr.strip()[-3000:]}")
+        kept = self.lock_file
+        if (
+            kept is not None
+            and staged_lock.is_file()
+            and (not kept.is_file() or kept.read_bytes() != staged_lock.read_bytes())
+        ):
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            kept.write_bytes(staged_lock.read_bytes())
 
     def workspaces(self) -> list[str]:
         out = self.run(["workspace", "list", "-no-color"], capture=True).stdout
@@ -134,7 +149,20 @@ class TerraformProject:
         return args
 
     def apply(self, var_files: Sequence[Path], variables: Mapping[str, str]) -> None:
-        self.run(["apply", "-input=false", "-auto-approve", "-no-color", *self._var_args(var_files, variables)])
+        """Apply, showing Terraform's progress as it happens; its own listing of outputs is left out
+        because callers print the outputs as a table."""
+        args = ["apply", "-input=false", "-auto-approve", "-no-color", *self._var_args(var_files, variables)]
+        command = [str(self.terraform.binary), f"-chdir={self.root_dir}", *args]
+        with subprocess.Popen(command, env=self._env(), stdout=subprocess.PIPE, text=True) as process:
+            assert process.stdout is not None
+            showing = True
+            for line in process.stdout:
+                showing = showing and line.rstrip() != "Outputs:"
+                if showing:
+                    sys.stdout.write(line)
+                    sys.stdout.flush()
+        if process.returncode != 0:
+            raise TerraformFailed(f"terraform apply failed (exit {process.returncode}): see Terraform's output above")
 
     def plan(
         self,

