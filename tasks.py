@@ -78,6 +78,13 @@ def _print_outputs(outputs: dict[str, Any]) -> None:
     _say(table(outputs))
 
 
+def _print_apis(apis: list[dict[str, str]]) -> None:
+    if apis:
+        _say("\nREST APIs served locally (as API Gateway would):")
+        for api in apis:
+            _say(f"  {api['name']} ({api['stage']})  {api['url']}")
+
+
 @task(help={"workspace": f"workspace to apply on the emulator (default: {EMULATOR_WORKSPACE})"})
 def up(c: Context, workspace: str = EMULATOR_WORKSPACE) -> None:
     """Start the emulator, build, apply infra/ to it, print outputs.
@@ -87,7 +94,9 @@ def up(c: Context, workspace: str = EMULATOR_WORKSPACE) -> None:
     with _toolchain() as platform:
         outputs = platform.up(workspace)
         info = platform.emulator.require()
+        apis = platform.emulator.apis()
     _print_outputs(outputs)
+    _print_apis(apis)
     _say(f"\nEmulator: {info.endpoint} (AWS_ENDPOINT_URL={info.endpoint}); stop it with `invoke down`.")
 
 
@@ -108,6 +117,7 @@ def demo(c: Context) -> None:
     with _toolchain() as platform:
         outputs = platform.up()
         _print_outputs(outputs)
+        _print_apis(platform.emulator.apis())
         platform.reporter.step("Demo: uploading a photo, waiting for its thumbnail")
         result = run_demo(
             platform.emulator_client("s3"),

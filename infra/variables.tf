@@ -87,3 +87,84 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "cors_allowed_origins" {
+  description = "Origins allowed to call the users API from a browser (exact scheme://host[:port]); never \"*\"."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = !contains(var.cors_allowed_origins, "*")
+    error_message = "List the allowed origins; \"*\" is not accepted."
+  }
+}
+
+variable "jwt_mode" {
+  description = "How the authorizer verifies tokens: hs256 (secret in Secrets Manager) or jwks (RS256/ES256 keys at jwks_url)."
+  type        = string
+  default     = "hs256"
+
+  validation {
+    condition     = contains(["hs256", "jwks"], var.jwt_mode)
+    error_message = "The JWT mode must be hs256 or jwks."
+  }
+}
+
+variable "jwks_url" {
+  description = "JWKS document of the identity provider (jwks mode)."
+  type        = string
+  default     = ""
+}
+
+variable "jwt_issuer" {
+  description = "Expected `iss` of every token."
+  type        = string
+  default     = "https://auth.example.com/"
+}
+
+variable "jwt_audience" {
+  description = "Expected `aud` of every token."
+  type        = string
+  default     = "platform-api"
+}
+
+variable "authorizer_cache_seconds" {
+  description = "How long API Gateway caches an authorizer result per token (0 disables the cache)."
+  type        = number
+  default     = 300
+}
+
+variable "api_throttling_rate_limit" {
+  description = "Steady-state requests per second the API stage accepts."
+  type        = number
+  default     = 100
+}
+
+variable "api_throttling_burst_limit" {
+  description = "Burst the API stage accepts above its rate limit."
+  type        = number
+  default     = 200
+}
+
+variable "manage_api_gateway_account" {
+  description = "Set the account's API Gateway CloudWatch role (needed for access logs). One per account and region: switch off where another stack owns it."
+  type        = bool
+  default     = true
+}
+
+variable "weather_url" {
+  description = "Weather endpoint of the Slack bot, with {place} where the place goes (wttr.in JSON format)."
+  type        = string
+  default     = "https://wttr.in/{place}?format=j1"
+}
+
+variable "secret_recovery_days" {
+  description = "Days a deleted secret can be restored (0 deletes at once: short-lived environments only)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.secret_recovery_days == 0 || (var.secret_recovery_days >= 7 && var.secret_recovery_days <= 30)
+    error_message = "Secrets Manager accepts 0 or 7-30 days."
+  }
+}

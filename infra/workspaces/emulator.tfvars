@@ -5,3 +5,5 @@ lambda_runtime        = "python3.8"
 log_retention_days    = 1
 force_destroy_buckets = true
 log_level             = "INFO"
+cors_allowed_origins  = ["http://localhost:3000"]
+secret_recovery_days  = 0

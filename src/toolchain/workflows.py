@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import platform
+import secrets
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,7 +129,14 @@ class Platform:
             raise ToolchainError(f"no build at {profile.manifest}", "run `invoke package` first")
         # Relative, so that a plan made in one checkout names the same files in another.
         manifest = os.path.relpath(profile.manifest, project.root_dir)
-        return [var_file], {"manifest_path": manifest}
+        return [var_file], {"manifest_path": manifest, **self._world_variables(project)}
+
+    def _world_variables(self, project: TerraformProject) -> dict[str, str]:
+        """Values only the emulator world has: its stand-ins for outside websites live at its endpoint."""
+        if project.work_dir.name != "emulator":
+            return {}
+        endpoint = self.emulator.require().endpoint
+        return {"weather_url": f"{endpoint}/_sites/weather/{{place}}?format=j1"}
 
     def emulator_project(self, info: ServerInfo) -> TerraformProject:
         project = self.project("emulator")
@@ -161,7 +169,25 @@ class Platform:
         var_files, variables = self._variables(project, workspace, profile)
         self.reporter.step(f"Applying infra/ to the emulator (workspace {workspace})")
         project.apply(var_files, variables)
-        return project.outputs()
+        outputs = project.outputs()
+        self._seed_secrets(outputs)
+        return outputs
+
+    def _seed_secrets(self, outputs: dict[str, Any]) -> None:
+        """Give the emulator's empty secrets a random value, as an operator would with put-secret-value.
+
+        Terraform creates secrets without values (a value would end up in its state); on AWS they are
+        set by hand, here by this step, once.
+        """
+        client = self.emulator_client("secretsmanager", outputs.get("region", "us-east-1"))
+        for name, secret_id in sorted(outputs.items()):
+            if not name.endswith("_secret_id") or not isinstance(secret_id, str):
+                continue
+            try:
+                client.get_secret_value(SecretId=secret_id)
+            except client.exceptions.ResourceNotFoundException:
+                client.put_secret_value(SecretId=secret_id, SecretString=secrets.token_urlsafe(48))
+                self.reporter.detail(f"set a random value for {secret_id.rsplit(':', 1)[-1]}")
 
     def plan_emulator(self, workspace: str = EMULATOR_WORKSPACE) -> bool:
         """A plan against the running emulator; True if Terraform proposes changes."""

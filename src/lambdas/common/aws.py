@@ -16,14 +16,15 @@ MAX_ATTEMPTS = 3
 
 
 @cache
-def client(service: str) -> Any:
+def client(service: str, *, interactive: bool = False) -> Any:
+    """`interactive` clients serve a person waiting (a Slack reply): one attempt, one-second timeouts."""
     import boto3
     from botocore.config import Config
 
     config = Config(
-        connect_timeout=CONNECT_TIMEOUT_SECONDS,
-        read_timeout=READ_TIMEOUT_SECONDS,
-        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+        connect_timeout=1 if interactive else CONNECT_TIMEOUT_SECONDS,
+        read_timeout=1 if interactive else READ_TIMEOUT_SECONDS,
+        retries={"mode": "standard", "max_attempts": 1 if interactive else MAX_ATTEMPTS},
     )
     return boto3.session.Session().client(service, config=config)
 

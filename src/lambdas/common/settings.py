@@ -1,5 +1,7 @@
 """Every environment variable the runtime reads is named in this module and nowhere else.
 
+Names only: secrets are never in the environment, only the ids of Secrets Manager secrets.
+
 Values are parsed and validated once per container; a bad value is a `ConfigurationError`
 naming the variable, raised at the first invocation rather than deep inside a handler.
 """
@@ -18,6 +20,21 @@ THUMBNAIL_PREFIX = "THUMBNAIL_PREFIX"
 THUMBNAIL_MAX_DIMENSION = "THUMBNAIL_MAX_DIMENSION"
 THUMBNAIL_MAX_SOURCE_BYTES = "THUMBNAIL_MAX_SOURCE_BYTES"
 THUMBNAIL_MAX_SOURCE_PIXELS = "THUMBNAIL_MAX_SOURCE_PIXELS"
+USERS_TABLE = "USERS_TABLE"
+JWT_MODE = "JWT_MODE"
+JWT_SECRET_ID = "JWT_SECRET_ID"
+JWKS_URL = "JWKS_URL"
+JWT_ISSUER = "JWT_ISSUER"
+JWT_AUDIENCE = "JWT_AUDIENCE"
+JWT_LEEWAY_SECONDS = "JWT_LEEWAY_SECONDS"
+SECRET_CACHE_SECONDS = "SECRET_CACHE_SECONDS"
+SLACK_SIGNING_SECRET_ID = "SLACK_SIGNING_SECRET_ID"
+WEATHER_URL = "WEATHER_URL"
+WEATHER_TIMEOUT_SECONDS = "WEATHER_TIMEOUT_SECONDS"
+STATUS_TABLES = "STATUS_TABLES"
+STATUS_FUNCTIONS = "STATUS_FUNCTIONS"
+JWKS_CACHE_SECONDS = "JWKS_CACHE_SECONDS"
+CORS_ALLOWED_ORIGINS = "CORS_ALLOWED_ORIGINS"
 # Read by Powertools itself too; the default keeps metrics valid when a deployment forgets it.
 METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
 DEFAULT_METRICS_NAMESPACE = "ServerlessPlatform"
@@ -87,3 +104,112 @@ def thumbnail_settings() -> ThumbnailSettings:
 
 def metrics_namespace(env: Mapping[str, str] = os.environ) -> str:
     return env.get(METRICS_NAMESPACE, "").strip() or DEFAULT_METRICS_NAMESPACE
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigurationError(f"environment variable {name} is not set")
+    return value
+
+
+@dataclass(frozen=True)
+class UsersSettings:
+    table: str
+    cors_origins: tuple[str, ...]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> UsersSettings:
+        origins = tuple(o.strip().rstrip("/") for o in env.get(CORS_ALLOWED_ORIGINS, "").split(",") if o.strip())
+        if "*" in origins:
+            raise ConfigurationError(f"{CORS_ALLOWED_ORIGINS} lists '*': name the allowed origins")
+        return cls(table=_required(env, USERS_TABLE), cors_origins=origins)
+
+
+@cache
+def users_settings() -> UsersSettings:
+    return UsersSettings.from_env()
+
+
+_ALGORITHMS = {"hs256": ("HS256",), "jwks": ("RS256", "ES256")}
+
+
+def _url(env: Mapping[str, str], name: str) -> str:
+    from urllib.parse import urlsplit
+
+    value = _required(env, name)
+    parts = urlsplit(value)
+    local = parts.hostname in ("localhost", "127.0.0.1", "::1")
+    if parts.scheme != "https" and not (parts.scheme == "http" and local):
+        raise ConfigurationError(f"{name}={value!r} must be an https URL (http only for localhost)")
+    return value
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """HS256 with a Secrets Manager secret, or RS256/ES256 against a JWKS URL."""
+
+    mode: str
+    algorithms: tuple[str, ...]
+    issuer: str
+    audience: str
+    leeway: int
+    secret_id: str | None
+    jwks_url: str | None
+    secret_cache_seconds: int
+    jwks_cache_seconds: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> AuthSettings:
+        mode = env.get(JWT_MODE, "hs256").strip().lower()
+        if mode not in _ALGORITHMS:
+            raise ConfigurationError(f"{JWT_MODE}={mode!r} must be hs256 or jwks")
+        return cls(
+            mode=mode,
+            algorithms=_ALGORITHMS[mode],
+            issuer=_required(env, JWT_ISSUER),
+            audience=_required(env, JWT_AUDIENCE),
+            leeway=_int(env, JWT_LEEWAY_SECONDS, 30, minimum=0, maximum=300),
+            secret_id=_required(env, JWT_SECRET_ID) if mode == "hs256" else None,
+            jwks_url=_url(env, JWKS_URL) if mode == "jwks" else None,
+            secret_cache_seconds=_int(env, SECRET_CACHE_SECONDS, 300, minimum=0, maximum=3600),
+            jwks_cache_seconds=_int(env, JWKS_CACHE_SECONDS, 600, minimum=0, maximum=86400),
+        )
+
+
+@cache
+def auth_settings() -> AuthSettings:
+    return AuthSettings.from_env()
+
+
+def _names(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in env.get(name, "").split(",") if n.strip())
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    signing_secret_id: str
+    secret_cache_seconds: int
+    weather_url: str
+    weather_timeout: float
+    status_tables: tuple[str, ...]
+    status_functions: tuple[str, ...]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> SlackSettings:
+        weather_url = _url(env, WEATHER_URL)
+        if "{place}" not in weather_url:
+            raise ConfigurationError(f"{WEATHER_URL} must contain {{place}} where the place goes")
+        return cls(
+            signing_secret_id=_required(env, SLACK_SIGNING_SECRET_ID),
+            secret_cache_seconds=_int(env, SECRET_CACHE_SECONDS, 300, minimum=0, maximum=3600),
+            weather_url=weather_url,
+            weather_timeout=_int(env, WEATHER_TIMEOUT_SECONDS, 2, minimum=1, maximum=10),
+            status_tables=_names(env, STATUS_TABLES),
+            status_functions=_names(env, STATUS_FUNCTIONS),
+        )
+
+
+@cache
+def slack_settings() -> SlackSettings:
+    return SlackSettings.from_env()

@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from toolchain.emulator.server import ServerInfo
+from toolchain.emulator.server import ServerInfo, code_version
 from toolchain.errors import ToolchainError
 
 START_TIMEOUT_SECONDS = 60.0
@@ -69,10 +69,12 @@ class EmulatorControl:
         return info
 
     def start(self) -> tuple[ServerInfo, bool]:
-        """(the emulator, whether this call started it). A running one is reused."""
+        """(the emulator, whether this call started it). A running one is reused unless its code is older."""
         info = self.running()
-        if info is not None:
+        if info is not None and info.code_version == code_version():
             return info, False
+        if info is not None:
+            self.stop()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.info_file.unlink(missing_ok=True)
         with self.log_file.open("ab") as log:
@@ -112,6 +114,10 @@ class EmulatorControl:
         """Wait until every queued asynchronous invocation has finished (retries included)."""
         result = self._get(self.require(), f"async/wait?timeout={timeout}", timeout=timeout + 5)
         return bool(result["idle"])
+
+    def apis(self) -> list[dict[str, str]]:
+        """Every deployed REST API stage and the localhost URL it is served on."""
+        return self._get(self.require(), "apis")
 
     def invocations(self, function_name: str | None = None) -> list[dict[str, Any]]:
         route = "invocations" + (f"?function={function_name}" if function_name else "")

@@ -21,11 +21,23 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from toolchain.emulator import moto_fixes
+from toolchain.emulator import moto_fixes, sites
+from toolchain.emulator.apigateway import LocalApiGateway
 from toolchain.emulator.executor import FunctionExecutor, Invocation
 from toolchain.emulator.invocations import AsyncInvoker, Destinations, InvocationLog, install
 
 CONTROL_PREFIX = "/_emulator/"
+
+
+def code_version() -> str:
+    """Hash of the emulator's own code and moto's version: a running emulator older than that is stale."""
+    import hashlib
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(version("moto").encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,7 @@ class ServerInfo:
     port: int
     instance_id: str
     started: float
+    code_version: str = ""
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=2) + "\n"
@@ -71,15 +84,23 @@ class ControlApp:
     """WSGI app: `/_emulator/*` here, everything else to moto."""
 
     def __init__(
-        self, moto_app: Any, info: Callable[[], ServerInfo], invoker: AsyncInvoker, history: InvocationLog
+        self,
+        moto_app: Any,
+        info: Callable[[], ServerInfo],
+        invoker: AsyncInvoker,
+        history: InvocationLog,
+        gateway: LocalApiGateway,
     ) -> None:
         self._moto = moto_app
         self._info = info
         self._invoker = invoker
         self._history = history
+        self._gateway = gateway
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
+        if path.startswith(sites.PREFIX):
+            return sites.serve_site(environ, start_response)
         if not path.startswith(CONTROL_PREFIX):
             return self._moto(environ, start_response)
         query = parse_qs(environ.get("QUERY_STRING", ""))
@@ -93,6 +114,8 @@ class ControlApp:
         elif route == "invocations":
             function = query.get("function", [None])[0]
             body = [i for i in self._history.items() if function in (None, i["function_name"])]
+        elif route == "apis":
+            body = self._gateway.refresh()
         elif route == "async/wait":
             timeout = min(float(query.get("timeout", ["30"])[0]), 300.0)
             body = {"idle": self._invoker.wait_idle(timeout), "pending": self._invoker.pending()}
@@ -127,7 +150,7 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
     endpoint = f"http://{host}:{actual_port}"
     # Step Functions' Lambda tasks call back into this server.
     os.environ["MOTO_PORT"] = str(actual_port)
-    info = ServerInfo(os.getpid(), endpoint, actual_port, uuid.uuid4().hex, time.time())
+    info = ServerInfo(os.getpid(), endpoint, actual_port, uuid.uuid4().hex, time.time(), code_version())
 
     executor = FunctionExecutor(state_dir, endpoint, MotoLogSink())
 
@@ -138,7 +161,14 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
     invoker = AsyncInvoker(run, Destinations(endpoint), history, retry_delays=delays, log=_log)
     moto_fixes.apply()
     install(run, invoker, history)
-    server.app = ControlApp(DomainDispatcherApplication(create_backend_app), lambda: info, invoker, history)
+
+    def run_for_gateway(fn: Any, event: str, source: str) -> Invocation:
+        result = run(fn, event)
+        history.record(fn, result, source, 1)
+        return result
+
+    gateway = LocalApiGateway(run_for_gateway, host)
+    server.app = ControlApp(DomainDispatcherApplication(create_backend_app), lambda: info, invoker, history, gateway)
 
     stop = threading.Event()
 
@@ -151,13 +181,22 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
     thread.start()
     (state_dir / "server.json").write_text(info.to_json())
     _log(f"emulator {info.instance_id} listening on {endpoint} (pid {info.pid})")
+    last_reap = time.monotonic()
     try:
-        while not stop.wait(30):
-            reaped = executor.pool.reap()
-            if reaped:
-                _log(f"stopped {reaped} idle worker(s)")
+        # New REST API stages get their local server within two seconds of being created.
+        while not stop.wait(2):
+            try:
+                gateway.refresh()
+            except Exception as exc:  # a half-created API must not stop the emulator
+                _log(f"API refresh failed: {exc!r}")
+            if time.monotonic() - last_reap > 30:
+                last_reap = time.monotonic()
+                reaped = executor.pool.reap()
+                if reaped:
+                    _log(f"stopped {reaped} idle worker(s)")
     finally:
         _log("stopping")
+        gateway.shutdown()
         server.shutdown()
         executor.pool.shutdown()
         info_file = state_dir / "server.json"

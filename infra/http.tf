@@ -1,0 +1,237 @@
+# The HTTP surface: one REST API with the users API behind the JWT authorizer and the Slack bot
+# (authenticated by Slack's signature instead).
+
+resource "aws_dynamodb_table" "users" {
+  name         = "${local.prefix}-users"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "pk"
+
+  attribute {
+    name = "pk"
+    type = "S"
+  }
+
+  attribute {
+    name = "entity"
+    type = "S"
+  }
+
+  attribute {
+    name = "listKey"
+    type = "S"
+  }
+
+  # Users in creation order, page by page: listing never scans the table.
+  global_secondary_index {
+    name            = "byEntity"
+    hash_key        = "entity"
+    range_key       = "listKey"
+    projection_type = "ALL"
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled = true
+  }
+}
+
+# Secrets are created empty: their values are set outside Terraform (never in state), with
+# `aws secretsmanager put-secret-value` or, on the emulator, `invoke up` itself.
+resource "aws_secretsmanager_secret" "jwt_signing" {
+  name                    = "${local.prefix}/jwt-signing-key"
+  description             = "HS256 key the JWT authorizer verifies tokens with (at least 32 characters)."
+  recovery_window_in_days = var.secret_recovery_days
+}
+
+resource "aws_secretsmanager_secret" "slack_signing" {
+  name                    = "${local.prefix}/slack-signing-secret"
+  description             = "Slack app signing secret (Basic Information > App Credentials)."
+  recovery_window_in_days = var.secret_recovery_days
+}
+
+module "users" {
+  source = "./modules/lambda_function"
+
+  name         = "${local.prefix}-users"
+  description  = "Users REST API"
+  artifact     = local.artifacts["users"]
+  runtime      = local.function_defaults.runtime
+  architecture = local.function_defaults.architecture
+  layers       = local.function_defaults.layers
+  memory_size  = lookup(var.function_memory, "users", 512)
+  timeout      = lookup(var.function_timeout, "users", 10)
+
+  environment = {
+    USERS_TABLE                  = aws_dynamodb_table.users.name
+    CORS_ALLOWED_ORIGINS         = join(",", var.cors_allowed_origins)
+    POWERTOOLS_METRICS_NAMESPACE = local.prefix
+    POWERTOOLS_LOG_LEVEL         = var.log_level
+  }
+
+  policy_statements = [
+    {
+      sid       = "ReadWriteUsers"
+      actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem", "dynamodb:Query"]
+      resources = [aws_dynamodb_table.users.arn, "${aws_dynamodb_table.users.arn}/index/byEntity"]
+    },
+  ]
+
+  log_retention_days     = var.log_retention_days
+  alarm_actions          = [aws_sns_topic.alarms.arn]
+  errors_alarm_threshold = var.errors_alarm_threshold
+}
+
+module "authorizer" {
+  source = "./modules/lambda_function"
+
+  name         = "${local.prefix}-authorizer"
+  description  = "JWT TOKEN authorizer of the REST API"
+  artifact     = local.artifacts["authorizer"]
+  runtime      = local.function_defaults.runtime
+  architecture = local.function_defaults.architecture
+  layers       = local.function_defaults.layers
+  memory_size  = lookup(var.function_memory, "authorizer", 256)
+  timeout      = lookup(var.function_timeout, "authorizer", 5)
+
+  environment = {
+    JWT_MODE                     = var.jwt_mode
+    JWT_SECRET_ID                = aws_secretsmanager_secret.jwt_signing.arn
+    JWKS_URL                     = var.jwks_url
+    JWT_ISSUER                   = var.jwt_issuer
+    JWT_AUDIENCE                 = var.jwt_audience
+    POWERTOOLS_METRICS_NAMESPACE = local.prefix
+    POWERTOOLS_LOG_LEVEL         = var.log_level
+  }
+
+  policy_statements = [
+    {
+      sid       = "ReadSigningKey"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [aws_secretsmanager_secret.jwt_signing.arn]
+    },
+  ]
+
+  log_retention_days     = var.log_retention_days
+  alarm_actions          = [aws_sns_topic.alarms.arn]
+  errors_alarm_threshold = var.errors_alarm_threshold
+}
+
+module "slack" {
+  source = "./modules/lambda_function"
+
+  name         = "${local.prefix}-slack"
+  description  = "Slack slash-command bot"
+  artifact     = local.artifacts["slack"]
+  runtime      = local.function_defaults.runtime
+  architecture = local.function_defaults.architecture
+  layers       = local.function_defaults.layers
+  memory_size  = lookup(var.function_memory, "slack", 512)
+  timeout      = lookup(var.function_timeout, "slack", 5)
+
+  environment = {
+    SLACK_SIGNING_SECRET_ID      = aws_secretsmanager_secret.slack_signing.arn
+    WEATHER_URL                  = var.weather_url
+    STATUS_TABLES                = aws_dynamodb_table.users.name
+    STATUS_FUNCTIONS             = join(",", ["${local.prefix}-users", "${local.prefix}-authorizer"])
+    POWERTOOLS_METRICS_NAMESPACE = local.prefix
+    POWERTOOLS_LOG_LEVEL         = var.log_level
+  }
+
+  policy_statements = [
+    {
+      sid       = "ReadSigningSecret"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [aws_secretsmanager_secret.slack_signing.arn]
+    },
+    {
+      sid       = "CheckPlatformHealth"
+      actions   = ["dynamodb:DescribeTable", "lambda:GetFunctionConfiguration"]
+      resources = [aws_dynamodb_table.users.arn, module.users.function_arn, module.authorizer.function_arn]
+    },
+  ]
+
+  log_retention_days     = var.log_retention_days
+  alarm_actions          = [aws_sns_topic.alarms.arn]
+  errors_alarm_threshold = var.errors_alarm_threshold
+}
+
+locals {
+  users_route      = { function_name = module.users.function_name, invoke_arn = module.users.function_invoke_arn }
+  users_authorized = merge(local.users_route, { authorized = true })
+  # Browsers send CORS preflights without credentials: OPTIONS must not need the authorizer.
+  users_preflight = merge(local.users_route, { authorized = false })
+}
+
+module "api" {
+  source = "./modules/rest_api"
+
+  name        = "${local.prefix}-api"
+  description = "Users API and Slack bot"
+  stage_name  = var.environment
+
+  # ANY sends every method to the function, which answers 405 (with Allow) for the ones it lacks;
+  # OPTIONS is more specific than ANY, so preflights skip the authorizer.
+  routes = {
+    "ANY /users"              = local.users_authorized
+    "OPTIONS /users"          = local.users_preflight
+    "ANY /users/{userId}"     = local.users_authorized
+    "OPTIONS /users/{userId}" = local.users_preflight
+    "POST /slack/commands"    = { function_name = module.slack.function_name, invoke_arn = module.slack.function_invoke_arn, authorized = false }
+  }
+
+  authorizer = {
+    function_name = module.authorizer.function_name
+    invoke_arn    = module.authorizer.function_invoke_arn
+    ttl_seconds   = var.authorizer_cache_seconds
+  }
+
+  throttling_rate_limit  = var.api_throttling_rate_limit
+  throttling_burst_limit = var.api_throttling_burst_limit
+  log_retention_days     = var.log_retention_days
+
+  depends_on = [aws_api_gateway_account.this]
+}
+
+# API Gateway writes access logs with an account-wide role.
+data "aws_iam_policy_document" "apigateway_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["apigateway.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "apigateway_logs" {
+  count              = var.manage_api_gateway_account ? 1 : 0
+  name               = "${local.prefix}-apigateway-logs"
+  assume_role_policy = data.aws_iam_policy_document.apigateway_assume.json
+}
+
+data "aws_iam_policy_document" "apigateway_logs" {
+  # API Gateway creates its log groups itself, under names it chooses: this is the narrowest
+  # scope that works (the actions of AWS's AmazonAPIGatewayPushToCloudWatchLogs policy).
+  statement {
+    actions   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:PutLogEvents", "logs:GetLogEvents", "logs:FilterLogEvents"]
+    resources = ["arn:aws:logs:${var.region}:${data.aws_caller_identity.current.account_id}:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "apigateway_logs" {
+  count  = var.manage_api_gateway_account ? 1 : 0
+  name   = "push-to-cloudwatch-logs"
+  role   = aws_iam_role.apigateway_logs[0].id
+  policy = data.aws_iam_policy_document.apigateway_logs.json
+}
+
+resource "aws_api_gateway_account" "this" {
+  count               = var.manage_api_gateway_account ? 1 : 0
+  cloudwatch_role_arn = aws_iam_role.apigateway_logs[0].arn
+
+  depends_on = [aws_iam_role_policy.apigateway_logs]
+}

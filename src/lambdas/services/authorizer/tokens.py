@@ -1,0 +1,125 @@
+"""JWT verification with PyJWT: the header's algorithm must be on the allowlist before any key is used.
+
+That single rule closes `alg: none` and HS/RS key confusion: in HS256 mode an RS256 token is refused
+before its signature is looked at, and in JWKS mode an HS256 token "signed" with the public key is.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import jwt
+
+from lambdas.common.exceptions import Unauthorized
+
+MAX_TOKEN_LENGTH = 8192
+
+
+class TokenRejected(Unauthorized):
+    """Why a token does not authorise anything; `reason` is logged, never returned to the caller."""
+
+    code = "token_rejected"
+
+    def __init__(self, reason: str, message: str = "") -> None:
+        super().__init__(message or reason)
+        self.reason = reason
+
+
+class KeySource(Protocol):
+    def key_for(self, header: dict[str, Any]) -> Any:
+        """The verification key for a token with this (unverified) header; TokenRejected if none."""
+        ...
+
+
+@dataclass(frozen=True)
+class Claims:
+    subject: str
+    scopes: tuple[str, ...]
+    issuer: str
+    expires: int
+
+
+_ERRORS: tuple[tuple[type[Exception], str], ...] = (
+    (jwt.ExpiredSignatureError, "expired"),
+    (jwt.ImmatureSignatureError, "not_yet_valid"),
+    (jwt.InvalidIssuerError, "wrong_issuer"),
+    (jwt.InvalidAudienceError, "wrong_audience"),
+    (jwt.InvalidSignatureError, "bad_signature"),
+    (jwt.MissingRequiredClaimError, "missing_claim"),
+    (jwt.InvalidKeyError, "key_mismatch"),
+    (jwt.DecodeError, "malformed"),
+    (jwt.InvalidTokenError, "invalid"),
+)
+
+
+def bearer_token(header: Any) -> str:
+    if not isinstance(header, str) or not header.strip():
+        raise TokenRejected("missing", "no Authorization header")
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip() or " " in token.strip():
+        raise TokenRejected("wrong_scheme", "the Authorization header is not 'Bearer <token>'")
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise TokenRejected("malformed", "the token is too long")
+    return token.strip()
+
+
+def _scopes(payload: dict[str, Any]) -> tuple[str, ...]:
+    raw = payload.get("scope", payload.get("scp", ""))
+    if isinstance(raw, str):
+        return tuple(s for s in raw.split() if s)
+    if isinstance(raw, list) and all(isinstance(s, str) for s in raw):
+        return tuple(raw)
+    raise TokenRejected("invalid", "scope must be a string or a list of strings")
+
+
+class TokenVerifier:
+    def __init__(
+        self,
+        *,
+        algorithms: tuple[str, ...],
+        issuer: str,
+        audience: str,
+        leeway: int,
+        keys: KeySource,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._algorithms = algorithms
+        self._issuer = issuer
+        self._audience = audience
+        self._leeway = leeway
+        self._keys = keys
+        self._clock = clock
+
+    def verify(self, authorization: Any) -> Claims:
+        token = bearer_token(authorization)
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError:
+            raise TokenRejected("malformed", "the token is not a JWT") from None
+        algorithm = header.get("alg")
+        if algorithm not in self._algorithms:
+            raise TokenRejected("algorithm_not_allowed", f"algorithm {str(algorithm)[:20]!r} is not accepted")
+        key = self._keys.key_for(header)
+        try:
+            payload = jwt.decode(
+                token,
+                key,
+                algorithms=[algorithm],
+                audience=self._audience,
+                issuer=self._issuer,
+                leeway=self._leeway,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+            )
+        except jwt.InvalidTokenError as exc:
+            reason = next(name for kind, name in _ERRORS if isinstance(exc, kind))
+            raise TokenRejected(reason, str(exc)) from None
+        issued = payload["iat"]
+        if not isinstance(issued, int | float) or issued > self._clock() + self._leeway:
+            raise TokenRejected("not_yet_valid", "the token is issued in the future")
+        subject = payload["sub"]
+        if not isinstance(subject, str) or not subject or len(subject) > 256:
+            raise TokenRejected("invalid", "sub must be a non-empty string")
+        return Claims(subject, _scopes(payload), payload["iss"], int(payload["exp"]))

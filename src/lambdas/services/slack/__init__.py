@@ -1,0 +1,1 @@
+"""Slack slash-command bot behind API Gateway, authenticated by Slack's request signature."""

@@ -1,0 +1,121 @@
+"""User use cases over a repository; pagination cursors are opaque to clients."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from lambdas.common.exceptions import ValidationFailed
+from lambdas.services.users.model import User, UserNotFound, validate
+
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+_USER_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+class UserRepository(Protocol):
+    def create(self, user: User) -> None:
+        """Store a new user; EmailTaken if another user has the address."""
+        ...
+
+    def get(self, user_id: str) -> User | None: ...
+
+    def page(self, limit: int, cursor: dict[str, str] | None) -> tuple[list[User], dict[str, str] | None]:
+        """Up to `limit` users in creation order from `cursor`, and the cursor of the next page."""
+        ...
+
+    def update(self, current: User, updated: User) -> None:
+        """Replace `current` with `updated`; UserNotFound if gone, EmailTaken, Conflict if changed meanwhile."""
+        ...
+
+    def delete(self, user: User) -> None: ...
+
+    def check_cursor(self, cursor: Any) -> dict[str, str]:
+        """The cursor if it is one this repository produced; ValueError otherwise."""
+        ...
+
+
+@dataclass(frozen=True)
+class Page:
+    users: list[User]
+    next_token: str | None
+
+
+def encode_cursor(cursor: dict[str, str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(cursor, sort_keys=True).encode()).decode().rstrip("=")
+
+
+def _bad_token() -> ValidationFailed:
+    return ValidationFailed("invalid pagination token", details={"fields": {"next": "is not a token this API issued"}})
+
+
+def decode_cursor(token: str, repository: UserRepository) -> dict[str, str]:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        return repository.check_cursor(json.loads(raw))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise _bad_token() from None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Users:
+    def __init__(
+        self,
+        repository: UserRepository,
+        *,
+        clock: Callable[[], str] = _now,
+        new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+    ) -> None:
+        self._repository = repository
+        self._clock = clock
+        self._new_id = new_id
+
+    def create(self, body: Any) -> User:
+        values = validate(body, partial=False)
+        now = self._clock()
+        user = User(self._new_id(), values["name"], values["email"], now, now)
+        self._repository.create(user)
+        return user
+
+    def get(self, user_id: str) -> User:
+        # A malformed id names no user: the same 404 as a missing one, no database round trip.
+        user = self._repository.get(user_id) if _USER_ID.match(user_id) else None
+        if user is None:
+            raise UserNotFound(f"no user {user_id[:64]!r}")
+        return user
+
+    def list(self, limit: str | None, token: str | None) -> Page:
+        size = DEFAULT_PAGE
+        if limit is not None:
+            if not limit.isdigit() or not 1 <= int(limit) <= MAX_PAGE:
+                raise ValidationFailed("invalid limit", details={"fields": {"limit": f"must be 1-{MAX_PAGE}"}})
+            size = int(limit)
+        cursor = decode_cursor(token, self._repository) if token else None
+        users, next_cursor = self._repository.page(size, cursor)
+        return Page(users, encode_cursor(next_cursor) if next_cursor else None)
+
+    def update(self, user_id: str, body: Any) -> User:
+        values = validate(body, partial=True)
+        current = self.get(user_id)
+        updated = User(
+            current.user_id,
+            values.get("name", current.name),
+            values.get("email", current.email),
+            current.created_at,
+            self._clock(),
+        )
+        self._repository.update(current, updated)
+        return updated
+
+    def delete(self, user_id: str) -> None:
+        self._repository.delete(self.get(user_id))

@@ -1,0 +1,443 @@
+"""API Gateway REST APIs served on localhost, as API Gateway serves them.
+
+moto stores REST APIs but does not serve them. Here every deployed stage gets a port of its own;
+each request is matched against the API's resources and methods as moto holds them, goes through
+the TOKEN authorizer (its result cached per token for the configured TTL, its policy evaluated
+against the request's method ARN), then through the Lambda proxy integration, and the function's
+answer is mapped back to HTTP. Stage throttling and JSON access logs are applied too.
+
+Differences from AWS: the live resources are served, not the deployment's snapshot, and the
+integration has no separate 29 s limit (the function's own timeout applies).
+"""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from toolchain.emulator.executor import Invocation
+
+Run = Callable[[Any, str, str], Invocation]  # (function, event JSON, source) -> invocation
+_FUNCTION_URI = re.compile(
+    r"arn:aws[a-z-]*:apigateway:[^:]+:lambda:path/[^/]+/functions/(?P<arn>arn:[^/]+)/invocations"
+)
+
+
+class GatewayError(Exception):
+    """An answer API Gateway itself gives, with its own status and body."""
+
+    def __init__(self, status: int, body: dict[str, Any], error: str) -> None:
+        super().__init__(error)
+        self.status = status
+        self.body = body
+        self.error = error
+
+
+def _missing_token() -> GatewayError:
+    return GatewayError(403, {"message": "Missing Authentication Token"}, "route not found")
+
+
+@dataclass(frozen=True)
+class Route:
+    resource: Any
+    method: Any
+    path_params: dict[str, str]
+
+
+def _match(template: list[str], segments: list[str]) -> tuple[tuple[int, ...], dict[str, str]] | None:
+    """How well a resource path template matches: literal 2, {param} 1, {greedy+} 0 per segment."""
+    params: dict[str, str] = {}
+    score: list[int] = []
+    for index, part in enumerate(template):
+        if part.startswith("{") and part.endswith("+}"):
+            rest = segments[index:]
+            if not rest:
+                return None
+            params[part[1:-2]] = "/".join(rest)
+            return (*score, 0), params
+        if index >= len(segments):
+            return None
+        if part.startswith("{") and part.endswith("}"):
+            params[part[1:-1]] = segments[index]
+            score.append(1)
+        elif part == segments[index]:
+            score.append(2)
+        else:
+            return None
+    return (tuple(score), params) if len(template) == len(segments) else None
+
+
+def match_route(api: Any, path: str, http_method: str) -> Route:
+    """The most specific resource whose path template matches, and its method (or ANY)."""
+    segments = [s for s in path.split("/") if s]
+    best: tuple[tuple[int, ...], Any, dict[str, str]] | None = None
+    for resource in api.resources.values():
+        matched = _match([s for s in resource.get_path().split("/") if s], segments)
+        if matched is not None and (best is None or matched[0] > best[0]):
+            best = (matched[0], resource, matched[1])
+    if best is None:
+        raise _missing_token()
+    _, resource, params = best
+    method = resource.resource_methods.get(http_method) or resource.resource_methods.get("ANY")
+    if method is None:
+        raise _missing_token()
+    return Route(resource, method, params)
+
+
+def policy_allows(policy: dict[str, Any], method_arn: str) -> bool | None:
+    """True (allowed), False (explicitly denied) or None (no statement matches)."""
+    statements = policy.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    allowed = None
+    for statement in statements:
+        actions = statement.get("Action", [])
+        resources = statement.get("Resource", [])
+        actions = [actions] if isinstance(actions, str) else actions
+        resources = [resources] if isinstance(resources, str) else resources
+        if not any(a in ("execute-api:Invoke", "execute-api:*", "*") for a in actions):
+            continue
+        if not any(fnmatch.fnmatchcase(method_arn, pattern) for pattern in resources):
+            continue
+        if statement.get("Effect") == "Deny":
+            return False
+        if statement.get("Effect") == "Allow":
+            allowed = True
+    return allowed
+
+
+class TokenBucket:
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self._tokens = float(burst)
+        self._at = time.monotonic()
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+            self._at = now
+            if self._tokens < 1:
+                return False
+            self._tokens -= 1
+            return True
+
+
+class StageApp:
+    """WSGI app for one stage of one REST API; reads the API from moto's backend on every request."""
+
+    def __init__(self, backend: Any, api_id: str, stage: str, run: Run, get_function: Callable[[str], Any]) -> None:
+        self._backend = backend
+        self.api_id = api_id
+        self.stage = stage
+        self._run = run
+        self._get_function = get_function
+        self._cache: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+        self._cache_lock = threading.Lock()
+        self._bucket: TokenBucket | None = None
+        self._log_stream = f"local-{uuid.uuid4().hex[:16]}"
+
+    @property
+    def api(self) -> Any:
+        return self._backend.apis[self.api_id]
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        request = Request(environ)
+        started = time.monotonic()
+        context: dict[str, Any] = {
+            "requestId": str(uuid.uuid4()),
+            "requestTime": datetime.now(UTC).strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "requestTimeEpoch": int(time.time() * 1000),
+            "httpMethod": request.method,
+            "path": request.path,
+            "protocol": environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
+            "stage": self.stage,
+            "sourceIp": request.remote_addr or "127.0.0.1",
+            "userAgent": request.headers.get("User-Agent", ""),
+        }
+        try:
+            response = self._handle(request, context)
+        except GatewayError as exc:
+            context["error"] = exc.error
+            response = Response(json.dumps(exc.body), exc.status, content_type="application/json")
+        response.headers["x-amzn-RequestId"] = context["requestId"]
+        context.update(status=response.status_code, length=len(response.get_data()),
+                       latency=int((time.monotonic() - started) * 1000))  # fmt: skip
+        self._access_log(context)
+        return response(environ, start_response)
+
+    # -- the request's way through API Gateway ---------------------------------------------------
+    def _handle(self, request: Request, context: dict[str, Any]) -> Response:
+        prefix = f"/{self.stage}"
+        if request.path != prefix and not request.path.startswith(prefix + "/"):
+            raise GatewayError(403, {"message": "Forbidden"}, "unknown stage")
+        self._throttle()
+        path = request.path[len(prefix) :] or "/"
+        route = match_route(self.api, path, request.method)
+        context.update(resourcePath=route.resource.get_path(), resourceId=route.resource.id)
+        authorizer = self._authorize(route, request, path, context)
+        integration = route.method.method_integration
+        if integration is None or integration.integration_type != "AWS_PROXY":
+            raise GatewayError(500, {"message": "Internal server error"}, "only Lambda proxy integrations are served")
+        match = _FUNCTION_URI.match(integration.uri or "")
+        if not match:
+            raise GatewayError(
+                500, {"message": "Internal server error"}, f"unsupported integration uri {integration.uri}"
+            )
+        event = self._proxy_event(request, path, route, authorizer, context)
+        result = self._run(self._get_function(match.group("arn")), json.dumps(event), "apigateway")
+        return self._proxy_response(result)
+
+    def _throttle(self) -> None:
+        settings = self._backend.apis[self.api_id].stages[self.stage].method_settings.get("*/*")
+        if settings:
+            rate, burst = float(settings["throttlingRateLimit"]), int(settings["throttlingBurstLimit"])
+            if self._bucket is None or (self._bucket.rate, self._bucket.burst) != (rate, burst):
+                self._bucket = TokenBucket(rate, burst)
+            if not self._bucket.take():
+                raise GatewayError(429, {"message": "Too Many Requests"}, "throttled")
+
+    def _authorize(self, route: Route, request: Request, path: str, context: dict[str, Any]) -> dict[str, Any]:
+        if route.method.authorization_type != "CUSTOM":
+            return {}
+        authorizer = self.api.authorizers.get(route.method.authorizer_id)
+        if authorizer is None or (authorizer.type or "TOKEN") != "TOKEN":
+            raise GatewayError(500, {"message": None}, "authorizer missing or not a TOKEN authorizer")
+        header = (authorizer.identity_source or "method.request.header.Authorization").rsplit(".", 1)[-1]
+        token = request.headers.get(header, "")
+        pattern = authorizer.identity_validation_expression
+        if not token or (pattern and not re.fullmatch(pattern, token)):
+            raise GatewayError(401, {"message": "Unauthorized"}, "no identity")
+        api = self.api
+        method_arn = (
+            f"arn:aws:execute-api:{api.region_name}:{api.account_id}:{self.api_id}/{self.stage}/{request.method}{path}"
+        )
+        result = self._cached_policy(authorizer, token, method_arn)
+        allowed = policy_allows(result.get("policyDocument") or {}, method_arn)
+        context["principalId"] = result.get("principalId")
+        if allowed is False:
+            raise GatewayError(
+                403, {"Message": "User is not authorized to access this resource with an explicit deny"}, "denied"
+            )
+        if allowed is None:
+            raise GatewayError(403, {"Message": "User is not authorized to access this resource"}, "not allowed")
+        return {"principalId": result.get("principalId"), **(result.get("context") or {})}
+
+    def _cached_policy(self, authorizer: Any, token: str, method_arn: str) -> dict[str, Any]:
+        ttl = 300 if authorizer.authorizer_result_ttl is None else int(authorizer.authorizer_result_ttl)
+        key = (authorizer.id, token)
+        with self._cache_lock:
+            hit = self._cache.get(key)
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+        match = _FUNCTION_URI.match(authorizer.authorizer_uri or "")
+        if not match:
+            raise GatewayError(500, {"message": None}, "authorizer uri is not a Lambda function")
+        event = {"type": "TOKEN", "authorizationToken": token, "methodArn": method_arn}
+        result = self._run(self._get_function(match.group("arn")), json.dumps(event), "apigateway-authorizer")
+        if result.errored:
+            message = json.loads(result.payload or "{}").get("errorMessage") if result.payload else None
+            if message == "Unauthorized":
+                raise GatewayError(401, {"message": "Unauthorized"}, "authorizer said Unauthorized")
+            raise GatewayError(500, {"message": None}, "authorizer failed")
+        try:
+            policy = json.loads(result.payload)
+            if not isinstance(policy, dict) or "principalId" not in policy or "policyDocument" not in policy:
+                raise ValueError("not a policy")
+        except ValueError:
+            raise GatewayError(500, {"message": None}, "authorizer answered without a policy") from None
+        if ttl > 0:
+            with self._cache_lock:
+                self._cache[key] = (time.monotonic() + ttl, policy)
+        return policy
+
+    def _proxy_event(
+        self, request: Request, path: str, route: Route, authorizer: dict[str, Any], context: dict[str, Any]
+    ) -> dict[str, Any]:
+        headers = dict(request.headers.items())
+        multi_headers: dict[str, list[str]] = {}
+        for name, value in request.headers.items():
+            multi_headers.setdefault(name, []).append(value)
+        query_pairs = parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True)
+        multi_query: dict[str, list[str]] = {}
+        for name, value in query_pairs:
+            multi_query.setdefault(name, []).append(value)
+        raw = request.get_data()
+        binary = request.mimetype in (self.api.binaryMediaTypes or [])
+        try:
+            body, encoded = (raw.decode("utf-8"), False) if not binary else (None, True)
+        except UnicodeDecodeError:
+            body, encoded = None, True
+        if encoded:
+            body = base64.b64encode(raw).decode()
+        stage = self.api.stages[self.stage]
+        return {
+            "resource": route.resource.get_path(),
+            "path": path,
+            "httpMethod": request.method,
+            "headers": headers or None,
+            "multiValueHeaders": multi_headers or None,
+            "queryStringParameters": dict(query_pairs) or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": route.path_params or None,
+            "stageVariables": stage.variables or None,
+            "requestContext": {
+                "resourceId": route.resource.id,
+                "resourcePath": route.resource.get_path(),
+                "httpMethod": request.method,
+                "requestId": context["requestId"],
+                "extendedRequestId": context["requestId"],
+                "requestTime": context["requestTime"],
+                "requestTimeEpoch": context["requestTimeEpoch"],
+                "path": f"/{self.stage}{path}",
+                "accountId": self.api.account_id,
+                "protocol": context["protocol"],
+                "stage": self.stage,
+                "domainName": request.host,
+                "apiId": self.api_id,
+                "identity": {"sourceIp": context["sourceIp"], "userAgent": context["userAgent"]},
+                "authorizer": authorizer or None,
+            },
+            "body": body if raw else None,
+            "isBase64Encoded": encoded and bool(raw),
+        }
+
+    @staticmethod
+    def _proxy_response(result: Invocation) -> Response:
+        bad = GatewayError(502, {"message": "Internal server error"}, "malformed Lambda proxy response")
+        if result.errored:
+            raise GatewayError(502, {"message": "Internal server error"}, "the function failed")
+        try:
+            payload = json.loads(result.payload)
+        except ValueError:
+            raise bad from None
+        if not isinstance(payload, dict) or not isinstance(payload.get("statusCode"), int):
+            raise bad
+        body = payload.get("body") or ""
+        if not isinstance(body, str):
+            raise bad
+        data = base64.b64decode(body) if payload.get("isBase64Encoded") else body.encode()
+        response = Response(data, payload["statusCode"])
+        response.headers.pop("Content-Type", None)
+        for name, value in (payload.get("headers") or {}).items():
+            response.headers[name] = str(value)
+        for name, values in (payload.get("multiValueHeaders") or {}).items():
+            response.headers.remove(name)
+            for value in values:
+                response.headers.add(name, str(value))
+        if "Content-Type" not in response.headers:
+            response.headers["Content-Type"] = "application/json"
+        return response
+
+    def _access_log(self, context: dict[str, Any]) -> None:
+        stage = self.api.stages.get(self.stage)
+        settings = getattr(stage, "access_log_settings", None) or {}
+        destination, template = settings.get("destinationArn"), settings.get("format")
+        if not destination or not template:
+            return
+        values = {
+            "$context.requestId": context["requestId"],
+            "$context.identity.sourceIp": context["sourceIp"],
+            "$context.requestTime": context["requestTime"],
+            "$context.httpMethod": context["httpMethod"],
+            "$context.resourcePath": context.get("resourcePath", "-"),
+            "$context.path": context["path"],
+            "$context.status": str(context["status"]),
+            "$context.responseLength": str(context["length"]),
+            "$context.responseLatency": str(context["latency"]),
+            "$context.authorizer.principalId": str(context.get("principalId") or "-"),
+            "$context.error.message": context.get("error", "-"),
+            "$context.protocol": context["protocol"],
+            "$context.stage": self.stage,
+        }
+        line = re.sub(r"\$context\.[A-Za-z.]+", lambda m: values.get(m.group(0), "-"), template)
+        from moto.logs.models import logs_backends
+
+        group = destination.split(":log-group:", 1)[-1].removesuffix(":*")
+        backend = logs_backends[self.api.account_id][self.api.region_name]
+        backend.ensure_log_group(group)
+        if self._log_stream not in backend.groups[group].streams:
+            backend.create_log_stream(group, self._log_stream)
+        backend.put_log_events(group, self._log_stream, [{"timestamp": int(time.time() * 1000), "message": line}])
+
+
+@dataclass
+class _Served:
+    server: Any
+    thread: threading.Thread
+    url: str
+    name: str
+
+
+class LocalApiGateway:
+    """One localhost server per (REST API, stage) moto holds; `refresh` follows creations and deletions."""
+
+    def __init__(self, run: Run, host: str = "127.0.0.1") -> None:
+        self._run = run
+        self._host = host
+        self._served: dict[tuple[str, str, str, str], _Served] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _stages() -> dict[tuple[str, str, str, str], tuple[Any, str]]:
+        from moto.apigateway.models import apigateway_backends
+
+        found = {}
+        for account_id, regions in list(apigateway_backends.items()):
+            for region, backend in list(regions.items()):
+                for api_id, api in list(backend.apis.items()):
+                    for stage in list(api.stages):
+                        found[(account_id, region, api_id, stage)] = (backend, api.name)
+        return found
+
+    @staticmethod
+    def _function_lookup(account_id: str, region: str) -> Callable[[str], Any]:
+        def lookup(arn: str) -> Any:
+            from moto.awslambda.utils import get_backend
+
+            try:
+                return get_backend(account_id, region).get_function(arn)
+            except Exception:
+                raise GatewayError(500, {"message": "Internal server error"}, f"no function {arn}") from None
+
+        return lookup
+
+    def refresh(self) -> list[dict[str, str]]:
+        with self._lock:
+            stages = self._stages()
+            for key in set(self._served) - set(stages):
+                self._served.pop(key).server.shutdown()
+            for key, (backend, name) in stages.items():
+                if key in self._served:
+                    continue
+                account_id, region, api_id, stage = key
+                app = StageApp(backend, api_id, stage, self._run, self._function_lookup(account_id, region))
+                server = make_server(self._host, 0, app, threaded=True)
+                thread = threading.Thread(target=server.serve_forever, daemon=True, name=f"api-{api_id}-{stage}")
+                thread.start()
+                url = f"http://{self._host}:{server.server_address[1]}/{stage}"
+                self._served[key] = _Served(server, thread, url, name)
+            return [
+                {"api_id": k[2], "name": s.name, "stage": k[3], "region": k[1], "url": s.url}
+                for k, s in sorted(self._served.items())
+            ]
+
+    def shutdown(self) -> None:
+        with self._lock:
+            for served in self._served.values():
+                served.server.shutdown()
+            self._served.clear()
