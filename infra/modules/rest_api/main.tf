@@ -100,14 +100,15 @@ resource "aws_lambda_permission" "authorizer" {
 resource "aws_api_gateway_deployment" "this" {
   rest_api_id = aws_api_gateway_rest_api.this.id
 
-  # Redeploy whenever a route, its integration or the authorizer changes.
+  # Redeploy whenever a route, its integration or the authorizer changes. Only configuration and
+  # ids go in: attributes the API reads back differently (null vs empty) would redeploy on every plan.
   triggers = {
     redeployment = sha1(jsonencode([
       var.routes,
       local.resource_ids,
-      [for key, method in aws_api_gateway_method.this : [key, method.id, method.authorization, method.authorizer_id]],
-      [for key, integration in aws_api_gateway_integration.this : [key, integration.id, integration.uri]],
-      [aws_api_gateway_authorizer.this.id, var.authorizer.ttl_seconds],
+      [for key, method in aws_api_gateway_method.this : method.id],
+      [for key, integration in aws_api_gateway_integration.this : integration.id],
+      [aws_api_gateway_authorizer.this.id, var.authorizer],
     ]))
   }
 

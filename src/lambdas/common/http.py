@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from lambdas.common.exceptions import (
+    DependencyError,
     InvalidEvent,
     MethodNotAllowed,
     NotFound,
@@ -155,8 +156,12 @@ def error_body(error: BaseException) -> dict[str, Any]:
         if isinstance(error, ValidationFailed) and error.details.get("fields"):
             payload["fields"] = error.details["fields"]
         return {"error": payload}
-    # Never leak internals: the log has the detail, the caller gets the request id.
-    return {"error": {"code": "internal_error", "message": "internal error; quote the request id to support"}}
+    # Never leak internals: the log has the detail.
+    if isinstance(error, DependencyError):
+        return {
+            "error": {"code": "service_unavailable", "message": "a service this API needs is unavailable; retry later"}
+        }
+    return {"error": {"code": "internal_error", "message": "internal error"}}
 
 
 @dataclass(frozen=True)

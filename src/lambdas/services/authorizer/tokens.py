@@ -116,6 +116,8 @@ class TokenVerifier:
         except jwt.InvalidTokenError as exc:
             reason = next(name for kind, name in _ERRORS if isinstance(exc, kind))
             raise TokenRejected(reason, str(exc)) from None
+        except (TypeError, ValueError) as exc:  # PyJWT's answer to a key of the wrong type
+            raise TokenRejected("key_mismatch", str(exc)) from None
         issued = payload["iat"]
         if not isinstance(issued, int | float) or issued > self._clock() + self._leeway:
             raise TokenRejected("not_yet_valid", "the token is issued in the future")

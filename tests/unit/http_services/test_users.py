@@ -1,0 +1,125 @@
+"""User validation and use cases; the DynamoDB repository is tested against moto."""
+
+from __future__ import annotations
+
+import pytest
+
+from lambdas.common.exceptions import ValidationFailed
+from lambdas.services.users.model import NAME_MAX, User, UserNotFound, email_key, validate
+from lambdas.services.users.service import Users, decode_cursor, encode_cursor
+
+
+def fields(error: ValidationFailed) -> dict:
+    return error.details["fields"]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"name": "", "email": "a@b.co"}, {"name": f"must be 1-{NAME_MAX} characters"}),
+        ({"name": "x" * (NAME_MAX + 1), "email": "a@b.co"}, {"name": f"must be 1-{NAME_MAX} characters"}),
+        ({"name": 5, "email": "a@b.co"}, {"name": "must be a string"}),
+        ({"name": "Ada", "email": "not-an-email"}, {"email": "must be a valid email address"}),
+        ({"name": "Ada", "email": "a@b"}, {"email": "must be a valid email address"}),
+        ({"name": "Ada"}, {"email": "is required"}),
+        ({"name": "Ada", "email": "a@b.co", "admin": True}, {"admin": "unknown field"}),
+    ],
+)
+def test_create_bodies_are_validated_naming_each_field(body: dict, expected: dict) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        validate(body, partial=False)
+    assert fields(caught.value) == expected
+
+
+def test_names_are_trimmed_and_unicode_counts_characters() -> None:
+    assert validate({"name": "  Zoë  ", "email": "zoe@example.org"}, partial=False) == {
+        "name": "Zoë", "email": "zoe@example.org"
+    }  # fmt: skip
+    assert validate({"name": "ü" * NAME_MAX, "email": "u@x.io"}, partial=False)["name"] == "ü" * NAME_MAX
+
+
+@pytest.mark.parametrize("body", [{}, [], "x", None])
+def test_patch_needs_an_object_with_a_field(body) -> None:
+    with pytest.raises(ValidationFailed):
+        validate(body, partial=True)
+
+
+def test_emails_are_unique_regardless_of_case() -> None:
+    assert email_key("Ada@Example.COM") == email_key("ada@example.com")
+
+
+class MemoryRepository:
+    def __init__(self) -> None:
+        self.users: dict[str, User] = {}
+
+    def create(self, user: User) -> None:
+        self.users[user.user_id] = user
+
+    def get(self, user_id: str) -> User | None:
+        return self.users.get(user_id)
+
+    def page(self, limit, cursor):
+        ordered = sorted(self.users.values(), key=lambda u: u.user_id)
+        start = int(cursor["pk"]) if cursor else 0
+        chunk = ordered[start : start + limit]
+        more = start + limit < len(ordered)
+        return chunk, ({"pk": str(start + limit), "entity": "user", "listKey": "k"} if more else None)
+
+    def update(self, current: User, updated: User) -> None:
+        self.users[updated.user_id] = updated
+
+    def delete(self, user: User) -> None:
+        del self.users[user.user_id]
+
+    def check_cursor(self, cursor):
+        if not isinstance(cursor, dict) or set(cursor) != {"pk", "entity", "listKey"}:
+            raise ValueError("bad")
+        return cursor
+
+
+def service() -> Users:
+    ids = iter(f"{n:032x}" for n in range(1, 100))
+    return Users(MemoryRepository(), clock=lambda: "2026-01-01T00:00:00.000Z", new_id=lambda: next(ids))
+
+
+def test_listing_pages_with_opaque_tokens() -> None:
+    users = service()
+    for n in range(5):
+        users.create({"name": f"U{n}", "email": f"u{n}@example.com"})
+    seen, token = [], None
+    while True:
+        page = users.list("2", token)
+        seen += [u.name for u in page.users]
+        token = page.next_token
+        if token is None:
+            break
+        assert "{" not in token  # opaque: no raw JSON
+    assert seen == ["U0", "U1", "U2", "U3", "U4"]
+
+
+@pytest.mark.parametrize("limit", ["0", "101", "-1", "ten", "1.5"])
+def test_bad_limits_are_validation_errors(limit: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        service().list(limit, None)
+    assert "limit" in fields(caught.value)
+
+
+@pytest.mark.parametrize("token", ["garbage!", encode_cursor({"pk": "USER#x"}), "eyJ4IjogMX0", "%%%"])
+def test_forged_tokens_are_validation_errors(token: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        decode_cursor(token, MemoryRepository())
+    assert fields(caught.value) == {"next": "is not a token this API issued"}
+
+
+def test_malformed_and_missing_ids_are_404() -> None:
+    users = service()
+    for user_id in ("nope", "../../etc", "0" * 32):
+        with pytest.raises(UserNotFound):
+            users.get(user_id)
+
+
+def test_update_keeps_what_is_not_sent() -> None:
+    users = service()
+    created = users.create({"name": "Ada", "email": "ada@example.com"})
+    updated = users.update(created.user_id, {"name": "Ada Lovelace"})
+    assert (updated.name, updated.email, updated.created_at) == ("Ada Lovelace", "ada@example.com", created.created_at)
