@@ -111,7 +111,7 @@ def down(c: Context) -> None:
 @task
 def demo(c: Context) -> None:
     """Run `up`, upload a photo, show the thumbnail it gets."""
-    from toolchain.demo import run_demo
+    from toolchain.demo import run_api_demo, run_demo
     from toolchain.display import size
 
     with _toolchain() as platform:
@@ -134,6 +134,21 @@ def demo(c: Context) -> None:
     _say(f"  appeared   {result.seconds:.2f} s after the upload")
     for line in result.log_lines:
         _say(f"  log        {line}")
+    with _toolchain() as platform:
+        platform.reporter.step("Demo: the users API behind the JWT authorizer, and the Slack bot, over local HTTP")
+        secrets = platform.emulator_client("secretsmanager")
+        api = next(
+            a["url"]
+            for a in platform.emulator.apis()
+            if a["name"] == outputs["api_id"] or a["api_id"] == outputs["api_id"]
+        )
+        lines = run_api_demo(
+            api,
+            secrets.get_secret_value(SecretId=outputs["jwt_secret_id"])["SecretString"],
+            secrets.get_secret_value(SecretId=outputs["slack_secret_id"])["SecretString"],
+        )
+    for line in lines:
+        _say(f"  {line}")
 
 
 @task(help={"workspace": f"emulator workspace to plan (default: {EMULATOR_WORKSPACE})"})

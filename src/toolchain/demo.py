@@ -63,3 +63,38 @@ def run_demo(s3: Any, logs: Any, bucket: str, upload_prefix: str, thumbnail_pref
     events = logs.filter_log_events(logGroupName=log_group, filterPattern='"thumbnail created"')["events"]
     return DemoResult(source_key, len(photo), thumbnail_key, len(data), dimensions, seconds,
                       [e["message"] for e in events][-3:])  # fmt: skip
+
+
+def run_api_demo(api_url: str, jwt_secret: str, slack_secret: str) -> list[str]:
+    """Call the users API with a freshly minted token and the Slack bot with a signed command."""
+    import hashlib
+    import hmac
+    from urllib.parse import urlencode
+
+    import jwt
+    import requests
+
+    now = int(time.time())
+    claims = {
+        "sub": "demo-user",
+        "iss": "https://auth.example.com/",
+        "aud": "platform-api",
+        "iat": now,
+        "exp": now + 600,
+    }
+    auth = {"Authorization": "Bearer " + jwt.encode(claims, jwt_secret, algorithm="HS256")}
+    lines = []
+    created = requests.post(f"{api_url}/users", json={"name": "Ada Lovelace", "email": f"ada+{now}@example.com"},
+                            headers=auth, timeout=30)  # fmt: skip
+    lines.append(f"POST /users -> {created.status_code} {created.text}")
+    listed = requests.get(f"{api_url}/users?limit=2", headers=auth, timeout=30)
+    lines.append(f"GET /users?limit=2 -> {listed.status_code} ({len(listed.json().get('items', []))} users)")
+    lines.append(f"GET /users without a token -> {requests.get(f'{api_url}/users', timeout=30).status_code}")
+    body = urlencode({"command": "/weather", "text": "Lisbon", "user_id": "U1"})
+    stamp = str(int(time.time()))
+    signature = "v0=" + hmac.new(slack_secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    headers = {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature,
+               "Content-Type": "application/x-www-form-urlencoded"}  # fmt: skip
+    answer = requests.post(f"{api_url}/slack/commands", data=body, headers=headers, timeout=30)
+    lines.append(f"POST /slack/commands /weather Lisbon -> {answer.status_code} {answer.text}")
+    return lines
