@@ -228,6 +228,29 @@ def logs(c: Context, function: str, lines: int = 50, workspace: str = EMULATOR_W
         _say(item["message"])
 
 
+# -- schedules ---------------------------------------------------------------------------------------
+@task(name="list")
+def rules_list(c: Context) -> None:
+    """List the scheduled EventBridge rules the emulator fires."""
+    with _toolchain() as platform:
+        rules = platform.emulator.schedules()
+    if not rules:
+        _say("no scheduled rules")
+    for rule in rules:
+        when = f"next: {rule['next'] or '-'}  last: {rule['last'] or '-'}"
+        _say(f"{rule['name']}  {rule['schedule']}  {rule['state']}  {when}")
+        if rule["error"]:
+            _say(f"    error: {rule['error']}")
+
+
+@task(name="fire", help={"rule": "rule name (see `invoke rules.list`)"})
+def rules_fire(c: Context, rule: str) -> None:
+    """Fire a scheduled rule once, now, on the emulator."""
+    with _toolchain() as platform:
+        invoked = platform.emulator.fire(rule)
+    _say(f"fired {rule}: invoked {', '.join(invoked) or 'no Lambda target'} (asynchronously)")
+
+
 # -- Terraform and dependencies ----------------------------------------------------------------------
 @task(name="install")
 def tf_install(c: Context) -> None:
@@ -313,3 +336,4 @@ ns = Collection(package, up, down, demo, plan, test, lint)
 ns.add_collection(_namespace("fn", invoke_function, logs))
 ns.add_collection(_namespace("tf", tf_install, tf_fmt, tf_validate))
 ns.add_collection(_namespace("deps", deps_lock))
+ns.add_collection(_namespace("rules", rules_list, rules_fire))

@@ -133,7 +133,7 @@ module "slack" {
 
   environment = {
     SLACK_SIGNING_SECRET_ID      = aws_secretsmanager_secret.slack_signing.arn
-    WEATHER_URL                  = var.weather_url
+    WEATHER_URL                  = replace(var.weather_url, "{site}", var.site_base_url)
     STATUS_TABLES                = aws_dynamodb_table.users.name
     STATUS_FUNCTIONS             = join(",", ["${local.prefix}-users", "${local.prefix}-authorizer"])
     POWERTOOLS_METRICS_NAMESPACE = local.prefix

@@ -16,6 +16,10 @@ output "functions" {
       users      = module.users
       authorizer = module.authorizer
       slack      = module.slack
+      etl        = module.etl
+      orders     = module.orders
+      sessions   = module.sessions
+      scraper    = module.scraper
       } : name => {
       function_name    = fn.function_name
       function_arn     = fn.function_arn
@@ -49,7 +53,7 @@ output "thumbnail_prefix" {
 
 output "thumbnails_failure_queue_url" {
   description = "SQS queue receiving thumbnail events that still fail after Lambda's retries."
-  value       = aws_sqs_queue.thumbnails_failures.id
+  value       = module.thumbnails_failures.queue_url
 }
 
 output "alarm_topic_arn" {
@@ -90,4 +94,74 @@ output "jwt_secret_id" {
 output "slack_secret_id" {
   description = "Secrets Manager secret holding the Slack signing secret (value set outside Terraform)."
   value       = aws_secretsmanager_secret.slack_signing.arn
+}
+
+output "data_bucket_name" {
+  description = "Bucket of the CSV ETL: drop files under incoming/, read reports under reports/."
+  value       = module.data_bucket.bucket_id
+}
+
+output "sales_table_name" {
+  description = "DynamoDB table the ETL loads sales into."
+  value       = aws_dynamodb_table.sales.name
+}
+
+output "etl_failure_queue_url" {
+  description = "SQS queue receiving ETL events that still fail after Lambda's retries."
+  value       = module.etl_failures.queue_url
+}
+
+output "orders_stream_name" {
+  description = "Kinesis stream of orders."
+  value       = aws_kinesis_stream.orders.name
+}
+
+output "order_alerts_topic_arn" {
+  description = "SNS topic of large-order alerts."
+  value       = aws_sns_topic.order_alerts.arn
+}
+
+output "order_alerts_queue_url" {
+  description = "SQS queue subscribed to the order alerts topic (audit trail, integrations)."
+  value       = module.order_alerts_queue.queue_url
+}
+
+output "orders_failure_queue_url" {
+  description = "On-failure destination of the order stream mapping: batches that keep failing."
+  value       = module.orders_failures.queue_url
+}
+
+output "sessions_table_name" {
+  description = "DynamoDB table of sessions (TTL on expiresAt)."
+  value       = aws_dynamodb_table.sessions.name
+}
+
+output "session_cleanup_rule_name" {
+  description = "EventBridge rule of the nightly session sweep."
+  value       = module.session_cleanup_schedule.rule_name
+}
+
+output "scraper_rule_name" {
+  description = "EventBridge rule of the price scraper."
+  value       = module.scraper_schedule.rule_name
+}
+
+output "products_parameter_name" {
+  description = "SSM parameter holding the scraper's product list (JSON)."
+  value       = aws_ssm_parameter.products.name
+}
+
+output "prices_table_name" {
+  description = "DynamoDB table of price history."
+  value       = aws_dynamodb_table.prices.name
+}
+
+output "price_alerts_topic_arn" {
+  description = "SNS topic of price-drop alerts."
+  value       = aws_sns_topic.price_alerts.arn
+}
+
+output "price_alerts_queue_url" {
+  description = "SQS queue subscribed to the price alerts topic."
+  value       = module.price_alerts_queue.queue_url
 }

@@ -11,9 +11,10 @@ module "media_bucket" {
   force_destroy = var.force_destroy_buckets
 }
 
-resource "aws_sqs_queue" "thumbnails_failures" {
+module "thumbnails_failures" {
+  source = "./modules/queue"
+
   name                      = "${local.prefix}-thumbnails-failures"
-  kms_master_key_id         = "alias/aws/sqs"
   message_retention_seconds = 1209600
 }
 
@@ -52,7 +53,7 @@ module "thumbnails" {
     },
   ]
 
-  async_failure_destination_arn = aws_sqs_queue.thumbnails_failures.arn
+  async_failure_destination_arn = module.thumbnails_failures.queue_arn
   log_retention_days            = var.log_retention_days
   alarm_actions                 = [aws_sns_topic.alarms.arn]
   errors_alarm_threshold        = var.errors_alarm_threshold

@@ -152,6 +152,12 @@ variable "manage_api_gateway_account" {
   default     = true
 }
 
+variable "site_base_url" {
+  description = "Replaces {site} in weather_url and the scraper's product URLs (the emulator sets it to its stand-in websites)."
+  type        = string
+  default     = ""
+}
+
 variable "weather_url" {
   description = "Weather endpoint of the Slack bot, with {place} where the place goes (wttr.in JSON format)."
   type        = string
@@ -167,4 +173,45 @@ variable "secret_recovery_days" {
     condition     = var.secret_recovery_days == 0 || (var.secret_recovery_days >= 7 && var.secret_recovery_days <= 30)
     error_message = "Secrets Manager accepts 0 or 7-30 days."
   }
+}
+
+variable "order_alert_threshold" {
+  description = "Orders above this amount publish an alert."
+  type        = number
+  default     = 1000
+}
+
+variable "session_cleanup_schedule" {
+  description = "When the expired-session sweep runs (UTC)."
+  type        = string
+  default     = "cron(0 2 * * ? *)"
+}
+
+variable "scraper_schedule" {
+  description = "How often the price scraper runs."
+  type        = string
+  default     = "rate(1 hour)"
+}
+
+variable "scraper_products" {
+  description = "Products the scraper watches: id (lowercase, digits, -), name, page url ({site} is replaced by site_base_url) and a CSS selector for the price (\"\" for the defaults)."
+  type = list(object({
+    id       = string
+    name     = string
+    url      = string
+    selector = string
+  }))
+  default = []
+}
+
+variable "scraper_allow_hosts" {
+  description = "Hosts the scraper may fetch although they are not public (only the emulator's own sites)."
+  type        = list(string)
+  default     = []
+}
+
+variable "price_drop_percent" {
+  description = "A price this many percent (or more) below the previous one publishes an alert."
+  type        = number
+  default     = 10
 }

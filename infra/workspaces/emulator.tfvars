@@ -7,3 +7,12 @@ force_destroy_buckets = true
 log_level             = "INFO"
 cors_allowed_origins  = ["http://localhost:3000"]
 secret_recovery_days  = 0
+weather_url           = "{site}/weather/{place}?format=j1"
+scraper_allow_hosts   = ["127.0.0.1"]
+scraper_products = [
+  { id = "kettle", name = "Kettle", url = "{site}/shop/products/kettle", selector = "" },
+  { id = "lamp", name = "Desk lamp", url = "{site}/shop/products/lamp", selector = "" },
+  { id = "chair", name = "Chair", url = "{site}/shop/products/chair", selector = "" },
+  { id = "no-price", name = "Sold-out item", url = "{site}/shop/products/no-price", selector = "" },
+  { id = "flaky", name = "Flaky shop", url = "{site}/shop/products/flaky", selector = "" },
+]

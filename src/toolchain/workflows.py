@@ -135,8 +135,7 @@ class Platform:
         """Values only the emulator world has: its stand-ins for outside websites live at its endpoint."""
         if project.work_dir.name != "emulator":
             return {}
-        endpoint = self.emulator.require().endpoint
-        return {"weather_url": f"{endpoint}/_sites/weather/{{place}}?format=j1"}
+        return {"site_base_url": f"{self.emulator.require().endpoint}/_sites"}
 
     def emulator_project(self, info: ServerInfo) -> TerraformProject:
         project = self.project("emulator")

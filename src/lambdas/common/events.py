@@ -68,3 +68,33 @@ def parse_s3_event(event: Any) -> list[S3ObjectRef]:
             )
         )
     return refs
+
+
+@dataclass(frozen=True)
+class KinesisRecord:
+    sequence_number: str
+    partition_key: str
+    data: str  # base64, as Kinesis delivers it
+    event_id: str
+
+
+def parse_kinesis_event(event: Any) -> list[KinesisRecord]:
+    """The records of a Kinesis event source mapping batch; InvalidEvent if it is not one."""
+    records = _field(event, "Records", "event")
+    if not isinstance(records, list) or not records:
+        raise InvalidEvent("event.Records must be a non-empty list")
+    parsed = []
+    for index, record in enumerate(records):
+        where = f"Records[{index}]"
+        if _field(record, "eventSource", where) != "aws:kinesis":
+            raise InvalidEvent(f"{where} is not a Kinesis record")
+        kinesis = _field(record, "kinesis", where)
+        parsed.append(
+            KinesisRecord(
+                sequence_number=_string(kinesis, "sequenceNumber", f"{where}.kinesis"),
+                partition_key=str(kinesis.get("partitionKey", "")),
+                data=_string(kinesis, "data", f"{where}.kinesis"),
+                event_id=str(record.get("eventID", "")),
+            )
+        )
+    return parsed

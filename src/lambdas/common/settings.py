@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 
 from lambdas.common.exceptions import ConfigurationError
@@ -33,6 +34,22 @@ WEATHER_URL = "WEATHER_URL"
 WEATHER_TIMEOUT_SECONDS = "WEATHER_TIMEOUT_SECONDS"
 STATUS_TABLES = "STATUS_TABLES"
 STATUS_FUNCTIONS = "STATUS_FUNCTIONS"
+SALES_TABLE = "SALES_TABLE"
+ETL_INCOMING_PREFIX = "ETL_INCOMING_PREFIX"
+ETL_REPORT_PREFIX = "ETL_REPORT_PREFIX"
+ETL_MAX_FILE_BYTES = "ETL_MAX_FILE_BYTES"
+TIME_MARGIN_SECONDS = "TIME_MARGIN_SECONDS"
+ORDER_ALERT_THRESHOLD = "ORDER_ALERT_THRESHOLD"
+ALERTS_TOPIC_ARN = "ALERTS_TOPIC_ARN"
+IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
+SESSIONS_TABLE = "SESSIONS_TABLE"
+SWEEP_PAGE_SIZE = "SWEEP_PAGE_SIZE"
+PRODUCTS_PARAMETER = "PRODUCTS_PARAMETER"
+PRICES_TABLE = "PRICES_TABLE"
+PRICE_DROP_PERCENT = "PRICE_DROP_PERCENT"
+SCRAPER_ALLOW_HOSTS = "SCRAPER_ALLOW_HOSTS"
+SCRAPER_HOST_DELAY_SECONDS = "SCRAPER_HOST_DELAY_SECONDS"
+SCRAPER_TIMEOUT_SECONDS = "SCRAPER_TIMEOUT_SECONDS"
 JWKS_CACHE_SECONDS = "JWKS_CACHE_SECONDS"
 CORS_ALLOWED_ORIGINS = "CORS_ALLOWED_ORIGINS"
 # Read by Powertools itself too; the default keeps metrics valid when a deployment forgets it.
@@ -213,3 +230,110 @@ class SlackSettings:
 @cache
 def slack_settings() -> SlackSettings:
     return SlackSettings.from_env()
+
+
+def _decimal(env: Mapping[str, str], name: str, default: str) -> Decimal:
+    raw = env.get(name, default)
+    try:
+        value = Decimal(raw)
+    except ArithmeticError:
+        raise ConfigurationError(f"{name}={raw!r} is not a number") from None
+    if not value.is_finite() or value < 0:
+        raise ConfigurationError(f"{name}={raw!r} must be a non-negative number")
+    return value
+
+
+@dataclass(frozen=True)
+class EtlSettings:
+    table: str
+    incoming_prefix: str
+    report_prefix: str
+    max_file_bytes: int
+    time_margin_seconds: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> EtlSettings:
+        return cls(
+            table=_required(env, SALES_TABLE),
+            incoming_prefix=_prefix(env, ETL_INCOMING_PREFIX, "incoming/"),
+            report_prefix=_prefix(env, ETL_REPORT_PREFIX, "reports/"),
+            max_file_bytes=_int(env, ETL_MAX_FILE_BYTES, 256 * 1024 * 1024, minimum=1024, maximum=5 << 30),
+            time_margin_seconds=_int(env, TIME_MARGIN_SECONDS, 15, minimum=1, maximum=300),
+        )
+
+
+@dataclass(frozen=True)
+class OrderSettings:
+    threshold: Decimal
+    topic_arn: str
+    idempotency_table: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> OrderSettings:
+        return cls(
+            threshold=_decimal(env, ORDER_ALERT_THRESHOLD, "1000"),
+            topic_arn=_required(env, ALERTS_TOPIC_ARN),
+            idempotency_table=_required(env, IDEMPOTENCY_TABLE),
+        )
+
+
+@dataclass(frozen=True)
+class SweepSettings:
+    table: str
+    page_size: int
+    time_margin_seconds: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> SweepSettings:
+        return cls(
+            table=_required(env, SESSIONS_TABLE),
+            page_size=_int(env, SWEEP_PAGE_SIZE, 1000, minimum=25, maximum=10000),
+            time_margin_seconds=_int(env, TIME_MARGIN_SECONDS, 10, minimum=1, maximum=300),
+        )
+
+
+@dataclass(frozen=True)
+class ScraperSettings:
+    products_parameter: str
+    prices_table: str
+    topic_arn: str
+    idempotency_table: str
+    drop_percent: Decimal
+    allow_hosts: tuple[str, ...]
+    host_delay_seconds: float
+    timeout_seconds: int
+    time_margin_seconds: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> ScraperSettings:
+        return cls(
+            products_parameter=_required(env, PRODUCTS_PARAMETER),
+            prices_table=_required(env, PRICES_TABLE),
+            topic_arn=_required(env, ALERTS_TOPIC_ARN),
+            idempotency_table=_required(env, IDEMPOTENCY_TABLE),
+            drop_percent=_decimal(env, PRICE_DROP_PERCENT, "10"),
+            allow_hosts=_names(env, SCRAPER_ALLOW_HOSTS),
+            host_delay_seconds=float(_decimal(env, SCRAPER_HOST_DELAY_SECONDS, "1")),
+            timeout_seconds=_int(env, SCRAPER_TIMEOUT_SECONDS, 10, minimum=1, maximum=60),
+            time_margin_seconds=_int(env, TIME_MARGIN_SECONDS, 10, minimum=1, maximum=300),
+        )
+
+
+@cache
+def etl_settings() -> EtlSettings:
+    return EtlSettings.from_env()
+
+
+@cache
+def order_settings() -> OrderSettings:
+    return OrderSettings.from_env()
+
+
+@cache
+def sweep_settings() -> SweepSettings:
+    return SweepSettings.from_env()
+
+
+@cache
+def scraper_settings() -> ScraperSettings:
+    return ScraperSettings.from_env()

@@ -119,6 +119,23 @@ class EmulatorControl:
         """Every deployed REST API stage and the localhost URL it is served on."""
         return self._get(self.require(), "apis")
 
+    def schedules(self) -> list[dict[str, Any]]:
+        """Every EventBridge rule with a schedule: when it fires next, when it last fired."""
+        return self._get(self.require(), "schedules")
+
+    def fire(self, rule: str) -> list[str]:
+        """Fire a scheduled rule once, now; the targets it invoked."""
+        from urllib.parse import quote
+
+        try:
+            return self._get(self.require(), f"schedules/fire?rule={quote(rule, safe='')}")["invoked"]
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                raise ToolchainError(
+                    f"no scheduled rule {rule!r} on the emulator", "list them with `invoke rules.list`"
+                ) from None
+            raise
+
     def invocations(self, function_name: str | None = None) -> list[dict[str, Any]]:
         route = "invocations" + (f"?function={function_name}" if function_name else "")
         return self._get(self.require(), route)

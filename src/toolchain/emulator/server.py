@@ -23,8 +23,10 @@ from urllib.parse import parse_qs
 
 from toolchain.emulator import moto_fixes, sites
 from toolchain.emulator.apigateway import LocalApiGateway
+from toolchain.emulator.event_sources import KinesisPoller, disable_push_delivery
 from toolchain.emulator.executor import FunctionExecutor, Invocation
 from toolchain.emulator.invocations import AsyncInvoker, Destinations, InvocationLog, install
+from toolchain.emulator.schedules import Scheduler
 
 CONTROL_PREFIX = "/_emulator/"
 
@@ -90,12 +92,14 @@ class ControlApp:
         invoker: AsyncInvoker,
         history: InvocationLog,
         gateway: LocalApiGateway,
+        scheduler: Scheduler,
     ) -> None:
         self._moto = moto_app
         self._info = info
         self._invoker = invoker
         self._history = history
         self._gateway = gateway
+        self._scheduler = scheduler
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -116,6 +120,14 @@ class ControlApp:
             body = [i for i in self._history.items() if function in (None, i["function_name"])]
         elif route == "apis":
             body = self._gateway.refresh()
+        elif route == "schedules":
+            body = self._scheduler.describe()
+        elif route == "schedules/fire":
+            try:
+                body = {"invoked": self._scheduler.fire(query.get("rule", [""])[0])}
+            except KeyError:
+                start_response("404 Not Found", [("Content-Type", "application/json")])
+                return [b'{"error": "no such rule"}']
         elif route == "async/wait":
             timeout = min(float(query.get("timeout", ["30"])[0]), 300.0)
             body = {"idle": self._invoker.wait_idle(timeout), "pending": self._invoker.pending()}
@@ -168,7 +180,11 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
         return result
 
     gateway = LocalApiGateway(run_for_gateway, host)
-    server.app = ControlApp(DomainDispatcherApplication(create_backend_app), lambda: info, invoker, history, gateway)
+    scheduler = Scheduler(invoker.submit, _log)
+    disable_push_delivery()
+    kinesis = KinesisPoller(run, Destinations(endpoint), history, log=_log)
+    moto_app = DomainDispatcherApplication(create_backend_app)
+    server.app = ControlApp(moto_app, lambda: info, invoker, history, gateway, scheduler)
 
     stop = threading.Event()
 
@@ -177,23 +193,19 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, daemon=True, name="moto").start()
+    # What AWS does on its own clock: serve new API stages, poll streams, fire schedules, end idle workers.
+    for name, interval, job in (
+        ("api-refresh", 2.0, gateway.refresh),
+        ("kinesis", 0.5, kinesis.poll_once),
+        ("schedules", 1.0, scheduler.tick),
+        ("reaper", 30.0, executor.pool.reap),
+    ):
+        threading.Thread(target=_every, args=(name, interval, job, stop), daemon=True, name=name).start()
     (state_dir / "server.json").write_text(info.to_json())
     _log(f"emulator {info.instance_id} listening on {endpoint} (pid {info.pid})")
-    last_reap = time.monotonic()
     try:
-        # New REST API stages get their local server within two seconds of being created.
-        while not stop.wait(2):
-            try:
-                gateway.refresh()
-            except Exception as exc:  # a half-created API must not stop the emulator
-                _log(f"API refresh failed: {exc!r}")
-            if time.monotonic() - last_reap > 30:
-                last_reap = time.monotonic()
-                reaped = executor.pool.reap()
-                if reaped:
-                    _log(f"stopped {reaped} idle worker(s)")
+        stop.wait()
     finally:
         _log("stopping")
         gateway.shutdown()
@@ -202,6 +214,14 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
         info_file = state_dir / "server.json"
         if info_file.is_file() and ServerInfo.from_json(info_file.read_text()).pid == os.getpid():
             info_file.unlink()
+
+
+def _every(name: str, interval: float, job: Callable[[], Any], stop: threading.Event) -> None:
+    while not stop.wait(interval):
+        try:
+            job()
+        except Exception as exc:  # one bad resource must not stop the emulator's clock
+            _log(f"{name} failed: {exc!r}")
 
 
 def _log(message: str) -> None:

@@ -1,0 +1,106 @@
+# CSV ETL: CSV files created under incoming/ in the data bucket load into the sales table; a report
+# per file goes under reports/.
+locals {
+  etl_incoming_prefix = "incoming/"
+  etl_report_prefix   = "reports/"
+}
+
+module "data_bucket" {
+  source = "./modules/private_bucket"
+
+  name          = "${local.prefix}-data-${data.aws_caller_identity.current.account_id}"
+  force_destroy = var.force_destroy_buckets
+}
+
+resource "aws_dynamodb_table" "sales" {
+  name         = "${local.prefix}-sales"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "id"
+
+  attribute {
+    name = "id"
+    type = "S"
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled = true
+  }
+}
+
+module "etl_failures" {
+  source = "./modules/queue"
+
+  name                      = "${local.prefix}-etl-failures"
+  message_retention_seconds = 1209600
+}
+
+module "etl" {
+  source = "./modules/lambda_function"
+
+  name         = "${local.prefix}-etl"
+  description  = "Loads sales CSV files from ${local.etl_incoming_prefix} into the sales table"
+  artifact     = local.artifacts["etl"]
+  runtime      = local.function_defaults.runtime
+  architecture = local.function_defaults.architecture
+  layers       = local.function_defaults.layers
+  memory_size  = lookup(var.function_memory, "etl", 1024)
+  timeout      = lookup(var.function_timeout, "etl", 900)
+
+  environment = {
+    SALES_TABLE                  = aws_dynamodb_table.sales.name
+    ETL_INCOMING_PREFIX          = local.etl_incoming_prefix
+    ETL_REPORT_PREFIX            = local.etl_report_prefix
+    POWERTOOLS_METRICS_NAMESPACE = local.prefix
+    POWERTOOLS_LOG_LEVEL         = var.log_level
+  }
+
+  policy_statements = [
+    {
+      sid       = "ReadIncoming"
+      actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+      resources = ["${module.data_bucket.bucket_arn}/${local.etl_incoming_prefix}*"]
+    },
+    {
+      sid       = "WriteReports"
+      actions   = ["s3:PutObject"]
+      resources = ["${module.data_bucket.bucket_arn}/${local.etl_report_prefix}*"]
+    },
+    {
+      sid       = "LoadSales"
+      actions   = ["dynamodb:BatchWriteItem"]
+      resources = [aws_dynamodb_table.sales.arn]
+    },
+  ]
+
+  async_failure_destination_arn = module.etl_failures.queue_arn
+  log_retention_days            = var.log_retention_days
+  alarm_actions                 = [aws_sns_topic.alarms.arn]
+  errors_alarm_threshold        = var.errors_alarm_threshold
+}
+
+resource "aws_lambda_permission" "etl_from_s3" {
+  statement_id   = "AllowInvokeFromDataBucket"
+  action         = "lambda:InvokeFunction"
+  function_name  = module.etl.function_name
+  principal      = "s3.amazonaws.com"
+  source_arn     = module.data_bucket.bucket_arn
+  source_account = data.aws_caller_identity.current.account_id
+}
+
+resource "aws_s3_bucket_notification" "data" {
+  bucket = module.data_bucket.bucket_id
+
+  lambda_function {
+    id                  = "etl"
+    lambda_function_arn = module.etl.function_arn
+    events              = ["s3:ObjectCreated:*"]
+    filter_prefix       = local.etl_incoming_prefix
+    filter_suffix       = ".csv"
+  }
+
+  depends_on = [aws_lambda_permission.etl_from_s3]
+}

@@ -1,0 +1,66 @@
+# Sessions: DynamoDB TTL deletes expired sessions; a nightly sweep removes those TTL has not yet.
+resource "aws_dynamodb_table" "sessions" {
+  name         = "${local.prefix}-sessions"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "sessionId"
+
+  attribute {
+    name = "sessionId"
+    type = "S"
+  }
+
+  ttl {
+    attribute_name = "expiresAt"
+    enabled        = true
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled = true
+  }
+}
+
+module "sessions" {
+  source = "./modules/lambda_function"
+
+  name         = "${local.prefix}-sessions"
+  description  = "Nightly sweep of expired sessions"
+  artifact     = local.artifacts["sessions"]
+  runtime      = local.function_defaults.runtime
+  architecture = local.function_defaults.architecture
+  layers       = local.function_defaults.layers
+  memory_size  = lookup(var.function_memory, "sessions", 512)
+  timeout      = lookup(var.function_timeout, "sessions", 300)
+
+  environment = {
+    SESSIONS_TABLE               = aws_dynamodb_table.sessions.name
+    POWERTOOLS_METRICS_NAMESPACE = local.prefix
+    POWERTOOLS_LOG_LEVEL         = var.log_level
+  }
+
+  policy_statements = [
+    {
+      sid       = "SweepSessions"
+      actions   = ["dynamodb:Scan", "dynamodb:BatchWriteItem"]
+      resources = [aws_dynamodb_table.sessions.arn]
+    },
+  ]
+
+  async_maximum_retry_attempts = 0
+  log_retention_days           = var.log_retention_days
+  alarm_actions                = [aws_sns_topic.alarms.arn]
+  errors_alarm_threshold       = var.errors_alarm_threshold
+}
+
+module "session_cleanup_schedule" {
+  source = "./modules/schedule"
+
+  name                = "${local.prefix}-session-cleanup"
+  description         = "Deletes expired sessions TTL has not deleted yet"
+  schedule_expression = var.session_cleanup_schedule
+  function_name       = module.sessions.function_name
+  function_arn        = module.sessions.function_arn
+}

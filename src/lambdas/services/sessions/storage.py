@@ -1,0 +1,40 @@
+"""The sessions table: scanning for expired keys page by page, batched deletes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from lambdas.common import aws
+from lambdas.common.dynamo import batch_write
+from lambdas.common.exceptions import DependencyError
+
+KEY = "sessionId"
+EXPIRY = "expiresAt"
+
+
+class DynamoSessions:
+    def __init__(self, table: str) -> None:
+        self._table = table
+
+    def expired_pages(self, now: int, page_size: int) -> Iterator[list[dict[str, Any]]]:
+        params: dict[str, Any] = {
+            "TableName": self._table,
+            "FilterExpression": "#expires < :now",
+            "ProjectionExpression": "#key",
+            "ExpressionAttributeNames": {"#expires": EXPIRY, "#key": KEY},
+            "ExpressionAttributeValues": {":now": {"N": str(now)}},
+            "Limit": page_size,
+        }
+        while True:
+            try:
+                page = aws.client("dynamodb").scan(**params)
+            except Exception as exc:
+                raise DependencyError(f"Scan of {self._table} failed: {aws.error_code(exc) or exc}") from exc
+            yield page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return
+            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def delete(self, keys: list[dict[str, Any]]) -> None:
+        batch_write(self._table, [{"DeleteRequest": {"Key": key}} for key in keys])
