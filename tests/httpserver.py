@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-Reply = tuple[int, str, bytes]  # status, content type, body
+Reply = tuple  # (status, content type, body) or (status, content type, body, {header: value})
 Route = Callable[[str], Reply]
 
 
@@ -26,10 +26,12 @@ def serve(routes: dict[str, Route], delays: dict[str, float] | None = None) -> I
                 status, kind, body = 404, "text/plain", b"not found"
             else:
                 time.sleep(delays.get(prefix, 0))
-                status, kind, body = routes[prefix](self.path)
+                status, kind, body, *extra = routes[prefix](self.path)
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", kind)
+                for name, value in (extra[0] if prefix is not None and extra else {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)

@@ -50,7 +50,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     products, problems = parse_products(load_products(settings.products_parameter))
     for problem in problems:
         logger.error("product list entry ignored", extra={"reason": problem})
-    alert = price_alert(settings.topic_arn, settings.idempotency_table)
+    alert, config = price_alert(settings.topic_arn, settings.idempotency_table)
+    config.register_lambda_context(context)
 
     def publish(drop: dict[str, Any]) -> None:
         result = alert(drop=drop)

@@ -65,8 +65,8 @@ class DynamoPriceHistory:
 
 
 @cache
-def price_alert(topic_arn: str, idempotency_table: str) -> Any:
-    """Publishes one SNS alert per (product, previous observation, new price), however often it is called."""
+def price_alert(topic_arn: str, idempotency_table: str) -> tuple[Any, Any]:
+    """(alert, its idempotency config): one SNS alert per (product, previous observation, new price)."""
     from aws_lambda_powertools.utilities.idempotency import (
         DynamoDBPersistenceLayer,
         IdempotencyConfig,
@@ -85,4 +85,4 @@ def price_alert(topic_arn: str, idempotency_table: str) -> Any:
                                     {"product_id": drop["product_id"], "type": "price_drop"})  # fmt: skip
         return {"message_id": message_id}
 
-    return alert
+    return alert, config

@@ -1,0 +1,126 @@
+"""The event-driven services on the emulator, triggered the way AWS triggers them."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+import requests
+
+from .conftest import Deployed
+from .test_spine import wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+def queue_messages(deployed: Deployed, name: str, wait: float = 20.0, at_least: int = 1) -> list[dict[str, Any]]:
+    sqs = deployed.client("sqs")
+    url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+    bodies: list[dict[str, Any]] = []
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+            bodies.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        if len(bodies) >= at_least:
+            # a little longer, to catch any duplicate
+            time.sleep(1.5)
+            at_least = 10**9
+    return bodies
+
+
+def all_items(deployed: Deployed, table: str) -> list[dict[str, Any]]:
+    ddb, items, params = deployed.client("dynamodb"), [], {"TableName": table}
+    while True:
+        page = ddb.scan(**params)
+        items += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return sorted(items, key=lambda i: json.dumps(i, sort_keys=True))
+        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+CSV = (
+    "id,date,amount,region,product\n"
+    "e2e-1,2026-11-01,19.99,eu,Kettle\n"
+    "e2e-2,2026-13-01,5.00,us,Lamp\n"
+    "e2e-3,2026-11-03,1299.50,us,Chair\n"
+    "e2e-4,2026-11-04,12.5.0,apac,Desk\n"
+)
+
+
+def test_a_csv_loads_good_rows_reports_bad_ones_and_reloads_without_duplicates(deployed: Deployed) -> None:
+    s3, bucket = deployed.client("s3"), deployed.outputs()["data_bucket_name"]
+    s3.put_object(Bucket=bucket, Key="incoming/e2e/sales.csv", Body=CSV.encode())
+    assert deployed.control.wait_async(60)
+    report = json.loads(s3.get_object(Bucket=bucket, Key="reports/e2e/sales.report.json")["Body"].read())
+    assert (report["status"], report["rows_loaded"], report["rows_rejected"]) == ("complete", 2, 2)
+    assert [r["line"] for r in report["rejections"]] == [3, 5]
+    items = all_items(deployed, "platform-local-sales")
+    assert {i["id"]["S"] for i in items} == {"e2e-1", "e2e-3"}
+    s3.put_object(Bucket=bucket, Key="incoming/e2e/sales.csv", Body=CSV.encode())
+    assert deployed.control.wait_async(60)
+    assert all_items(deployed, "platform-local-sales") == items
+
+
+def test_a_large_order_alerts_once_and_a_garbage_record_is_diverted(deployed: Deployed) -> None:
+    kinesis = deployed.client("kinesis")
+    stream = deployed.outputs()["orders_stream_name"]
+    for data in (
+        {"orderId": "e2e-big", "customerId": "c-1", "amount": "1500.00", "currency": "USD"},
+        b"this is not an order",
+        {"orderId": "e2e-small", "customerId": "c-2", "amount": "15.00", "currency": "USD"},
+        {"orderId": "e2e-big", "customerId": "c-1", "amount": "1500.00", "currency": "USD"},  # redelivered upstream
+    ):
+        kinesis.put_record(StreamName=stream, Data=data if isinstance(data, bytes) else json.dumps(data).encode(), PartitionKey="p")
+    alerts = queue_messages(deployed, "platform-local-order-alerts")
+    assert [(a["order_id"], a["amount"]) for a in alerts] == [("e2e-big", "1500.00")]
+    (diverted,) = queue_messages(deployed, "platform-local-orders-failures")
+    info = diverted["KinesisBatchInfo"]
+    assert (info["batchSize"], diverted["requestContext"]["condition"]) == (1, "RetryAttemptsExhausted")
+    assert info["startSequenceNumber"] == info["endSequenceNumber"]
+    history = deployed.control.invocations("platform-local-orders")
+    assert any(not h["errored"] for h in history)
+
+
+def test_the_nightly_sweep_fired_now_cleans_more_than_a_megabyte(deployed: Deployed) -> None:
+    ddb = deployed.client("dynamodb")
+    now, live = int(time.time()), set()
+    for start in range(0, 2400, 25):
+        batch = []
+        for n in range(start, start + 25):
+            expired = n % 4 != 0
+            if not expired:
+                live.add(f"e2e-{n}")
+            batch.append({"PutRequest": {"Item": {"sessionId": {"S": f"e2e-{n}"}, "payload": {"S": "s" * 600},
+                                                  "expiresAt": {"N": str(now - 10 if expired else now + 86400)}}}})  # fmt: skip
+        ddb.batch_write_item(RequestItems={"platform-local-sessions": batch})
+    listed = deployed.invoke("rules.list").stdout
+    assert "platform-local-session-cleanup  cron(0 2 * * ? *)  ENABLED" in listed
+    fired = deployed.invoke("rules.fire", "--rule", "platform-local-session-cleanup")
+    assert "invoked arn:aws:lambda:us-east-1:123456789012:function:platform-local-sessions" in fired.stdout
+    assert deployed.control.wait_async(120)
+    assert {i["sessionId"]["S"] for i in all_items(deployed, "platform-local-sessions")} == live
+
+
+def test_two_scraper_runs_with_a_price_drop_send_exactly_one_alert(deployed: Deployed) -> None:
+    endpoint = deployed.control.require().endpoint
+    requests.put(f"{endpoint}/_sites/shop/products/kettle", json={"price": "$1,299.99"}, timeout=5).raise_for_status()
+    deployed.invoke("rules.fire", "--rule", "platform-local-price-scraper")
+    assert deployed.control.wait_async(120)
+    requests.put(f"{endpoint}/_sites/shop/products/kettle", json={"price": "$999.00"}, timeout=5).raise_for_status()
+    deployed.invoke("rules.fire", "--rule", "platform-local-price-scraper")
+    assert deployed.control.wait_async(120)
+    deployed.invoke("rules.fire", "--rule", "platform-local-price-scraper")
+    assert deployed.control.wait_async(120)
+    alerts = queue_messages(deployed, "platform-local-price-alerts", wait=10)
+    assert [(a["product_id"], a["previous_amount"], a["amount"]) for a in alerts] == [("kettle", "1299.99", "999.00")]
+    prices = [i for i in all_items(deployed, "platform-local-prices") if i["productId"]["S"] == "kettle"]
+    assert len(prices) == 3
+
+
+def test_an_unknown_rule_is_a_clear_error(deployed: Deployed) -> None:
+    result = deployed.invoke("rules.fire", "--rule", "nope", check=False)
+    assert result.returncode == 1
+    assert "no scheduled rule 'nope' on the emulator" in result.stderr

@@ -1,0 +1,296 @@
+"""The ETL, order stream, session sweep and price scraper handlers against moto's S3, DynamoDB, SNS, SQS, SSM."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote_plus
+
+import boto3
+import pytest
+
+from lambdas.common import settings
+from lambdas.common.exceptions import InvalidEvent
+from lambdas.services.etl import handler as etl
+from lambdas.services.etl.loader import OutOfTime
+from lambdas.services.orders import handler as orders
+from lambdas.services.scraper import handler as scraper
+from lambdas.services.scraper import storage as scraper_storage
+from lambdas.services.sessions import handler as sessions
+from tests.httpserver import serve
+
+from .conftest import FakeLambdaContext, logged
+
+
+def table(name: str, key: str, sort: str | None = None, ttl: str | None = None) -> None:
+    ddb = boto3.client("dynamodb", region_name="us-east-1")
+    schema = [{"AttributeName": key, "KeyType": "HASH"}] + ([{"AttributeName": sort, "KeyType": "RANGE"}] if sort else [])
+    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", KeySchema=schema,
+                     AttributeDefinitions=[{"AttributeName": a["AttributeName"], "AttributeType": "S"} for a in schema])  # fmt: skip
+    if ttl:
+        ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl})
+
+
+def subscribed_queue(name: str) -> tuple[str, str]:
+    sns, sqs = boto3.client("sns", region_name="us-east-1"), boto3.client("sqs", region_name="us-east-1")
+    topic = sns.create_topic(Name=name)["TopicArn"]
+    queue = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    return topic, queue
+
+
+def drain(queue: str) -> list[dict[str, Any]]:
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+    return [json.loads(m["Body"]) for m in messages]
+
+
+# -- ETL -----------------------------------------------------------------------------------------------
+CSV = (
+    "id,date,amount,region,product\n"
+    "s-1,2026-11-01,19.99,eu,Kettle\n"
+    "s-2,2026-11-02,not-money,us,Lamp\n"
+    "s-3,2026-11-03,5,us,Chair\n"
+    "s-4,yesterday,1,us,Desk\n"
+)
+
+
+@pytest.fixture
+def etl_env(moto_aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="data")
+    table("sales", "id")
+    monkeypatch.setenv("SALES_TABLE", "sales")
+    settings.etl_settings.cache_clear()
+    yield s3
+    settings.etl_settings.cache_clear()
+
+
+def s3_event(key: str, bucket: str = "data") -> dict:
+    return {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+                         "s3": {"bucket": {"name": bucket}, "object": {"key": quote_plus(key)}}}]}  # fmt: skip
+
+
+def sales_items() -> list[dict]:
+    return sorted(boto3.client("dynamodb", region_name="us-east-1").scan(TableName="sales")["Items"], key=lambda i: i["id"]["S"])
+
+
+def test_good_rows_load_and_bad_rows_are_reported(etl_env, lambda_context) -> None:
+    etl_env.put_object(Bucket="data", Key="incoming/nov 2026.csv", Body=CSV.encode())
+    result = etl.lambda_handler(s3_event("incoming/nov 2026.csv"), lambda_context)
+    assert result["files"][0]["rows_loaded"] == 2
+    assert [i["id"]["S"] for i in sales_items()] == ["s-1", "s-3"]
+    assert sales_items()[0]["amount"] == {"N": "19.99"}
+    report = json.loads(etl_env.get_object(Bucket="data", Key="reports/nov 2026.report.json")["Body"].read())
+    assert (report["status"], report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == ("complete", 4, 2, 2)
+    assert [r["line"] for r in report["rejections"]] == [3, 5]
+
+
+def test_loading_the_same_file_again_leaves_the_table_as_it_was(etl_env, lambda_context) -> None:
+    etl_env.put_object(Bucket="data", Key="incoming/a.csv", Body=CSV.encode())
+    etl.lambda_handler(s3_event("incoming/a.csv"), lambda_context)
+    before = sales_items()
+    etl.lambda_handler(s3_event("incoming/a.csv"), lambda_context)
+    assert sales_items() == before
+
+
+@pytest.mark.parametrize(("body", "error"), [(b"", "bad_header"), (b"name,price\nx,1\n", "bad_header")])
+def test_an_unusable_file_gets_a_rejected_report(etl_env, lambda_context, caplog, body: bytes, error: str) -> None:
+    etl_env.put_object(Bucket="data", Key="incoming/bad.csv", Body=body)
+    etl.lambda_handler(s3_event("incoming/bad.csv"), lambda_context)
+    report = json.loads(etl_env.get_object(Bucket="data", Key="reports/bad.report.json")["Body"].read())
+    assert (report["status"], report["error"].split(":")[0]) == ("rejected", error)
+    assert [r for r in caplog.records if r.getMessage() == "file processed" and r.levelname == "ERROR"]
+
+
+def test_a_file_above_the_stated_limit_is_refused_before_loading(etl_env, lambda_context, monkeypatch) -> None:
+    monkeypatch.setenv("ETL_MAX_FILE_BYTES", "1024")
+    settings.etl_settings.cache_clear()
+    etl_env.put_object(Bucket="data", Key="incoming/big.csv", Body=(CSV * 20).encode())
+    etl.lambda_handler(s3_event("incoming/big.csv"), lambda_context)
+    report = json.loads(etl_env.get_object(Bucket="data", Key="reports/big.report.json")["Body"].read())
+    assert report["status"] == "rejected"
+    assert "split the file" in report["error"]
+    assert sales_items() == []
+
+
+def test_running_out_of_time_is_loud_and_reported(etl_env, monkeypatch) -> None:
+    rows = "id,date,amount,region,product\n" + "".join(f"s-{n},2026-11-01,1,eu,K\n" for n in range(100))
+    etl_env.put_object(Bucket="data", Key="incoming/slow.csv", Body=rows.encode())
+
+    class AlmostOutOfTime(FakeLambdaContext):
+        def get_remaining_time_in_millis(self) -> int:
+            return 1000  # less than the 15 s margin
+
+    with pytest.raises(OutOfTime):
+        etl.lambda_handler(s3_event("incoming/slow.csv"), AlmostOutOfTime())
+    report = json.loads(etl_env.get_object(Bucket="data", Key="reports/slow.report.json")["Body"].read())
+    assert (report["status"], report["rows_loaded"]) == ("incomplete", 25)
+
+
+# -- orders --------------------------------------------------------------------------------------------
+@pytest.fixture
+def orders_env(moto_aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    table("orders-idempotency", "id", ttl="expiration")
+    topic, queue = subscribed_queue("order-alerts")
+    monkeypatch.setenv("ALERTS_TOPIC_ARN", topic)
+    monkeypatch.setenv("IDEMPOTENCY_TABLE", "orders-idempotency")
+    settings.order_settings.cache_clear()
+    orders._alerting.cache_clear()
+    yield queue
+    settings.order_settings.cache_clear()
+    orders._alerting.cache_clear()
+
+
+def kinesis_event(*payloads: Any) -> dict:
+    records = []
+    for n, payload in enumerate(payloads):
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        records.append({"eventSource": "aws:kinesis", "eventID": f"shardId-0:{n}",
+                        "kinesis": {"sequenceNumber": str(n), "partitionKey": "p", "data": base64.b64encode(data).decode()}})  # fmt: skip
+    return {"Records": records}
+
+
+def order(order_id: str, amount: str) -> dict:
+    return {"orderId": order_id, "customerId": "c-1", "amount": amount, "currency": "USD"}
+
+
+def test_a_large_order_alerts_once_even_when_redelivered(orders_env, lambda_context) -> None:
+    event = kinesis_event(order("o-1", "1500.00"), order("o-2", "999.99"), order("o-3", "1000.00"))
+    assert orders.lambda_handler(event, lambda_context) == {"processed": 3, "alerted": 1}
+    orders.lambda_handler(event, lambda_context)  # the same batch again, as after a retry
+    alerts = drain(orders_env)
+    assert [(a["order_id"], a["amount"]) for a in alerts] == [("o-1", "1500.00")]
+
+
+def test_a_poison_record_fails_the_batch_after_the_good_ones(orders_env, lambda_context, caplog) -> None:
+    event = kinesis_event(order("o-9", "2500.00"), b"\x00garbage", order("o-10", "5.00"))
+    with pytest.raises(orders.PoisonRecords, match="1 of 3 records"):
+        orders.lambda_handler(event, lambda_context)
+    assert [a["order_id"] for a in drain(orders_env)] == ["o-9"]
+    (rejected,) = logged(caplog, "record rejected")
+    assert rejected.sequence_number == "1"
+
+
+def test_an_event_that_is_not_a_kinesis_batch_fails(orders_env, lambda_context) -> None:
+    with pytest.raises(InvalidEvent):
+        orders.lambda_handler({"Records": [{"eventSource": "aws:sqs"}]}, lambda_context)
+
+
+# -- sessions ------------------------------------------------------------------------------------------
+@pytest.fixture
+def sessions_env(moto_aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    table("sessions", "sessionId", ttl="expiresAt")
+    monkeypatch.setenv("SESSIONS_TABLE", "sessions")
+    monkeypatch.setenv("SWEEP_PAGE_SIZE", "500")
+    settings.sweep_settings.cache_clear()
+    yield boto3.client("dynamodb", region_name="us-east-1")
+    settings.sweep_settings.cache_clear()
+
+
+def seed_sessions(ddb: Any, count: int, expired_every: int = 3) -> set[str]:
+    now, live = int(time.time()), set()
+    for start in range(0, count, 25):
+        requests = []
+        for n in range(start, min(count, start + 25)):
+            expired = n % expired_every != 0
+            if not expired:
+                live.add(f"s-{n}")
+            item = {"sessionId": {"S": f"s-{n}"}, "expiresAt": {"N": str(now - 60 if expired else now + 3600)},
+                    "payload": {"S": "x" * 600}}  # fmt: skip
+            requests.append({"PutRequest": {"Item": item}})
+        ddb.batch_write_item(RequestItems={"sessions": requests})
+    return live
+
+
+def remaining(ddb: Any) -> set[str]:
+    keys, params = set(), {"TableName": "sessions", "ProjectionExpression": "sessionId"}
+    while True:
+        page = ddb.scan(**params)
+        keys |= {i["sessionId"]["S"] for i in page["Items"]}
+        if "LastEvaluatedKey" not in page:
+            return keys
+        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def test_the_sweep_deletes_expired_sessions_beyond_one_megabyte(sessions_env, lambda_context, load_event) -> None:
+    live = seed_sessions(sessions_env, 2400)  # about 1.6 MB
+    report = sessions.lambda_handler(load_event("eventbridge-scheduled.json"), lambda_context)
+    assert report["complete"] is True
+    assert report["deleted"] == 1600
+    assert report["pages"] > 1
+    assert remaining(sessions_env) == live
+
+
+def test_the_sweep_stops_before_the_timeout_and_reports_what_remains(sessions_env, load_event) -> None:
+    seed_sessions(sessions_env, 300)
+
+    class Ending(FakeLambdaContext):
+        def get_remaining_time_in_millis(self) -> int:
+            return 100
+
+    report = sessions.lambda_handler(load_event("eventbridge-scheduled.json"), Ending())
+    assert (report["complete"], report["deleted"]) == (False, 0)
+    assert "not deleted" in report["remaining"]
+
+
+# -- scraper -------------------------------------------------------------------------------------------
+@pytest.fixture
+def shop() -> Iterator[dict[str, str]]:
+    prices = {"kettle": "$100.00", "lamp": "1.299,99 EUR"}
+
+    def page(path: str) -> tuple[int, str, bytes]:
+        product = path.rsplit("/", 1)[-1]
+        if product not in prices:
+            return 404, "text/html", b"gone"
+        return 200, "text/html", f'<html><body><span class="price">{prices[product]}</span></body></html>'.encode()
+
+    with serve({"/products/": page, "/broken/": lambda p: (200, "text/html", b"<p>no price here</p>")}) as url:
+        prices["_url"] = url
+        yield prices
+
+
+@pytest.fixture
+def scraper_env(moto_aws, monkeypatch: pytest.MonkeyPatch, shop: dict[str, str]) -> Iterator[str]:
+    url = shop["_url"]
+    products = [{"id": "kettle", "url": f"{url}/products/kettle"}, {"id": "lamp", "url": f"{url}/products/lamp"},
+                {"id": "gone", "url": f"{url}/products/gone"}, {"id": "broken", "url": f"{url}/broken/x"}]  # fmt: skip
+    boto3.client("ssm", region_name="us-east-1").put_parameter(Name="/products", Value=json.dumps(products), Type="String")
+    table("prices", "productId", sort="observedAt")
+    table("scraper-idempotency", "id", ttl="expiration")
+    topic, queue = subscribed_queue("price-alerts")
+    for name, value in {"PRODUCTS_PARAMETER": "/products", "PRICES_TABLE": "prices", "ALERTS_TOPIC_ARN": topic,
+                        "IDEMPOTENCY_TABLE": "scraper-idempotency", "SCRAPER_ALLOW_HOSTS": "127.0.0.1",
+                        "SCRAPER_HOST_DELAY_SECONDS": "0"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    for cached in (settings.scraper_settings, scraper.fetcher, scraper_storage.price_alert):
+        cached.cache_clear()
+    yield queue
+    for cached in (settings.scraper_settings, scraper.fetcher, scraper_storage.price_alert):
+        cached.cache_clear()
+
+
+def test_two_runs_with_a_price_drop_send_exactly_one_alert(scraper_env, shop, lambda_context, load_event, caplog) -> None:
+    first = scraper.lambda_handler(load_event("eventbridge-scheduled.json"), lambda_context)
+    assert (first["checked"], first["failed"], first["alerts"]) == (2, 2, 0)
+    shop["kettle"] = "$85.00"
+    second = scraper.lambda_handler(load_event("eventbridge-scheduled.json"), lambda_context)
+    third = scraper.lambda_handler(load_event("eventbridge-scheduled.json"), lambda_context)
+    assert (second["alerts"], third["alerts"]) == (1, 0)
+    alerts = drain(scraper_env)
+    assert [(a["product_id"], a["previous_amount"], a["amount"], a["currency"]) for a in alerts] == [("kettle", "100.00", "85.00", "USD")]
+    failed = {r.product_id: r.error for r in logged(caplog, "product failed")}
+    assert failed == {"gone": "fetch_failed", "broken": "price_not_found"}
+
+
+def test_a_private_host_is_refused_unless_allowed(scraper_env, lambda_context, load_event, monkeypatch, caplog) -> None:
+    monkeypatch.setenv("SCRAPER_ALLOW_HOSTS", "")
+    settings.scraper_settings.cache_clear()
+    scraper.fetcher.cache_clear()
+    report = scraper.lambda_handler(load_event("eventbridge-scheduled.json"), lambda_context)
+    assert (report["checked"], report["failed"]) == (0, 4)
+    assert {r.error for r in logged(caplog, "product failed")} == {"blocked_url"}

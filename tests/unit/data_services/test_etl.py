@@ -1,0 +1,104 @@
+"""CSV rows to sales: validation, streaming, batching, idempotent order, the report."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+
+from lambdas.services.etl.loader import BATCH, MAX_LISTED_REJECTIONS, LoadReport, OutOfTime, load
+from lambdas.services.etl.rows import BadHeader, Rejection, Sale, parse_sales
+
+HEADER = "id,date,amount,region,product\n"
+
+
+def rows(text: str) -> list:
+    return list(parse_sales(iter(text.splitlines(keepends=True))))
+
+
+def test_good_rows_are_transformed() -> None:
+    (sale,) = rows(HEADER + "s-1,2026-11-27,1299.99,eu-west,Kettle\n")
+    assert sale == Sale("s-1", "2026-11-27", Decimal("1299.99"), "EU-WEST", "Kettle")
+
+
+def test_columns_may_come_in_any_order_with_extras_and_a_bom() -> None:
+    (sale,) = rows("\ufeffProduct,Region,Amount,Notes,Date,ID\nLamp,us,5,fragile,2026-01-02,x-9\n")
+    assert (sale.sale_id, sale.region, sale.amount, sale.product) == ("x-9", "US", Decimal("5"), "Lamp")
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("s-1,27/11/2026,1,eu,K", "is not an ISO date"),
+        ("s-1,2026-02-30,1,eu,K", "is not an ISO date"),
+        ("s-1,2026-11-27,1.299,eu,K", None),  # a plain decimal: accepted
+        ("s-1,2026-11-27,\"1,299.00\",eu,K", "not a plain decimal"),
+        ("s-1,2026-11-27,12.345678,eu,K", "more than 4 decimals"),
+        ("s-1,2026-11-27,NaN,eu,K", "not a plain decimal"),
+        ("s-1,2026-11-27,1e9,eu,K", "not a plain decimal"),
+        (",2026-11-27,1,eu,K", "id must be"),
+        ("s 1,2026-11-27,1,eu,K", "id must be"),
+        ("s-1,2026-11-27,1,,K", "region must be"),
+        ("s-1,2026-11-27,1,eu,", "product must be"),
+        ("s-1,2026-11-27", "has 2 fields"),
+    ],
+)
+def test_bad_rows_are_rejected_with_a_reason(line: str, reason: str | None) -> None:
+    (result,) = rows(HEADER + line + "\n")
+    if reason is None:
+        assert isinstance(result, Sale)
+    else:
+        assert isinstance(result, Rejection)
+        assert reason in result.reason
+        assert result.line == 2
+
+
+def test_line_numbers_count_physical_lines_with_quoted_newlines() -> None:
+    text = HEADER + 's-1,2026-11-27,1,eu,"two\nlines"\n' + "s-2,bad,1,eu,K\n"
+    results = rows(text)
+    assert isinstance(results[0], Sale) and results[0].product == "two\nlines"
+    assert results[1] == Rejection(4, "date 'bad' is not an ISO date (YYYY-MM-DD)")
+
+
+def test_blank_lines_are_skipped() -> None:
+    assert len(rows(HEADER + "\n\n s-1,2026-11-27,1,eu,K\n,,,,\n")) == 1
+
+
+@pytest.mark.parametrize(("text", "message"), [("", "empty"), ("id,date,amount\n", "lacks column(s) region, product")])
+def test_a_file_without_the_header_is_refused_whole(text: str, message: str) -> None:
+    with pytest.raises(BadHeader, match=re.escape(message)):
+        rows(text)
+
+
+def sales(*ids: str) -> list[Sale]:
+    return [Sale(i, "2026-11-27", Decimal("1"), "EU", "K") for i in ids]
+
+
+def test_writes_go_in_batches_of_25() -> None:
+    batches: list[list[str]] = []
+    report = load(sales(*[f"s{n}" for n in range(60)]), lambda b: batches.append([s.sale_id for s in b]),
+                  LoadReport("src"), out_of_time=lambda: False)  # fmt: skip
+    assert [len(b) for b in batches] == [BATCH, BATCH, 10]
+    assert (report.rows_read, report.rows_loaded, report.status) == (60, 60, "complete")
+
+
+def test_a_repeated_id_flushes_first_so_the_later_row_wins() -> None:
+    batches: list[list[Sale]] = []
+    first, second = Sale("dup", "2026-01-01", Decimal("1"), "EU", "old"), Sale("dup", "2026-01-02", Decimal("2"), "EU", "new")
+    load([first, *sales("a"), second], batches.append, LoadReport("src"), out_of_time=lambda: False)
+    assert [[s.product for s in b] for b in batches] == [["old", "K"], ["new"]]
+
+
+def test_running_out_of_time_stops_loudly() -> None:
+    report = LoadReport("src")
+    with pytest.raises(OutOfTime):
+        load(sales(*[f"s{n}" for n in range(100)]), lambda b: None, report, out_of_time=lambda: True)
+    assert (report.status, report.rows_loaded) == ("incomplete", BATCH)
+
+
+def test_the_report_lists_a_bounded_number_of_rejections() -> None:
+    report = load([Rejection(n, "bad") for n in range(MAX_LISTED_REJECTIONS + 5)], lambda b: None, LoadReport("src"),
+                  out_of_time=lambda: False)  # fmt: skip
+    data = report.to_json()
+    assert (data["rows_rejected"], len(data["rejections"]), data["rejections_not_listed"]) == (MAX_LISTED_REJECTIONS + 5, MAX_LISTED_REJECTIONS, 5)
