@@ -73,7 +73,9 @@ def test_a_large_order_alerts_once_and_a_garbage_record_is_diverted(deployed: De
         {"orderId": "e2e-small", "customerId": "c-2", "amount": "15.00", "currency": "USD"},
         {"orderId": "e2e-big", "customerId": "c-1", "amount": "1500.00", "currency": "USD"},  # redelivered upstream
     ):
-        kinesis.put_record(StreamName=stream, Data=data if isinstance(data, bytes) else json.dumps(data).encode(), PartitionKey="p")
+        kinesis.put_record(
+            StreamName=stream, Data=data if isinstance(data, bytes) else json.dumps(data).encode(), PartitionKey="p"
+        )
     alerts = queue_messages(deployed, "platform-local-order-alerts")
     assert [(a["order_id"], a["amount"]) for a in alerts] == [("e2e-big", "1500.00")]
     (diverted,) = queue_messages(deployed, "platform-local-orders-failures")

@@ -27,7 +27,9 @@ from .conftest import FakeLambdaContext, logged
 
 def table(name: str, key: str, sort: str | None = None, ttl: str | None = None) -> None:
     ddb = boto3.client("dynamodb", region_name="us-east-1")
-    schema = [{"AttributeName": key, "KeyType": "HASH"}] + ([{"AttributeName": sort, "KeyType": "RANGE"}] if sort else [])
+    schema = [{"AttributeName": key, "KeyType": "HASH"}] + (
+        [{"AttributeName": sort, "KeyType": "RANGE"}] if sort else []
+    )
     ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", KeySchema=schema,
                      AttributeDefinitions=[{"AttributeName": a["AttributeName"], "AttributeType": "S"} for a in schema])  # fmt: skip
     if ttl:
@@ -76,7 +78,9 @@ def s3_event(key: str, bucket: str = "data") -> dict:
 
 
 def sales_items() -> list[dict]:
-    return sorted(boto3.client("dynamodb", region_name="us-east-1").scan(TableName="sales")["Items"], key=lambda i: i["id"]["S"])
+    return sorted(
+        boto3.client("dynamodb", region_name="us-east-1").scan(TableName="sales")["Items"], key=lambda i: i["id"]["S"]
+    )
 
 
 def test_good_rows_load_and_bad_rows_are_reported(etl_env, lambda_context) -> None:
@@ -86,7 +90,12 @@ def test_good_rows_load_and_bad_rows_are_reported(etl_env, lambda_context) -> No
     assert [i["id"]["S"] for i in sales_items()] == ["s-1", "s-3"]
     assert sales_items()[0]["amount"] == {"N": "19.99"}
     report = json.loads(etl_env.get_object(Bucket="data", Key="reports/nov 2026.report.json")["Body"].read())
-    assert (report["status"], report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == ("complete", 4, 2, 2)
+    assert (report["status"], report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (
+        "complete",
+        4,
+        2,
+        2,
+    )
     assert [r["line"] for r in report["rejections"]] == [3, 5]
 
 
@@ -259,7 +268,9 @@ def scraper_env(moto_aws, monkeypatch: pytest.MonkeyPatch, shop: dict[str, str])
     url = shop["_url"]
     products = [{"id": "kettle", "url": f"{url}/products/kettle"}, {"id": "lamp", "url": f"{url}/products/lamp"},
                 {"id": "gone", "url": f"{url}/products/gone"}, {"id": "broken", "url": f"{url}/broken/x"}]  # fmt: skip
-    boto3.client("ssm", region_name="us-east-1").put_parameter(Name="/products", Value=json.dumps(products), Type="String")
+    boto3.client("ssm", region_name="us-east-1").put_parameter(
+        Name="/products", Value=json.dumps(products), Type="String"
+    )
     table("prices", "productId", sort="observedAt")
     table("scraper-idempotency", "id", ttl="expiration")
     topic, queue = subscribed_queue("price-alerts")
@@ -274,7 +285,9 @@ def scraper_env(moto_aws, monkeypatch: pytest.MonkeyPatch, shop: dict[str, str])
         cached.cache_clear()
 
 
-def test_two_runs_with_a_price_drop_send_exactly_one_alert(scraper_env, shop, lambda_context, load_event, caplog) -> None:
+def test_two_runs_with_a_price_drop_send_exactly_one_alert(
+    scraper_env, shop, lambda_context, load_event, caplog
+) -> None:
     first = scraper.lambda_handler(load_event("eventbridge-scheduled.json"), lambda_context)
     assert (first["checked"], first["failed"], first["alerts"]) == (2, 2, 0)
     shop["kettle"] = "$85.00"
@@ -282,7 +295,9 @@ def test_two_runs_with_a_price_drop_send_exactly_one_alert(scraper_env, shop, la
     third = scraper.lambda_handler(load_event("eventbridge-scheduled.json"), lambda_context)
     assert (second["alerts"], third["alerts"]) == (1, 0)
     alerts = drain(scraper_env)
-    assert [(a["product_id"], a["previous_amount"], a["amount"], a["currency"]) for a in alerts] == [("kettle", "100.00", "85.00", "USD")]
+    assert [(a["product_id"], a["previous_amount"], a["amount"], a["currency"]) for a in alerts] == [
+        ("kettle", "100.00", "85.00", "USD")
+    ]
     failed = {r.product_id: r.error for r in logged(caplog, "product failed")}
     assert failed == {"gone": "fetch_failed", "broken": "price_not_found"}
 

@@ -38,6 +38,7 @@ SALES_TABLE = "SALES_TABLE"
 ETL_INCOMING_PREFIX = "ETL_INCOMING_PREFIX"
 ETL_REPORT_PREFIX = "ETL_REPORT_PREFIX"
 ETL_MAX_FILE_BYTES = "ETL_MAX_FILE_BYTES"
+ETL_WRITE_LANES = "ETL_WRITE_LANES"
 TIME_MARGIN_SECONDS = "TIME_MARGIN_SECONDS"
 ORDER_ALERT_THRESHOLD = "ORDER_ALERT_THRESHOLD"
 ALERTS_TOPIC_ARN = "ALERTS_TOPIC_ARN"
@@ -250,6 +251,7 @@ class EtlSettings:
     report_prefix: str
     max_file_bytes: int
     time_margin_seconds: int
+    write_lanes: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> EtlSettings:
@@ -257,8 +259,9 @@ class EtlSettings:
             table=_required(env, SALES_TABLE),
             incoming_prefix=_prefix(env, ETL_INCOMING_PREFIX, "incoming/"),
             report_prefix=_prefix(env, ETL_REPORT_PREFIX, "reports/"),
-            max_file_bytes=_int(env, ETL_MAX_FILE_BYTES, 256 * 1024 * 1024, minimum=1024, maximum=5 << 30),
+            max_file_bytes=_int(env, ETL_MAX_FILE_BYTES, 100 * 1000 * 1000, minimum=1024, maximum=5 << 30),
             time_margin_seconds=_int(env, TIME_MARGIN_SECONDS, 15, minimum=1, maximum=300),
+            write_lanes=_int(env, ETL_WRITE_LANES, 4, minimum=1, maximum=16),
         )
 
 

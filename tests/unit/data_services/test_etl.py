@@ -33,7 +33,7 @@ def test_columns_may_come_in_any_order_with_extras_and_a_bom() -> None:
         ("s-1,27/11/2026,1,eu,K", "is not an ISO date"),
         ("s-1,2026-02-30,1,eu,K", "is not an ISO date"),
         ("s-1,2026-11-27,1.299,eu,K", None),  # a plain decimal: accepted
-        ("s-1,2026-11-27,\"1,299.00\",eu,K", "not a plain decimal"),
+        ('s-1,2026-11-27,"1,299.00",eu,K', "not a plain decimal"),
         ("s-1,2026-11-27,12.345678,eu,K", "more than 4 decimals"),
         ("s-1,2026-11-27,NaN,eu,K", "not a plain decimal"),
         ("s-1,2026-11-27,1e9,eu,K", "not a plain decimal"),
@@ -85,7 +85,10 @@ def test_writes_go_in_batches_of_25() -> None:
 
 def test_a_repeated_id_flushes_first_so_the_later_row_wins() -> None:
     batches: list[list[Sale]] = []
-    first, second = Sale("dup", "2026-01-01", Decimal("1"), "EU", "old"), Sale("dup", "2026-01-02", Decimal("2"), "EU", "new")
+    first, second = (
+        Sale("dup", "2026-01-01", Decimal("1"), "EU", "old"),
+        Sale("dup", "2026-01-02", Decimal("2"), "EU", "new"),
+    )
     load([first, *sales("a"), second], batches.append, LoadReport("src"), out_of_time=lambda: False)
     assert [[s.product for s in b] for b in batches] == [["old", "K"], ["new"]]
 
@@ -101,4 +104,40 @@ def test_the_report_lists_a_bounded_number_of_rejections() -> None:
     report = load([Rejection(n, "bad") for n in range(MAX_LISTED_REJECTIONS + 5)], lambda b: None, LoadReport("src"),
                   out_of_time=lambda: False)  # fmt: skip
     data = report.to_json()
-    assert (data["rows_rejected"], len(data["rejections"]), data["rejections_not_listed"]) == (MAX_LISTED_REJECTIONS + 5, MAX_LISTED_REJECTIONS, 5)
+    assert (data["rows_rejected"], len(data["rejections"]), data["rejections_not_listed"]) == (
+        MAX_LISTED_REJECTIONS + 5,
+        MAX_LISTED_REJECTIONS,
+        5,
+    )
+
+
+def test_parallel_lanes_keep_the_files_order_for_each_id() -> None:
+    import random
+    import threading
+    import time as clock
+
+    stored: dict[str, str] = {}
+    lock = threading.Lock()
+
+    def slow_writer(batch: list[Sale]) -> None:
+        clock.sleep(random.uniform(0, 0.003))
+        with lock:
+            for sale in batch:
+                stored[sale.sale_id] = sale.product
+
+    ids = [f"id{n % 37}" for n in range(2000)]  # every id repeats many times, far apart
+    rows_in = [Sale(i, "2026-11-27", Decimal("1"), "EU", f"version {n}") for n, i in enumerate(ids)]
+    report = load(rows_in, slow_writer, LoadReport("src"), out_of_time=lambda: False, lanes=4, max_pending=3)
+    last = {}
+    for sale in rows_in:
+        last[sale.sale_id] = sale.product
+    assert stored == last
+    assert report.rows_loaded == len(rows_in)
+
+
+def test_a_failing_write_stops_the_load_with_its_error() -> None:
+    def failing(batch: list[Sale]) -> None:
+        raise RuntimeError("DynamoDB is down")
+
+    with pytest.raises(RuntimeError, match="DynamoDB is down"):
+        load(sales(*[f"s{n}" for n in range(200)]), failing, LoadReport("src"), out_of_time=lambda: False, lanes=3)

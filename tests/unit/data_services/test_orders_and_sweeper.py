@@ -74,7 +74,9 @@ def test_throttling_is_retried() -> None:
 
 def test_items_that_never_land_fail_loudly() -> None:
     with pytest.raises(UnprocessedItems, match="still unprocessed after 8 attempts"):
-        batch_write("t", [{"PutRequest": {"Item": {}}}] * 4, client=FlakyDynamo(unprocessed_rounds=99), sleep=lambda s: None)
+        batch_write(
+            "t", [{"PutRequest": {"Item": {}}}] * 4, client=FlakyDynamo(unprocessed_rounds=99), sleep=lambda s: None
+        )
 
 
 class MemorySessions:

@@ -43,8 +43,14 @@ def test_a_missing_price_is_an_error_not_a_crash(text, error) -> None:
 @pytest.mark.parametrize(
     ("html", "expected"),
     [
-        ('<span itemprop="price" content="1299.99">1.299,99 €</span><meta itemprop="priceCurrency" content="EUR">', ("1299.99", "EUR")),
-        ('<meta property="product:price:amount" content="45.5"><meta property="product:price:currency" content="GBP">', ("45.5", "GBP")),
+        (
+            '<span itemprop="price" content="1299.99">1.299,99 €</span><meta itemprop="priceCurrency" content="EUR">',
+            ("1299.99", "EUR"),
+        ),
+        (
+            '<meta property="product:price:amount" content="45.5"><meta property="product:price:currency" content="GBP">',
+            ("45.5", "GBP"),
+        ),
         ('<div class="product-price"><span class="price">$19.99</span></div>', ("19.99", "USD")),
         ('<button data-price="7.25">Buy</button>', ("7.25", None)),
     ],
@@ -71,7 +77,9 @@ def fake_resolver(address: str):
     return resolve
 
 
-@pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "169.254.169.254", "192.168.0.1", "::1", "fd00::1", "0.0.0.0"])
+@pytest.mark.parametrize(
+    "address", ["127.0.0.1", "10.1.2.3", "169.254.169.254", "192.168.0.1", "::1", "fd00::1", "0.0.0.0"]
+)
 def test_private_link_local_and_loopback_hosts_are_refused(address: str) -> None:
     fetcher = PoliteFetcher(timeout=1, host_delay=0, resolve=fake_resolver(address))
     with pytest.raises(BlockedUrl, match="not a public address"):
@@ -113,7 +121,9 @@ def test_requests_to_one_host_are_spaced_out() -> None:
         now[0] += seconds
 
     with serve({"/p": lambda p: (200, "text/html", b"ok")}) as url:
-        fetcher = PoliteFetcher(timeout=2, host_delay=1.0, allow_hosts=("127.0.0.1",), clock=lambda: now[0], sleep=sleep)
+        fetcher = PoliteFetcher(
+            timeout=2, host_delay=1.0, allow_hosts=("127.0.0.1",), clock=lambda: now[0], sleep=sleep
+        )
         fetcher.get(f"{url}/p")
         now[0] += 0.2  # the next request comes 0.2 s later: it waits 0.8 s
         fetcher.get(f"{url}/p")

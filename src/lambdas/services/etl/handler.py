@@ -40,7 +40,8 @@ def load_file(ref: S3ObjectRef, settings: EtlSettings, context: Any) -> LoadRepo
     budget = TimeBudget(context, settings.time_margin_seconds)
     try:
         rows = parse_sales(open_lines(ref, settings.max_file_bytes))
-        load(rows, SalesTable(settings.table, source).write, report, out_of_time=budget.exhausted)
+        table = SalesTable(settings.table, source)
+        load(rows, table.write, report, out_of_time=budget.exhausted, lanes=settings.write_lanes)
     except RejectedInput as exc:  # the file itself is unusable: a retry would fail the same way
         report.status = "rejected"
         report.error = f"{exc.code}: {exc.message}"
