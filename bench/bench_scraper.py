@@ -45,7 +45,7 @@ def baseline(html: bytes) -> object:
     return parse_price(soup.select_one(".price").get_text())
 
 
-def timed(action, html: bytes) -> list[float]:  # noqa: ANN001
+def timed(action, html: bytes) -> list[float]:
     action(html)
     times = []
     for _ in range(RUNS):

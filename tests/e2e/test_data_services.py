@@ -10,7 +10,6 @@ import pytest
 import requests
 
 from .conftest import Deployed
-from .test_spine import wait_for
 
 pytestmark = pytest.mark.e2e
 

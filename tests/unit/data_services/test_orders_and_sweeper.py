@@ -48,7 +48,7 @@ class FlakyDynamo:
         self.error = error
         self.calls: list[int] = []
 
-    def batch_write_item(self, RequestItems):  # noqa: N803 - boto3's name
+    def batch_write_item(self, RequestItems):
         items = RequestItems["t"]
         self.calls.append(len(items))
         if self.error and len(self.calls) == 1:

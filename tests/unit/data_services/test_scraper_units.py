@@ -71,7 +71,7 @@ def test_no_price_on_the_page() -> None:
 
 
 def fake_resolver(address: str):
-    def resolve(host, port, type=0):  # noqa: A002
+    def resolve(host, port, type=0):
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, 0))]
 
     return resolve
