@@ -251,6 +251,23 @@ def rules_fire(c: Context, rule: str) -> None:
     _say(f"fired {rule}: invoked {', '.join(invoked) or 'no Lambda target'} (asynchronously)")
 
 
+# -- queues ------------------------------------------------------------------------------------------
+@task(
+    name="redrive",
+    help={
+        "queue": "source queue name (its dead-letter queue is <queue>-dlq), e.g. platform-local-work",
+        "limit": "move at most this many messages (default: all)",
+    },
+)
+def queues_redrive(c: Context, queue: str, limit: int = 0) -> None:
+    """Move messages from a dead-letter queue back to its source queue."""
+    from toolchain.queues import redrive
+
+    with _toolchain() as platform:
+        report = redrive(platform.emulator_client("sqs"), queue, limit=limit or None)
+    _say(f"moved {report.moved} message(s) from {report.dead_letter} to {report.source}; {report.left} left")
+
+
 # -- Terraform and dependencies ----------------------------------------------------------------------
 @task(name="install")
 def tf_install(c: Context) -> None:
@@ -337,3 +354,4 @@ ns.add_collection(_namespace("fn", invoke_function, logs))
 ns.add_collection(_namespace("tf", tf_install, tf_fmt, tf_validate))
 ns.add_collection(_namespace("deps", deps_lock))
 ns.add_collection(_namespace("rules", rules_list, rules_fire))
+ns.add_collection(_namespace("queues", queues_redrive))

@@ -180,6 +180,8 @@ module "api" {
     "ANY /users/{userId}"     = local.users_authorized
     "OPTIONS /users/{userId}" = local.users_preflight
     "POST /slack/commands"    = { function_name = module.slack.function_name, invoke_arn = module.slack.function_invoke_arn, authorized = false }
+    "POST /orders"            = { function_name = module.checkout.function_name, invoke_arn = module.checkout.function_invoke_arn, authorized = true }
+    "OPTIONS /orders"         = { function_name = module.checkout.function_name, invoke_arn = module.checkout.function_invoke_arn, authorized = false }
   }
 
   authorizer = {

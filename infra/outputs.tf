@@ -11,16 +11,7 @@ output "region" {
 output "functions" {
   description = "Every function: name, published version, code hash (equal to the manifest's base64sha256) and log group."
   value = {
-    for name, fn in {
-      thumbnails = module.thumbnails
-      users      = module.users
-      authorizer = module.authorizer
-      slack      = module.slack
-      etl        = module.etl
-      orders     = module.orders
-      sessions   = module.sessions
-      scraper    = module.scraper
-      } : name => {
+    for name, fn in local.all_functions : name => {
       function_name    = fn.function_name
       function_arn     = fn.function_arn
       version          = fn.function_version
@@ -164,4 +155,39 @@ output "price_alerts_topic_arn" {
 output "price_alerts_queue_url" {
   description = "SQS queue subscribed to the price alerts topic."
   value       = module.price_alerts_queue.queue_url
+}
+
+output "work_queue_url" {
+  description = "Work queue of the SQS worker."
+  value       = module.work_queue.queue_url
+}
+
+output "work_dlq_url" {
+  description = "Dead-letter queue of the work queue (redrive with `invoke queues.redrive`)."
+  value       = module.work_queue.dlq_url
+}
+
+output "order_workflow_arn" {
+  description = "The order workflow (Step Functions state machine)."
+  value       = module.order_workflow.state_machine_arn
+}
+
+output "order_events_topic_arn" {
+  description = "SNS topic of order events (order.completed) the notifications function subscribes to."
+  value       = aws_sns_topic.order_events.arn
+}
+
+output "order_status_table_name" {
+  description = "DynamoDB table with each order's status (failed orders with their reason)."
+  value       = aws_dynamodb_table.order_status.name
+}
+
+output "fulfilments_table_name" {
+  description = "DynamoDB table of fulfilled jobs (processed counts each job's executions)."
+  value       = aws_dynamodb_table.fulfilments.name
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the platform."
+  value       = aws_cloudwatch_dashboard.platform.dashboard_name
 }

@@ -215,3 +215,9 @@ variable "price_drop_percent" {
   type        = number
   default     = 10
 }
+
+variable "work_queue_max_receive_count" {
+  description = "Receives of a work message before it moves to the dead-letter queue."
+  type        = number
+  default     = 3
+}

@@ -16,3 +16,5 @@ scraper_products = [
   { id = "no-price", name = "Sold-out item", url = "{site}/shop/products/no-price", selector = "" },
   { id = "flaky", name = "Flaky shop", url = "{site}/shop/products/flaky", selector = "" },
 ]
+# Short timeouts keep the emulator's retries quick: the work queue's visibility is 6 x 5 s.
+function_timeout = { worker = 5 }

@@ -47,3 +47,8 @@ output "errors_alarm_arn" {
   description = "ARN of the Errors alarm."
   value       = aws_cloudwatch_metric_alarm.errors.arn
 }
+
+output "alarm_arns" {
+  description = "ARNs of the function's alarms: errors, throttles, near timeout."
+  value       = [aws_cloudwatch_metric_alarm.errors.arn, aws_cloudwatch_metric_alarm.throttles.arn, aws_cloudwatch_metric_alarm.duration.arn]
+}

@@ -167,3 +167,14 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "duration_alarm_ratio" {
+  description = "Fraction of the timeout above which the near-timeout alarm fires."
+  type        = number
+  default     = 0.8
+
+  validation {
+    condition     = var.duration_alarm_ratio > 0 && var.duration_alarm_ratio < 1
+    error_message = "The ratio must be between 0 and 1."
+  }
+}

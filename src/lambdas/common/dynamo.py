@@ -50,3 +50,30 @@ def batch_write(
         sleep(random.uniform(0, min(MAX_DELAY_SECONDS, BASE_DELAY_SECONDS * 2**attempt)))  # noqa: S311
     left = sum(len(v) for v in pending.values())
     raise UnprocessedItems(f"{left} of {len(requests)} items were still unprocessed after {MAX_ATTEMPTS} attempts")
+
+
+def update_expression(
+    *, set_fields: dict[str, dict[str, str]], add_fields: dict[str, dict[str, str]] | None = None
+) -> dict[str, Any]:
+    """UpdateExpression with every attribute name behind a placeholder.
+
+    DynamoDB reserves hundreds of words (STATUS, TOTAL, PROCESSED, NAME, ...); placeholders make any
+    attribute name safe. Returns the three UpdateItem parameters.
+    """
+    names: dict[str, str] = {}
+    values: dict[str, dict[str, str]] = {}
+    clauses = []
+    for verb, fields, joiner in (("SET", set_fields, " = "), ("ADD", add_fields or {}, " ")):
+        parts = []
+        for name, value in fields.items():
+            index = len(names)
+            names[f"#n{index}"] = name
+            values[f":v{index}"] = value
+            parts.append(f"#n{index}{joiner}:v{index}")
+        if parts:
+            clauses.append(f"{verb} {', '.join(parts)}")
+    return {
+        "UpdateExpression": " ".join(clauses),
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }

@@ -51,6 +51,11 @@ PRICE_DROP_PERCENT = "PRICE_DROP_PERCENT"
 SCRAPER_ALLOW_HOSTS = "SCRAPER_ALLOW_HOSTS"
 SCRAPER_HOST_DELAY_SECONDS = "SCRAPER_HOST_DELAY_SECONDS"
 SCRAPER_TIMEOUT_SECONDS = "SCRAPER_TIMEOUT_SECONDS"
+WORK_QUEUE_URL = "WORK_QUEUE_URL"
+WORKFLOW_ARN = "WORKFLOW_ARN"
+FULFILMENTS_TABLE = "FULFILMENTS_TABLE"
+ORDER_STATUS_TABLE = "ORDER_STATUS_TABLE"
+ORDER_EVENTS_TOPIC_ARN = "ORDER_EVENTS_TOPIC_ARN"
 JWKS_CACHE_SECONDS = "JWKS_CACHE_SECONDS"
 CORS_ALLOWED_ORIGINS = "CORS_ALLOWED_ORIGINS"
 # Read by Powertools itself too; the default keeps metrics valid when a deployment forgets it.
@@ -136,12 +141,16 @@ class UsersSettings:
     table: str
     cors_origins: tuple[str, ...]
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> UsersSettings:
+    @staticmethod
+    def origins(env: Mapping[str, str]) -> tuple[str, ...]:
         origins = tuple(o.strip().rstrip("/") for o in env.get(CORS_ALLOWED_ORIGINS, "").split(",") if o.strip())
         if "*" in origins:
             raise ConfigurationError(f"{CORS_ALLOWED_ORIGINS} lists '*': name the allowed origins")
-        return cls(table=_required(env, USERS_TABLE), cors_origins=origins)
+        return origins
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> UsersSettings:
+        return cls(table=_required(env, USERS_TABLE), cors_origins=cls.origins(env))
 
 
 @cache
@@ -340,3 +349,55 @@ def sweep_settings() -> SweepSettings:
 @cache
 def scraper_settings() -> ScraperSettings:
     return ScraperSettings.from_env()
+
+
+@dataclass(frozen=True)
+class CheckoutSettings:
+    queue_url: str
+    cors_origins: tuple[str, ...]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> CheckoutSettings:
+        return cls(queue_url=_required(env, WORK_QUEUE_URL), cors_origins=UsersSettings.origins(env))
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    workflow_arn: str
+    fulfilments_table: str
+    idempotency_table: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> WorkerSettings:
+        return cls(
+            workflow_arn=_required(env, WORKFLOW_ARN),
+            fulfilments_table=_required(env, FULFILMENTS_TABLE),
+            idempotency_table=_required(env, IDEMPOTENCY_TABLE),
+        )
+
+
+@dataclass(frozen=True)
+class WorkflowSettings:
+    status_table: str
+    events_topic_arn: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> WorkflowSettings:
+        return cls(
+            status_table=_required(env, ORDER_STATUS_TABLE), events_topic_arn=_required(env, ORDER_EVENTS_TOPIC_ARN)
+        )
+
+
+@cache
+def checkout_settings() -> CheckoutSettings:
+    return CheckoutSettings.from_env()
+
+
+@cache
+def worker_settings() -> WorkerSettings:
+    return WorkerSettings.from_env()
+
+
+@cache
+def workflow_settings() -> WorkflowSettings:
+    return WorkflowSettings.from_env()

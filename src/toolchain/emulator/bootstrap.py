@@ -64,6 +64,15 @@ def _error(exc: BaseException, error_type: str | None = None) -> dict:
     }
 
 
+def _peak_rss_kb() -> int:
+    # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so it would report the emulator's peak.
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration, ValueError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 class LambdaContext:
     """What Lambda's Python runtime passes as `context`."""
 
@@ -176,7 +185,7 @@ def main() -> None:
             traceback.print_exc()
             response = {"ok": False, "payload": json.dumps(error)}
         response["duration_ms"] = (time.perf_counter() - started) * 1000
-        response["max_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        response["max_rss_kb"] = _peak_rss_kb()
         _end_phase(request["request_id"])
         _send(response_fd, response)
 

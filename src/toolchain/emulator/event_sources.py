@@ -9,6 +9,7 @@ the on-failure destination and skipped, so one bad record never blocks its shard
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -186,3 +187,147 @@ class KinesisPoller:
             f"{function.function_name}: skipped {len(batch)} Kinesis record(s) {first[0]}..{last[0]} ({condition})"
             + ("" if destination else "; no on-failure destination")
         )
+
+
+class SqsPoller:
+    """SQS mappings polled as Lambda polls them: batches of `BatchSize`, the queue's visibility timeout.
+
+    After a successful invocation the batch's remaining messages are deleted; after a failure they
+    stay in flight until their visibility timeout (or whatever the handler set) runs out, and are
+    moved to the dead-letter queue by SQS after `maxReceiveCount` receives.
+    """
+
+    def __init__(self, run: Run, history: InvocationLog, log: Callable[[str], None] = print) -> None:
+        self._run = run
+        self._history = history
+        self._log = log
+
+    @staticmethod
+    def _mappings() -> list[tuple[Any, Any, Any, Any]]:
+        from moto.awslambda.models import lambda_backends
+        from moto.sqs.models import sqs_backends
+
+        found = []
+        for _account, regions in list(lambda_backends.items()):
+            for _region, backend in list(regions.items()):
+                for esm in list(backend._event_source_mappings.values()):
+                    if ":sqs:" not in esm.event_source_arn or not esm.enabled:
+                        continue
+                    _, _, _, region, account, name = esm.event_source_arn.split(":", 5)
+                    sqs = sqs_backends[account][region]
+                    queue = sqs.queues.get(name)
+                    if queue is not None:
+                        # moto delivers inside SendMessage when a queue knows its mappings; the poller does instead.
+                        queue.lambda_event_source_mappings.clear()
+                        found.append((backend, esm, sqs, queue))
+        return found
+
+    @staticmethod
+    def _event(queue: Any, messages: list[Any]) -> str:
+        import json
+
+        def attributes(message: Any) -> dict[str, Any]:
+            converted = {}
+            for name, value in message.message_attributes.items():
+                converted[name] = {
+                    "stringValue": value.get("StringValue"),
+                    "binaryValue": value.get("BinaryValue"),
+                    "stringListValues": [],
+                    "binaryListValues": [],
+                    "dataType": value.get("DataType"),
+                }
+            return converted
+
+        return json.dumps(
+            {
+                "Records": [
+                    {
+                        "messageId": m.id,
+                        "receiptHandle": m.receipt_handle,
+                        "body": m.body,
+                        "attributes": {
+                            "ApproximateReceiveCount": str(m.approximate_receive_count),
+                            "SentTimestamp": str(m.sent_timestamp),
+                            "SenderId": m.sender_id,
+                            "ApproximateFirstReceiveTimestamp": str(m.approximate_first_receive_timestamp),
+                        },
+                        "messageAttributes": attributes(m),
+                        "md5OfBody": m.body_md5,
+                        "eventSource": "aws:sqs",
+                        "eventSourceARN": queue.queue_arn,
+                        "awsRegion": queue.region,
+                    }
+                    for m in messages
+                ]
+            }
+        )
+
+    def poll_once(self) -> int:
+        delivered = 0
+        for backend, esm, sqs, queue in self._mappings():
+            messages = sqs.receive_message(queue.name, esm.batch_size or 10, 0, int(queue.visibility_timeout), ["All"])
+            if not messages:
+                continue
+            function = backend.get_function(esm.function_arn)
+            result = self._run(function, self._event(queue, messages))
+            self._history.record(function, result, "aws:sqs", 1)
+            delivered += 1
+            if result.errored:
+                continue
+            for message in messages:
+                # Some may be deleted already, by the handler itself: that is how partial success works.
+                with contextlib.suppress(Exception):
+                    sqs.delete_message(queue.name, message.receipt_handle)
+        return delivered
+
+
+def deliver_sns_to_lambda_asynchronously(submit: Callable[[Any, str, str], None]) -> None:
+    """SNS -> Lambda as AWS does it: filter policy applied, the real topic, message id and attributes,
+    invoked asynchronously. moto sends a fixed placeholder event synchronously and drops the attributes."""
+    import json
+
+    from moto.awslambda.utils import get_backend
+    from moto.sns.models import Subscription
+
+    original = Subscription.publish
+
+    def publish(self: Any, message: str, message_id: str, subject: str | None = None,
+                message_attributes: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> None:  # fmt: skip
+        if self.protocol != "lambda":
+            return original(self, message, message_id, subject, message_attributes, *args, **kwargs)
+        if self._filter_policy_matcher is not None and not self._filter_policy_matcher.matches(
+            message_attributes, message
+        ):
+            return None
+        attributes = {
+            name: {"Type": value.get("DataType", "String"), "Value": value.get("StringValue", value.get("BinaryValue"))}
+            for name, value in (message_attributes or {}).items()
+        }
+        event = {
+            "Records": [
+                {
+                    "EventVersion": "1.0",
+                    "EventSubscriptionArn": self.arn,
+                    "EventSource": "aws:sns",
+                    "Sns": {
+                        "Type": "Notification",
+                        "MessageId": message_id,
+                        "TopicArn": self.topic.arn,
+                        "Subject": subject,
+                        "Message": message,
+                        "Timestamp": _iso(time.time()),
+                        "SignatureVersion": "1",
+                        "Signature": "EMULATOR",
+                        "SigningCertUrl": "",
+                        "UnsubscribeUrl": "",
+                        "MessageAttributes": attributes,
+                    },
+                }
+            ]
+        }
+        region = self.endpoint.split(":")[3]
+        function = get_backend(self.account_id, region).get_function(self.endpoint)
+        submit(function, json.dumps(event), "aws:sns")
+        return None
+
+    Subscription.publish = publish

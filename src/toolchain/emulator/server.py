@@ -23,7 +23,12 @@ from urllib.parse import parse_qs
 
 from toolchain.emulator import moto_fixes, sites
 from toolchain.emulator.apigateway import LocalApiGateway
-from toolchain.emulator.event_sources import KinesisPoller, disable_push_delivery
+from toolchain.emulator.event_sources import (
+    KinesisPoller,
+    SqsPoller,
+    deliver_sns_to_lambda_asynchronously,
+    disable_push_delivery,
+)
 from toolchain.emulator.executor import FunctionExecutor, Invocation
 from toolchain.emulator.invocations import AsyncInvoker, Destinations, InvocationLog, install
 from toolchain.emulator.schedules import Scheduler
@@ -183,6 +188,8 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
     scheduler = Scheduler(invoker.submit, _log)
     disable_push_delivery()
     kinesis = KinesisPoller(run, Destinations(endpoint), history, log=_log)
+    queues = SqsPoller(run, history, log=_log)
+    deliver_sns_to_lambda_asynchronously(invoker.submit)
     moto_app = DomainDispatcherApplication(create_backend_app)
     server.app = ControlApp(moto_app, lambda: info, invoker, history, gateway, scheduler)
 
@@ -198,6 +205,7 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
     for name, interval, job in (
         ("api-refresh", 2.0, gateway.refresh),
         ("kinesis", 0.5, kinesis.poll_once),
+        ("sqs", 0.5, queues.poll_once),
         ("schedules", 1.0, scheduler.tick),
         ("reaper", 30.0, executor.pool.reap),
     ):

@@ -1,0 +1,1 @@
+"""Checkout API: `POST /orders` accepts an order and queues it for the worker."""

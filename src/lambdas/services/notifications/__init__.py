@@ -1,0 +1,1 @@
+"""SNS subscriber: turns order events into customer notifications."""

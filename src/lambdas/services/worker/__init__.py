@@ -1,0 +1,1 @@
+"""SQS worker: fulfils queued orders exactly once each and starts their workflow."""

@@ -1,0 +1,1 @@
+"""Order workflow (Step Functions): validate -> process -> notify, with a failure handler."""
