@@ -22,6 +22,14 @@ import json, os, time
 import boto3
 
 def handler(event, context):
+    if "Records" in event:  # an event source: keep the event for the test, fail on poison
+        import uuid
+        records = event["Records"]
+        source = records[0].get("eventSource") or records[0].get("EventSource")
+        boto3.client("s3").put_object(Bucket="captured", Key=f"{source}/{uuid.uuid4()}", Body=json.dumps(event))
+        if any("poison" in r.get("body", "") for r in records):
+            raise ValueError("poison in the batch")
+        return {"records": len(records)}
     action = event.get("action")
     if action == "fail":
         raise RuntimeError("asked to fail")
@@ -179,7 +187,7 @@ def test_async_failures_are_retried_then_sent_to_the_failure_destination(clients
     assert record["requestPayload"] == {"action": "fail"}
 
 
-def test_s3_notifications_invoke_asynchronously(clients, function, control) -> None:
+def test_s3_notifications_invoke_asynchronously(clients, function, control, capture_bucket) -> None:
     s3 = clients["s3"]
     s3.create_bucket(Bucket=f"{function}-bucket")
     arn = clients["lambda"].get_function(FunctionName=function)["Configuration"]["FunctionArn"]
@@ -195,6 +203,8 @@ def test_s3_notifications_invoke_asynchronously(clients, function, control) -> N
     assert control.wait_async(30)
     history = control.invocations(function)
     assert [(h["source"], h["errored"]) for h in history] == [("aws:s3", False)]
+    (event,) = captured(clients, "aws:s3")
+    assert event["Records"][0]["s3"]["object"]["key"] == "k"
 
 
 def test_control_api_answers_unknown_routes_with_404(emulator: str) -> None:
@@ -204,3 +214,70 @@ def test_control_api_answers_unknown_routes_with_404(emulator: str) -> None:
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(f"{emulator}/_emulator/nope", timeout=5)
     assert caught.value.code == 404
+
+
+def captured(clients, source: str) -> list[dict]:
+    s3 = clients["s3"]
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="captured", Prefix=source).get("Contents", [])]
+    return [json.loads(s3.get_object(Bucket="captured", Key=k)["Body"].read()) for k in keys]
+
+
+@pytest.fixture(scope="module")
+def capture_bucket(clients) -> str:
+    clients["s3"].create_bucket(Bucket="captured")
+    return "captured"
+
+
+def test_sns_delivers_to_lambda_with_filter_policy_and_attributes(clients, function, control, capture_bucket) -> None:
+    sns = emulator_client("sns", control.require().endpoint)
+    topic = sns.create_topic(Name=f"{function}-topic")["TopicArn"]
+    arn = clients["lambda"].get_function(FunctionName=function)["Configuration"]["FunctionArn"]
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=arn,
+                  Attributes={"FilterPolicy": json.dumps({"event_type": ["order.completed"]})})  # fmt: skip
+    sns.publish(
+        TopicArn=topic,
+        Message="ignored",
+        MessageAttributes={"event_type": {"DataType": "String", "StringValue": "order.created"}},
+    )
+    published = sns.publish(TopicArn=topic, Message='{"order_id": "o-1"}', Subject="done",
+                            MessageAttributes={"event_type": {"DataType": "String", "StringValue": "order.completed"}})  # fmt: skip
+    assert control.wait_async(30)
+    events = [e for e in captured(clients, "aws:sns") if e["Records"][0]["Sns"]["TopicArn"] == topic]
+    assert len(events) == 1
+    sns_part = events[0]["Records"][0]["Sns"]
+    assert (sns_part["MessageId"], sns_part["Message"], sns_part["Subject"]) == (
+        published["MessageId"],
+        '{"order_id": "o-1"}',
+        "done",
+    )
+    assert sns_part["MessageAttributes"] == {"event_type": {"Type": "String", "Value": "order.completed"}}
+
+
+def test_sqs_batches_are_polled_retried_and_dead_lettered(clients, function, control, capture_bucket) -> None:
+    sqs = clients["sqs"]
+    dlq = sqs.create_queue(QueueName=f"{function}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue = sqs.create_queue(QueueName=f"{function}-q", Attributes={"VisibilityTimeout": "1",
+                             "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2})})["QueueUrl"]  # fmt: skip
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.send_message(QueueUrl=queue, MessageBody="fine 1")
+    sqs.send_message(QueueUrl=queue, MessageBody="fine 2")
+    clients["lambda"].create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=function, BatchSize=10)
+    deadline = time.monotonic() + 20
+    while (
+        time.monotonic() < deadline
+        and len([e for e in captured(clients, "aws:sqs") if e["Records"][0]["eventSourceARN"] == queue_arn]) < 1
+    ):
+        time.sleep(0.3)
+    batches = [e for e in captured(clients, "aws:sqs") if e["Records"][0]["eventSourceARN"] == queue_arn]
+    assert sorted(r["body"] for b in batches for r in b["Records"]) == ["fine 1", "fine 2"]  # one batch, both messages
+    assert batches[0]["Records"][0]["attributes"]["ApproximateReceiveCount"] == "1"
+    sqs.send_message(QueueUrl=queue, MessageBody="poison pill")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        moved = sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=1).get("Messages", [])
+        if moved:
+            break
+    assert [m["Body"] for m in moved] == ["poison pill"]
+    poison_deliveries = [r for b in captured(clients, "aws:sqs") for r in b["Records"] if r["body"] == "poison pill"]
+    assert sorted(r["attributes"]["ApproximateReceiveCount"] for r in poison_deliveries) == ["1", "2"]

@@ -299,8 +299,9 @@ def deliver_sns_to_lambda_asynchronously(submit: Callable[[Any, str, str], None]
             message_attributes, message
         ):
             return None
+        # moto keeps attributes as {"Type", "Value"}: the shape SNS puts in a Lambda event.
         attributes = {
-            name: {"Type": value.get("DataType", "String"), "Value": value.get("StringValue", value.get("BinaryValue"))}
+            name: {"Type": value.get("Type", "String"), "Value": value.get("Value")}
             for name, value in (message_attributes or {}).items()
         }
         event = {

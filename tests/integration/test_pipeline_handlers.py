@@ -1,0 +1,191 @@
+"""Checkout, worker, workflow steps and the notifications subscriber against moto."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from lambdas.common import settings
+from lambdas.services.checkout import handler as checkout
+from lambdas.services.notifications import handler as notifications
+from lambdas.services.worker import handler as worker
+from lambdas.services.workflow import steps
+
+from .conftest import logged
+from .test_data_handlers import drain, subscribed_queue, table
+
+DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
+
+
+@pytest.fixture
+def pipeline(moto_aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    dlq = sqs.create_queue(QueueName="work-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue = sqs.create_queue(QueueName="work", Attributes={
+        "VisibilityTimeout": "30", "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3})})["QueueUrl"]  # fmt: skip
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    table("fulfilments", "jobId")
+    table("worker-idempotency", "id", ttl="expiration")
+    table("order-status", "orderId")
+    role = boto3.client("iam", region_name="us-east-1").create_role(RoleName="sfn", AssumeRolePolicyDocument="{}")[
+        "Role"
+    ]["Arn"]
+    machine = boto3.client("stepfunctions", region_name="us-east-1").create_state_machine(
+        name="orders", definition=DEFINITION, roleArn=role)["stateMachineArn"]  # fmt: skip
+    topic, events = subscribed_queue("order-events")
+    env = {"WORK_QUEUE_URL": queue, "WORKFLOW_ARN": machine, "FULFILMENTS_TABLE": "fulfilments", "IDEMPOTENCY_TABLE": "worker-idempotency",
+           "ORDER_STATUS_TABLE": "order-status", "ORDER_EVENTS_TOPIC_ARN": topic, "CORS_ALLOWED_ORIGINS": ""}  # fmt: skip
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    caches = (
+        settings.checkout_settings,
+        settings.worker_settings,
+        settings.workflow_settings,
+        worker._idempotent_fulfil,
+        worker._queue_url,
+    )
+    for cached in caches:
+        cached.cache_clear()
+    yield {"sqs": sqs, "queue": queue, "queue_arn": queue_arn, "dlq": dlq, "machine": machine, "events": events}
+    for cached in caches:
+        cached.cache_clear()
+
+
+def api_event(load_event, body: Any) -> dict:
+    event = load_event("apigateway-rest-proxy.json")
+    event.update(httpMethod="POST", resource="/orders", path="/orders", pathParameters=None, body=json.dumps(body))
+    event["headers"] = {"Content-Type": "application/json"}
+    event["requestContext"]["requestId"] = "api-request-1"
+    return event
+
+
+ORDER = {"customerId": "c-1", "items": [{"sku": "kettle", "quantity": 2, "unitPrice": "19.99"}]}
+
+
+def test_checkout_queues_the_order_with_the_requests_correlation_id(pipeline, load_event, lambda_context) -> None:
+    result = checkout.lambda_handler(api_event(load_event, ORDER), lambda_context)
+    body = json.loads(result["body"])
+    assert (result["statusCode"], body["correlationId"], body["total"]) == (202, "api-request-1", "39.98")
+    (message,) = pipeline["sqs"].receive_message(QueueUrl=pipeline["queue"], MessageAttributeNames=["All"])["Messages"]
+    assert message["MessageAttributes"]["correlation_id"]["StringValue"] == "api-request-1"
+    assert json.loads(message["Body"])["jobId"] == body["orderId"]
+
+
+def test_checkout_rejects_bad_orders_with_400(pipeline, load_event, lambda_context) -> None:
+    result = checkout.lambda_handler(api_event(load_event, {"customerId": "c"}), lambda_context)
+    assert (result["statusCode"], json.loads(result["body"])["error"]["code"]) == (400, "validation_failed")
+
+
+def sqs_event(pipeline: dict[str, Any], *bodies: str) -> dict:
+    sqs = pipeline["sqs"]
+    for n, body in enumerate(bodies):
+        sqs.send_message(QueueUrl=pipeline["queue"], MessageBody=body,
+                         MessageAttributes={"correlation_id": {"DataType": "String", "StringValue": f"corr-{n}"}})  # fmt: skip
+    messages = sqs.receive_message(QueueUrl=pipeline["queue"], MaxNumberOfMessages=10, MessageAttributeNames=["All"],
+                                   AttributeNames=["All"])["Messages"]  # fmt: skip
+    return {"Records": [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+                         "attributes": {"ApproximateReceiveCount": m["Attributes"]["ApproximateReceiveCount"]},
+                         "messageAttributes": {k: {"stringValue": v["StringValue"], "dataType": v["DataType"]}
+                                               for k, v in m.get("MessageAttributes", {}).items()},
+                         "eventSource": "aws:sqs", "eventSourceARN": pipeline["queue_arn"], "awsRegion": "us-east-1"}
+                        for m in messages]}  # fmt: skip
+
+
+def job(job_id: str) -> str:
+    return json.dumps({"jobId": job_id, "orderId": job_id, "customerId": "c-1", "total": "39.98",
+                       "items": [{"sku": "kettle", "quantity": 2, "unitPrice": "19.99"}]})  # fmt: skip
+
+
+def visible(pipeline: dict[str, Any]) -> int:
+    attributes = pipeline["sqs"].get_queue_attributes(QueueUrl=pipeline["queue"], AttributeNames=["All"])["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+def processed_counts() -> dict[str, int]:
+    items = boto3.client("dynamodb", region_name="us-east-1").scan(TableName="fulfilments")["Items"]
+    return {i["jobId"]["S"]: int(i["processed"]["N"]) for i in items}
+
+
+def test_a_partial_failure_deletes_what_succeeded_and_keeps_the_rest(pipeline, lambda_context, caplog) -> None:
+    event = sqs_event(pipeline, job("j-1"), "{poison", job("j-2"))
+    with pytest.raises(worker.BatchPartiallyFailed, match="1 of 3 messages failed"):
+        worker.lambda_handler(event, lambda_context)
+    assert processed_counts() == {"j-1": 1, "j-2": 1}
+    assert visible(pipeline) == 1  # only the poison message is left, in flight with its backoff
+    (failed,) = logged(caplog, "job failed")
+    assert (failed.error, failed.receive_count) == ("invalid_job", 1)
+    executions = boto3.client("stepfunctions", region_name="us-east-1").list_executions(
+        stateMachineArn=pipeline["machine"]
+    )
+    assert sorted(e["name"] for e in executions["executions"]) == ["j-1", "j-2"]
+
+
+def test_a_redelivered_message_does_no_double_work(pipeline, lambda_context) -> None:
+    event = sqs_event(pipeline, job("j-7"))
+    worker.lambda_handler(event, lambda_context)
+    worker.lambda_handler(event, lambda_context)  # the same delivery again, as after a crash before the delete
+    assert processed_counts() == {"j-7": 1}
+
+
+def test_the_correlation_id_goes_into_the_workflow_input(pipeline, lambda_context) -> None:
+    worker.lambda_handler(sqs_event(pipeline, job("j-9")), lambda_context)
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    (execution,) = sfn.list_executions(stateMachineArn=pipeline["machine"])["executions"]
+    assert (
+        json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])["correlation_id"]
+        == "corr-0"
+    )
+
+
+def step_input(**order: Any) -> dict:
+    base = {
+        "orderId": "o-1",
+        "customerId": "c-1",
+        "total": "39.98",
+        "items": [{"sku": "k", "quantity": 2, "unitPrice": "19.99"}],
+    }
+    return {"order": {**base, **order}, "correlation_id": "corr-1"}
+
+
+def test_the_steps_validate_process_and_notify(pipeline, lambda_context) -> None:
+    state = steps.validate(step_input(), lambda_context)
+    state = steps.process(state, lambda_context)
+    state = steps.notify_customer(state, lambda_context)
+    assert (state["validated"], state["processed"], state["notified"]) == (True, True, True)
+    status = boto3.client("dynamodb", region_name="us-east-1").get_item(
+        TableName="order-status", Key={"orderId": {"S": "o-1"}}
+    )["Item"]
+    assert status["status"] == {"S": "completed"}
+    (event,) = drain(pipeline["events"])
+    assert (event["event_type"], event["order_id"], event["correlation_id"]) == ("order.completed", "o-1", "corr-1")
+
+
+def test_a_bad_order_is_rejected_and_its_failure_recorded(pipeline, lambda_context) -> None:
+    with pytest.raises(steps.OrderRejected, match="add up to 39.98"):
+        steps.validate(step_input(total="1.00"), lambda_context)
+    steps.record_failure(
+        {**step_input(), "error": {"Error": "OrderRejected", "Cause": "totals differ"}}, lambda_context
+    )
+    status = boto3.client("dynamodb", region_name="us-east-1").get_item(
+        TableName="order-status", Key={"orderId": {"S": "o-1"}}
+    )["Item"]
+    assert (status["status"]["S"], status["reason"]["S"]) == ("failed", "OrderRejected: totals differ")
+
+
+def test_the_subscriber_reads_message_and_attributes(lambda_context, load_event, caplog) -> None:
+    event = load_event("sns-notification.json")
+    event["Records"][0]["Sns"]["Message"] = json.dumps({"order_id": "o-5", "customer_id": "c-9"})
+    event["Records"][0]["Sns"]["MessageAttributes"] = {"event_type": {"Type": "String", "Value": "order.completed"},
+                                                        "correlation_id": {"Type": "String", "Value": "corr-5"}}  # fmt: skip
+    assert notifications.lambda_handler(event, lambda_context) == {"sent": 1}
+    (record,) = logged(caplog, "customer notified")
+    assert (record.order_id, record.event_type) == ("o-5", "order.completed")
+    assert notifications.lambda_handler({"Records": [{"EventSource": "aws:sqs"}]}, lambda_context) == {
+        "sent": 0,
+        "rejected": 1,
+    }
