@@ -18,6 +18,7 @@ def apply() -> None:
     _applied = True
     _conditions_that_do_not_hold_do_not_apply()
     _event_invoke_config_put_replaces()
+    _redrive_policy_is_compact_json()
 
 
 # The emulator speaks plain HTTP on localhost but stands in for AWS's TLS endpoints.
@@ -82,3 +83,21 @@ def _event_invoke_config_put_replaces() -> None:
         return original(self, function_name, config)
 
     LambdaBackend.put_function_event_invoke_config = put_function_event_invoke_config
+
+
+def _redrive_policy_is_compact_json() -> None:
+    """SQS returns RedrivePolicy as compact JSON (AWS); moto adds spaces, which aws 3.39 reports as a
+    change on every plan."""
+    import json
+
+    from moto.sqs.models import Queue
+
+    original = Queue.attributes
+
+    def attributes(self: Any) -> dict[str, Any]:
+        result = original.fget(self)
+        if self.redrive_policy:
+            result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
+        return result
+
+    Queue.attributes = property(attributes)

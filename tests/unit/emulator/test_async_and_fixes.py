@@ -147,3 +147,18 @@ def test_an_unconditional_deny_still_denies() -> None:
     assert IAMPolicy(json.dumps(policy)).is_action_permitted("s3:PutObject", "arn:aws:s3:::b/k") == (
         PermissionResult.DENIED
     )
+
+
+def test_redrive_policies_come_back_as_compact_json() -> None:
+    import boto3
+    from moto import mock_aws
+
+    moto_fixes.apply()
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        policy = json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": 3}, separators=(",", ":"))
+        queue = sqs.create_queue(QueueName="q", Attributes={"RedrivePolicy": policy})["QueueUrl"]
+        got = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"]
+        assert got == policy
