@@ -67,7 +67,7 @@ def package(c: Context, python: str = "", arch: str = "") -> None:
         for label in report.removed:
             _say(f"  removed    {label}")
         written = "written" if report.manifest_written else "unchanged"
-        _say(f"{report.manifest_path.relative_to(ROOT)} {written} in {report.seconds:.2f} s")
+        _say(f"{platform.config.shown(report.manifest_path)} {written} in {report.seconds:.2f} s")
 
 
 # -- the embedded emulator ---------------------------------------------------------------------------
@@ -85,14 +85,15 @@ def _print_apis(apis: list[dict[str, str]]) -> None:
             _say(f"  {api['name']} ({api['stage']})  {api['url']}")
 
 
-@task(help={"workspace": f"workspace to apply on the emulator (default: {EMULATOR_WORKSPACE})"})
-def up(c: Context, workspace: str = EMULATOR_WORKSPACE) -> None:
-    """Start the emulator, build, apply infra/ to it, print outputs.
+@task
+def up(c: Context) -> None:
+    """Start the emulator, build, apply infra/ to it (workspace emulator), print outputs.
 
-    A running emulator is reused; its pid and endpoint are in build/emulator/server.json.
+    A running emulator is reused; its pid and endpoint are in build/emulator/server.json. dev, staging
+    and prod go onto it like onto AWS: `invoke plan --env dev`, `invoke apply --env dev`.
     """
     with _toolchain() as platform:
-        outputs = platform.up(workspace)
+        outputs = platform.up()
         info = platform.emulator.require()
         apis = platform.emulator.apis()
     _print_outputs(outputs)
@@ -151,12 +152,99 @@ def demo(c: Context) -> None:
         _say(f"  {line}")
 
 
-@task(help={"workspace": f"emulator workspace to plan (default: {EMULATOR_WORKSPACE})"})
-def plan(c: Context, workspace: str = EMULATOR_WORKSPACE) -> None:
-    """Plan infra/ against the running emulator (no changes after up)."""
+ENV_HELP = "environment (workspace): emulator, dev, staging or prod"
+TARGET_HELP = "where it runs: emulator (default) or aws"
+
+
+@contextmanager
+def _environments() -> Iterator[Any]:
+    from toolchain.environments import Environments
+
     with _toolchain() as platform:
-        changes = platform.plan_emulator(workspace)
-    _say("Terraform proposes changes (see above)." if changes else "No changes.")
+        yield Environments(platform)
+
+
+@task(help={"env": ENV_HELP, "target": TARGET_HELP})
+def plan(c: Context, env: str = EMULATOR_WORKSPACE, target: str = "emulator") -> None:
+    """Build, upload the artifacts and save a plan for an environment."""
+    with _environments() as environments:
+        result = environments.plan(env, target)
+        saved = environments.config.shown(result.plan_file)
+    _say(f"\n{'Changes' if result.changes else 'No changes'} planned for {env} on the {target} "
+         f"(manifest {result.manifest_sha256[:12]}); saved to {saved}.")  # fmt: skip
+    if result.changes:
+        _say(f"Review it, then: invoke apply --env {env} --target {target}")
+
+
+@task(help={"env": ENV_HELP, "target": TARGET_HELP})
+def apply(c: Context, env: str = EMULATOR_WORKSPACE, target: str = "emulator") -> None:
+    """Apply exactly the plan `invoke plan` saved for an environment."""
+    from toolchain.display import environment_report
+
+    with _environments() as environments:
+        outputs = environments.apply(env, target)
+        local_api_url = environments.local_api_url(outputs, target)
+    _say("\n" + environment_report(env, target, outputs, local_api_url))
+
+
+@task(help={"env": ENV_HELP, "target": TARGET_HELP, "json": "machine-readable JSON instead of the table"})
+def outputs(c: Context, env: str = EMULATOR_WORKSPACE, target: str = "emulator", json: bool = False) -> None:
+    """Show an environment: API URL, functions with version and code hash, queues, topics, alarms."""
+    import json as json_module
+
+    from toolchain.display import environment_report
+
+    with _environments() as environments:
+        values = environments.outputs(env, target)
+        local_api_url = environments.local_api_url(values, target)
+    if json:
+        _say(json_module.dumps({**values, "local_api_url": local_api_url}, indent=2, sort_keys=True))
+    else:
+        _say(environment_report(env, target, values, local_api_url))
+
+
+@task(
+    name="promote",
+    help={
+        "from_": "environment whose running artifacts are promoted (e.g. dev)",
+        "to": "environment to deploy them to (e.g. staging)",
+        "manifest": "instead of --from: sha256 of an earlier manifest to deploy (a rollback)",
+        "target": TARGET_HELP,
+    },
+)
+def promote(c: Context, to: str, from_: str = "", manifest: str = "", target: str = "emulator") -> None:
+    """Deploy to an environment exactly what another runs (or an earlier manifest)."""
+    with _environments() as environments:
+        result = environments.promote(to, target, source=from_ or None, manifest_sha=manifest or None)
+    _say(f"\nPromoted {result.source} -> {result.destination}: manifest {result.manifest_sha256[:12]}")
+    for name, (before, after) in sorted(result.changes.items()):
+        _say(f"  {name:<20} {before or '(new)':<44} -> {after}")
+    if not result.changes:
+        _say("  no function changed")
+
+
+@task(help={"env": ENV_HELP, "target": TARGET_HELP})
+def cost(c: Context, env: str = EMULATOR_WORKSPACE, target: str = "emulator") -> None:
+    """Estimate an environment's monthly Lambda cost per function."""
+    from toolchain.cost import table
+
+    with _environments() as environments:
+        result = environments.cost(env, target)
+    _say(table(result))
+
+
+@task(help={"target": TARGET_HELP})
+def bootstrap(c: Context, target: str = "emulator") -> None:
+    """Create the state bucket, lock table and artifacts bucket of an account."""
+    with _environments() as environments:
+        values = environments.bootstrap(target)
+    _print_outputs(values)
+    _say("\nBackend configuration (save as infra/backends/<env>.s3.tfbackend):")
+    _say(f'bucket         = "{values["state_bucket"]}"')
+    _say('key            = "platform/terraform.tfstate"')
+    _say(f'region         = "{values["region"]}"')
+    _say(f'dynamodb_table = "{values["lock_table"]}"')
+    _say("encrypt        = true")
 
 
 # -- functions ---------------------------------------------------------------------------------------
@@ -184,13 +272,13 @@ def _render_event(path: Path, outputs: dict[str, Any]) -> str:
     help={
         "function": "function name as in pyproject.toml, e.g. thumbnails",
         "event": "event JSON file, e.g. events/s3-object-created.json ({{output}} placeholders are filled in)",
-        "workspace": f"emulator workspace (default: {EMULATOR_WORKSPACE})",
+        "env": f"environment on the emulator (default: {EMULATOR_WORKSPACE})",
     },
 )
-def invoke_function(c: Context, function: str, event: str, workspace: str = EMULATOR_WORKSPACE) -> None:
+def invoke_function(c: Context, function: str, event: str, env: str = EMULATOR_WORKSPACE) -> None:
     """Invoke a deployed function with an event file, show logs."""
     with _toolchain() as platform:
-        outputs = platform.emulator_outputs(workspace)
+        outputs = platform.emulator_outputs(env)
         deployed = _function_name(platform, outputs, function)
         try:
             payload = _render_event(Path(event), outputs)
@@ -215,13 +303,13 @@ def invoke_function(c: Context, function: str, event: str, workspace: str = EMUL
     help={
         "function": "function name as in pyproject.toml, e.g. thumbnails",
         "lines": "how many of the most recent log lines",
-        "workspace": f"emulator workspace (default: {EMULATOR_WORKSPACE})",
+        "env": f"environment on the emulator (default: {EMULATOR_WORKSPACE})",
     }
 )
-def logs(c: Context, function: str, lines: int = 50, workspace: str = EMULATOR_WORKSPACE) -> None:
+def logs(c: Context, function: str, lines: int = 50, env: str = EMULATOR_WORKSPACE) -> None:
     """Print a deployed function's recent log lines."""
     with _toolchain() as platform:
-        deployed = _function_name(platform, platform.emulator_outputs(workspace), function)
+        deployed = _function_name(platform, platform.emulator_outputs(env), function)
         client = platform.emulator_client("logs")
         events = client.filter_log_events(logGroupName=deployed["log_group_name"])["events"]
     for item in sorted(events, key=lambda e: e["timestamp"])[-lines:]:
@@ -293,12 +381,14 @@ def tf_fmt(c: Context, check: bool = False) -> None:
 
 @task(name="validate")
 def tf_validate(c: Context) -> None:
-    """Validate infra/ with terraform validate (no backend)."""
+    """Validate infra/ and infra/bootstrap with terraform validate."""
     with _toolchain() as platform:
-        project = platform.project("validate")
-        project.stage({"zz_validate_override.tf": 'terraform {\n  backend "local" {}\n}\n'})
-        project.run(["init", "-backend=false", "-input=false", "-no-color"], capture=True)
-        project.run(["validate", "-no-color"])
+        for module in ("", "bootstrap"):
+            project = platform.project("validate")
+            project.module_dir = project.root_dir / module if module else project.root_dir
+            project.stage({"zz_validate_override.tf": 'terraform {\n  backend "local" {}\n}\n'})
+            project.run(["init", "-backend=false", "-input=false", "-no-color"], capture=True)
+            _say(f"{module or 'root'}: {project.run(['validate', '-no-color'], capture=True).stdout.strip()}")
 
 
 @task(name="lock")
@@ -318,10 +408,11 @@ def deps_lock(c: Context) -> None:
 # -- checks ------------------------------------------------------------------------------------------
 @task
 def lint(c: Context) -> None:
-    """ruff check, ruff format --check, terraform fmt -check."""
+    """ruff, actionlint on the CI workflow, terraform fmt -check."""
     # Through this interpreter: the venv need not be activated for its tools to be found.
     c.run(f"{sys.executable} -m ruff check .")
     c.run(f"{sys.executable} -m ruff format --check .")
+    c.run(f"{Path(sys.executable).parent / 'actionlint'} -no-color")
     tf_fmt(c, check=True)
 
 
@@ -349,7 +440,7 @@ def _namespace(name: str, *tasks: Callable[..., Any]) -> Collection:
     return Collection(name, *tasks)
 
 
-ns = Collection(package, up, down, demo, plan, test, lint)
+ns = Collection(package, up, down, demo, plan, apply, outputs, promote, cost, bootstrap, test, lint)
 ns.add_collection(_namespace("fn", invoke_function, logs))
 ns.add_collection(_namespace("tf", tf_install, tf_fmt, tf_validate))
 ns.add_collection(_namespace("deps", deps_lock))

@@ -4,13 +4,19 @@ locals {
   prefix = "${var.project}-${var.environment}"
   tags   = merge({ Project = var.project, Environment = var.environment, ManagedBy = "terraform" }, var.tags)
 
-  # Terraform never builds: it deploys what `invoke package` recorded in the manifest.
-  manifest     = jsondecode(file(var.manifest_path))
-  artifact_dir = dirname(var.manifest_path)
-  architecture = local.manifest.target.architecture
+  # Terraform never builds: it deploys what `invoke package` recorded in the manifest, from the
+  # artifacts bucket (keyed by sha256, the same bytes for every environment) or, without one,
+  # from the local build directory.
+  manifest        = jsondecode(file(var.manifest_path))
+  manifest_sha256 = sha256(file(var.manifest_path))
+  artifact_dir    = dirname(var.manifest_path)
+  architecture    = local.manifest.target.architecture
+  from_bucket     = var.artifacts_bucket != ""
   artifacts = {
     for name, fn in local.manifest.functions : name => {
-      filename     = "${local.artifact_dir}/${fn.path}"
+      filename     = local.from_bucket ? null : "${local.artifact_dir}/${fn.path}"
+      s3_bucket    = local.from_bucket ? var.artifacts_bucket : null
+      s3_key       = local.from_bucket ? "artifacts/${fn.sha256}.zip" : null
       base64sha256 = fn.base64sha256
       handler      = fn.handler
     }
@@ -28,7 +34,9 @@ locals {
 resource "aws_lambda_layer_version" "dependencies" {
   layer_name       = "${local.prefix}-dependencies"
   description      = "Third-party runtime dependencies (${local.manifest.target.slug})"
-  filename         = "${local.artifact_dir}/${local.manifest.layer.path}"
+  filename         = local.from_bucket ? null : "${local.artifact_dir}/${local.manifest.layer.path}"
+  s3_bucket        = local.from_bucket ? var.artifacts_bucket : null
+  s3_key           = local.from_bucket ? "artifacts/${local.manifest.layer.sha256}.zip" : null
   source_code_hash = local.manifest.layer.base64sha256
 }
 

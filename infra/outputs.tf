@@ -13,6 +13,9 @@ output "functions" {
   value = {
     for name, fn in local.all_functions : name => {
       function_name    = fn.function_name
+      memory_size      = fn.function_memory_size
+      timeout          = fn.function_timeout
+      architecture     = local.architecture
       function_arn     = fn.function_arn
       version          = fn.function_version
       source_code_hash = fn.function_source_code_hash
@@ -190,4 +193,56 @@ output "fulfilments_table_name" {
 output "dashboard_name" {
   description = "CloudWatch dashboard of the platform."
   value       = aws_cloudwatch_dashboard.platform.dashboard_name
+}
+
+output "deployed_manifest_sha256" {
+  description = "sha256 of the build manifest this environment runs (promotion reads it)."
+  value       = local.manifest_sha256
+}
+
+output "deployed_target" {
+  description = "What the deployed artifacts were built for."
+  value       = local.manifest.target.slug
+}
+
+output "artifacts_bucket" {
+  description = "Bucket the artifacts were deployed from (empty: the local build directory)."
+  value       = var.artifacts_bucket
+}
+
+output "queues" {
+  description = "Every queue of the platform, by role."
+  value = {
+    work                = module.work_queue.queue_url
+    work_dead_letter    = module.work_queue.dlq_url
+    order_alerts        = module.order_alerts_queue.queue_url
+    price_alerts        = module.price_alerts_queue.queue_url
+    orders_failures     = module.orders_failures.queue_url
+    etl_failures        = module.etl_failures.queue_url
+    thumbnails_failures = module.thumbnails_failures.queue_url
+  }
+}
+
+output "topics" {
+  description = "Every SNS topic of the platform, by role."
+  value = {
+    alarms       = aws_sns_topic.alarms.arn
+    order_alerts = aws_sns_topic.order_alerts.arn
+    price_alerts = aws_sns_topic.price_alerts.arn
+    order_events = aws_sns_topic.order_events.arn
+  }
+}
+
+output "alarm_names" {
+  description = "Every alarm of the platform (promotion refuses a source environment with one in ALARM)."
+  value = sort(concat(
+    flatten([for fn in local.all_functions : fn.alarm_names]),
+    [aws_cloudwatch_metric_alarm.orders_iterator_age.alarm_name, module.order_workflow.failed_alarm_name],
+    compact([module.work_queue.dlq_alarm_name]),
+  ))
+}
+
+output "expected_traffic" {
+  description = "Expected traffic per function (for `invoke cost`)."
+  value       = var.expected_traffic
 }

@@ -30,6 +30,12 @@ variable "manifest_path" {
   type        = string
 }
 
+variable "artifacts_bucket" {
+  description = "Bucket holding the artifacts under artifacts/<sha256>.zip (set by the toolchain for every environment but the emulator's own); empty deploys from the local build directory."
+  type        = string
+  default     = ""
+}
+
 variable "lambda_runtime" {
   description = "Lambda runtime of every function. python3.8 only as the offline emulator's label (aws provider 3.39 knows no newer Python)."
   type        = string
@@ -220,4 +226,13 @@ variable "work_queue_max_receive_count" {
   description = "Receives of a work message before it moves to the dead-letter queue."
   type        = number
   default     = 3
+}
+
+variable "expected_traffic" {
+  description = "Expected monthly invocations and average duration per function name, for `invoke cost` where no metrics exist yet."
+  type = map(object({
+    invocations_per_month = number
+    average_duration_ms   = number
+  }))
+  default = {}
 }

@@ -58,6 +58,10 @@ class ProjectConfig:
     def infra_dir(self) -> Path:
         return self.root / "infra"
 
+    def shown(self, path: Path) -> str:
+        """A path as a person reads it: relative to the checkout when inside it."""
+        return path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else str(path)
+
     def function(self, name: str) -> FunctionSpec:
         for spec in self.functions:
             if spec.name == name:

@@ -30,3 +30,38 @@ def size(count: float) -> str:
             return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
         count /= 1024
     return f"{count:.1f} GB"
+
+
+def environment_report(env: str, target: str, outputs: dict[str, Any], local_api_url: str | None = None) -> str:
+    """What an operator wants to see first: where it is, what runs (version and code hash), what to watch."""
+    manifest = str(outputs.get("deployed_manifest_sha256", "?"))[:12]
+    build = outputs.get("deployed_target", "?")
+    lines = [f"{env} on the {target}  ({outputs.get('region', '?')}, build {build}, manifest {manifest})", ""]
+    lines.append(f"API        {outputs.get('api_url', '-')}")
+    if local_api_url:
+        lines.append(f"  served at {local_api_url}")
+    lines += [f"Dashboard  {outputs.get('dashboard_name', '-')}", ""]
+    functions = outputs.get("functions") or {}
+    if functions:
+        width = max(len(n) for n in functions)
+        lines.append(f"{'function'.ljust(width)}  version  code sha256 (base64)                          memory  name")
+        for name in sorted(functions):
+            fn = functions[name]
+            version, memory = str(fn.get("version", "-")), str(fn.get("memory_size", "-"))
+            code = fn.get("source_code_hash", "-")
+            lines.append(f"{name.ljust(width)}  {version:>7}  {code:<44}  {memory:>6}  {fn.get('function_name', '-')}")
+        lines.append("")
+    for title, key in (("queues", "queues"), ("topics", "topics")):
+        values = outputs.get(key) or {}
+        if values:
+            lines.append(f"{title}:")
+            lines += [f"  {name:<20} {value or '-'}" for name, value in sorted(values.items())]
+            lines.append("")
+    alarms = outputs.get("alarm_names") or []
+    lines.append(f"alarms ({len(alarms)}, to {outputs.get('alarm_topic_arn', '-')}):")
+    if alarms:
+        # Two to a row: a person scans them for one name; --json lists them for machines.
+        width = max(len(a) for a in alarms)
+        for start in range(0, len(alarms), 2):
+            lines.append("  " + "  ".join(a.ljust(width) for a in alarms[start : start + 2]).rstrip())
+    return "\n".join(lines)

@@ -129,23 +129,31 @@ class Platform:
             raise ToolchainError(f"no build at {profile.manifest}", "run `invoke package` first")
         # Relative, so that a plan made in one checkout names the same files in another.
         manifest = os.path.relpath(profile.manifest, project.root_dir)
-        return [var_file], {"manifest_path": manifest, **self._world_variables(project)}
+        return [var_file], {"manifest_path": manifest, **self.world_variables(project)}
 
-    def _world_variables(self, project: TerraformProject) -> dict[str, str]:
-        """Values only the emulator world has: its stand-ins for outside websites live at its endpoint."""
+    def world_variables(self, project: TerraformProject) -> dict[str, str]:
+        """Values only the emulator world has: its stand-ins for outside websites live at its endpoint,
+        and the offline aws provider 3.39 takes python3.8 as the runtime's label."""
         if project.work_dir.name != "emulator":
             return {}
-        return {"site_base_url": f"{self.emulator.require().endpoint}/_sites"}
+        variables = {"site_base_url": f"{self.emulator.require().endpoint}/_sites"}
+        if project.terraform.mode == "offline":
+            variables["lambda_runtime"] = "python3.8"
+        return variables
 
-    def emulator_project(self, info: ServerInfo) -> TerraformProject:
+    def emulator_project(self, info: ServerInfo, module: str = "") -> TerraformProject:
         project = self.project("emulator")
+        if module:
+            project.module_dir = project.root_dir / module
         project.stage({OVERRIDE_FILE: emulator_override(info.endpoint)})
-        marker = project.work_dir / "emulator-instance"
+        marker = project.module_dir / ".emulator-instance"
         previous = marker.read_text().strip() if marker.is_file() else None
         if previous != info.instance_id:
             # The emulator is in-memory: a new instance holds none of the resources the state names.
-            for state in (project.root_dir / "terraform.tfstate.d").glob("*/terraform.tfstate*"):
-                state.unlink()
+            for state in [*project.module_dir.glob("terraform.tfstate.d/*/terraform.tfstate*"),
+                          *project.module_dir.glob("terraform.tfstate*")]:  # fmt: skip
+                if state.is_file():
+                    state.unlink()
             marker.parent.mkdir(parents=True, exist_ok=True)
             marker.write_text(info.instance_id)
         project.init()
@@ -169,10 +177,10 @@ class Platform:
         self.reporter.step(f"Applying infra/ to the emulator (workspace {workspace})")
         project.apply(var_files, variables)
         outputs = project.outputs()
-        self._seed_secrets(outputs)
+        self.seed_secrets(outputs)
         return outputs
 
-    def _seed_secrets(self, outputs: dict[str, Any]) -> None:
+    def seed_secrets(self, outputs: dict[str, Any]) -> None:
         """Give the emulator's empty secrets a random value, as an operator would with put-secret-value.
 
         Terraform creates secrets without values (a value would end up in its state); on AWS they are
@@ -187,14 +195,6 @@ class Platform:
             except client.exceptions.ResourceNotFoundException:
                 client.put_secret_value(SecretId=secret_id, SecretString=secrets.token_urlsafe(48))
                 self.reporter.detail(f"set a random value for {secret_id.rsplit(':', 1)[-1]}")
-
-    def plan_emulator(self, workspace: str = EMULATOR_WORKSPACE) -> bool:
-        """A plan against the running emulator; True if Terraform proposes changes."""
-        info = self.emulator.require()
-        project = self.emulator_project(info)
-        project.select_workspace(workspace, create=False)
-        var_files, variables = self._variables(project, workspace, self.emulator_profile())
-        return project.plan(var_files, variables)
 
     def emulator_outputs(self, workspace: str = EMULATOR_WORKSPACE) -> dict[str, Any]:
         info = self.emulator.require()

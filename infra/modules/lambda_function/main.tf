@@ -15,6 +15,8 @@ resource "aws_lambda_function" "this" {
   description      = var.description
   role             = aws_iam_role.this.arn
   filename         = var.artifact.filename
+  s3_bucket        = var.artifact.s3_bucket
+  s3_key           = var.artifact.s3_key
   source_code_hash = var.artifact.base64sha256
   handler          = var.artifact.handler
   runtime          = var.runtime

@@ -48,7 +48,17 @@ output "errors_alarm_arn" {
   value       = aws_cloudwatch_metric_alarm.errors.arn
 }
 
-output "alarm_arns" {
-  description = "ARNs of the function's alarms: errors, throttles, near timeout."
-  value       = [aws_cloudwatch_metric_alarm.errors.arn, aws_cloudwatch_metric_alarm.throttles.arn, aws_cloudwatch_metric_alarm.duration.arn]
+output "alarm_names" {
+  description = "Names of the function's alarms: errors, throttles, near timeout."
+  value       = [aws_cloudwatch_metric_alarm.errors.alarm_name, aws_cloudwatch_metric_alarm.throttles.alarm_name, aws_cloudwatch_metric_alarm.duration.alarm_name]
+}
+
+output "function_memory_size" {
+  description = "Memory of the function in MB."
+  value       = aws_lambda_function.this.memory_size
+}
+
+output "function_timeout" {
+  description = "Timeout of the function in seconds."
+  value       = aws_lambda_function.this.timeout
 }

@@ -15,12 +15,19 @@ variable "description" {
 }
 
 variable "artifact" {
-  description = "The function's zip as recorded in build/manifest.json: local path, its base64 sha256 and the handler."
+  description = "The function's zip as recorded in build/manifest.json: either a local filename or an S3 bucket and key (the other null), its base64 sha256 and the handler."
   type = object({
     filename     = string
+    s3_bucket    = string
+    s3_key       = string
     base64sha256 = string
     handler      = string
   })
+
+  validation {
+    condition     = (var.artifact.filename == null) != (var.artifact.s3_bucket == null)
+    error_message = "Give either artifact.filename or artifact.s3_bucket (with s3_key), not both."
+  }
 }
 
 variable "runtime" {

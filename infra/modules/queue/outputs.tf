@@ -22,3 +22,8 @@ output "dlq_url" {
   description = "URL of the dead-letter queue (null without one)."
   value       = var.max_receive_count > 0 ? aws_sqs_queue.dlq[0].id : null
 }
+
+output "dlq_alarm_name" {
+  description = "Name of the dead-letter queue alarm (null without one)."
+  value       = var.max_receive_count > 0 ? aws_cloudwatch_metric_alarm.dlq_depth[0].alarm_name : null
+}

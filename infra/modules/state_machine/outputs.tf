@@ -17,3 +17,8 @@ output "failed_alarm_arn" {
   description = "ARN of the failed-executions alarm."
   value       = aws_cloudwatch_metric_alarm.failed.arn
 }
+
+output "failed_alarm_name" {
+  description = "Name of the failed-executions alarm."
+  value       = aws_cloudwatch_metric_alarm.failed.alarm_name
+}

@@ -38,6 +38,10 @@ class LogSink(Protocol):
         """Append `lines` to `stream` in the function's log group."""
         ...
 
+    def metrics(self, fn: Any, duration_ms: float, errored: bool) -> None:
+        """Publish the invocation's AWS/Lambda metrics."""
+        ...
+
 
 class LayerSource(Protocol):
     def __call__(self, arn: str) -> tuple[bytes, str]:
@@ -208,4 +212,5 @@ class FunctionExecutor:
             report,
         ]
         self._logs.write(fn, stream, lines)
+        self._logs.metrics(fn, outcome.duration_ms, not outcome.ok)
         return Invocation(request_id, outcome.payload, not outcome.ok, outcome.error_type, "\n".join(lines) + "\n")

@@ -65,7 +65,21 @@ class ServerInfo:
 
 
 class MotoLogSink:
-    """Writes invocation logs into moto's CloudWatch Logs backend, creating group and stream as Lambda does."""
+    """Writes invocation logs into moto's CloudWatch Logs backend, creating group and stream as Lambda does,
+    and the AWS/Lambda metrics Lambda publishes for every invocation (Invocations, Errors, Duration)."""
+
+    def metrics(self, fn: Any, duration_ms: float, errored: bool) -> None:
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        dimensions = [{"Name": "FunctionName", "Value": fn.function_name}]
+        cloudwatch_backends[fn.account_id][fn.region].put_metric_data(
+            "AWS/Lambda",
+            [
+                {"MetricName": "Invocations", "Value": 1, "Unit": "Count", "Dimensions": dimensions},
+                {"MetricName": "Errors", "Value": 1 if errored else 0, "Unit": "Count", "Dimensions": dimensions},
+                {"MetricName": "Duration", "Value": duration_ms, "Unit": "Milliseconds", "Dimensions": dimensions},
+            ],
+        )
 
     def write(self, fn: Any, stream: str, lines: list[str]) -> None:
         backend = fn.logs_backend

@@ -138,6 +138,7 @@ class Worker:
         self.init_ms: float = ready["init_ms"]
         self.init_error: dict | None = ready["init_error"]
         self._init_reported = False
+        self._closed = False
 
     # -- protocol ------------------------------------------------------------------------------
     def _receive(self, timeout: float) -> dict | None:
@@ -156,6 +157,7 @@ class Worker:
                 return None
             chunk = os.read(self._response_read, remaining)
             if not chunk:
+                self._closed = True
                 return None
             chunks.append(chunk)
             remaining -= len(chunk)
@@ -179,6 +181,10 @@ class Worker:
             response = self._receive(timeout)
         elapsed_ms = (time.monotonic() - started) * 1000
         if response is None:
+            if self._closed:
+                # The kernel closes an exiting process's pipes a moment before it can be reaped.
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.process.wait(timeout=2.0)
             alive = self.process.poll() is None
             self.kill()
             logs = self._logs.lines_of(request["request_id"], LOG_DRAIN_SECONDS)

@@ -20,7 +20,9 @@ from toolchain.errors import ToolchainError
 from toolchain.reporting import Reporter
 from toolchain.terraform.install import Terraform
 
-_KEEP = {".terraform", ".terraform.lock.hcl", "terraform.tfstate.d", "terraform.tfstate", "plans"}
+# Terraform's own files, kept when the copy is refreshed (at any depth: the bootstrap root is a subfolder).
+_KEEP_DIRS = {".terraform", "terraform.tfstate.d"}
+_KEEP_FILES = (".terraform.lock.hcl", "terraform.tfstate", "terraform.tfstate.backup", ".emulator-instance")
 _STAGED_SUFFIXES = (".tf", ".tfvars", ".json", ".md", ".tftpl")
 
 Runner = Callable[..., subprocess.CompletedProcess]
@@ -51,28 +53,32 @@ class TerraformProject:
         *,
         runner: Runner = subprocess.run,
         lock_file: Path | None = None,
+        module: str = "",
     ) -> None:
         self.terraform = terraform
         self.lock_file = lock_file
         self.infra_dir = infra_dir
         self.work_dir = work_dir
         self.root_dir = work_dir / "root"
+        # The root module Terraform runs in: the staged infra/ itself, or a folder of it (bootstrap).
+        self.module_dir = self.root_dir / module if module else self.root_dir
         self._reporter = reporter
         self._run = runner
 
     # -- staging -------------------------------------------------------------------------------
     def stage(self, generated: Mapping[str, str]) -> None:
-        """Make root_dir an exact copy of infra/ plus `generated` files; state and caches stay."""
+        """Make root_dir an exact copy of infra/ plus `generated` files (relative to the module);
+        Terraform's working files and state stay."""
         wanted = _source_files(self.infra_dir)
-        wanted.update({name: text.encode() for name, text in generated.items()})
+        prefix = self.module_dir.relative_to(self.root_dir).as_posix()
+        wanted.update({(f"{prefix}/{n}" if prefix != "." else n): t.encode() for n, t in generated.items()})
         self.root_dir.mkdir(parents=True, exist_ok=True)
         for current, dirs, names in os.walk(self.root_dir, topdown=True):
             rel_dir = Path(current).relative_to(self.root_dir)
-            if rel_dir == Path("."):
-                dirs[:] = [d for d in dirs if d not in _KEEP]
+            dirs[:] = [d for d in dirs if d not in _KEEP_DIRS]
             for name in names:
                 rel = (rel_dir / name).as_posix()
-                if rel not in wanted and not (rel_dir == Path(".") and name in _KEEP):
+                if rel not in wanted and not name.startswith(_KEEP_FILES):
                     (self.root_dir / rel).unlink()
         for rel, data in wanted.items():
             path = self.root_dir / rel
@@ -88,7 +94,7 @@ class TerraformProject:
         return env
 
     def run(self, args: Sequence[str], *, capture: bool = False, check: bool = True) -> subprocess.CompletedProcess:
-        command = [str(self.terraform.binary), f"-chdir={self.root_dir}", *args]
+        command = [str(self.terraform.binary), f"-chdir={self.module_dir}", *args]
         result = self._run(
             command,
             env=self._env(),
@@ -104,7 +110,7 @@ class TerraformProject:
 
     def init(self, backend_config: Sequence[str] = ()) -> None:
         """`terraform init`; with a `lock_file`, the staged copy starts from it and writes back to it."""
-        staged_lock = self.root_dir / ".terraform.lock.hcl"
+        staged_lock = self.module_dir / ".terraform.lock.hcl"
         if self.lock_file is not None and self.lock_file.is_file():
             staged_lock.write_bytes(self.lock_file.read_bytes())
         args = ["init", "-input=false", "-no-color"]
@@ -138,7 +144,7 @@ class TerraformProject:
 
     def forget_state(self, workspace: str) -> None:
         """Drop a workspace's local state (the emulator it described is gone)."""
-        state_dir = self.root_dir / "terraform.tfstate.d" / workspace
+        state_dir = self.module_dir / "terraform.tfstate.d" / workspace
         for path in state_dir.glob("terraform.tfstate*"):
             path.unlink()
 
@@ -149,10 +155,16 @@ class TerraformProject:
         return args
 
     def apply(self, var_files: Sequence[Path], variables: Mapping[str, str]) -> None:
+        self._apply(["-auto-approve", *self._var_args(var_files, variables)])
+
+    def apply_plan(self, plan_file: Path) -> None:
+        """Apply a saved plan exactly; Terraform refuses one made against a state that has moved since."""
+        self._apply([str(plan_file)])
+
+    def _apply(self, args: Sequence[str]) -> None:
         """Apply, showing Terraform's progress as it happens; its own listing of outputs is left out
         because callers print the outputs as a table."""
-        args = ["apply", "-input=false", "-auto-approve", "-no-color", *self._var_args(var_files, variables)]
-        command = [str(self.terraform.binary), f"-chdir={self.root_dir}", *args]
+        command = [str(self.terraform.binary), f"-chdir={self.module_dir}", "apply", "-input=false", "-no-color", *args]
         with subprocess.Popen(command, env=self._env(), stdout=subprocess.PIPE, text=True) as process:
             assert process.stdout is not None
             showing = True

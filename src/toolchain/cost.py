@@ -1,0 +1,93 @@
+"""Monthly cost of an environment's functions, from Lambda's pricing model.
+
+Requests cost $0.20 per million; duration costs per GB-second, less on arm64; the free tier (one
+million requests and 400,000 GB-seconds a month) is per account and is subtracted from the total,
+not per function. Prices are us-east-1's; other regions differ slightly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+REQUEST_PRICE_PER_MILLION = Decimal("0.20")
+GB_SECOND_PRICE = {"x86_64": Decimal("0.0000166667"), "arm64": Decimal("0.0000133334")}
+FREE_REQUESTS = Decimal(1_000_000)
+FREE_GB_SECONDS = Decimal(400_000)
+
+
+@dataclass(frozen=True)
+class Usage:
+    function: str
+    memory_mb: int
+    architecture: str
+    invocations: Decimal
+    average_ms: Decimal
+    source: str  # "metrics" (last 30 days), "estimate" (expected_traffic) or "none"
+
+
+@dataclass(frozen=True)
+class Cost:
+    usage: Usage
+    gb_seconds: Decimal
+    requests_usd: Decimal
+    duration_usd: Decimal
+
+    @property
+    def total_usd(self) -> Decimal:
+        return self.requests_usd + self.duration_usd
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def function_cost(usage: Usage) -> Cost:
+    # Lambda bills duration in 1 ms steps and memory in MB: GB-s = invocations x ms/1000 x MB/1024.
+    gb_seconds = usage.invocations * usage.average_ms / 1000 * Decimal(usage.memory_mb) / 1024
+    price = GB_SECOND_PRICE.get(usage.architecture, GB_SECOND_PRICE["x86_64"])
+    return Cost(usage, gb_seconds, usage.invocations / 1_000_000 * REQUEST_PRICE_PER_MILLION, gb_seconds * price)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    costs: list[Cost]
+    gross_usd: Decimal
+    free_tier_usd: Decimal
+
+    @property
+    def net_usd(self) -> Decimal:
+        return max(Decimal(0), self.gross_usd - self.free_tier_usd)
+
+
+def estimate(usages: list[Usage]) -> Estimate:
+    costs = [function_cost(u) for u in usages]
+    requests = sum((c.usage.invocations for c in costs), Decimal(0))
+    free_requests = min(requests, FREE_REQUESTS) / 1_000_000 * REQUEST_PRICE_PER_MILLION
+    # The free GB-seconds go to the cheapest-per-second usage last: apply them at the x86 price,
+    # which is what they are worth unless the whole account runs on arm64.
+    gb_seconds = sum((c.gb_seconds for c in costs), Decimal(0))
+    arm_only = all(c.usage.architecture == "arm64" for c in costs) and costs
+    free_duration = min(gb_seconds, FREE_GB_SECONDS) * GB_SECOND_PRICE["arm64" if arm_only else "x86_64"]
+    gross = sum((c.total_usd for c in costs), Decimal(0))
+    return Estimate(costs, gross, min(gross, free_requests + free_duration))
+
+
+def table(result: Estimate) -> str:
+    header = (
+        f"{'function':<22} {'MB':>5} {'arch':<7} {'invocations':>12} {'avg ms':>8} {'GB-s':>12} {'USD':>10}  source"
+    )
+    lines = [header, "-" * len(header)]
+    for cost in sorted(result.costs, key=lambda c: -c.total_usd):
+        u = cost.usage
+        lines.append(
+            f"{u.function:<22} {u.memory_mb:>5} {u.architecture:<7} {u.invocations:>12,.0f} {u.average_ms:>8.1f} "
+            f"{cost.gb_seconds:>12,.1f} {_cents(cost.total_usd):>10}  {u.source}"
+        )
+    lines += [
+        "-" * len(header),
+        f"{'gross':<69} {_cents(result.gross_usd):>10}",
+        f"{'free tier (1M requests, 400,000 GB-s per account)':<69} {-_cents(result.free_tier_usd):>10}",
+        f"{'estimated monthly Lambda cost':<69} {_cents(result.net_usd):>10}",
+    ]
+    return "\n".join(lines)

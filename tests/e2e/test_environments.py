@@ -1,0 +1,216 @@
+"""dev, staging and prod on the emulator as on an AWS account: bootstrap, plan and apply, promotion of
+the very same artifacts, refusals, rollback, the operator's view and the cost estimate.
+
+The tests run in order and tell one story; each step builds on the state the previous one left.
+A "changed build" is made the way a developer makes one: a copy of the checkout with one handler
+edited, packaged into the same build directory (so it becomes the build at hand).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests import tokens
+
+from .conftest import ROOT, Deployed
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class Release:
+    manifest_sha256: str
+    hashes: dict[str, str]  # function -> base64 sha256 of its zip, as Lambda reports CodeSha256
+
+
+def release_at_hand(deployed: Deployed) -> Release:
+    path = deployed.build_dir / "manifest.json"
+    functions = json.loads(path.read_text())["functions"]
+    return Release(hashlib.sha256(path.read_bytes()).hexdigest(), {n: f["base64sha256"] for n, f in functions.items()})
+
+
+def outputs(deployed: Deployed, env: str) -> dict[str, Any]:
+    return json.loads(deployed.invoke("outputs", "--env", env, "--json").stdout)
+
+
+def running(deployed: Deployed, env: str) -> dict[str, str]:
+    """What Lambda itself says each function of an environment runs."""
+    lambda_client = deployed.client("lambda")
+    return {
+        name: lambda_client.get_function(FunctionName=fn["function_name"])["Configuration"]["CodeSha256"]
+        for name, fn in outputs(deployed, env)["functions"].items()
+    }
+
+
+def failure(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr
+    assert "Traceback" not in result.stderr
+    return result.stderr
+
+
+@pytest.fixture(scope="module")
+def first(deployed: Deployed) -> Release:
+    """GIVEN a bootstrapped account and dev planned and applied from the build at hand."""
+    deployed.invoke("bootstrap")
+    deployed.invoke("plan", "--env", "dev")
+    deployed.invoke("apply", "--env", "dev")
+    return release_at_hand(deployed)
+
+
+@pytest.fixture(scope="module")
+def changed_checkout(deployed: Deployed, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the checkout whose users handler differs by one comment."""
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                           capture_output=True, check=True).stdout.decode().split("\0")  # fmt: skip
+    copy = tmp_path_factory.mktemp("changed-checkout")
+    for name in filter(None, files):
+        if (ROOT / name).is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, copy / name)
+    handler = copy / "src/lambdas/services/users/handler.py"
+    handler.write_text(handler.read_text() + "\n# a change on its way to production\n")
+    return copy
+
+
+def invoke_in(deployed: Deployed, checkout: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, "-m", "invoke", *args], cwd=checkout, env=deployed.env,
+                            capture_output=True, text=True, check=False)  # fmt: skip
+    assert result.returncode == 0 or not check, result.stdout[-6000:] + result.stderr
+    return result
+
+
+def test_before_bootstrap_and_deploy_the_tasks_say_what_to_do(deployed: Deployed) -> None:
+    bucket = "s3://platform-123456789012-us-east-1-artifacts"
+    no_bucket = failure(deployed.invoke("plan", "--env", "staging", check=False))
+    assert f"error: the artifacts bucket {bucket} does not exist" in no_bucket
+    assert "create it with `invoke bootstrap`" in no_bucket
+    nothing = failure(deployed.invoke("promote", "--from", "staging", "--to", "prod", check=False))
+    assert "error: staging on the emulator has nothing deployed" in nothing
+    assert "run `invoke plan --env staging` then `invoke apply --env staging`" in nothing
+    assert "has nothing deployed" in failure(deployed.invoke("cost", "--env", "prod", check=False))
+
+
+def test_the_plan_is_saved_and_apply_carries_it_out(deployed: Deployed, first: Release) -> None:
+    assert not (deployed.build_dir / "plans" / "emulator-dev.tfplan").exists()  # consumed by apply
+    assert running(deployed, "dev") == first.hashes
+    result = deployed.invoke("plan", "--env", "dev")
+    assert "No changes planned for dev on the emulator" in result.stdout
+    bucket = outputs(deployed, "dev")["artifacts_bucket"]
+    keys = {o["Key"] for o in deployed.client("s3").list_objects_v2(Bucket=bucket)["Contents"]}
+    assert f"manifests/{first.manifest_sha256}.json" in keys
+    manifest = json.loads((deployed.build_dir / "manifest.json").read_text())
+    assert {f"artifacts/{a['sha256']}.zip" for a in manifest["functions"].values()} <= keys
+
+
+def test_outputs_are_a_table_for_people_and_json_for_machines(deployed: Deployed, first: Release) -> None:
+    table = deployed.invoke("outputs", "--env", "dev").stdout
+    values = outputs(deployed, "dev")
+    assert table.startswith(
+        f"dev on the emulator  (us-east-1, build python3.12-x86_64, manifest {first.manifest_sha256[:12]})"
+    )
+    assert f"API        {values['api_url']}" in table
+    assert f"  served at {values['local_api_url']}" in table
+    for name, fn in values["functions"].items():
+        assert f"{fn['version']:>7}  {first.hashes[name]:<44}" in table
+        assert fn["function_name"] in table
+    assert values["queues"]["work_dead_letter"] in table
+    assert values["topics"]["alarms"] in table
+    assert all(alarm in table for alarm in values["alarm_names"])
+    assert values["deployed_manifest_sha256"] == first.manifest_sha256
+
+
+def test_promotion_carries_the_dev_build_to_staging_then_prod(deployed: Deployed, first: Release) -> None:
+    to_staging = deployed.invoke("promote", "--from", "dev", "--to", "staging")
+    assert f"Promoted dev -> staging: manifest {first.manifest_sha256[:12]}" in to_staging.stdout
+    deployed.invoke("promote", "--from", "staging", "--to", "prod")
+    for env in ("dev", "staging", "prod"):
+        assert running(deployed, env) == first.hashes, env
+        assert outputs(deployed, env)["deployed_manifest_sha256"] == first.manifest_sha256
+    again = deployed.invoke("promote", "--from", "staging", "--to", "prod")
+    assert "no function changed" in again.stdout
+
+
+def test_prod_serves_what_it_was_given(deployed: Deployed, first: Release) -> None:
+    values = outputs(deployed, "prod")
+    secret = deployed.client("secretsmanager").get_secret_value(SecretId=values["jwt_secret_id"])["SecretString"]
+    auth = {"Authorization": "Bearer " + tokens.hs256(secret)}
+    created = requests.post(f"{values['local_api_url']}/users", json={"name": "Ada", "email": "ada@example.com"},
+                            headers=auth, timeout=30)  # fmt: skip
+    assert created.status_code == 201, created.text
+    assert requests.get(f"{values['local_api_url']}/users", timeout=10).status_code == 401
+
+
+def test_a_changed_build_is_not_promoted(deployed: Deployed, first: Release, changed_checkout: Path) -> None:
+    invoke_in(deployed, changed_checkout, "package")
+    changed = release_at_hand(deployed)
+    assert changed.hashes["users"] != first.hashes["users"]
+    assert {n: h for n, h in changed.hashes.items() if n != "users"} == {
+        n: h for n, h in first.hashes.items() if n != "users"
+    }
+    message = failure(deployed.invoke("promote", "--from", "dev", "--to", "staging", check=False))
+    assert (
+        f"error: the build at hand ({changed.manifest_sha256[:12]}) is not what dev runs "
+        f"({first.manifest_sha256[:12]})" in message
+    )
+    assert running(deployed, "staging") == first.hashes
+
+
+def test_an_unhealthy_source_is_not_promoted(deployed: Deployed, first: Release, changed_checkout: Path) -> None:
+    invoke_in(deployed, changed_checkout, "plan", "--env", "dev")
+    invoke_in(deployed, changed_checkout, "apply", "--env", "dev")
+    cloudwatch = deployed.client("cloudwatch")
+    alarm = "platform-dev-users-errors"
+    cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="e2e: the new build fails")
+    try:
+        message = failure(
+            invoke_in(deployed, changed_checkout, "promote", "--from", "dev", "--to", "prod", check=False)
+        )
+        assert f"error: dev is unhealthy: {alarm} in ALARM" in message
+        assert running(deployed, "prod") == first.hashes
+    finally:
+        cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="e2e: fixed")
+
+
+def test_rolling_back_is_promoting_the_previous_manifest(
+    deployed: Deployed, first: Release, changed_checkout: Path
+) -> None:
+    changed = release_at_hand(deployed)
+    promoted = invoke_in(deployed, changed_checkout, "promote", "--from", "dev", "--to", "prod")
+    assert f"users                {first.hashes['users']:<44} -> {changed.hashes['users']}" in promoted.stdout
+    assert "thumbnails" not in promoted.stdout.split("Promoted dev -> prod")[1]
+    assert running(deployed, "prod") == changed.hashes
+
+    rollback = deployed.invoke("promote", "--manifest", first.manifest_sha256, "--to", "prod")
+    assert f"Promoted manifest {first.manifest_sha256[:12]} -> prod" in rollback.stdout
+    assert running(deployed, "prod") == first.hashes
+    assert outputs(deployed, "prod")["deployed_manifest_sha256"] == first.manifest_sha256
+
+    unknown = failure(deployed.invoke("promote", "--manifest", "0" * 64, "--to", "prod", check=False))
+    assert "error: no manifest 000000000000 in s3://platform-123456789012-us-east-1-artifacts" in unknown
+
+
+def test_cost_prices_measured_invocations_else_expected_traffic(deployed: Deployed, first: Release) -> None:
+    prod = deployed.invoke("cost", "--env", "prod").stdout
+    rows = {line.split()[0]: line.split() for line in prod.splitlines()[2:] if line and not line.startswith("-")}
+    # orders in prod, from expected_traffic: 900,000 requests x 30 ms at 256 MB = 6,750 GB-s: $0.18 + $0.1125
+    assert rows["orders"][1:] == ["256", "x86_64", "900,000", "30.0", "6,750.0", "0.29", "estimate"]
+    # users in prod ran once (test_prod_serves_what_it_was_given): measured beats expected.
+    assert rows["users"][1:4] == ["512", "x86_64", "1"] and rows["users"][-1] == "metrics"
+    assert "estimated monthly Lambda cost" in prod
+
+
+def test_restoring_the_build_at_hand(deployed: Deployed, first: Release) -> None:
+    """Leaves the session's build as the other e2e modules expect it: the checkout's own."""
+    result = deployed.invoke("plan")
+    assert "No changes planned for emulator on the emulator" in result.stdout, result.stdout[-5000:]
+    assert release_at_hand(deployed) == first

@@ -1,0 +1,73 @@
+"""The tasks' failure paths, as a user meets them: one clear line of what is wrong and what to do."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def invoke(tmp_path: Path):
+    env = {**os.environ, "PLATFORM_BUILD_DIR": str(tmp_path / "build")}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "invoke", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        )
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("args", "message", "hint"),
+    [
+        (("outputs", "--env", "dev"), "error: the emulator is not running", "start it with `invoke up`"),
+        (("fn.logs", "--function", "users"), "error: the emulator is not running", "start it with `invoke up`"),
+        (("rules.list",), "error: the emulator is not running", "start it with `invoke up`"),
+        (
+            ("plan", "--env", "qa"),
+            "error: no environment 'qa': infra/workspaces/qa.tfvars does not exist",
+            "use one of: dev, emulator, prod, staging",
+        ),
+        (
+            ("apply", "--env", "dev"),
+            "error: no saved plan for dev on the emulator",
+            "run `invoke plan --env dev --target emulator` and review it",
+        ),
+        (("promote", "--to", "staging"), "error: promote needs either --from <env> or --manifest <sha256>", None),
+        (("promote", "--from", "dev", "--to", "emulator"), "error: promotion deploys to dev, staging or prod", None),
+        (
+            ("plan", "--env", "emulator", "--target", "aws"),
+            "error: the emulator workspace exists only on the emulator",
+            None,
+        ),
+        (("plan", "--env", "dev", "--target", "moon"), "error: unknown target 'moon'", "use one of: emulator, aws"),
+        (("package", "--arch", "sparc"), "error: --arch: architecture 'sparc' is not one of x86_64, arm64", None),
+    ],
+)
+def test_failures_say_what_to_do(invoke, args: tuple[str, ...], message: str, hint: str | None) -> None:
+    result = invoke(*args)
+    assert result.returncode == 1, result.stderr
+    assert message in result.stderr
+    if hint:
+        assert hint in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_planning_aws_without_online_terraform_is_refused(invoke) -> None:
+    result = invoke("plan", "--env", "dev", "--target", "aws")
+    assert result.returncode == 1
+    assert "deploying to AWS needs Terraform with the current aws provider" in result.stderr
+
+
+def test_the_ci_workflow_passes_actionlint() -> None:
+    actionlint = Path(sys.executable).parent / "actionlint"
+    result = subprocess.run([str(actionlint), "-no-color", ".github/workflows/pipeline.yml"], cwd=ROOT,
+                            capture_output=True, text=True, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
