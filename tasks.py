@@ -406,6 +406,71 @@ def deps_lock(c: Context) -> None:
 
 
 # -- checks ------------------------------------------------------------------------------------------
+def _security_tools(platform: Platform) -> Any:
+    from toolchain.security.tools import ToolEnvironment
+
+    # The tools venv is the developer's, not a test run's: it stays in the checkout's build/.
+    location = ROOT / "build" / "tools" / "security"
+    return ToolEnvironment(ROOT / "requirements/security.txt", location, platform.reporter).ensure()
+
+
+@task(name="tools")
+def security_tools(c: Context) -> None:
+    """Install the pinned security scanners (requirements/security.txt) into a venv of their own."""
+    with _toolchain() as platform:
+        tools = _security_tools(platform)
+    _say(f"security scanners ready in {tools.location}")
+
+
+@task(
+    name="scan",
+    help={"require_audit": "fail when pip-audit could not audit every dependency (e.g. offline); set in CI online"},
+)
+def security_scan(c: Context, require_audit: bool = False) -> None:
+    """checkov over infra/, bandit over the runtime code, pip-audit over the layer's pins; fail on a finding."""
+    from toolchain.security.report import scan_table
+    from toolchain.security.scanners import Scanners
+
+    with _toolchain() as platform:
+        scanners = Scanners(_security_tools(platform).executable("python").parent, ROOT)
+        platform.reporter.step("Scanning infra/ (checkov), src/lambdas (bandit), the layer's pins (pip-audit)")
+        results = [
+            scanners.checkov(ROOT / "infra"),
+            scanners.bandit(ROOT / "src" / "lambdas"),
+            scanners.pip_audit(platform.config.layer.requirements),
+        ]
+    _say(scan_table(results, require_complete=require_audit))
+    failed = [r.name for r in results if not r.ok or (require_audit and not r.complete)]
+    if failed:
+        raise Exit(f"error: security scan failed: {', '.join(failed)}", code=1)
+
+
+@task(name="iam", help={"env": ENV_HELP, "target": TARGET_HELP})
+def security_iam(c: Context, env: str = EMULATOR_WORKSPACE, target: str = "emulator") -> None:
+    """Audit every IAM policy in a deployed environment's plan: no wildcard actions, one role per function."""
+    from toolchain.security.gate import DeployedChecks
+    from toolchain.security.report import iam_report
+
+    with _environments() as environments:
+        audit = DeployedChecks(environments).iam(env, target)
+    _say(iam_report(audit))
+    if not audit.ok:
+        raise Exit("error: the IAM audit has findings (above)", code=1)
+
+
+@task(name="secrets", help={"env": ENV_HELP, "target": TARGET_HELP})
+def security_secrets(c: Context, env: str = EMULATOR_WORKSPACE, target: str = "emulator") -> None:
+    """Search an environment's plan, state, function environments and logs for its secrets' values."""
+    from toolchain.security.gate import DeployedChecks
+    from toolchain.security.report import secrets_report
+
+    with _environments() as environments:
+        search = DeployedChecks(environments).secrets(env, target)
+    _say(secrets_report(search))
+    if not search.ok:
+        raise Exit("error: secret values leaked (above); rotate them", code=1)
+
+
 @task
 def lint(c: Context) -> None:
     """ruff, actionlint on the CI workflow, terraform fmt -check."""
@@ -423,7 +488,7 @@ def lint(c: Context) -> None:
     }
 )
 def test(c: Context, suite: str = "all", pytest_args: str = "") -> None:
-    """Run lint and the test suites (unit, integration, e2e).
+    """Run lint, the security scan and the test suites (unit, integration, e2e).
 
     unit: no network; integration: handlers against moto, and the emulator process; e2e: Terraform
     applied for real on the embedded emulator, driven through these tasks.
@@ -433,6 +498,7 @@ def test(c: Context, suite: str = "all", pytest_args: str = "") -> None:
         raise Exit(f"error: unknown suite {suite!r}; use one of {', '.join(paths)}", code=2)
     if suite == "all":
         lint(c)
+        security_scan(c)
     c.run(f"{sys.executable} -m pytest {paths[suite]} {pytest_args}", pty=False)
 
 
@@ -446,3 +512,4 @@ ns.add_collection(_namespace("tf", tf_install, tf_fmt, tf_validate))
 ns.add_collection(_namespace("deps", deps_lock))
 ns.add_collection(_namespace("rules", rules_list, rules_fire))
 ns.add_collection(_namespace("queues", queues_redrive))
+ns.add_collection(_namespace("security", security_tools, security_scan, security_iam, security_secrets))

@@ -13,6 +13,7 @@ module "data_bucket" {
 }
 
 resource "aws_dynamodb_table" "sales" {
+  # checkov:skip=CKV_AWS_119: encrypted at rest with DynamoDB's AWS-owned key; a customer-managed key is an account-level choice (cost, key policy for every reader)
   name         = "${local.prefix}-sales"
   billing_mode = "PAY_PER_REQUEST"
   hash_key     = "id"

@@ -37,6 +37,7 @@ module "orders_failures" {
 
 # Remembers which orders were alerted (Powertools idempotency), so a redelivered record alerts once.
 resource "aws_dynamodb_table" "orders_idempotency" {
+  # checkov:skip=CKV_AWS_119: encrypted at rest with DynamoDB's AWS-owned key; a customer-managed key is an account-level choice (cost, key policy for every reader)
   name         = "${local.prefix}-orders-idempotency"
   billing_mode = "PAY_PER_REQUEST"
   hash_key     = "id"

@@ -1,5 +1,6 @@
 # Sessions: DynamoDB TTL deletes expired sessions; a nightly sweep removes those TTL has not yet.
 resource "aws_dynamodb_table" "sessions" {
+  # checkov:skip=CKV_AWS_119: encrypted at rest with DynamoDB's AWS-owned key; a customer-managed key is an account-level choice (cost, key policy for every reader)
   name         = "${local.prefix}-sessions"
   billing_mode = "PAY_PER_REQUEST"
   hash_key     = "sessionId"

@@ -22,6 +22,7 @@ module "artifacts_bucket" {
 }
 
 resource "aws_dynamodb_table" "locks" {
+  # checkov:skip=CKV_AWS_119: encrypted at rest with DynamoDB's AWS-owned key; a customer-managed key is an account-level choice (cost, key policy for every reader)
   name         = "${var.project}-terraform-locks"
   billing_mode = "PAY_PER_REQUEST"
   hash_key     = "LockID"

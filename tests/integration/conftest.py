@@ -12,6 +12,10 @@ import pytest
 from moto import mock_aws
 
 from lambdas.common import aws, settings
+from tests import hostile
+from tests.httpserver import serve
+
+from .world import World, build_world
 
 
 @dataclass
@@ -50,3 +54,18 @@ def s3(moto_aws: None) -> Any:
 def logged(caplog: pytest.LogCaptureFixture, message: str) -> list[logging.LogRecord]:
     """Records a handler logged with this message; Powertools puts `extra=` fields on the record."""
     return [r for r in caplog.records if r.getMessage() == message]
+
+
+def _fixed(reply: tuple[Any, ...]) -> Any:
+    return lambda _path: reply
+
+
+@pytest.fixture
+def world(moto_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    """Every handler's resources in moto, and a local HTTP server with shop pages and a weather service."""
+    routes = {path: _fixed(reply) for path, reply in hostile.page_cases().items()}
+    routes["/ok"] = _fixed((200, "text/html", b'<span class="price">$10.00</span>'))
+    routes["/weather/"] = _fixed((200, "application/json", b"{}"))
+    with serve(routes) as url:
+        monkeypatch.setattr(serve, "base", url, raising=False)
+        yield build_world(monkeypatch, url)

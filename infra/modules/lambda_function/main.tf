@@ -5,12 +5,18 @@ locals {
 }
 
 resource "aws_cloudwatch_log_group" "this" {
+  # checkov:skip=CKV_AWS_158: CloudWatch Logs encrypts at rest by default; logs carry no secrets (the security gate searches them), so a customer-managed key adds cost only
+  # checkov:skip=CKV_AWS_338: retention is per environment (log_retention_days in infra/workspaces/*.tfvars); set 365 or more where compliance asks for it
   name              = local.log_group_name
   retention_in_days = var.log_retention_days
   tags              = var.tags
 }
 
 resource "aws_lambda_function" "this" {
+  # checkov:skip=CKV_AWS_116: asynchronous failures go to an on-failure destination (event invoke config below), which keeps the error; queue and stream sources have their own DLQ or on-failure destination
+  # checkov:skip=CKV_AWS_117: the functions reach only public AWS endpoints and, for the scraper, the internet: a VPC would add NAT cost and cold-start latency and protect nothing
+  # checkov:skip=CKV_AWS_272: integrity comes from content-addressed artifacts: source_code_hash is the build manifest's sha256 and promotion refuses a mismatch; AWS Signer does not exist in the emulator
+  # checkov:skip=CKV_AWS_173: the environment holds names and ids only, never secrets (the security gate searches for them); Lambda encrypts it at rest with its service key
   function_name    = var.name
   description      = var.description
   role             = aws_iam_role.this.arn

@@ -1,5 +1,6 @@
 # SQS queues are encrypted with the AWS-managed key: aws 3.39 has no sqs_managed_sse_enabled.
 resource "aws_sqs_queue" "dlq" {
+  # checkov:skip=CKV2_AWS_73: encrypted with alias/aws/sqs; a customer-managed key is only needed for cross-account producers
   count                     = var.max_receive_count > 0 ? 1 : 0
   name                      = "${var.name}-dlq"
   kms_master_key_id         = "alias/aws/sqs"
@@ -8,6 +9,7 @@ resource "aws_sqs_queue" "dlq" {
 }
 
 resource "aws_sqs_queue" "this" {
+  # checkov:skip=CKV2_AWS_73: encrypted with alias/aws/sqs; a customer-managed key is only needed for cross-account producers
   name                       = var.name
   kms_master_key_id          = "alias/aws/sqs"
   visibility_timeout_seconds = var.visibility_timeout_seconds

@@ -46,8 +46,8 @@ def batch_write(
         pending = {k: v for k, v in (result.get("UnprocessedItems") or {}).items() if v}
         if not pending:
             return attempt
-        # Exponential backoff with full jitter, as AWS recommends for BatchWriteItem.
-        sleep(random.uniform(0, min(MAX_DELAY_SECONDS, BASE_DELAY_SECONDS * 2**attempt)))  # noqa: S311
+        # Exponential backoff with full jitter, as AWS recommends for BatchWriteItem (jitter, not a secret).
+        sleep(random.uniform(0, min(MAX_DELAY_SECONDS, BASE_DELAY_SECONDS * 2**attempt)))  # noqa: S311  # nosec B311
     left = sum(len(v) for v in pending.values())
     raise UnprocessedItems(f"{left} of {len(requests)} items were still unprocessed after {MAX_ATTEMPTS} attempts")
 

@@ -89,6 +89,8 @@ class Request:
             return json.loads(self.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
             raise MalformedJson(f"the body is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise MalformedJson("the body's JSON is nested too deeply") from None
 
 
 class MalformedJson(RejectedInput):

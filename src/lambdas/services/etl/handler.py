@@ -52,7 +52,9 @@ def load_file(ref: S3ObjectRef, settings: EtlSettings, context: Any) -> LoadRepo
     finally:
         write_report(ref.bucket, report_key(ref.key, settings), report.to_json())
         summary = {k: v for k, v in report.to_json().items() if k != "rejections"}
-        log = logger.info if report.status == "complete" else logger.error
+        # Rows refused (or none at all) are the producer's problem to hear about: a warning, not info.
+        clean = report.status == "complete" and report.rows_rejected == 0 and report.rows_read > 0
+        log = logger.info if clean else logger.warning if report.status == "complete" else logger.error
         log("file processed", extra={**summary, "first_rejections": report.rejections[:5]})
         metrics.add_metric(name="RowsLoaded", unit=MetricUnit.Count, value=report.rows_loaded)
         metrics.add_metric(name="RowsRejected", unit=MetricUnit.Count, value=report.rows_rejected)

@@ -29,11 +29,20 @@ def _notifications(event: Any) -> list[tuple[dict[str, Any], dict[str, str]]]:
             message = json.loads(sns["Message"])
         except ValueError:
             message = {"text": sns["Message"]}
+        raw_attributes = sns.get("MessageAttributes")
         attributes = {
-            k: str(v.get("Value")) for k, v in (sns.get("MessageAttributes") or {}).items() if isinstance(v, dict)
+            str(k): str(v.get("Value"))
+            for k, v in (raw_attributes if isinstance(raw_attributes, dict) else {}).items()
+            if isinstance(v, dict)
         }
         parsed.append((message if isinstance(message, dict) else {"value": message}, attributes))
     return parsed
+
+
+def _recipient(message: dict[str, Any]) -> str | None:
+    """The customer to notify: a notification without one cannot be delivered to anybody."""
+    customer = message.get("customer_id")
+    return customer if isinstance(customer, str) and 0 < len(customer) <= 128 else None
 
 
 @logger.inject_lambda_context
@@ -44,10 +53,18 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     except InvalidEvent as exc:
         logger.error("event rejected", extra={"error": exc.code, "reason": exc.message})
         return {"sent": 0, "rejected": 1}
+    sent = rejected = 0
     for message, attributes in notifications:
         logger.set_correlation_id(attributes.get("correlation_id") or message.get("correlation_id"))
+        if _recipient(message) is None:
+            # SNS would redeliver a raised error to no avail: refuse this message, keep the others.
+            logger.warning("notification rejected", extra={"error": "no_recipient",
+                                                            "reason": "the message names no customer_id"})  # fmt: skip
+            rejected += 1
+            continue
         details = {"event_type": attributes.get("event_type"), "order_id": message.get("order_id"),
                    "customer_id": message.get("customer_id")}  # fmt: skip
         logger.info("customer notified", extra=details)
         metrics.add_metric(name="NotificationsSent", unit=MetricUnit.Count, value=1)
-    return {"sent": len(notifications)}
+        sent += 1
+    return {"sent": sent, "rejected": rejected} if rejected else {"sent": sent}

@@ -83,6 +83,10 @@ def parse_price(text: str | None, currency: str | None = None) -> Money:
     match = _NUMBER.search(cleaned)
     if not match:
         raise PriceNotFound(f"no number in {cleaned!r}")
+    before, after = cleaned[: match.start()], cleaned[match.end() :]
+    # "-$5" is not $5, "$1e999" is not $1, "1 - 2" is not 1: a number with more around it is refused.
+    if "-" in before or "\u2212" in before or _NUMBER.search(after) or after[:1].lower() == "e":
+        raise InvalidPrice(f"{cleaned!r} is not a single positive price")
     amount = _number(match.group(0).strip())
     if amount <= 0:
         raise InvalidPrice(f"{cleaned!r} is not a positive price")

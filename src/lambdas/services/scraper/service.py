@@ -98,8 +98,7 @@ def run(
             money = extract(fetcher.get(product.url), product.selector)
             previous = history.latest(product.product_id)
             observation = Observation(now(), money.amount, money.currency)
-            if dropped(previous, money, drop_percent):
-                assert previous is not None
+            if previous is not None and dropped(previous, money, drop_percent):
                 alert({"product_id": product.product_id, "name": product.name, "url": product.url,
                        "previous_amount": str(previous.amount), "previous_observed_at": previous.observed_at,
                        "amount": str(money.amount), "currency": money.currency or ""})  # fmt: skip

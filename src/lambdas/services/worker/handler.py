@@ -41,25 +41,36 @@ def _queue_url(arn: str) -> str:
     return aws.client("sqs").get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
 
 
-def fulfil(job: Job, correlation_id: str) -> dict[str, Any]:
-    """The work itself: record the fulfilment, start the order's workflow."""
-    settings = worker_settings()
+def _record_fulfilment(job: Job, correlation_id: str) -> None:
     order = job.order
+    update = update_expression(
+        set_fields={"customerId": {"S": order["customerId"]}, "total": {"S": str(order.get("total", ""))},
+                    "correlationId": {"S": correlation_id}},
+        add_fields={"processed": {"N": "1"}},
+    )  # fmt: skip
+    processed = next(k for k, v in update["ExpressionAttributeNames"].items() if v == "processed")
     try:
-        # `processed` counts executions of this work: exactly-once shows as 1 for every job.
+        # `processed` counts recorded fulfilments: exactly-once shows as 1 for every job, even when a
+        # delivery crashed after this write and the next one (the lock expired) does the job again.
         aws.client("dynamodb").update_item(
-            TableName=settings.fulfilments_table,
+            TableName=worker_settings().fulfilments_table,
             Key={"jobId": {"S": job.job_id}},
-            **update_expression(
-                set_fields={"customerId": {"S": order["customerId"]}, "total": {"S": str(order.get("total", ""))},
-                            "correlationId": {"S": correlation_id}},
-                add_fields={"processed": {"N": "1"}},
-            ),
-        )  # fmt: skip
+            ConditionExpression=f"attribute_not_exists({processed})",
+            **update,
+        )
+    except Exception as exc:
+        if aws.error_code(exc) != "ConditionalCheckFailedException":
+            raise
+
+
+def fulfil(job: Job, correlation_id: str) -> dict[str, Any]:
+    """The work itself: record the fulfilment, start the order's workflow. Both steps are idempotent."""
+    try:
+        _record_fulfilment(job, correlation_id)
         started = aws.client("stepfunctions").start_execution(
-            stateMachineArn=settings.workflow_arn,
+            stateMachineArn=worker_settings().workflow_arn,
             name=job.job_id,  # one execution per job: StartExecution refuses a second with the same name
-            input=json.dumps({"order": order, "correlation_id": correlation_id}),
+            input=json.dumps({"order": job.order, "correlation_id": correlation_id}),
         )
     except Exception as exc:
         if aws.error_code(exc) == "ExecutionAlreadyExists":
@@ -88,25 +99,40 @@ def _idempotent_fulfil() -> tuple[Any, Any]:
     return run, config
 
 
+def _is_sqs_record(record: Any) -> bool:
+    if not isinstance(record, dict) or record.get("eventSource") != "aws:sqs":
+        return False
+    arn = record.get("eventSourceARN")
+    return (
+        all(isinstance(record.get(k), str) and record[k] for k in ("messageId", "receiptHandle", "body"))
+        and isinstance(arn, str)
+        and arn.startswith("arn:")
+        and arn.count(":") == 5
+        and isinstance(record.get("attributes", {}), dict)
+    )
+
+
 def _records(event: Any) -> list[dict[str, Any]]:
     records = event.get("Records") if isinstance(event, dict) else None
-    if (
-        not isinstance(records, list)
-        or not records
-        or not all(
-            isinstance(r, dict) and r.get("eventSource") == "aws:sqs" and isinstance(r.get("body"), str)
-            for r in records
-        )
-    ):
+    if not isinstance(records, list) or not records or not all(_is_sqs_record(r) for r in records):
         raise InvalidEvent("not an SQS event")
     return records
+
+
+def _receive_count(record: dict[str, Any]) -> int:
+    raw = record.get("attributes", {}).get("ApproximateReceiveCount", "1")
+    return int(raw) if isinstance(raw, str) and raw.isdigit() else 1
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    records = _records(event)
+    try:
+        records = _records(event)
+    except InvalidEvent as exc:
+        logger.error("event rejected", extra={"error": exc.code, "reason": exc.message})
+        raise
     run, config = _idempotent_fulfil()
     config.register_lambda_context(context)
     sqs = aws.client("sqs")
@@ -122,7 +148,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             logger.info("job done", extra={"job_id": job.job_id, "message_id": record["messageId"], **result})
         except Exception as exc:  # every failure of one message, whatever it is, leaves the others alone
             failed.append(record["messageId"])
-            receives = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
+            receives = _receive_count(record)
             error = getattr(exc, "code", type(exc).__name__)
             details = {"message_id": record["messageId"], "receive_count": receives, "error": error}
             logger.error("job failed", extra={**details, "reason": str(exc)[:300]})

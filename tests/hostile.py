@@ -1,0 +1,374 @@
+"""Malformed and hostile inputs, per trigger: what a broken producer, a fuzzer or an attacker sends.
+
+Each builder returns `(name, event)` pairs. The names say what is wrong; the counts per handler
+are the README's "hostile inputs tried" column.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import gzip
+import io
+import json
+from typing import Any
+
+from PIL import Image
+
+Case = tuple[str, Any]
+
+# Shapes no trigger ever sends; every handler gets them whatever its trigger.
+SHAPES: list[Case] = [
+    ("null event", None),
+    ("list event", []),
+    ("string event", "Records"),
+    ("number event", 1e308),
+    ("empty object", {}),
+    ("Records is null", {"Records": None}),
+    ("Records is a string", {"Records": "[]"}),
+    ("Records is empty", {"Records": []}),
+    ("Records holds null", {"Records": [None]}),
+    ("Records holds an empty object", {"Records": [{}]}),
+    ("deeply nested", {"Records": [{"a": [[[[[[[[[[{"b": None}]]]]]]]]]]}]}),
+    ("a megabyte of junk", {"Records": [{"junk": "\x00\ufffd" * 500_000}]}),
+]
+
+ODD_STRINGS = [
+    "",
+    " ",
+    "\x00",
+    "\ud800",  # a lone surrogate: valid in a Python str, not encodable as UTF-8
+    "‮gpj.exe",  # right-to-left override
+    "../../../etc/passwd",
+    "%00%2e%2e%2f",
+    "' OR '1'='1",
+    "${jndi:ldap://127.0.0.1/a}",
+    "<script>alert(1)</script>",
+    "A" * 70_000,
+]
+
+
+def _api(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    event = copy.deepcopy(base)
+    event.update(changes)
+    return event
+
+
+def api_cases(
+    base: dict[str, Any], method: str, resource: str, path_params: dict[str, str] | None = None
+) -> list[Case]:
+    """Proxy events for one route: bodies, encodings, sizes, headers, parameters."""
+    route = _api(base, httpMethod=method, resource=resource, path=resource, pathParameters=path_params)
+    route["headers"] = {"Content-Type": "application/json"}
+    json_route = route
+
+    def body(text: str, **extra: Any) -> dict[str, Any]:
+        return _api(json_route, body=text, **extra)
+
+    cases: list[Case] = [
+        ("invalid JSON", body('{"name": ')),
+        ("JSON array", body("[1, 2, 3]")),
+        ("JSON string", body('"hello"')),
+        ("JSON null", body("null")),
+        ("numbers beyond float", body('{"total": 1e999, "quantity": -1e999}')),
+        ("NaN literal", body('{"amount": NaN}')),
+        ("wrong types everywhere", body(json.dumps({"name": 1, "email": [], "items": "x", "customerId": {}}))),
+        ("deep JSON", body("[" * 5000 + "]" * 5000)),
+        ("oversize body", body(json.dumps({"name": "x" * (70 * 1024)}))),
+        (
+            "UTF-16 body",
+            _api(json_route, body=base64.b64encode('{"name":"a"}'.encode("utf-16")).decode(), isBase64Encoded=True),
+        ),
+        (
+            "latin-1 body",
+            _api(json_route, body=base64.b64encode('{"name":"\xe9"}'.encode("latin-1")).decode(), isBase64Encoded=True),
+        ),
+        ("base64 flag on plain text", _api(json_route, body="{not base64}", isBase64Encoded=True)),
+        ("body is a number", _api(json_route, body=12)),
+        ("body is an object", _api(json_route, body={"name": "x"})),
+        (
+            "form body as JSON",
+            _api(json_route, body="name=x&email=y", headers={"Content-Type": "application/x-www-form-urlencoded"}),
+        ),
+        ("XML content type", _api(json_route, body="<a/>", headers={"Content-Type": "application/xml"})),
+        ("headers is a list", _api(json_route, headers=["Content-Type: application/json"])),
+        ("query is a list", _api(json_route, queryStringParameters=[["limit", "1"]])),
+        ("unknown resource", _api(json_route, resource="/admin", path="/admin")),
+        ("unknown method", _api(json_route, httpMethod="TRACE")),
+        ("no httpMethod", {k: v for k, v in json_route.items() if k != "httpMethod"}),
+    ]
+    if path_params:
+        for text in ODD_STRINGS:
+            params = dict.fromkeys(path_params, text)
+            cases.append((f"path parameter {text[:12]!r}", _api(json_route, httpMethod="GET", pathParameters=params)))
+    for text in ODD_STRINGS[:6]:
+        cases.append(
+            (
+                f"string field {text[:12]!r}",
+                body(
+                    json.dumps(
+                        {"name": text, "email": text, "customerId": text, "items": [{"sku": text, "quantity": text}]}
+                    )
+                ),
+            )
+        )
+    return cases
+
+
+def authorizer_cases(method_arn: str) -> list[Case]:
+    token = {"type": "TOKEN", "methodArn": method_arn}
+    cases: list[Case] = [
+        ("no token", dict(token)),
+        ("token is a number", {**token, "authorizationToken": 42}),
+        ("token is an object", {**token, "authorizationToken": {"alg": "none"}}),
+        ("Bearer and nothing", {**token, "authorizationToken": "Bearer "}),
+        ("three empty segments", {**token, "authorizationToken": "Bearer .."}),
+        ("garbage segments", {**token, "authorizationToken": "Bearer a.b.c"}),
+        ("huge token", {**token, "authorizationToken": "Bearer " + "A" * 100_000}),
+        (
+            "header JSON is an array",
+            {**token, "authorizationToken": "Bearer " + _b64(b"[]") + "." + _b64(b"{}") + ".x"},
+        ),
+        (
+            "alg none",
+            {**token, "authorizationToken": "Bearer " + _b64(b'{"alg":"none"}') + "." + _b64(b'{"sub":"a"}') + "."},
+        ),
+        ("REQUEST type", {**token, "type": "REQUEST"}),
+        ("methodArn garbage", {**token, "methodArn": "arn:aws:nope", "authorizationToken": "Bearer x"}),
+        ("methodArn is a list", {**token, "methodArn": [method_arn], "authorizationToken": "Bearer x"}),
+    ]
+    return cases + [(f"token {text[:12]!r}", {**token, "authorizationToken": text}) for text in ODD_STRINGS]
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def s3_record(bucket: str, key: str, size: Any = 10) -> dict[str, Any]:
+    return {"eventSource": "aws:s3", "eventName": "ObjectCreated:Put", "awsRegion": "us-east-1",
+            "s3": {"bucket": {"name": bucket}, "object": {"key": key, "size": size}}}  # fmt: skip
+
+
+def s3_event_cases(bucket: str, prefix: str) -> list[Case]:
+    """Events whose records are wrong; the files they point at are in `s3_file_cases`."""
+    good = s3_record(bucket, prefix + "x")
+    return [
+        ("eventSource is SQS", {"Records": [{**good, "eventSource": "aws:sqs"}]}),
+        ("no s3 key", {"Records": [{"eventSource": "aws:s3"}]}),
+        ("bucket is a number", {"Records": [s3_record(1, prefix + "x")]}),  # type: ignore[arg-type]
+        ("key is null", {"Records": [s3_record(bucket, None)]}),  # type: ignore[arg-type]
+        ("key is badly URL-encoded", {"Records": [s3_record(bucket, prefix + "%E0%A4%A")]}),
+        ("key decodes to invalid UTF-8", {"Records": [s3_record(bucket, prefix + "%FF%FE")]}),
+        ("size is negative", {"Records": [s3_record(bucket, prefix + "x", -1)]}),
+        ("size is a string", {"Records": [s3_record(bucket, prefix + "x", "10")]}),
+        ("object does not exist", {"Records": [s3_record(bucket, prefix + "missing.jpg")]}),
+        ("bucket does not exist", {"Records": [s3_record("no-such-bucket", prefix + "x.jpg")]}),
+        ("key outside the prefix", {"Records": [s3_record(bucket, "elsewhere/x.jpg")]}),
+        ("key escapes the prefix", {"Records": [s3_record(bucket, prefix + "..%2F..%2Fetc%2Fpasswd")]}),
+    ]
+
+
+def _jpeg(size: tuple[int, int] = (64, 48)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 10, 10)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _png_bomb() -> bytes:
+    """A small PNG that claims 30000x30000 pixels (a decompression bomb)."""
+    out = io.BytesIO()
+    Image.new("1", (30_000, 30_000)).save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def image_files() -> list[tuple[str, bytes]]:
+    jpeg = _jpeg()
+    return [
+        ("empty file", b""),
+        ("text named .jpg", b"just text, not an image\n"),
+        ("truncated JPEG", jpeg[: len(jpeg) // 2]),
+        ("JPEG header only", jpeg[:20]),
+        ("decompression bomb PNG", _png_bomb()),
+        ("HTML polyglot", b"GIF89a<script>alert(1)</script>"),
+        ("gzip bomb named .jpg", gzip.compress(b"\x00" * 5_000_000)),
+        ("SVG with external entity", b'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+                                     b'<svg xmlns="http://www.w3.org/2000/svg">&x;</svg>'),
+    ]  # fmt: skip
+
+
+def csv_files() -> list[tuple[str, bytes]]:
+    header = b"id,date,amount,region,product\n"
+    return [
+        ("empty file", b""),
+        ("header only", header),
+        ("no header", b"s-1,2026-11-01,1,eu,Kettle\n"),
+        ("binary", bytes(range(256)) * 40),
+        ("UTF-16", (header.decode() + "s-1,2026-11-01,1,eu,Kettle\n").encode("utf-16")),
+        ("NUL bytes in rows", header + b"s-1\x00,2026-11-01,1,eu,Kettle\n"),
+        ("truncated mid-row", header + b"s-1,2026-11-0"),
+        ("every row malformed", header + b"s-1,yesterday,1,eu,K\ns-2,2026-11-01,lots,eu,K\n,,,,\n"),
+        ("amounts beyond reason", header + b"s-1,2026-11-01,1e999,eu,K\ns-2,2026-11-01,NaN,eu,K\ns-3,2026-11-01,-Infinity,eu,K\n"),
+        ("formula injection", header + b"=cmd|' /C calc'!A0,2026-11-01,1,eu,K\n"),
+        ("a 200 KB field", header + b"s-1,2026-11-01,1,eu," + b"K" * 200_000 + b"\n"),
+        ("missing columns", b"id,amount\ns-1,1\n"),
+        ("unterminated quote", header + b'"s-1,2026-11-01,1,eu,K\n'),
+    ]  # fmt: skip
+
+
+def kinesis_cases() -> list[Case]:
+    def record(data: Any, n: int = 0) -> dict[str, Any]:
+        return {"eventSource": "aws:kinesis", "eventID": f"shardId-0:{n}",
+                "kinesis": {"sequenceNumber": str(n), "partitionKey": "p", "data": data}}  # fmt: skip
+
+    def payload(value: Any) -> str:
+        raw = value if isinstance(value, bytes) else json.dumps(value).encode()
+        return base64.b64encode(raw).decode()
+
+    order = {"orderId": "o-1", "customerId": "c-1", "amount": "10", "currency": "USD"}
+    return [
+        ("data is not base64", {"Records": [record("%%%not base64")]}),
+        ("data is null", {"Records": [record(None)]}),
+        ("base64 of non-JSON", {"Records": [record(payload(b"\xff\xfe binary"))]}),
+        ("JSON array", {"Records": [record(payload([order]))]}),
+        ("amount NaN", {"Records": [record(payload({**order, "amount": "NaN"}))]}),
+        ("amount Infinity", {"Records": [record(payload({**order, "amount": "Infinity"}))]}),
+        ("amount 1e999", {"Records": [record(payload({**order, "amount": 1e308 * 10}))]}),
+        ("amount negative", {"Records": [record(payload({**order, "amount": "-5"}))]}),
+        ("amount is a list", {"Records": [record(payload({**order, "amount": [1]}))]}),
+        ("orderId injection", {"Records": [record(payload({**order, "orderId": 'o-1"; DROP'}))]}),
+        ("orderId 10 KB", {"Records": [record(payload({**order, "orderId": "o" * 10_000}))]}),
+        ("currency odd", {"Records": [record(payload({**order, "currency": "€€€"}))]}),
+        ("a 2 MB record", {"Records": [record(payload({**order, "pad": "x" * 2_000_000}))]}),
+        ("eventSource is S3", {"Records": [{**record(payload(order)), "eventSource": "aws:s3"}]}),
+        ("no kinesis key", {"Records": [{"eventSource": "aws:kinesis"}]}),
+    ]
+
+
+def sqs_cases(queue_arn: str) -> list[Case]:
+    def record(body: Any, **extra: Any) -> dict[str, Any]:
+        base = {"messageId": "m-1", "receiptHandle": "not-a-real-handle", "body": body, "attributes":
+                {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn, "awsRegion": "us-east-1"}  # fmt: skip
+        return {**base, **extra}
+
+    job = {"jobId": "j-1", "customerId": "c-1", "items": [{"sku": "k", "quantity": 1, "unitPrice": "1"}]}
+    cases: list[Case] = [
+        ("body is not JSON", {"Records": [record("{not json")]}),
+        ("body is a JSON array", {"Records": [record("[]")]}),
+        ("body is null", {"Records": [record(None)]}),
+        ("no jobId", {"Records": [record(json.dumps({**job, "jobId": None}))]}),
+        ("jobId injection", {"Records": [record(json.dumps({**job, "jobId": "../../x"}))]}),
+        ("jobId 10 KB", {"Records": [record(json.dumps({**job, "jobId": "j" * 10_000}))]}),
+        ("items empty", {"Records": [record(json.dumps({**job, "items": []}))]}),
+        ("customerId is a number", {"Records": [record(json.dumps({**job, "customerId": 7}))]}),
+        (
+            "no eventSourceARN",
+            {"Records": [{k: v for k, v in record(json.dumps(job)).items() if k != "eventSourceARN"}]},
+        ),
+        ("eventSourceARN garbage", {"Records": [record(json.dumps(job), eventSourceARN="arn:nope")]}),
+        ("receive count not a number", {"Records": [record("{", attributes={"ApproximateReceiveCount": "many"})]}),
+        ("attributes is a list", {"Records": [record("{", attributes=[])]}),
+        ("no messageId", {"Records": [{k: v for k, v in record(json.dumps(job)).items() if k != "messageId"}]}),
+        ("eventSource is SNS", {"Records": [record(json.dumps(job), eventSource="aws:sns")]}),
+    ]
+    return cases
+
+
+def sns_cases() -> list[Case]:
+    def record(sns: Any) -> dict[str, Any]:
+        return {"EventSource": "aws:sns", "Sns": sns}
+
+    return [
+        ("Sns is null", {"Records": [record(None)]}),
+        ("Message is a number", {"Records": [record({"Message": 5})]}),
+        ("Message is not JSON", {"Records": [record({"Message": "plain text \x00"})]}),
+        ("Message is a JSON list", {"Records": [record({"Message": "[1,2]"})]}),
+        ("attributes is a list", {"Records": [record({"Message": "{}", "MessageAttributes": []})]}),
+        (
+            "attribute values odd",
+            {"Records": [record({"Message": "{}", "MessageAttributes": {"a": 1, "b": {"Value": None}}})]},
+        ),
+        ("EventSource is SQS", {"Records": [{"EventSource": "aws:sqs", "Sns": {"Message": "{}"}}]}),
+        ("a 1 MB message", {"Records": [record({"Message": json.dumps({"order_id": "x" * 1_000_000})})]}),
+    ]
+
+
+def workflow_cases() -> list[Case]:
+    order = {
+        "orderId": "o-1",
+        "customerId": "c-1",
+        "total": "2",
+        "items": [{"sku": "k", "quantity": 1, "unitPrice": "2"}],
+    }
+    cases: list[Case] = [
+        ("no order", {"correlation_id": "c"}),
+        ("order is a list", {"order": [order]}),
+        ("orderId is a number", {"order": {**order, "orderId": 1}}),
+        ("items not a list", {"order": {**order, "items": "k"}}),
+        ("items empty", {"order": {**order, "items": []}}),
+        ("quantity is text", {"order": {**order, "items": [{"sku": "k", "quantity": "two", "unitPrice": "2"}]}}),
+        ("price NaN", {"order": {**order, "items": [{"sku": "k", "quantity": 1, "unitPrice": "NaN"}]}}),
+        ("total mismatched", {"order": {**order, "total": "1000000"}}),
+        ("total Infinity", {"order": {**order, "total": "Infinity"}}),
+        (
+            "quantity 1e400",
+            {"order": {**order, "items": [{"sku": "k", "quantity": "1" + "0" * 400, "unitPrice": "2"}]}},
+        ),
+        ("item is null", {"order": {**order, "items": [None]}}),
+    ]
+    return cases
+
+
+# Odd but honest pages: a price is there to be read.
+PAGES_WITH_A_PRICE = {"/deep", "/latin1"}
+
+
+def page_cases() -> dict[str, tuple[Any, ...]]:
+    """What a scraped shop can answer instead of a product page (path -> status, type, body)."""
+    return {
+        "/no-price": (200, "text/html", b"<html><body><p>sold out</p></body></html>"),
+        "/script-price": (200, "text/html", b'<span class="price"><script>alert(1)</script></span>'),
+        "/nan-price": (200, "text/html", b'<span class="price">NaN</span>'),
+        "/negative-price": (200, "text/html", b'<span class="price">-$5.00</span>'),
+        "/huge-price": (200, "text/html", b'<span class="price">$1e999</span>'),
+        "/binary": (200, "application/octet-stream", bytes(range(256)) * 100),
+        "/latin1": (200, "text/html; charset=utf-8", '<span class="price">\xa3\xff\xfe12</span>'.encode("latin-1")),
+        "/deep": (200, "text/html", b"<div>" * 20_000 + b'<span class="price">$1</span>'),
+        "/huge": (200, "text/html", b"<p>" + b"x" * 6_000_000 + b"</p>"),
+        "/server-error": (500, "text/html", b"oops"),
+        "/not-found": (404, "text/html", b"gone"),
+        "/redirect-to-metadata": (302, "text/html", b"", {"Location": "http://169.254.169.254/latest/meta-data/"}),
+    }
+
+
+def _has_order_id(event: Any) -> bool:
+    order = event.get("order") if isinstance(event, dict) else None
+    return isinstance(order, dict) and isinstance(order.get("orderId"), str)
+
+
+def without_order(cases: list[Case]) -> list[Case]:
+    """The hostile input of steps that run after validation: anything without an order to act on."""
+    return [case for case in cases if not _has_order_id(case[1])]
+
+
+def sizes(proxy: dict[str, Any]) -> dict[str, int]:
+    """Inputs tried per handler, the trigger-agnostic shapes included (the README's table)."""
+    shapes = len(SHAPES)
+    return {
+        "users": shapes
+        + len(api_cases(proxy, "POST", "/users"))
+        + len(api_cases(proxy, "PATCH", "/users/{userId}", {"userId": "u"})),
+        "checkout": shapes + len(api_cases(proxy, "POST", "/orders")),
+        "slack": shapes + len(api_cases(proxy, "POST", "/slack/commands")),
+        "authorizer": shapes + len(authorizer_cases("arn")),
+        "thumbnails": shapes + len(s3_event_cases("b", "p/")) + len(image_files()),
+        "etl": shapes + len(s3_event_cases("b", "p/")) + len(csv_files()),
+        "orders": shapes + len(kinesis_cases()),
+        "worker": shapes + len(sqs_cases("arn")),
+        "notifications": shapes + len(sns_cases()),
+        "workflow-validate": shapes + len(workflow_cases()),
+        "workflow-process": shapes + len(without_order(workflow_cases())),
+        "workflow-notify": shapes + len(without_order(workflow_cases())),
+        "workflow-failed": len(without_order(SHAPES + workflow_cases())),
+        "scraper pages": len(page_cases()),
+    }
