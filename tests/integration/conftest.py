@@ -14,6 +14,7 @@ from moto import mock_aws
 from lambdas.common import aws, settings
 from tests import hostile
 from tests.httpserver import serve
+from toolchain.emulator import moto_fixes
 
 from .world import World, build_world
 
@@ -38,6 +39,7 @@ def lambda_context() -> FakeLambdaContext:
 
 @pytest.fixture
 def moto_aws() -> Iterator[None]:
+    moto_fixes.apply()  # the emulator's corrections of moto, so handlers meet the same AWS here
     aws.client.cache_clear()
     settings.thumbnail_settings.cache_clear()
     with mock_aws():

@@ -6,12 +6,15 @@ idempotency run as deployed. Each fault fires a set number of times, then the ca
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from botocore.exceptions import ClientError
+from botocore.response import StreamingBody
+from urllib3.exceptions import ProtocolError
 
 from lambdas.common import aws
 
@@ -29,8 +32,8 @@ class Faults:
     def _count(self, name: str) -> None:
         self.fired[name] = self.fired.get(name, 0) + 1
 
-    def error(self, service: str, operation: str, code: str, times: int, status: int = 500) -> None:
-        """The next `times` calls of `operation` fail with `code` before reaching AWS."""
+    def error(self, service: str, operation: str, code: str, times: int, status: int = 500, **response: Any) -> None:
+        """The next `times` calls of `operation` fail with `code` (and `response` fields) before reaching AWS."""
         left, lock = [times], threading.Lock()
 
         def hook(**_: Any) -> None:
@@ -39,9 +42,9 @@ class Faults:
                 left[0] -= fire
             if fire:
                 self._count(f"{service}.{operation} {code}")
+                error = {"Code": code, "Message": "injected"}
                 raise ClientError(
-                    {"Error": {"Code": code, "Message": "injected"}, "ResponseMetadata": {"HTTPStatusCode": status}},
-                    operation,
+                    {"Error": error, "ResponseMetadata": {"HTTPStatusCode": status}, **response}, operation
                 )
 
         self._register(service, f"before-call.{_service_id(service)}.{operation}", hook)
@@ -75,6 +78,22 @@ class Faults:
         self._register("dynamodb", "before-parameter-build.dynamodb.BatchWriteItem", before)
         self._register("dynamodb", "after-call.dynamodb.BatchWriteItem", after)
 
+    def broken_stream(
+        self, service: str, operation: str, after_bytes: int, times: int, *, silent: bool = False
+    ) -> None:
+        """The next `times` responses' bodies break after `after_bytes`, as a reset connection does
+        (`silent`: the body just ends there, a short read with no error)."""
+        left = [times]
+
+        def after(parsed: dict[str, Any], **_: Any) -> None:
+            if left[0] > 0 and isinstance(parsed.get("Body"), StreamingBody):
+                left[0] -= 1
+                self._count(f"{service}.{operation} stream broken after {after_bytes} bytes")
+                data = parsed["Body"].read()
+                parsed["Body"] = StreamingBody(_Reset(data, after_bytes, silent), len(data))
+
+        self._register(service, f"after-call.{_service_id(service)}.{operation}", after)
+
     def crash(self, service: str, operation: str, after_calls: int) -> None:
         """The process dies (an exception no handler catches) at call number `after_calls + 1`."""
         calls = [0]
@@ -91,6 +110,26 @@ class Faults:
         for events, event, hook in self._hooks:
             events.unregister(event, hook)
         self._hooks.clear()
+
+
+class _Reset(io.RawIOBase):
+    """A socket that delivers `limit` bytes and then fails the way urllib3 reports a reset."""
+
+    def __init__(self, data: bytes, limit: int, silent: bool) -> None:
+        self._data, self._limit, self._silent, self._at = data, limit, silent, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        # urllib3 fills a read or fails it: a reset inside the requested range fails the read.
+        end = len(self._data) if size is None or size < 0 else min(len(self._data), self._at + size)
+        if end > self._limit and self._silent:
+            end = max(self._at, self._limit)
+        elif end > self._limit:
+            raise ProtocolError("Connection broken: ConnectionResetError(104, 'Connection reset by peer')")
+        chunk, self._at = self._data[self._at : end], end
+        return chunk
 
 
 class WorkerCrashed(BaseException):

@@ -23,26 +23,7 @@ from lambdas.services.sessions import handler as sessions
 from tests.httpserver import serve
 
 from .conftest import FakeLambdaContext, logged
-
-
-def table(name: str, key: str, sort: str | None = None, ttl: str | None = None) -> None:
-    ddb = boto3.client("dynamodb", region_name="us-east-1")
-    schema = [{"AttributeName": key, "KeyType": "HASH"}] + (
-        [{"AttributeName": sort, "KeyType": "RANGE"}] if sort else []
-    )
-    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", KeySchema=schema,
-                     AttributeDefinitions=[{"AttributeName": a["AttributeName"], "AttributeType": "S"} for a in schema])  # fmt: skip
-    if ttl:
-        ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl})
-
-
-def subscribed_queue(name: str) -> tuple[str, str]:
-    sns, sqs = boto3.client("sns", region_name="us-east-1"), boto3.client("sqs", region_name="us-east-1")
-    topic = sns.create_topic(Name=name)["TopicArn"]
-    queue = sqs.create_queue(QueueName=name)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
-    return topic, queue
+from .world import subscribed_queue, table
 
 
 def drain(queue: str) -> list[dict[str, Any]]:

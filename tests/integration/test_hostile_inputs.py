@@ -11,6 +11,7 @@ import contextlib
 import copy
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -151,6 +152,26 @@ def test_every_hostile_event_is_refused_cleanly(world: World, caplog: pytest.Log
     check_corpus(world, handler, hostile.SHAPES + CORPORA[name](world), caplog, accept)
 
 
+def test_a_half_valid_update_changes_nothing(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    create = copy.deepcopy(PROXY)
+    create.update(httpMethod="POST", resource="/users", path="/users", pathParameters=None,
+                  headers={"Content-Type": "application/json"}, body=json.dumps({"name": "Ada", "email": "a@b.io"}))  # fmt: skip
+    user_id = json.loads(users.lambda_handler(create, FakeLambdaContext())["body"])["userId"]
+    patch = _api_event("PATCH", "/users/{userId}", {"userId": user_id})
+    bodies = [{"name": "Grace", "email": "not an email"}, {"name": "Grace", "email": None}, {"name": "x" * 10_000},
+              {"name": "Grace", "role": "admin"}, {"name": "Grace", "email": "a@b.io" + "\x00"}]  # fmt: skip
+    cases = [(f"PATCH {json.dumps(b)[:40]}", {**patch, "body": json.dumps(b)}) for b in bodies]
+
+    check_corpus(world, users.lambda_handler, cases, caplog, is_4xx)
+
+
+def _api_event(method: str, resource: str, path_params: dict[str, str]) -> dict[str, Any]:
+    event = copy.deepcopy(PROXY)
+    event.update(httpMethod=method, resource=resource, path=resource, pathParameters=path_params,
+                 headers={"Content-Type": "application/json"})  # fmt: skip
+    return event
+
+
 def test_the_failure_recorder_takes_anything_and_records_only_real_orders(world: World, caplog) -> None:
     check_corpus(world, steps.record_failure, hostile.without_order(hostile.SHAPES + hostile.workflow_cases()), caplog)
 
@@ -160,6 +181,23 @@ def test_scheduled_handlers_ignore_what_their_event_says(world: World, caplog) -
     for event in [None, [], {"detail-type": "rm -rf"}, {"detail-type": "\x00" * 100}]:
         caplog.clear()
         assert sessions.lambda_handler(copy.deepcopy(event), FakeLambdaContext())["complete"] is True
+
+
+def test_the_sweep_deletes_only_sessions_that_are_expired_numbers(world: World) -> None:
+    now, ddb = int(time.time()), client("dynamodb")
+    items = {"live": {"N": str(now + 3600)}, "expired": {"N": str(now - 10)}, "epoch-minus-one": {"N": "-1"},
+             "text-expiry": {"S": "0"}, "list-expiry": {"L": [{"N": "0"}]}, "no-expiry": None,
+             "far-future": {"N": "9" * 38}}  # fmt: skip
+    for session_id, expiry in items.items():
+        ddb.put_item(
+            TableName="sessions", Item={"sessionId": {"S": session_id}, **({"expiresAt": expiry} if expiry else {})}
+        )
+
+    report = sessions.lambda_handler({}, FakeLambdaContext())
+
+    left = {i["sessionId"]["S"] for i in ddb.scan(TableName="sessions")["Items"]}
+    assert left == {"live", "text-expiry", "list-expiry", "no-expiry", "far-future"}
+    assert (report["deleted"], report["complete"]) == (2, True)
 
 
 def test_hostile_shop_pages_fail_their_product_only(world: World, caplog, monkeypatch) -> None:

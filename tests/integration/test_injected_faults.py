@@ -104,25 +104,43 @@ def test_etl_throttled_past_its_retries_fails_loudly_then_loads_on_redelivery(mo
     assert_each_once(sales(), {f"s-{n}" for n in range(ROWS)})
 
 
-def create_user(email: str) -> dict[str, Any]:
+def call_users(method: str, resource: str, body: Any = None) -> dict[str, Any]:
     event = json.loads((EVENTS / "apigateway-rest-proxy.json").read_text())
-    event.update(httpMethod="POST", resource="/users", path="/users", pathParameters=None,
-                 body=json.dumps({"name": "Ada", "email": email}))  # fmt: skip
+    event.update(httpMethod=method, resource=resource, path=resource, pathParameters=None,
+                 body=None if body is None else json.dumps(body))  # fmt: skip
     event["headers"] = {"Content-Type": "application/json"}
     return users.lambda_handler(event, FakeLambdaContext())
 
 
-def test_a_throttled_api_write_is_a_503_and_the_clients_retry_creates_one_user() -> None:
+THROTTLED_TRANSACTION = {"CancellationReasons": [{"Code": "ThrottlingError"}, {"Code": "None"}]}
+
+
+@pytest.mark.parametrize(
+    ("code", "response"),
+    [("ProvisionedThroughputExceededException", {}), ("TransactionCanceledException", THROTTLED_TRANSACTION)],
+)
+def test_a_throttled_api_write_is_a_503_and_the_clients_retry_creates_one_user(code: str, response: dict) -> None:
+    ada = {"name": "Ada", "email": "ada@example.com"}
     with injected() as faults:
-        faults.error("dynamodb", "TransactWriteItems", "ProvisionedThroughputExceededException", times=1, status=400)
-        first = create_user("ada@example.com")
-        second = create_user("ada@example.com")
-        third = create_user("ada@example.com")  # a client retrying once too often
+        faults.error("dynamodb", "TransactWriteItems", code, times=1, status=400, **response)
+        first = call_users("POST", "/users", ada)
+        second = call_users("POST", "/users", ada)
+        third = call_users("POST", "/users", ada)  # a client retrying once too often
 
     assert [first["statusCode"], second["statusCode"], third["statusCode"]] == [503, 201, 409]
     assert json.loads(first["body"])["error"]["code"] == "service_unavailable"
-    items = client("dynamodb").scan(TableName="users")["Items"]
-    assert sum(1 for i in items if i.get("entity", {}).get("S") == "user") == 1
+    listed = call_users("GET", "/users")
+    assert [u["email"] for u in json.loads(listed["body"])["items"]] == ["ada@example.com"]
+
+
+def test_a_throttled_api_read_is_a_503_then_answers() -> None:
+    call_users("POST", "/users", {"name": "Ada", "email": "ada@example.com"})
+    with injected() as faults:
+        faults.error("dynamodb", "Query", "ThrottlingException", times=1, status=400)
+        first, second = call_users("GET", "/users"), call_users("GET", "/users")
+
+    assert (first["statusCode"], second["statusCode"]) == (503, 200)
+    assert len(json.loads(second["body"])["items"]) == 1
 
 
 # -- S3 ------------------------------------------------------------------------------------------------
@@ -153,6 +171,33 @@ def test_an_s3_read_error_in_the_etl_fails_the_file_then_the_retry_loads_it_once
 
     assert attempts == 2 and result["files"][0]["status"] == "complete"
     assert_each_once(sales(), {f"s-{n}" for n in range(30)})
+
+
+def test_a_connection_reset_mid_file_fails_the_etl_by_name_and_the_retry_completes_it(caplog) -> None:
+    body = sales_csv(ROWS)
+    event = upload("data", "incoming/reset.csv", body)
+    with injected() as faults:
+        faults.broken_stream("s3", "GetObject", after_bytes=len(body) // 2, times=1)
+        with pytest.raises(DependencyError, match="reading s3://data/incoming/reset.csv failed"):
+            etl.lambda_handler(copy.deepcopy(event), FakeLambdaContext())
+    half_loaded = sum(sales().values())
+
+    result, _ = deliver(etl.lambda_handler, event)
+
+    assert half_loaded < ROWS and result["files"][0]["status"] == "complete"
+    assert_each_once(sales(), {f"s-{n}" for n in range(ROWS)})
+
+
+@pytest.mark.parametrize("silent", [False, True], ids=["reset", "short read"])
+def test_a_connection_reset_while_reading_an_image_is_retried_into_one_thumbnail(silent: bool) -> None:
+    image = jpeg()
+    event = upload("media", "uploads/reset.jpg", image)
+    with injected() as faults:
+        faults.broken_stream("s3", "GetObject", after_bytes=len(image) // 3, times=1, silent=silent)
+
+        result, attempts = deliver(thumbnails.lambda_handler, event)
+
+    assert attempts == 2 and [c["key"] for c in result["created"]] == ["uploads/reset.jpg"]
 
 
 # -- SNS -----------------------------------------------------------------------------------------------

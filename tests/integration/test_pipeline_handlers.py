@@ -16,7 +16,8 @@ from lambdas.services.worker import handler as worker
 from lambdas.services.workflow import steps
 
 from .conftest import logged
-from .test_data_handlers import drain, subscribed_queue, table
+from .test_data_handlers import drain
+from .world import subscribed_queue, table
 
 DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
 

@@ -19,6 +19,7 @@ def apply() -> None:
     _conditions_that_do_not_hold_do_not_apply()
     _event_invoke_config_put_replaces()
     _redrive_policy_is_compact_json()
+    _mismatched_types_do_not_compare()
 
 
 # The emulator speaks plain HTTP on localhost but stands in for AWS's TLS endpoints.
@@ -101,3 +102,23 @@ def _redrive_policy_is_compact_json() -> None:
         return result
 
     Queue.attributes = property(attributes)
+
+
+def _mismatched_types_do_not_compare() -> None:
+    """`<`, `<=`, `>`, `>=` between a number and a string (or a list) are false in DynamoDB; moto
+    compares the Python values and raises TypeError, failing the whole Scan or Query. One item
+    with a malformed attribute would stop the session sweep."""
+    from moto.dynamodb import comparisons
+
+    def tolerant(original: Any) -> Any:
+        def expr(self: Any, item: Any) -> bool:
+            try:
+                return original(self, item)
+            except TypeError:
+                return False
+
+        return expr
+
+    for name in ("OpLessThan", "OpLessThanOrEqual", "OpGreaterThan", "OpGreaterThanOrEqual"):
+        op = getattr(comparisons, name)
+        op.expr = tolerant(op.expr)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from toolchain.errors import ToolchainError
+from toolchain.security.advisories import LatestReleaseAdvisories, read_pins
 from toolchain.security.tools import Runner, run_captured
 
 # checkov writes this when a skip comment gives no reason; a skip without a reason is a finding.
@@ -29,6 +30,8 @@ class ScanResult:
     findings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     complete: bool = True
+    # What the scanner could not look at (pip-audit: dependency names).
+    unaudited: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -95,11 +98,10 @@ def parse_bandit(report: dict[str, Any], target: str) -> ScanResult:
 
 def parse_pip_audit(report: dict[str, Any], target: str) -> ScanResult:
     scan = ScanResult("pip-audit", target)
-    unaudited = []
     for dependency in report.get("dependencies", []):
         if "skip_reason" in dependency:
             scan.skipped += 1
-            unaudited.append(dependency["name"])
+            scan.unaudited.append(dependency["name"].lower())
             continue
         vulns = dependency.get("vulns", [])
         if not vulns:
@@ -108,22 +110,26 @@ def parse_pip_audit(report: dict[str, Any], target: str) -> ScanResult:
             scan.failed += 1
             fixes = ", ".join(vuln.get("fix_versions", [])) or "no fix released"
             scan.findings.append(f"{dependency['name']} {dependency.get('version')}: {vuln['id']} (fixed in {fixes})")
-    if unaudited:
+    if scan.unaudited:
         scan.complete = False
-        scan.notes.append(
-            f"{len(unaudited)} dependencies could not be audited (vulnerability service unreachable or the "
-            f"package unknown to it): {', '.join(unaudited)}"
-        )
+        scan.notes.append(f"pip-audit could not audit {len(scan.unaudited)} dependencies: {', '.join(scan.unaudited)}")
     return scan
 
 
 class Scanners:
     """Runs each scanner from `bin_dir` (the tools venv) and parses its JSON report."""
 
-    def __init__(self, bin_dir: Path, root: Path, runner: Runner = run_captured) -> None:
+    def __init__(
+        self,
+        bin_dir: Path,
+        root: Path,
+        runner: Runner = run_captured,
+        advisories: LatestReleaseAdvisories | None = None,
+    ) -> None:
         self._bin = bin_dir
         self._root = root
         self._run = runner
+        self._advisories = advisories or LatestReleaseAdvisories()
 
     def _tool(self, name: str, *args: str) -> Any:
         return self._run([str(self._bin / name), *args])
@@ -147,12 +153,38 @@ class Scanners:
             "pip-audit", "--requirement", str(requirements), "--no-deps", "--disable-pip",
             "--progress-spinner", "off", "--format", "json",
         )  # fmt: skip
-        if not (result.stdout or "").strip().startswith("{"):
-            scan = ScanResult("pip-audit", self._relative(requirements), complete=False)
+        pins = read_pins(requirements)
+        if (result.stdout or "").strip().startswith("{"):
+            scan = parse_pip_audit(_json_from(result, "pip-audit"), self._relative(requirements))
+        else:
+            scan = ScanResult("pip-audit", self._relative(requirements), skipped=len(pins), unaudited=sorted(pins))
             last = (result.stderr or "").strip().splitlines()[-1:] or ["no output"]
-            scan.notes.append(f"pip-audit could not run its audit: {last[0][:300]}")
-            return scan
-        return parse_pip_audit(_json_from(result, "pip-audit"), self._relative(requirements))
+            scan.notes.append(f"pip-audit could not run: {last[0][:300]}")
+        if scan.unaudited:
+            self._second_source(scan, {name: pins[name] for name in scan.unaudited if name in pins})
+        return scan
+
+    def _second_source(self, scan: ScanResult, pins: dict[str, str]) -> None:
+        """Audit what pip-audit skipped from PyPI's advisories for each project's latest release."""
+        found = self._advisories.audit(pins)
+        scan.skipped -= len(found.vulnerabilities)
+        scan.passed += sum(1 for vulns in found.vulnerabilities.values() if not vulns)
+        for name, vulns in sorted(found.vulnerabilities.items()):
+            for vuln in vulns:
+                scan.failed += 1
+                fixes = ", ".join(vuln.get("fixed_in") or []) or "no fix released"
+                scan.findings.append(f"{name} {pins[name]}: {vuln.get('id')} (fixed in {fixes})")
+        if found.vulnerabilities:
+            scan.notes.append(
+                f"{len(found.vulnerabilities)} of them audited from PyPI's advisories for their project's latest "
+                "release, which they are"
+            )
+        left = {**{n: f"pinned {pins[n]}, latest {v}" for n, v in found.not_latest.items()},
+                **dict.fromkeys(found.unreachable, "PyPI unreachable")}  # fmt: skip
+        scan.unaudited = sorted(left)
+        scan.complete = not left
+        if left:
+            scan.notes.append("not audited: " + ", ".join(f"{n} ({why})" for n, why in sorted(left.items())))
 
     def _relative(self, path: Path) -> str:
         try:

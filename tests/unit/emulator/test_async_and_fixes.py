@@ -162,3 +162,18 @@ def test_redrive_policies_come_back_as_compact_json() -> None:
         queue = sqs.create_queue(QueueName="q", Attributes={"RedrivePolicy": policy})["QueueUrl"]
         got = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"]
         assert got == policy
+
+
+def test_a_scan_compares_only_values_of_the_same_type() -> None:
+    import boto3
+    from moto import mock_aws
+
+    moto_fixes.apply()
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        ddb.create_table(TableName="t", BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])  # fmt: skip
+        for key, value in {"n": {"N": "1"}, "s": {"S": "0"}, "l": {"L": [{"N": "0"}]}}.items():
+            ddb.put_item(TableName="t", Item={"k": {"S": key}, "v": value})
+        found = ddb.scan(TableName="t", FilterExpression="v < :x", ExpressionAttributeValues={":x": {"N": "5"}})
+        assert [item["k"]["S"] for item in found["Items"]] == ["n"]

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from toolchain.errors import ToolchainError
+from toolchain.security.advisories import LatestReleaseAdvisories
 from toolchain.security.scanners import Scanners, parse_bandit, parse_checkov, parse_pip_audit
 
 
@@ -92,7 +93,7 @@ def test_pip_audit_skipped_dependencies_make_the_audit_incomplete_not_passed() -
     assert scan.ok and not scan.complete
     assert scan.verdict(require_complete=True) == "INCOMPLETE"
     assert scan.verdict(require_complete=False) == "not audited"
-    assert "pillow" in scan.notes[0]
+    assert "pillow" in scan.notes[0] and scan.unaudited == ["pillow"]
 
 
 class FakeTools:
@@ -125,9 +126,69 @@ def test_a_scanner_that_writes_no_report_is_an_error(tmp_path: Path) -> None:
         Scanners(tmp_path, tmp_path, tools).bandit(tmp_path / "src")
 
 
-def test_pip_audit_that_cannot_reach_its_service_is_incomplete(tmp_path: Path) -> None:
+class FakeProjects:
+    """PyPI's project endpoint: name -> (latest version, advisories), or absent (unreachable)."""
+
+    def __init__(self, projects: dict[str, tuple[str, list[dict]]]) -> None:
+        self.asked: list[str] = []
+        self._projects = projects
+
+    def __call__(self, url: str) -> dict:
+        name = url.split("/pypi/")[1].split("/")[0]
+        self.asked.append(name)
+        if name not in self._projects:
+            raise OSError("unreachable")
+        latest, vulns = self._projects[name]
+        return {"info": {"version": latest}, "vulnerabilities": vulns}
+
+
+def pip_audit_scan(tmp_path: Path, tools: FakeTools, projects: FakeProjects) -> Any:
+    layer = tmp_path / "layer.txt"
+    layer.write_text("# pins\npillow==13.0.0\nrequests==2.34.2  # a comment\nsix==1.16.0\n")
+    return Scanners(tmp_path, tmp_path, tools, LatestReleaseAdvisories(projects)).pip_audit(layer)
+
+
+def skipped_everything() -> FakeTools:
+    names = ("pillow", "requests", "six")
+    return FakeTools(json.dumps({"dependencies": [{"name": n, "skip_reason": "not found"} for n in names]}))
+
+
+def test_pins_pip_audit_skipped_are_audited_from_the_latest_releases_advisories(tmp_path: Path) -> None:
+    cve = {"id": "GHSA-1", "fixed_in": ["13.0.1"], "withdrawn": None}
+    projects = FakeProjects({"pillow": ("13.0.0", [cve]), "requests": ("2.34.2", []), "six": ("1.17.0", [])})
+
+    scan = pip_audit_scan(tmp_path, skipped_everything(), projects)
+
+    assert scan.findings == ["pillow 13.0.0: GHSA-1 (fixed in 13.0.1)"]
+    assert (scan.passed, scan.failed, scan.skipped) == (1, 1, 1)
+    assert not scan.complete and scan.unaudited == ["six"]
+    assert "six (pinned 1.16.0, latest 1.17.0)" in scan.notes[-1]
+
+
+def test_withdrawn_advisories_do_not_count(tmp_path: Path) -> None:
+    withdrawn = {"id": "GHSA-2", "fixed_in": [], "withdrawn": "2026-01-01T00:00:00Z"}
+    projects = FakeProjects({"pillow": ("13.0.0", [withdrawn]), "requests": ("2.34.2", []), "six": ("1.16.0", [])})
+
+    scan = pip_audit_scan(tmp_path, skipped_everything(), projects)
+
+    assert scan.ok and scan.complete and scan.passed == 3
+
+
+def test_pip_audit_that_cannot_run_and_no_pypi_leaves_everything_unaudited(tmp_path: Path) -> None:
     tools = FakeTools("", stderr="requests.exceptions.ConnectionError: api.osv.dev", returncode=1)
 
-    scan = Scanners(tmp_path, tmp_path, tools).pip_audit(tmp_path / "layer.txt")
+    scan = pip_audit_scan(tmp_path, tools, FakeProjects({}))
 
-    assert scan.ok and not scan.complete and "api.osv.dev" in scan.notes[0]
+    assert scan.ok and not scan.complete and scan.unaudited == ["pillow", "requests", "six"]
+    assert "api.osv.dev" in scan.notes[0] and scan.skipped == 3
+
+
+def test_what_pip_audit_audited_is_not_asked_again(tmp_path: Path) -> None:
+    report = {"dependencies": [{"name": "pillow", "version": "13.0.0", "vulns": []},
+                               {"name": "requests", "version": "2.34.2", "vulns": []},
+                               {"name": "six", "skip_reason": "not found"}]}  # fmt: skip
+    projects = FakeProjects({"six": ("1.16.0", [])})
+
+    scan = pip_audit_scan(tmp_path, FakeTools(json.dumps(report)), projects)
+
+    assert projects.asked == ["six"] and scan.complete and scan.passed == 3

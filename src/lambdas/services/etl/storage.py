@@ -56,7 +56,7 @@ def open_lines(ref: S3ObjectRef, max_bytes: int) -> Iterator[str]:
         tail = decoder.decode(b"", final=True)
         if tail:
             yield tail
-    except (OSError, ValueError) as exc:
+    except Exception as exc:  # a reset or timed-out stream (botocore's own errors are not OSErrors)
         raise DependencyError(f"reading s3://{ref.bucket}/{ref.key} failed: {exc}") from exc
     finally:
         body.close()

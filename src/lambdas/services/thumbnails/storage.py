@@ -46,6 +46,10 @@ class S3ObjectStore:
             body.close()
         if len(data) > max_bytes:
             raise SourceTooLarge(f"object is larger than the limit of {max_bytes} bytes")
+        # A short read would look like a truncated image and be rejected for good: retry it instead.
+        expected = response.get("ContentLength")
+        if isinstance(expected, int) and len(data) < expected:
+            raise DependencyError(f"read {len(data)} of {expected} bytes of s3://{ref.bucket}/{ref.key}")
         return data
 
     def write(self, bucket: str, key: str, data: bytes, *, content_type: str, metadata: dict[str, str]) -> None:
