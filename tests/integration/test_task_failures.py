@@ -30,6 +30,9 @@ def invoke(tmp_path: Path):
         (("outputs", "--env", "dev"), "error: the emulator is not running", "start it with `invoke up`"),
         (("fn.logs", "--function", "users"), "error: the emulator is not running", "start it with `invoke up`"),
         (("rules.list",), "error: the emulator is not running", "start it with `invoke up`"),
+        (("security.iam",), "error: the emulator is not running", "start it with `invoke up`"),
+        (("security.secrets", "--env", "dev"), "error: the emulator is not running", "start it with `invoke up`"),
+        (("security.iam", "--env", "qa"), "error: no environment 'qa'", None),
         (
             ("plan", "--env", "qa"),
             "error: no environment 'qa': infra/workspaces/qa.tfvars does not exist",

@@ -6,7 +6,8 @@ Rules, for Allow statements:
 - in resource policies, no `Principal: "*"` without a condition.
 Deny statements may use wildcards: "deny everything over plain HTTP" narrows access.
 And: every Lambda function has a role of its own, declared in this configuration, with no managed
-policy attached.
+policy attached; every permission to invoke a function names the one resource that may (an S3
+bucket also its account: bucket ARNs carry none), so no other account's bucket, topic or API can.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class IamAudit:
     statements: int = 0
     functions: int = 0
     roles: int = 0
+    invoke_permissions: int = 0
     resource_star: dict[str, list[str]] = field(default_factory=dict)
 
     @property
@@ -111,6 +113,18 @@ def _check_document(audit: IamAudit, where: str, text: Any, *, identity: bool) -
         _check_statement(audit, f"{where} [{label}]", statement, identity=identity)
 
 
+def _check_invoke_permission(audit: IamAudit, where: str, values: dict[str, Any]) -> None:
+    action, principal = str(values.get("action", "")), str(values.get("principal", ""))
+    if action != "lambda:InvokeFunction":
+        audit.findings.append(f"{where}: grants {action!r}, not only lambda:InvokeFunction")
+    if principal == "*" or principal.isdigit() or principal.startswith("arn:"):
+        audit.findings.append(f"{where}: lets principal {principal!r} invoke (not an AWS service of this platform)")
+    elif not values.get("source_arn"):
+        audit.findings.append(f"{where}: {principal} may invoke from any resource, in any account (no source_arn)")
+    elif principal == "s3.amazonaws.com" and not values.get("source_account"):
+        audit.findings.append(f"{where}: S3 permission without source_account (a bucket ARN names no account)")
+
+
 def audit_plan(plan: dict[str, Any]) -> IamAudit:
     audit = IamAudit()
     resources = list(_resources(plan.get("planned_values", {}).get("root_module", {})))
@@ -129,6 +143,9 @@ def audit_plan(plan: dict[str, Any]) -> IamAudit:
                 functions[address] = str(values["role"])
             else:
                 audit.findings.append(f"{address}: role not known at plan time; deploy first")
+        if kind == "aws_lambda_permission":
+            audit.invoke_permissions += 1
+            _check_invoke_permission(audit, address, values)
         if kind == "aws_iam_role_policy_attachment":
             audit.findings.append(f"{address}: managed policy {values.get('policy_arn')} attached (not auditable here)")
     audit.functions, audit.roles = len(functions), len(roles)

@@ -24,7 +24,7 @@ def scan_table(results: list[ScanResult], *, require_complete: bool) -> str:
 def iam_report(audit: IamAudit) -> str:
     lines = [
         f"IAM audit: {audit.policies} policies, {audit.statements} statements, "
-        f"{audit.functions} functions on {audit.roles} roles: "
+        f"{audit.functions} functions on {audit.roles} roles, {audit.invoke_permissions} invoke permissions: "
         + ("no findings" if audit.ok else f"{len(audit.findings)} findings")
     ]
     for action, where in sorted(audit.resource_star.items()):

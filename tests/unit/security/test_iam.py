@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from toolchain.security.iam import audit_plan
 
 
@@ -131,3 +133,31 @@ def test_values_unknown_at_plan_time_say_to_deploy_first() -> None:
 
     assert any("not known at plan time" in f for f in findings)
     assert any("role not known" in f for f in findings)
+
+
+def permission(**values: Any) -> dict[str, Any]:
+    base = {"action": "lambda:InvokeFunction", "principal": "sns.amazonaws.com", "source_arn": "arn:aws:sns:x:1:t"}
+    return resource("aws_lambda_permission", "aws_lambda_permission.this", **{**base, **values})
+
+
+def test_invoke_permissions_bound_to_their_source_pass() -> None:
+    s3 = permission(principal="s3.amazonaws.com", source_arn="arn:aws:s3:::media", source_account="123456789012")
+    audit = audit_plan(plan(root=[permission(), s3]))
+
+    assert audit.ok and audit.invoke_permissions == 2
+
+
+@pytest.mark.parametrize(
+    ("values", "finding"),
+    [
+        ({"source_arn": None}, "from any resource, in any account"),
+        ({"principal": "s3.amazonaws.com", "source_arn": "arn:aws:s3:::media"}, "without source_account"),
+        ({"principal": "*"}, "lets principal '*' invoke"),
+        ({"principal": "123456789012"}, "lets principal '123456789012' invoke"),
+        ({"action": "lambda:*"}, "not only lambda:InvokeFunction"),
+    ],
+)
+def test_invoke_permissions_open_to_more_are_findings(values: dict[str, Any], finding: str) -> None:
+    (result,) = audit_plan(plan(root=[permission(**values)])).findings
+
+    assert finding in result
