@@ -4,6 +4,9 @@ locals {
   prefix = "${var.project}-${var.environment}"
   tags   = merge({ Project = var.project, Environment = var.environment, ManagedBy = "terraform" }, var.tags)
 
+  # What Powertools idempotency does with its table: read, claim, complete, release on failure.
+  idempotency_actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+
   # Terraform never builds: it deploys what `invoke package` recorded in the manifest, from the
   # artifacts bucket (keyed by sha256, the same bytes for every environment) or, without one,
   # from the local build directory.

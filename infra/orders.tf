@@ -94,7 +94,7 @@ module "orders" {
     },
     {
       sid       = "RememberAlerts"
-      actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+      actions   = local.idempotency_actions
       resources = [aws_dynamodb_table.orders_idempotency.arn]
     },
     {

@@ -116,7 +116,7 @@ module "scraper" {
     },
     {
       sid       = "RememberAlerts"
-      actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+      actions   = local.idempotency_actions
       resources = [aws_dynamodb_table.scraper_idempotency.arn]
     },
     {

@@ -255,7 +255,7 @@ module "worker" {
     },
     {
       sid       = "RememberJobs"
-      actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+      actions   = local.idempotency_actions
       resources = [aws_dynamodb_table.worker_idempotency.arn]
     },
     {
