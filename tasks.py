@@ -432,7 +432,7 @@ def security_scan(c: Context, require_audit: bool = False) -> None:
     from toolchain.security.scanners import Scanners
 
     with _toolchain() as platform:
-        scanners = Scanners(_security_tools(platform).executable("python").parent, ROOT)
+        scanners = Scanners(_security_tools(platform).bin_dir, ROOT)
         platform.reporter.step("Scanning infra/ (checkov), src/lambdas (bandit), the layer's pins (pip-audit)")
         results = [
             scanners.checkov(ROOT / "infra"),

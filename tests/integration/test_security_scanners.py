@@ -38,7 +38,7 @@ def run(command: str) -> None:
 def scanners() -> Scanners:
     # The same venv `invoke security.scan` uses: built once per pin change.
     tools = ToolEnvironment(ROOT / "requirements/security.txt", ROOT / "build/tools/security", RecordingReporter())
-    return Scanners(tools.ensure().executable("python").parent, ROOT)
+    return Scanners(tools.ensure().bin_dir, ROOT)
 
 
 def test_checkov_finds_a_wildcard_policy_and_a_skip_without_reason(scanners: Scanners, tmp_path: Path) -> None:

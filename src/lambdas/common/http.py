@@ -186,6 +186,20 @@ class Cors:
 Handler = Callable[[Request], dict[str, Any]]
 
 
+def log_outcome(logger: Any) -> Callable[[BaseException, int], None]:
+    """An `on_error` for `Router.handle`: a 5xx logged with its traceback, a 4xx as one line with its code."""
+
+    def report(error: BaseException, status: int) -> None:
+        if status >= 500:
+            logger.exception("request failed", extra={"status": status})
+        else:
+            logger.info(
+                "request rejected", extra={"status": status, "error": getattr(error, "code", type(error).__name__)}
+            )
+
+    return report
+
+
 class Router:
     """(resource, method) -> function; 404 for unknown resources, 405 with Allow for other methods.
 

@@ -29,12 +29,17 @@ def fetch_json(url: str, timeout: float = 10.0) -> dict[str, Any]:
         return json.loads(response.read())
 
 
+def canonical_name(name: str) -> str:
+    """PEP 503's form: pip-audit and a requirements file may spell one project differently."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def read_pins(requirements: Path) -> dict[str, str]:
     pins = {}
     for line in requirements.read_text().splitlines():
         match = _PIN.match(line.strip())
         if match:
-            pins[match.group(1).lower()] = match.group(2)
+            pins[canonical_name(match.group(1))] = match.group(2)
     return pins
 
 

@@ -14,6 +14,7 @@ from toolchain.environments import Environments
 from toolchain.errors import ToolchainError
 from toolchain.security.iam import IamAudit, audit_plan
 from toolchain.security.secrets import Leak, find_leaks
+from toolchain.terraform.project import TerraformProject
 
 
 @dataclass
@@ -36,8 +37,8 @@ class DeployedChecks:
         self._environments = environments
         self._reporter = environments.reporter
 
-    def _require_deployed(self, env: str, target: str) -> dict[str, Any]:
-        outputs = self._environments.project(env, target).outputs()
+    def _require_deployed(self, project: TerraformProject, env: str, target: str) -> dict[str, Any]:
+        outputs = project.outputs()
         if not outputs:
             raise ToolchainError(
                 f"{env} on the {target} has nothing deployed: the audit needs the values a plan only has after apply",
@@ -45,19 +46,19 @@ class DeployedChecks:
             )
         return outputs
 
-    def _plan_json(self, env: str, target: str) -> dict[str, Any]:
-        result = self._environments.plan(env, target)
-        project = self._environments.project(env, target)
-        return project.show_plan_json(result.plan_file)
+    def _plan_json(self, project: TerraformProject, env: str, target: str) -> dict[str, Any]:
+        return project.show_plan_json(self._environments.plan(env, target).plan_file)
 
     def iam(self, env: str, target: str) -> IamAudit:
-        self._require_deployed(env, target)
-        plan = self._plan_json(env, target)
+        project = self._environments.project(env, target)
+        self._require_deployed(project, env, target)
+        plan = self._plan_json(project, env, target)
         self._reporter.step("Auditing every IAM policy in the plan")
         return audit_plan(plan)
 
     def secrets(self, env: str, target: str) -> SecretSearch:
-        outputs = self._require_deployed(env, target)
+        project = self._environments.project(env, target)
+        outputs = self._require_deployed(project, env, target)
         region = str(outputs.get("region") or "us-east-1")
         secret_ids = {k: v for k, v in sorted(outputs.items()) if k.endswith("_secret_id") and isinstance(v, str)}
         if not secret_ids:
@@ -72,12 +73,11 @@ class DeployedChecks:
                     f"secret {secret_id} has no value yet", "set it (put-secret-value), or on the emulator: invoke up"
                 ) from None
         self._reporter.step(f"Searching plan, state, function environments and logs for {len(values)} secret values")
-        places = self._places(env, target, region)
+        places = self._places(project, env, target, region)
         return SecretSearch(sorted(values), {k: len(v) for k, v in places.items()}, find_leaks(values, places))
 
-    def _places(self, env: str, target: str, region: str) -> dict[str, str]:
-        places = {"terraform plan": json.dumps(self._plan_json(env, target))}
-        project = self._environments.project(env, target)
+    def _places(self, project: TerraformProject, env: str, target: str, region: str) -> dict[str, str]:
+        places = {"terraform plan": json.dumps(self._plan_json(project, env, target))}
         places["terraform state"] = project.run(["state", "pull"], capture=True).stdout
         lambda_ = self._environments.client("lambda", target, region)
         for function in _paginate(lambda_, "list_functions", "Functions"):

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from toolchain.errors import ToolchainError
-from toolchain.security.advisories import LatestReleaseAdvisories, read_pins
+from toolchain.security.advisories import LatestReleaseAdvisories, canonical_name, read_pins
 from toolchain.security.tools import Runner, run_captured
 
 # checkov writes this when a skip comment gives no reason; a skip without a reason is a finding.
@@ -29,7 +29,6 @@ class ScanResult:
     skipped: int = 0
     findings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    complete: bool = True
     # What the scanner could not look at (pip-audit: dependency names).
     unaudited: list[str] = field(default_factory=list)
 
@@ -37,12 +36,20 @@ class ScanResult:
     def ok(self) -> bool:
         return not self.findings
 
+    @property
+    def complete(self) -> bool:
+        return not self.unaudited
+
     def verdict(self, *, require_complete: bool) -> str:
         if not self.ok:
             return "FAILED"
         if not self.complete:
             return "INCOMPLETE" if require_complete else "not audited"
         return "passed"
+
+
+def _vulnerability(name: str, version: str, advisory: Any, fixed_in: list[str] | None) -> str:
+    return f"{name} {version}: {advisory} (fixed in {', '.join(fixed_in or []) or 'no fix released'})"
 
 
 def _json_from(result: Any, tool: str) -> Any:
@@ -101,17 +108,17 @@ def parse_pip_audit(report: dict[str, Any], target: str) -> ScanResult:
     for dependency in report.get("dependencies", []):
         if "skip_reason" in dependency:
             scan.skipped += 1
-            scan.unaudited.append(dependency["name"].lower())
+            scan.unaudited.append(canonical_name(dependency["name"]))
             continue
         vulns = dependency.get("vulns", [])
         if not vulns:
             scan.passed += 1
         for vuln in vulns:
             scan.failed += 1
-            fixes = ", ".join(vuln.get("fix_versions", [])) or "no fix released"
-            scan.findings.append(f"{dependency['name']} {dependency.get('version')}: {vuln['id']} (fixed in {fixes})")
+            scan.findings.append(
+                _vulnerability(dependency["name"], dependency.get("version"), vuln["id"], vuln.get("fix_versions"))
+            )
     if scan.unaudited:
-        scan.complete = False
         scan.notes.append(f"pip-audit could not audit {len(scan.unaudited)} dependencies: {', '.join(scan.unaudited)}")
     return scan
 
@@ -161,28 +168,28 @@ class Scanners:
             last = (result.stderr or "").strip().splitlines()[-1:] or ["no output"]
             scan.notes.append(f"pip-audit could not run: {last[0][:300]}")
         if scan.unaudited:
-            self._second_source(scan, {name: pins[name] for name in scan.unaudited if name in pins})
+            self._second_source(scan, pins)
         return scan
 
-    def _second_source(self, scan: ScanResult, pins: dict[str, str]) -> None:
+    def _second_source(self, scan: ScanResult, all_pins: dict[str, str]) -> None:
         """Audit what pip-audit skipped from PyPI's advisories for each project's latest release."""
+        pins = {name: all_pins[name] for name in scan.unaudited if name in all_pins}
         found = self._advisories.audit(pins)
         scan.skipped -= len(found.vulnerabilities)
         scan.passed += sum(1 for vulns in found.vulnerabilities.values() if not vulns)
         for name, vulns in sorted(found.vulnerabilities.items()):
             for vuln in vulns:
                 scan.failed += 1
-                fixes = ", ".join(vuln.get("fixed_in") or []) or "no fix released"
-                scan.findings.append(f"{name} {pins[name]}: {vuln.get('id')} (fixed in {fixes})")
+                scan.findings.append(_vulnerability(name, pins[name], vuln.get("id"), vuln.get("fixed_in")))
         if found.vulnerabilities:
             scan.notes.append(
                 f"{len(found.vulnerabilities)} of them audited from PyPI's advisories for their project's latest "
                 "release, which they are"
             )
-        left = {**{n: f"pinned {pins[n]}, latest {v}" for n, v in found.not_latest.items()},
+        left = {**dict.fromkeys(set(scan.unaudited) - set(pins), "no pin in the file"),
+                **{n: f"pinned {pins[n]}, latest {v}" for n, v in found.not_latest.items()},
                 **dict.fromkeys(found.unreachable, "PyPI unreachable")}  # fmt: skip
         scan.unaudited = sorted(left)
-        scan.complete = not left
         if left:
             scan.notes.append("not audited: " + ", ".join(f"{n} ({why})" for n, why in sorted(left.items())))
 

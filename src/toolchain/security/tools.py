@@ -49,8 +49,12 @@ class ToolEnvironment:
             raise ToolchainError(f"{self.requirements} does not exist", "restore it from version control")
         return hashlib.sha256(self.requirements.read_bytes()).hexdigest()
 
+    @property
+    def bin_dir(self) -> Path:
+        return self.location / "bin"
+
     def executable(self, name: str) -> Path:
-        return self.location / "bin" / name
+        return self.bin_dir / name
 
     def ensure(self) -> ToolEnvironment:
         wanted = self._wanted()

@@ -192,3 +192,16 @@ def test_what_pip_audit_audited_is_not_asked_again(tmp_path: Path) -> None:
     scan = pip_audit_scan(tmp_path, FakeTools(json.dumps(report)), projects)
 
     assert projects.asked == ["six"] and scan.complete and scan.passed == 3
+
+
+def test_names_are_matched_in_pep_503_form_and_a_skipped_name_without_a_pin_stays_unaudited(tmp_path: Path) -> None:
+    report = {"dependencies": [{"name": "Pillow", "skip_reason": "not found"},
+                               {"name": "Requests", "version": "2.34.2", "vulns": []},
+                               {"name": "six", "version": "1.16.0", "vulns": []},
+                               {"name": "zope.interface", "skip_reason": "not found"}]}  # fmt: skip
+    projects = FakeProjects({"pillow": ("13.0.0", [])})
+
+    scan = pip_audit_scan(tmp_path, FakeTools(json.dumps(report)), projects)
+
+    assert projects.asked == ["pillow"] and scan.passed == 3
+    assert scan.unaudited == ["zope-interface"] and "zope-interface (no pin in the file)" in scan.notes[-1]

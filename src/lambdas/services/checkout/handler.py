@@ -12,7 +12,7 @@ from aws_lambda_powertools.tracing import Tracer
 
 from lambdas.common import aws, correlation
 from lambdas.common.exceptions import DependencyError
-from lambdas.common.http import Cors, Request, Router, response
+from lambdas.common.http import Cors, Request, Router, log_outcome, response
 from lambdas.common.settings import checkout_settings, metrics_namespace
 from lambdas.services.checkout.model import validate_order
 
@@ -45,11 +45,7 @@ def place_order(request: Request) -> dict[str, Any]:
     return response(202, body)
 
 
-def _report(error: BaseException, status: int) -> None:
-    if status >= 500:
-        logger.exception("request failed", extra={"status": status})
-    else:
-        logger.info("request rejected", extra={"status": status, "error": getattr(error, "code", type(error).__name__)})
+_report = log_outcome(logger)
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

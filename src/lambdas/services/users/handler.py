@@ -9,7 +9,7 @@ from aws_lambda_powertools.logging import Logger
 from aws_lambda_powertools.metrics import Metrics, MetricUnit
 from aws_lambda_powertools.tracing import Tracer
 
-from lambdas.common.http import Cors, Request, Router, response
+from lambdas.common.http import Cors, Request, Router, log_outcome, response
 from lambdas.common.settings import metrics_namespace, users_settings
 from lambdas.services.users.repository import DynamoUserRepository
 from lambdas.services.users.service import Users
@@ -58,11 +58,7 @@ def delete_user(request: Request) -> dict[str, Any]:
     return response(204)
 
 
-def _report(error: BaseException, status: int) -> None:
-    if status >= 500:
-        logger.exception("request failed", extra={"status": status})
-    else:
-        logger.info("request rejected", extra={"status": status, "error": getattr(error, "code", type(error).__name__)})
+_report = log_outcome(logger)
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
