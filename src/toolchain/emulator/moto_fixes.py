@@ -6,6 +6,7 @@ moto pinned in requirements/dev.txt changes the behaviour underneath it.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 _applied = False
@@ -20,6 +21,7 @@ def apply() -> None:
     _event_invoke_config_put_replaces()
     _redrive_policy_is_compact_json()
     _mismatched_types_do_not_compare()
+    _function_copies_are_shallow()
 
 
 # The emulator speaks plain HTTP on localhost but stands in for AWS's TLS endpoints.
@@ -122,3 +124,14 @@ def _mismatched_types_do_not_compare() -> None:
     for name in ("OpLessThan", "OpLessThanOrEqual", "OpGreaterThan", "OpGreaterThanOrEqual"):
         op = getattr(comparisons, name)
         op.expr = tolerant(op.expr)
+
+
+def _function_copies_are_shallow() -> None:
+    """moto deep-copies a function to answer CreateFunction (with Publish) and ListFunctions, only to
+    set one attribute on the copy. Under Terraform's parallel creates the deep copy walks state
+    another request is changing ("dictionary changed size during iteration"): a 500, which the
+    provider retries into "Function already exist" (409) and a failed apply. A shallow copy is all
+    those answers need."""
+    from moto.awslambda.models import LambdaFunction
+
+    LambdaFunction.__deepcopy__ = lambda self, memo: copy.copy(self)  # type: ignore[attr-defined]

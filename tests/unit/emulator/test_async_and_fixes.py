@@ -177,3 +177,24 @@ def test_a_scan_compares_only_values_of_the_same_type() -> None:
             ddb.put_item(TableName="t", Item={"k": {"S": key}, "v": value})
         found = ddb.scan(TableName="t", FilterExpression="v < :x", ExpressionAttributeValues={":x": {"N": "5"}})
         assert [item["k"]["S"] for item in found["Items"]] == ["n"]
+
+
+def test_a_published_function_is_answered_from_a_shallow_copy() -> None:
+    import copy
+
+    import boto3
+    from moto import mock_aws
+    from moto.awslambda.models import lambda_backends
+
+    moto_fixes.apply()
+    with mock_aws():
+        role = boto3.client("iam", region_name="us-east-1").create_role(
+            RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]  # fmt: skip
+        created = boto3.client("lambda", region_name="us-east-1").create_function(
+            FunctionName="f", Runtime="python3.12", Role=role, Handler="h.h", Code={"ZipFile": b"PK\\x05\\x06" + bytes(18)},
+            Publish=True,
+        )  # fmt: skip
+        (latest,) = lambda_backends["123456789012"]["us-east-1"]._lambdas.latest()
+        twin = copy.deepcopy(latest)
+        assert created["Version"] == "1" and latest.version == "$LATEST"
+        assert twin is not latest and twin.tags is latest.tags  # shallow: shared state is not walked
