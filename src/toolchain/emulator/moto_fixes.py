@@ -7,6 +7,7 @@ moto pinned in requirements/dev.txt changes the behaviour underneath it.
 from __future__ import annotations
 
 import copy
+import threading
 from typing import Any
 
 _applied = False
@@ -22,6 +23,7 @@ def apply() -> None:
     _redrive_policy_is_compact_json()
     _mismatched_types_do_not_compare()
     _function_copies_are_shallow()
+    _dynamodb_requests_are_atomic()
 
 
 # The emulator speaks plain HTTP on localhost but stands in for AWS's TLS endpoints.
@@ -135,3 +137,21 @@ def _function_copies_are_shallow() -> None:
     from moto.awslambda.models import LambdaFunction
 
     LambdaFunction.__deepcopy__ = lambda self, memo: copy.copy(self)  # type: ignore[attr-defined]
+
+
+def _dynamodb_requests_are_atomic() -> None:
+    """A DynamoDB write is atomic to readers (AWS). moto builds an UpdateItem in place: it stores a
+    key-only item, then applies each action, and serialises a Scan after letting go of the items. A
+    Scan served beside an UpdateItem could return the key alone (seen as a fulfilment without its
+    `processed` count in a CI run). One lock per process makes each request a unit; DynamoDB calls
+    are short, and the platform has no DynamoDB stream whose synchronous Lambda call would wait on it."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    lock = threading.RLock()
+    original = DynamoHandler.call_action
+
+    def call_action(self: Any) -> Any:
+        with lock:
+            return original(self)
+
+    DynamoHandler.call_action = call_action

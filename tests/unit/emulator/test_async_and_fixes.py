@@ -198,3 +198,37 @@ def test_a_published_function_is_answered_from_a_shallow_copy() -> None:
         twin = copy.deepcopy(latest)
         assert created["Version"] == "1" and latest.version == "$LATEST"
         assert twin is not latest and twin.tags is latest.tags  # shallow: shared state is not walked
+
+
+def test_a_scan_beside_an_update_sees_the_item_whole_or_not_at_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    import boto3
+    from moto import mock_aws
+    from moto.dynamodb import models
+
+    moto_fixes.apply()
+    scanned: list[list[dict[str, object]]] = []
+    readers: list[threading.Thread] = []
+    original_execute = models.UpdateExpressionExecutor.execute
+
+    def execute_with_a_scan_beside(self: object) -> None:
+        # GIVEN a Scan arriving while moto is half-way through an UpdateItem on a new key
+        monkeypatch.setattr(models.UpdateExpressionExecutor, "execute", original_execute)
+        readers.append(threading.Thread(target=lambda: scanned.append(ddb.scan(TableName="t")["Items"])))
+        readers[0].start()
+        readers[0].join(timeout=1)  # without the fix the Scan answers now, with the key alone
+        original_execute(self)
+
+    monkeypatch.setattr(models.UpdateExpressionExecutor, "execute", execute_with_a_scan_beside)
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        ddb.create_table(TableName="t", BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])  # fmt: skip
+        # WHEN one update sets and adds
+        ddb.update_item(TableName="t", Key={"k": {"S": "job"}}, UpdateExpression="SET c = :c ADD #p :one",
+                        ExpressionAttributeNames={"#p": "processed"},
+                        ExpressionAttributeValues={":c": {"S": "x"}, ":one": {"N": "1"}})  # fmt: skip
+        readers[0].join(timeout=10)
+    # THEN the reader saw the finished item
+    assert scanned == [[{"k": {"S": "job"}, "c": {"S": "x"}, "processed": {"N": "1"}}]]
