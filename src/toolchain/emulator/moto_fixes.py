@@ -143,15 +143,38 @@ def _dynamodb_requests_are_atomic() -> None:
     """A DynamoDB write is atomic to readers (AWS). moto builds an UpdateItem in place: it stores a
     key-only item, then applies each action, and serialises a Scan after letting go of the items. A
     Scan served beside an UpdateItem could return the key alone (seen as a fulfilment without its
-    `processed` count in a CI run). One lock per process makes each request a unit; DynamoDB calls
-    are short, and the platform has no DynamoDB stream whose synchronous Lambda call would wait on it."""
+    `processed` count in a CI run). One lock per process makes each request a unit.
+
+    moto hands a table's stream records to its Lambda inside the write; a handler reading the table
+    back would then wait on the lock forever. Those deliveries are held until the lock is let go,
+    and still made before the write answers, as moto makes them."""
+    from moto.awslambda.models import LambdaBackend
     from moto.dynamodb.responses import DynamoHandler
 
-    lock = threading.RLock()
-    original = DynamoHandler.call_action
+    lock = threading.Lock()
+    held = threading.local()
+    call_action = DynamoHandler.call_action
+    send_dynamodb_items = LambdaBackend.send_dynamodb_items
 
-    def call_action(self: Any) -> Any:
-        with lock:
-            return original(self)
+    def send_after_the_request(self: Any, function_arn: str, items: list[Any], source: str) -> Any:
+        pending = getattr(held, "deliveries", None)
+        if pending is None:
+            return send_dynamodb_items(self, function_arn, items, source)
+        pending.append((self, function_arn, list(items), source))
+        return "held"  # truthy: moto clears the records it handed over, as after a delivery
 
-    DynamoHandler.call_action = call_action
+    def one_request_at_a_time(self: Any) -> Any:
+        if getattr(held, "deliveries", None) is not None:  # a request made from inside one (in-process moto)
+            return call_action(self)
+        held.deliveries = []
+        try:
+            with lock:
+                response = call_action(self)
+        finally:
+            deliveries, held.deliveries = held.deliveries, None
+        for delivery in deliveries:
+            send_dynamodb_items(*delivery)
+        return response
+
+    DynamoHandler.call_action = one_request_at_a_time
+    LambdaBackend.send_dynamodb_items = send_after_the_request

@@ -232,3 +232,43 @@ def test_a_scan_beside_an_update_sees_the_item_whole_or_not_at_all(monkeypatch: 
         readers[0].join(timeout=10)
     # THEN the reader saw the finished item
     assert scanned == [[{"k": {"S": "job"}, "c": {"S": "x"}, "processed": {"N": "1"}}]]
+
+
+def test_a_stream_handler_can_read_the_table_that_called_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    import boto3
+    from moto import mock_aws
+    from moto.awslambda.models import LambdaFunction
+
+    moto_fixes.apply()
+    read_back: list[dict[str, object]] = []
+
+    def handler_reading_the_table(self: object, body: str, request_headers: object, response_headers: object) -> str:
+        # A deployed handler calls DynamoDB over HTTP, from another thread than the write's.
+        reader = threading.Thread(
+            target=lambda: read_back.append(ddb.get_item(TableName="t", Key={"k": {"S": "a"}})["Item"])
+        )
+        reader.start()
+        reader.join(timeout=5)
+        return json.dumps({"records": len(json.loads(body)["Records"])})
+
+    monkeypatch.setattr(LambdaFunction, "invoke", handler_reading_the_table)
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        # GIVEN a table whose stream triggers a function
+        stream = ddb.create_table(
+            TableName="t", BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+        )["TableDescription"]["LatestStreamArn"]  # fmt: skip
+        role = boto3.client("iam", region_name="us-east-1").create_role(
+            RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]  # fmt: skip
+        awslambda = boto3.client("lambda", region_name="us-east-1")
+        awslambda.create_function(FunctionName="f", Runtime="python3.12", Role=role, Handler="h.h",
+                                  Code={"ZipFile": b"PK\x05\x06" + bytes(18)})  # fmt: skip
+        awslambda.create_event_source_mapping(EventSourceArn=stream, FunctionName="f", StartingPosition="LATEST")
+        # WHEN an item is written
+        ddb.put_item(TableName="t", Item={"k": {"S": "a"}, "v": {"N": "1"}})
+    # THEN the handler ran and read the item back (instead of waiting on the write's lock)
+    assert read_back == [{"k": {"S": "a"}, "v": {"N": "1"}}]
