@@ -13,7 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -111,45 +111,37 @@ def file_events(bucket: str, prefix: str, files: list[tuple[str, bytes]]) -> lis
     return cases
 
 
-CORPORA: dict[str, Callable[[World], list[hostile.Case]]] = {
-    "users": lambda w: hostile.api_cases(PROXY, "POST", "/users") + hostile.api_cases(
-        PROXY, "PATCH", "/users/{userId}", {"userId": "u"}),
-    "checkout": lambda w: hostile.api_cases(PROXY, "POST", "/orders"),
-    "slack": lambda w: hostile.api_cases(PROXY, "POST", "/slack/commands"),
-    "authorizer": lambda w: hostile.authorizer_cases(METHOD_ARN),
-    "thumbnails": lambda w: hostile.s3_event_cases("media", "uploads/") + file_events("media", "uploads/",
-                                                                                       hostile.image_files()),
-    "etl": lambda w: hostile.s3_event_cases("data", "incoming/") + file_events("data", "incoming/",
-                                                                                hostile.csv_files()),
-    "orders": lambda w: hostile.kinesis_cases(),
-    "worker": lambda w: hostile.sqs_cases(w.work_queue_arn),
-    "notifications": lambda w: hostile.sns_cases(),
-    "workflow-validate": lambda w: hostile.workflow_cases(),
+class Subject(NamedTuple):
+    handler: Callable[..., Any]
+    corpus: Callable[[World], list[hostile.Case]]  # the trigger's own hostile events
+    accept: Verdict | None = None  # how a refusal shows when it is an answer (4xx, Deny), not a logged rejection
+
+
+SUBJECTS: dict[str, Subject] = {
+    "users": Subject(users.lambda_handler, lambda w: hostile.api_cases(PROXY, "POST", "/users") + hostile.api_cases(
+        PROXY, "PATCH", "/users/{userId}", {"userId": "u"}), is_4xx),
+    "checkout": Subject(checkout.lambda_handler, lambda w: hostile.api_cases(PROXY, "POST", "/orders"), is_4xx),
+    "slack": Subject(slack.lambda_handler, lambda w: hostile.api_cases(PROXY, "POST", "/slack/commands"), is_4xx),
+    "authorizer": Subject(authorizer.lambda_handler, lambda w: hostile.authorizer_cases(METHOD_ARN), is_deny),
+    "thumbnails": Subject(thumbnails.lambda_handler, lambda w: hostile.s3_event_cases("media", "uploads/") + file_events(
+        "media", "uploads/", hostile.image_files())),
+    "etl": Subject(etl.lambda_handler, lambda w: hostile.s3_event_cases("data", "incoming/") + file_events(
+        "data", "incoming/", hostile.csv_files())),
+    "orders": Subject(orders.lambda_handler, lambda w: hostile.kinesis_cases()),
+    "worker": Subject(worker.lambda_handler, lambda w: hostile.sqs_cases(w.work_queue_arn)),
+    "notifications": Subject(notifications.lambda_handler, lambda w: hostile.sns_cases()),
+    "workflow-validate": Subject(steps.validate, lambda w: hostile.workflow_cases()),
     # process and notify run only after validate: their hostile input is one without an order.
-    "workflow-process": lambda w: hostile.without_order(hostile.workflow_cases()),
-    "workflow-notify": lambda w: hostile.without_order(hostile.workflow_cases()),
+    "workflow-process": Subject(steps.process, lambda w: hostile.without_order(hostile.workflow_cases())),
+    "workflow-notify": Subject(steps.notify_customer, lambda w: hostile.without_order(hostile.workflow_cases())),
 }  # fmt: skip
-HANDLERS: dict[str, tuple[Callable[..., Any], Verdict | None]] = {
-    "users": (users.lambda_handler, is_4xx),
-    "checkout": (checkout.lambda_handler, is_4xx),
-    "slack": (slack.lambda_handler, is_4xx),
-    "authorizer": (authorizer.lambda_handler, is_deny),
-    "thumbnails": (thumbnails.lambda_handler, None),
-    "etl": (etl.lambda_handler, None),
-    "orders": (orders.lambda_handler, None),
-    "worker": (worker.lambda_handler, None),
-    "notifications": (notifications.lambda_handler, None),
-    "workflow-validate": (steps.validate, None),
-    "workflow-process": (steps.process, None),
-    "workflow-notify": (steps.notify_customer, None),
-}
 
 
-@pytest.mark.parametrize("name", sorted(HANDLERS))
+@pytest.mark.parametrize("name", sorted(SUBJECTS))
 def test_every_hostile_event_is_refused_cleanly(world: World, caplog: pytest.LogCaptureFixture, name: str) -> None:
-    handler, accept = HANDLERS[name]
+    subject = SUBJECTS[name]
     # Trigger-agnostic shapes first, then the trigger's own hostile events.
-    check_corpus(world, handler, hostile.SHAPES + CORPORA[name](world), caplog, accept)
+    check_corpus(world, subject.handler, hostile.SHAPES + subject.corpus(world), caplog, subject.accept)
 
 
 def test_a_half_valid_update_changes_nothing(world: World, caplog: pytest.LogCaptureFixture) -> None:

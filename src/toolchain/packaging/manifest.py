@@ -7,13 +7,14 @@ as a whole. `base64sha256` is what Terraform's `filebase64sha256()` and Lambda's
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from toolchain.digests import sha256_of
 
 FORMAT = 1
 
@@ -26,13 +27,8 @@ class FileDigest:
 
     @classmethod
     def of(cls, path: Path) -> FileDigest:
-        digest = hashlib.sha256()
-        size = 0
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-                size += len(block)
-        return cls(digest.hexdigest(), base64.b64encode(digest.digest()).decode("ascii"), size)
+        digest = sha256_of(path)
+        return cls(digest.hexdigest(), base64.b64encode(digest.digest()).decode("ascii"), path.stat().st_size)
 
 
 @dataclass(frozen=True)

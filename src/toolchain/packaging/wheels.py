@@ -6,7 +6,6 @@ exact version per package and no dependency resolution (the lock file is already
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 import subprocess
@@ -20,6 +19,7 @@ from typing import Protocol
 from packaging.tags import Tag
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
+from toolchain.digests import file_sha256
 from toolchain.errors import ToolchainError
 from toolchain.packaging.requirements import Pin
 from toolchain.packaging.targets import Target
@@ -63,11 +63,7 @@ class Wheel:
     path: Path
 
     def sha256(self) -> str:
-        digest = hashlib.sha256()
-        with self.path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        return digest.hexdigest()
+        return file_sha256(self.path)
 
 
 _MISSING = re.compile(

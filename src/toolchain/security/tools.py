@@ -7,13 +7,13 @@ and an unchanged file costs nothing.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from toolchain.digests import file_sha256
 from toolchain.errors import ToolchainError
 from toolchain.reporting import Reporter
 
@@ -47,7 +47,7 @@ class ToolEnvironment:
     def _wanted(self) -> str:
         if not self.requirements.is_file():
             raise ToolchainError(f"{self.requirements} does not exist", "restore it from version control")
-        return hashlib.sha256(self.requirements.read_bytes()).hexdigest()
+        return file_sha256(self.requirements)
 
     @property
     def bin_dir(self) -> Path:

