@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from invoke import Collection, Context, Exit, task
+from invoke.parser.parser import ParseMachine
 
 ROOT = Path(__file__).resolve().parent
 if str(ROOT / "src") not in sys.path:
@@ -24,6 +25,29 @@ from toolchain.config import check_architecture, check_python, load_config  # no
 from toolchain.errors import ToolchainError  # noqa: E402
 from toolchain.reporting import ConsoleReporter  # noqa: E402
 from toolchain.workflows import EMULATOR_WORKSPACE, Platform  # noqa: E402
+
+
+def _help_is_never_a_positional_value() -> None:
+    """`invoke fn.logs --help` must print help. invoke 3.0's parser gives a task's first token to a
+    positional argument still missing a value, so `--help` became the function's name. This module is
+    imported before the task arguments are parsed, so the parser is taught otherwise here."""
+    handle = ParseMachine.handle
+    if getattr(handle, "help_first", False):
+        return
+
+    def help_first(self: ParseMachine, token: str) -> None:
+        if token in ("--help", "-h") and self.context is not None and self.initial is not None:
+            self.initial.flags["--help"].value = self.context.name
+            for argument in self.context.missing_positional_args:
+                argument.value = ""  # never used: invoke prints the help and stops
+            return
+        handle(self, token)
+
+    help_first.help_first = True  # type: ignore[attr-defined]
+    ParseMachine.handle = help_first  # type: ignore[method-assign]
+
+
+_help_is_never_a_positional_value()
 
 
 @contextmanager

@@ -99,8 +99,9 @@ resource "aws_s3_bucket_notification" "data" {
     id                  = "etl"
     lambda_function_arn = module.etl.function_arn
     events              = ["s3:ObjectCreated:*"]
-    filter_prefix       = local.etl_incoming_prefix
-    filter_suffix       = ".csv"
+    # No suffix filter: S3 compares it case-sensitively, so ".csv" would silently skip "SALES.CSV".
+    # The function takes .csv in any case and logs what else it ignores.
+    filter_prefix = local.etl_incoming_prefix
   }
 
   depends_on = [aws_lambda_permission.etl_from_s3]

@@ -86,6 +86,9 @@ resource "aws_cloudwatch_dashboard" "platform" {
             ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", module.orders_failures.queue_name],
             ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", module.etl_failures.queue_name],
             ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", module.thumbnails_failures.queue_name],
+            ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", module.notifications_failures.queue_name],
+            ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", module.sessions_failures.queue_name],
+            ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", module.scraper_failures.queue_name],
           ]
         }
       },

@@ -213,13 +213,16 @@ output "artifacts_bucket" {
 output "queues" {
   description = "Every queue of the platform, by role."
   value = {
-    work                = module.work_queue.queue_url
-    work_dead_letter    = module.work_queue.dlq_url
-    order_alerts        = module.order_alerts_queue.queue_url
-    price_alerts        = module.price_alerts_queue.queue_url
-    orders_failures     = module.orders_failures.queue_url
-    etl_failures        = module.etl_failures.queue_url
-    thumbnails_failures = module.thumbnails_failures.queue_url
+    work                   = module.work_queue.queue_url
+    work_dead_letter       = module.work_queue.dlq_url
+    order_alerts           = module.order_alerts_queue.queue_url
+    price_alerts           = module.price_alerts_queue.queue_url
+    orders_failures        = module.orders_failures.queue_url
+    etl_failures           = module.etl_failures.queue_url
+    thumbnails_failures    = module.thumbnails_failures.queue_url
+    notifications_failures = module.notifications_failures.queue_url
+    sessions_failures      = module.sessions_failures.queue_url
+    scraper_failures       = module.scraper_failures.queue_url
   }
 }
 

@@ -80,6 +80,14 @@ resource "aws_sns_topic_subscription" "price_alerts_queue" {
   raw_message_delivery = true
 }
 
+# A run that fails (after Lambda's retries) is described here, not lost.
+module "scraper_failures" {
+  source = "./modules/queue"
+
+  name                      = "${local.prefix}-scraper-failures"
+  message_retention_seconds = 1209600
+}
+
 module "scraper" {
   source = "./modules/lambda_function"
 
@@ -126,10 +134,11 @@ module "scraper" {
     },
   ]
 
-  async_maximum_retry_attempts = 0
-  log_retention_days           = var.log_retention_days
-  alarm_actions                = [aws_sns_topic.alarms.arn]
-  errors_alarm_threshold       = var.errors_alarm_threshold
+  async_maximum_retry_attempts  = 0
+  async_failure_destination_arn = module.scraper_failures.queue_arn
+  log_retention_days            = var.log_retention_days
+  alarm_actions                 = [aws_sns_topic.alarms.arn]
+  errors_alarm_threshold        = var.errors_alarm_threshold
 }
 
 module "scraper_schedule" {

@@ -24,6 +24,14 @@ resource "aws_dynamodb_table" "sessions" {
   }
 }
 
+# A sweep that fails is described here, not lost.
+module "sessions_failures" {
+  source = "./modules/queue"
+
+  name                      = "${local.prefix}-sessions-failures"
+  message_retention_seconds = 1209600
+}
+
 module "sessions" {
   source = "./modules/lambda_function"
 
@@ -50,10 +58,11 @@ module "sessions" {
     },
   ]
 
-  async_maximum_retry_attempts = 0
-  log_retention_days           = var.log_retention_days
-  alarm_actions                = [aws_sns_topic.alarms.arn]
-  errors_alarm_threshold       = var.errors_alarm_threshold
+  async_maximum_retry_attempts  = 0
+  async_failure_destination_arn = module.sessions_failures.queue_arn
+  log_retention_days            = var.log_retention_days
+  alarm_actions                 = [aws_sns_topic.alarms.arn]
+  errors_alarm_threshold        = var.errors_alarm_threshold
 }
 
 module "session_cleanup_schedule" {

@@ -276,6 +276,16 @@ resource "aws_lambda_event_source_mapping" "worker" {
   batch_size       = 10
 }
 
+# What the subscriber could not handle, from both sides: Lambda's on-failure destination (the
+# function failed three times) and the subscription's dead-letter queue (SNS could not deliver).
+module "notifications_failures" {
+  source = "./modules/queue"
+
+  name                      = "${local.prefix}-notifications-failures"
+  message_retention_seconds = 1209600
+  publisher_topic_arns      = [aws_sns_topic.order_events.arn]
+}
+
 module "notifications" {
   source = "./modules/lambda_function"
 
@@ -293,9 +303,10 @@ module "notifications" {
     POWERTOOLS_LOG_LEVEL         = var.log_level
   }
 
-  log_retention_days     = var.log_retention_days
-  alarm_actions          = [aws_sns_topic.alarms.arn]
-  errors_alarm_threshold = var.errors_alarm_threshold
+  async_failure_destination_arn = module.notifications_failures.queue_arn
+  log_retention_days            = var.log_retention_days
+  alarm_actions                 = [aws_sns_topic.alarms.arn]
+  errors_alarm_threshold        = var.errors_alarm_threshold
 }
 
 resource "aws_lambda_permission" "notifications_from_sns" {
@@ -307,10 +318,11 @@ resource "aws_lambda_permission" "notifications_from_sns" {
 }
 
 resource "aws_sns_topic_subscription" "notifications" {
-  topic_arn     = aws_sns_topic.order_events.arn
-  protocol      = "lambda"
-  endpoint      = module.notifications.function_arn
-  filter_policy = jsonencode({ event_type = ["order.completed"] })
+  topic_arn      = aws_sns_topic.order_events.arn
+  protocol       = "lambda"
+  endpoint       = module.notifications.function_arn
+  filter_policy  = jsonencode({ event_type = ["order.completed"] })
+  redrive_policy = jsonencode({ deadLetterTargetArn = module.notifications_failures.queue_arn })
 
   depends_on = [aws_lambda_permission.notifications_from_sns]
 }

@@ -11,6 +11,7 @@ import copy
 import gzip
 import io
 import json
+import time
 from typing import Any
 
 from PIL import Image
@@ -74,6 +75,10 @@ def api_cases(
         ("NaN literal", body('{"amount": NaN}')),
         ("wrong types everywhere", body(json.dumps({"name": 1, "email": [], "items": "x", "customerId": {}}))),
         ("deep JSON", body("[" * 5000 + "]" * 5000)),
+        ("deep JSON objects", body('{"a":' * 3000 + "1" + "}" * 3000)),
+        ("JSON 40 levels deep", body('{"name":' + "[" * 40 + '"x"' + "]" * 40 + "}")),
+        ("lone surrogate escape", body('{"name": "Ada \\ud800", "email": "a@b.io", "customerId": "\\udfff"}')),
+        ("surrogate escape in a key", body('{"\\ud800": 1}')),
         ("oversize body", body(json.dumps({"name": "x" * (70 * 1024)}))),
         (
             "UTF-16 body",
@@ -92,6 +97,34 @@ def api_cases(
         ),
         ("XML content type", _api(json_route, body="<a/>", headers={"Content-Type": "application/xml"})),
         ("headers is a list", _api(json_route, headers=["Content-Type: application/json"])),
+        (
+            "non-ASCII signature, fresh timestamp",
+            _api(
+                json_route,
+                body="{",
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Slack-Signature": "v0=é" * 16,
+                    "X-Slack-Request-Timestamp": str(int(time.time())),
+                },
+            ),
+        ),
+        (
+            "timestamp in Arabic-Indic digits",
+            _api(
+                json_route,
+                body="{",
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Slack-Signature": "v0=00",
+                    "X-Slack-Request-Timestamp": "".join(chr(0x0660 + int(d)) for d in str(int(time.time()))),
+                },
+            ),
+        ),
+        (
+            "header values with surrogates and NULs",
+            _api(json_route, body="{", headers={"Content-Type": "application/json\ud800", "Origin": "\x00\udfff"}),
+        ),
         ("query is a list", _api(json_route, queryStringParameters=[["limit", "1"]])),
         ("unknown resource", _api(json_route, resource="/admin", path="/admin")),
         ("unknown method", _api(json_route, httpMethod="TRACE")),
@@ -115,6 +148,25 @@ def api_cases(
     return cases
 
 
+def users_list_cases(base: dict[str, Any]) -> list[Case]:
+    """`GET /users` with pagination parameters no client of this API ever got from it."""
+    route = _api(base, httpMethod="GET", resource="/users", path="/users", pathParameters=None)
+
+    def cursor(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    queries = {
+        "cursor nested 5000 deep": {"next": cursor(b"[" * 5000 + b"]" * 5000)},
+        "cursor of nested objects": {"next": cursor(b'{"pk":' * 2000 + b'"x"' + b"}" * 2000)},
+        "cursor with a lone surrogate": {"next": cursor(b'{"pk": "USER#\\ud800", "entity": "user", "listKey": "x"}')},
+        "cursor naming another entity": {"next": cursor(b'{"pk": "EMAIL#a", "entity": "email", "listKey": "x"}')},
+        "cursor is not base64": {"next": "%%%"},
+        "limit in Arabic-Indic digits": {"limit": "\u0663"},
+        "limit zero": {"limit": "0"},
+    }
+    return [(name, _api(route, queryStringParameters=query)) for name, query in queries.items()]
+
+
 def authorizer_cases(method_arn: str) -> list[Case]:
     token = {"type": "TOKEN", "methodArn": method_arn}
     cases: list[Case] = [
@@ -132,6 +184,15 @@ def authorizer_cases(method_arn: str) -> list[Case]:
         (
             "alg none",
             {**token, "authorizationToken": "Bearer " + _b64(b'{"alg":"none"}') + "." + _b64(b'{"sub":"a"}') + "."},
+        ),
+        ("padded segments", {**token, "authorizationToken": "Bearer " + _b64(b'{"alg":"HS256"}') + "==.e30=.AA=="}),
+        (
+            "standard base64 alphabet",
+            {**token, "authorizationToken": "Bearer " + _b64(b'{"alg":"HS256"}') + ".e3+/.A/+A"},
+        ),
+        (
+            "header nested 3000 deep",
+            {**token, "authorizationToken": "Bearer " + _b64(b"[" * 3000 + b"]" * 3000) + ".e30.AA"},
         ),
         ("REQUEST type", {**token, "type": "REQUEST"}),
         ("methodArn garbage", {**token, "methodArn": "arn:aws:nope", "authorizationToken": "Bearer x"}),
@@ -212,6 +273,11 @@ def csv_files() -> list[tuple[str, bytes]]:
         ("a 200 KB field", header + b"s-1,2026-11-01,1,eu," + b"K" * 200_000 + b"\n"),
         ("missing columns", b"id,amount\ns-1,1\n"),
         ("unterminated quote", header + b'"s-1,2026-11-01,1,eu,K\n'),
+        ("Windows-1252 rows", header + "s-1,2026-11-01,1,eu,Caf\xe9\ns-2,2026-11-01,2,eu,Cr\xe8me\n".encode("cp1252")),
+        ("UTF-32 with its BOM", (header.decode() + "s-1,2026-11-01,1,eu,Kettle\n").encode("utf-32")),
+        ("UTF-16 without a BOM", (header.decode() + "s-1,2026-11-01,1,eu,Kettle\n").encode("utf-16-le")),
+        ("Windows-1252 header", "id,dat\xe9,amount,region,product\ns-1,2026-11-01,1,eu,K\n".encode("cp1252")),
+        ("a 40-digit amount", header + b"s-1,2026-11-01," + b"9" * 40 + b",eu,K\n"),
     ]  # fmt: skip
 
 
@@ -239,6 +305,9 @@ def kinesis_cases() -> list[Case]:
         ("orderId 10 KB", {"Records": [record(payload({**order, "orderId": "o" * 10_000}))]}),
         ("currency odd", {"Records": [record(payload({**order, "currency": "€€€"}))]}),
         ("a 2 MB record", {"Records": [record(payload({**order, "pad": "x" * 2_000_000}))]}),
+        ("nested 5000 deep", {"Records": [record(payload(b"[" * 5000 + b"]" * 5000))]}),
+        ("objects nested 2000 deep", {"Records": [record(payload(b'{"a":' * 2000 + b"1" + b"}" * 2000))]}),
+        ("lone surrogate escape", {"Records": [record(payload(b'{"orderId": "\\ud800", "amount": "1"}'))]}),
         ("eventSource is S3", {"Records": [{**record(payload(order)), "eventSource": "aws:s3"}]}),
         ("no kinesis key", {"Records": [{"eventSource": "aws:kinesis"}]}),
     ]
@@ -270,6 +339,15 @@ def sqs_cases(queue_arn: str) -> list[Case]:
         ("attributes is a list", {"Records": [record("{", attributes=[])]}),
         ("no messageId", {"Records": [{k: v for k, v in record(json.dumps(job)).items() if k != "messageId"}]}),
         ("eventSource is SNS", {"Records": [record(json.dumps(job), eventSource="aws:sns")]}),
+        ("body nested 5000 deep", {"Records": [record("[" * 5000 + "]" * 5000)]}),
+        (
+            "body with a lone surrogate",
+            {"Records": [record('{"jobId": "j-1", "customerId": "\\ud800", "items": [1]}')]},
+        ),
+        (
+            "a queue that does not exist",
+            {"Records": [record(json.dumps(job), eventSourceARN=queue_arn.rsplit(":", 1)[0] + ":no-such-queue")]},
+        ),
     ]
     return cases
 
@@ -290,6 +368,8 @@ def sns_cases() -> list[Case]:
         ),
         ("EventSource is SQS", {"Records": [{"EventSource": "aws:sqs", "Sns": {"Message": "{}"}}]}),
         ("a 1 MB message", {"Records": [record({"Message": json.dumps({"order_id": "x" * 1_000_000})})]}),
+        ("message nested 5000 deep", {"Records": [record({"Message": "[" * 5000 + "]" * 5000})]}),
+        ("message with a lone surrogate", {"Records": [record({"Message": '{"customer_id": "\\ud800"}'})]}),
     ]
 
 
@@ -357,7 +437,8 @@ def sizes(proxy: dict[str, Any]) -> dict[str, int]:
     return {
         "users": shapes
         + len(api_cases(proxy, "POST", "/users"))
-        + len(api_cases(proxy, "PATCH", "/users/{userId}", {"userId": "u"})),
+        + len(api_cases(proxy, "PATCH", "/users/{userId}", {"userId": "u"}))
+        + len(users_list_cases(proxy)),
         "checkout": shapes + len(api_cases(proxy, "POST", "/orders")),
         "slack": shapes + len(api_cases(proxy, "POST", "/slack/commands")),
         "authorizer": shapes + len(authorizer_cases("arn")),

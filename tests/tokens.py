@@ -115,4 +115,31 @@ def attack_list(secret: str = SECRET) -> dict[str, str | None]:
         "tampered payload": "Bearer " + tampered(hs256(secret)),
         "no subject": "Bearer " + hs256(secret, sub=None),
         "no expiry": "Bearer " + hs256(secret, exp=None),
+        "expiry as a string": "Bearer " + hs256(secret, exp=str(int(time.time()) + 300)),
+        "padded signature": "Bearer " + hs256(secret) + "=",
     }
+
+
+# Why the authorizer refuses each attack (None: API Gateway refuses it before the authorizer runs).
+ATTACK_REASONS: dict[str, str | None] = {
+    "missing header": None,
+    "empty header": None,
+    "another scheme": "wrong_scheme",
+    "bearer without token": "wrong_scheme",
+    "malformed token": "malformed",
+    "garbage": "malformed",
+    "alg none": "algorithm_not_allowed",
+    "HS/RS key confusion": "bad_signature",
+    "RS256 where HS256 is expected": "algorithm_not_allowed",
+    "expired": "expired",
+    "not yet valid": "not_yet_valid",
+    "issued in the future": "not_yet_valid",
+    "wrong issuer": "wrong_issuer",
+    "wrong audience": "wrong_audience",
+    "bad signature": "bad_signature",
+    "tampered payload": "bad_signature",
+    "no subject": "missing_claim",
+    "no expiry": "missing_claim",
+    "expiry as a string": "invalid",
+    "padded signature": "malformed",
+}

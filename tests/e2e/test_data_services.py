@@ -63,6 +63,21 @@ def test_a_csv_loads_good_rows_reports_bad_ones_and_reloads_without_duplicates(d
     assert all_items(deployed, "platform-local-sales") == items
 
 
+def test_an_upper_case_csv_from_windows_loads_without_mangled_text(deployed: Deployed) -> None:
+    # Two findings from outside: "SALES.CSV" was never delivered (S3's suffix filter is case-sensitive)
+    # and a Windows-1252 "é" was stored as U+FFFD in a report that said 0 rejected.
+    s3, bucket = deployed.client("s3"), deployed.outputs()["data_bucket_name"]
+    body = "id,date,amount,region,product\r\nw-1,2026-11-05,3.50,eu,Caf\xe9\r\nw-2,2026-11-05,4.00,eu,Tea\r\n"
+    s3.put_object(Bucket=bucket, Key="incoming/e2e/WINDOWS.CSV", Body=body.encode("cp1252"))
+    assert deployed.control.wait_async(60)
+    report = json.loads(s3.get_object(Bucket=bucket, Key="reports/e2e/WINDOWS.report.json")["Body"].read())
+    assert (report["status"], report["rows_loaded"], report["rows_rejected"]) == ("complete", 1, 1)
+    assert report["rejections"][0]["line"] == 2
+    assert "byte 0xe9" in report["rejections"][0]["reason"]
+    stored = {i["id"]["S"]: i for i in all_items(deployed, "platform-local-sales")}
+    assert "w-1" not in stored and stored["w-2"]["product"]["S"] == "Tea"
+
+
 def test_a_large_order_alerts_once_and_a_garbage_record_is_diverted(deployed: Deployed) -> None:
     kinesis = deployed.client("kinesis")
     stream = deployed.outputs()["orders_stream_name"]

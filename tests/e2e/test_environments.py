@@ -3,16 +3,20 @@ the very same artifacts, refusals, rollback, the operator's view and the cost es
 
 The tests run in order and tell one story; each step builds on the state the previous one left.
 A "changed build" is made the way a developer makes one: a copy of the checkout with one handler
-edited, packaged into the same build directory (so it becomes the build at hand).
+edited, packaged into the same build directory (so it becomes the build at hand). Whatever happens
+in between, the module leaves the session's build as it found it (the checkout's own).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import shutil
 import subprocess
 import sys
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,6 +69,14 @@ def first(deployed: Deployed) -> Release:
     deployed.invoke("plan", "--env", "dev")
     deployed.invoke("apply", "--env", "dev")
     return release_at_hand(deployed)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _the_build_at_hand_is_restored(deployed: Deployed) -> Iterator[None]:
+    yield
+    deployed.invoke("package")
+    result = deployed.invoke("plan")
+    assert "No changes planned for emulator on the emulator" in result.stdout, result.stdout[-5000:]
 
 
 @pytest.fixture(scope="module")
@@ -165,6 +177,31 @@ def test_a_changed_build_is_not_promoted(deployed: Deployed, first: Release, cha
     assert running(deployed, "staging") == first.hashes
 
 
+def test_a_source_not_running_its_manifest_is_not_promoted(deployed: Deployed, first: Release) -> None:
+    # Someone changed dev's code outside Terraform: dev no longer runs what its manifest records.
+    lambda_client = deployed.client("lambda")
+    name = outputs(deployed, "dev")["functions"]["sessions"]["function_name"]
+    original = (
+        deployed.build_dir
+        / json.loads((deployed.build_dir / "manifest.json").read_text())["functions"]["sessions"]["path"]
+    )
+    patched = io.BytesIO()
+    with zipfile.ZipFile(original) as source, zipfile.ZipFile(patched, "w") as target:
+        for item in source.infolist():
+            target.writestr(
+                item, source.read(item) + (b"\n# hotfix\n" if item.filename.endswith("handler.py") else b"")
+            )
+    lambda_client.update_function_code(FunctionName=name, ZipFile=patched.getvalue())
+    try:
+        message = failure(deployed.invoke("promote", "--from", "dev", "--to", "staging", check=False))
+        assert f"error: dev's functions do not run its recorded manifest {first.manifest_sha256[:12]}" in message
+        assert "re-apply dev before promoting from it" in message
+        assert running(deployed, "staging") == first.hashes
+    finally:
+        lambda_client.update_function_code(FunctionName=name, ZipFile=original.read_bytes())
+    assert running(deployed, "dev") == first.hashes
+
+
 def test_an_unhealthy_source_is_not_promoted(deployed: Deployed, first: Release, changed_checkout: Path) -> None:
     invoke_in(deployed, changed_checkout, "plan", "--env", "dev")
     invoke_in(deployed, changed_checkout, "apply", "--env", "dev")
@@ -207,10 +244,3 @@ def test_cost_prices_measured_invocations_else_expected_traffic(deployed: Deploy
     # users in prod ran once (test_prod_serves_what_it_was_given): measured beats expected.
     assert rows["users"][1:4] == ["512", "x86_64", "1"] and rows["users"][-1] == "metrics"
     assert "estimated monthly Lambda cost" in prod
-
-
-def test_restoring_the_build_at_hand(deployed: Deployed, first: Release) -> None:
-    """Leaves the session's build as the other e2e modules expect it: the checkout's own."""
-    result = deployed.invoke("plan")
-    assert "No changes planned for emulator on the emulator" in result.stdout, result.stdout[-5000:]
-    assert release_at_hand(deployed) == first

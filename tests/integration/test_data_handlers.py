@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import codecs
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -95,6 +97,90 @@ def test_an_unusable_file_gets_a_rejected_report(etl_env, lambda_context, caplog
     report = json.loads(etl_env.get_object(Bucket="data", Key="reports/bad.report.json")["Body"].read())
     assert (report["status"], report["error"].split(":")[0]) == ("rejected", error)
     assert [r for r in caplog.records if r.getMessage() == "file processed" and r.levelname == "ERROR"]
+
+
+TEXTS = Path(__file__).resolve().parents[1] / "corpus" / "charset-normalizer"
+
+
+def sales_file(text_lines: list[bytes], newline: bytes = b"\n") -> bytes:
+    """A sales CSV whose product names are real text lines, kept as the bytes they were."""
+    rows = [b"id,date,amount,region,product"]
+    for n, line in enumerate(text_lines):
+        product = line.strip().replace(b'"', b"'")[:150] or b"-"
+        rows.append(b't-%d,2026-11-01,%d.50,eu,"%s"' % (n, n + 1, product))
+    return newline.join(rows) + newline
+
+
+def _lines(name: str, encoding: str) -> list[str]:
+    return [line for line in (TEXTS / name).read_bytes().decode(encoding).splitlines() if line.strip()]
+
+
+def test_a_windows_1252_file_stores_no_mangled_text(etl_env, lambda_context) -> None:
+    # The real French sample in Windows-1252 (charset-normalizer's test data), as a Windows export is.
+    raw_lines = [line for line in (TEXTS / "sample-french-1.txt").read_bytes().splitlines() if line.strip()]
+    etl_env.put_object(Bucket="data", Key="incoming/legacy.csv", Body=sales_file(raw_lines, b"\r\n"))
+    etl.lambda_handler(s3_event("incoming/legacy.csv"), lambda_context)
+    report = json.loads(etl_env.get_object(Bucket="data", Key="reports/legacy.report.json")["Body"].read())
+    accented = [n for n, line in enumerate(raw_lines) if not line.isascii()]
+    assert accented and report["rows_rejected"] == len(accented)
+    assert all("not valid in the file's encoding" in r["reason"] for r in report["rejections"])
+    assert "byte 0x" in report["rejections"][0]["reason"]
+    stored = sales_items()
+    assert len(stored) == len(raw_lines) - len(accented)
+    # What was stored is exactly what the file said: no U+FFFD, no guessed characters.
+    assert all("\ufffd" not in i["product"]["S"] for i in stored)
+    ascii_lines = {line.strip().decode().replace('"', "'")[:150] for line in raw_lines if line.isascii()}
+    assert {i["product"]["S"] for i in stored} <= ascii_lines
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding", "encode"),
+    [
+        ("sample-french.txt", "utf-8", lambda text: text.encode("utf-8")),
+        ("sample-english.bom.txt", "utf-8-sig", lambda text: codecs.BOM_UTF8 + text.encode("utf-8")),
+        ("sample-french.txt", "utf-8", lambda text: text.encode("utf-16")),  # with its BOM
+        ("sample-french.txt", "utf-8", lambda text: codecs.BOM_UTF16_BE + text.encode("utf-16-be")),
+    ],
+)
+def test_utf8_and_utf16_files_load_exactly(etl_env, lambda_context, name: str, encoding: str, encode) -> None:
+    lines = _lines(name, encoding)
+    text = sales_file([line.encode() for line in lines]).decode()
+    etl_env.put_object(Bucket="data", Key="incoming/texts.csv", Body=encode(text))
+    etl.lambda_handler(s3_event("incoming/texts.csv"), lambda_context)
+    report = json.loads(etl_env.get_object(Bucket="data", Key="reports/texts.report.json")["Body"].read())
+    assert (report["status"], report["rows_rejected"], report["rows_loaded"]) == ("complete", 0, len(lines))
+    assert {i["product"]["S"] for i in sales_items()} == {line.strip().replace('"', "'")[:150] for line in lines}
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (codecs.BOM_UTF32_LE + CSV.encode("utf-32-le"), "UTF-32"),
+        (CSV.encode("utf-16-le"), "UTF-16 without a byte-order mark"),
+        ("id,dat\xe9,amount,region,product\n".encode("cp1252"), "the header row: byte 0xe9"),
+    ],
+)
+def test_files_in_other_encodings_are_refused_with_a_clear_report(etl_env, lambda_context, body, reason) -> None:
+    etl_env.put_object(Bucket="data", Key="incoming/other.csv", Body=body)
+    etl.lambda_handler(s3_event("incoming/other.csv"), lambda_context)
+    report = json.loads(etl_env.get_object(Bucket="data", Key="reports/other.report.json")["Body"].read())
+    assert (report["status"], report["error"].split(":")[0]) == ("rejected", "bad_encoding")
+    assert reason in report["error"]
+    assert sales_items() == []
+
+
+@pytest.mark.parametrize("key", ["incoming/SALES.CSV", "incoming/sales.Csv"])
+def test_a_csv_suffix_in_any_case_is_loaded(etl_env, lambda_context, key: str) -> None:
+    etl_env.put_object(Bucket="data", Key=key, Body=CSV.encode())
+    assert etl.lambda_handler(s3_event(key), lambda_context)["files"][0]["rows_loaded"] == 2
+
+
+def test_other_files_under_the_prefix_are_ignored_out_loud(etl_env, lambda_context, caplog) -> None:
+    etl_env.put_object(Bucket="data", Key="incoming/readme.txt", Body=CSV.encode())
+    assert etl.lambda_handler(s3_event("incoming/readme.txt"), lambda_context) == {"files": []}
+    (ignored,) = logged(caplog, "object ignored")
+    assert (ignored.levelname, ignored.key) == ("WARNING", "incoming/readme.txt")
+    assert sales_items() == []
 
 
 def test_a_file_above_the_stated_limit_is_refused_before_loading(etl_env, lambda_context, monkeypatch) -> None:

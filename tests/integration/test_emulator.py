@@ -150,11 +150,13 @@ def test_logs_are_returned_and_written_to_the_log_group(clients, function) -> No
 
 
 def test_the_timeout_is_enforced(clients, function) -> None:
-    started = time.monotonic()
+    before, _ = invoke(clients, function, {})
     result, response = invoke(clients, function, {"action": "sleep", "seconds": 20})
-    assert time.monotonic() - started < 8
     assert response["FunctionError"] == "Unhandled"
     assert result["errorMessage"] == "Task timed out after 2.00 seconds"
+    # The sandbox was reset, as Lambda resets it: the next invocation runs in a new process.
+    after, _ = invoke(clients, function, {})
+    assert after["pid"] != before["pid"]
 
 
 def test_warm_workers_are_reused_until_the_code_changes(clients, function) -> None:
@@ -167,6 +169,18 @@ def test_warm_workers_are_reused_until_the_code_changes(clients, function) -> No
     assert third["pid"] != first["pid"]
 
 
+def test_an_event_invocation_is_acknowledged_before_the_function_runs_out(clients, function, control) -> None:
+    response = clients["lambda"].invoke(
+        FunctionName=function, InvocationType="Event", Payload=b'{"action": "sleep", "seconds": 1.5}'
+    )
+    # The mechanism, not the clock: when Invoke answers, the 1.5 s invocation is queued, not finished.
+    assert response["StatusCode"] == 202
+    assert control.invocations(function) == []
+    assert control.health()["async_pending"] == 1
+    assert control.wait_async(30)
+    assert [i["source"] for i in control.invocations(function)] == ["invoke-async"]
+
+
 def test_async_failures_are_retried_then_sent_to_the_failure_destination(clients, function, control) -> None:
     queue = clients["sqs"].create_queue(QueueName=f"{function}-failures")["QueueUrl"]
     queue_arn = clients["sqs"].get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
@@ -175,10 +189,8 @@ def test_async_failures_are_retried_then_sent_to_the_failure_destination(clients
     clients["lambda"].put_function_event_invoke_config(
         FunctionName=function, MaximumRetryAttempts=2, DestinationConfig={"OnFailure": {"Destination": queue_arn}}
     )
-    started = time.monotonic()
     response = clients["lambda"].invoke(FunctionName=function, InvocationType="Event", Payload=b'{"action": "fail"}')
     assert response["StatusCode"] == 202
-    assert time.monotonic() - started < 1.5
     assert control.wait_async(30)
     messages = clients["sqs"].receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages", [])
     record = json.loads(messages[0]["Body"])
@@ -197,9 +209,7 @@ def test_s3_notifications_invoke_asynchronously(clients, function, control, capt
             "LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]
         },
     )
-    started = time.monotonic()
     s3.put_object(Bucket=f"{function}-bucket", Key="k", Body=b"x")
-    assert time.monotonic() - started < 1.5  # PutObject does not wait for the function
     assert control.wait_async(30)
     history = control.invocations(function)
     assert [(h["source"], h["errored"]) for h in history] == [("aws:s3", False)]

@@ -119,7 +119,7 @@ class Subject(NamedTuple):
 
 SUBJECTS: dict[str, Subject] = {
     "users": Subject(users.lambda_handler, lambda w: hostile.api_cases(PROXY, "POST", "/users") + hostile.api_cases(
-        PROXY, "PATCH", "/users/{userId}", {"userId": "u"}), is_4xx),
+        PROXY, "PATCH", "/users/{userId}", {"userId": "u"}) + hostile.users_list_cases(PROXY), is_4xx),
     "checkout": Subject(checkout.lambda_handler, lambda w: hostile.api_cases(PROXY, "POST", "/orders"), is_4xx),
     "slack": Subject(slack.lambda_handler, lambda w: hostile.api_cases(PROXY, "POST", "/slack/commands"), is_4xx),
     "authorizer": Subject(authorizer.lambda_handler, lambda w: hostile.authorizer_cases(METHOD_ARN), is_deny),

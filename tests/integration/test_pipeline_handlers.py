@@ -190,3 +190,30 @@ def test_the_subscriber_reads_message_and_attributes(lambda_context, load_event,
         "sent": 0,
         "rejected": 1,
     }
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["[" * 5000 + "]" * 5000, '{"order_id": "o-6", "customer_id": "\\ud800"}', '{"a":' * 2000 + "1" + "}" * 2000],
+)
+def test_the_subscriber_refuses_malformed_messages_by_name(lambda_context, load_event, caplog, message: str) -> None:
+    # Deep nesting was an unhandled RecursionError; a lone surrogate a customer id no one can store.
+    event = load_event("sns-notification.json")
+    good = json.loads(json.dumps(event["Records"][0]))
+    good["Sns"]["Message"] = json.dumps({"order_id": "o-7", "customer_id": "c-7"})
+    event["Records"][0]["Sns"]["Message"] = message
+    event["Records"].append(good)
+    assert notifications.lambda_handler(event, lambda_context) == {"sent": 1, "rejected": 1}
+    (refused,) = logged(caplog, "notification rejected")
+    assert (refused.levelname, refused.error) == ("WARNING", "malformed_json")
+
+
+def test_an_event_for_an_unknown_queue_is_a_named_rejection(pipeline, lambda_context, caplog) -> None:
+    # Found from outside: get_queue_url's QueueDoesNotExist escaped as a raw traceback, no log line.
+    event = sqs_event(pipeline, job("j-1"))
+    event["Records"][0]["eventSourceARN"] = pipeline["queue_arn"].rsplit(":", 1)[0] + ":no-such-queue"
+    with pytest.raises(worker.UnknownQueue):
+        worker.lambda_handler(event, lambda_context)
+    (rejected,) = logged(caplog, "event rejected")
+    assert (rejected.levelname, rejected.error) == ("ERROR", "unknown_queue")
+    assert "no-such-queue" in rejected.reason

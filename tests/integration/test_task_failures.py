@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -74,3 +75,28 @@ def test_the_ci_workflow_passes_actionlint() -> None:
     result = subprocess.run([str(actionlint), "-no-color", ".github/workflows/pipeline.yml"], cwd=ROOT,
                             capture_output=True, text=True, check=False)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _task_names() -> list[str]:
+    listing = subprocess.run([sys.executable, "-m", "invoke", "--list", "--list-format=json"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout  # fmt: skip
+
+    def names(collection: dict, prefix: str = "") -> list[str]:
+        found = [prefix + task["name"] for task in collection["tasks"]]
+        for child in collection["collections"]:
+            found += names(child, f"{prefix}{child['name']}.")
+        return found
+
+    return names(json.loads(listing))
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_every_task_answers_help_with_its_usage(invoke, flag: str) -> None:
+    # invoke's parser used to give `--help` to a task's first missing positional argument:
+    # `fn.logs --help` looked up a function named "--help", `fn.invoke --help` failed outright.
+    names = _task_names()
+    assert {"fn.invoke", "fn.logs", "rules.fire"} <= set(names)
+    for name in names:
+        result = invoke(name, flag)
+        assert result.returncode == 0, (name, result.stdout, result.stderr)
+        assert f"Usage: inv[oke] [--core-opts] {name}" in result.stdout, name

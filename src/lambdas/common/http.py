@@ -22,11 +22,11 @@ from lambdas.common.exceptions import (
     NotFound,
     PayloadTooLarge,
     PlatformError,
-    RejectedInput,
     UnsupportedMediaType,
     ValidationFailed,
     http_status,
 )
+from lambdas.common.untrusted import MalformedJson, json_value
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -85,16 +85,7 @@ class Request:
             raise UnsupportedMediaType(f"send the body as application/json, not {content_type}")
         if not self.body:
             raise MalformedJson("the request has no body")
-        try:
-            return json.loads(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise MalformedJson(f"the body is not valid JSON: {exc}") from None
-        except RecursionError:
-            raise MalformedJson("the body's JSON is nested too deeply") from None
-
-
-class MalformedJson(RejectedInput):
-    code = "malformed_json"
+        return json_value(self.body, what="the body")
 
 
 def _string_map(value: Any, where: str) -> dict[str, str]:

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from toolchain.emulator.executor import Invocation
@@ -44,6 +44,32 @@ class GatewayError(Exception):
         self.status = status
         self.body = body
         self.error = error
+
+
+# API Gateway's quotas for a regional REST API: the URL, and the method ARN when an authorizer runs.
+MAX_URL_CHARACTERS = 10240
+MAX_METHOD_ARN_BYTES = 1600
+
+
+def _uri_too_long(why: str) -> GatewayError:
+    return GatewayError(414, {"message": "Request-URI Too Long"}, why)
+
+
+class _GatewayRequestHandler(WSGIRequestHandler):
+    """Errors the HTTP layer answers before the app sees a request (a request line over 64 KiB, say)
+    in API Gateway's JSON shape, not http.server's HTML page."""
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        body = json.dumps({"message": message or self.responses.get(code, ("Error",))[0]}).encode()
+        self.close_connection = True
+        self.send_response(code, message)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("x-amzn-ErrorType", "ClientException" if code < 500 else "InternalServerErrorException")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+            self.wfile.write(body)
 
 
 def _missing_token() -> GatewayError:
@@ -182,6 +208,8 @@ class StageApp:
 
     # -- the request's way through API Gateway ---------------------------------------------------
     def _handle(self, request: Request, context: dict[str, Any]) -> Response:
+        if len(request.full_path) > MAX_URL_CHARACTERS:
+            raise _uri_too_long("the URL is longer than API Gateway accepts")
         prefix = f"/{self.stage}"
         if request.path != prefix and not request.path.startswith(prefix + "/"):
             raise GatewayError(403, {"message": "Forbidden"}, "unknown stage")
@@ -226,6 +254,8 @@ class StageApp:
         method_arn = (
             f"arn:aws:execute-api:{api.region_name}:{api.account_id}:{self.api_id}/{self.stage}/{request.method}{path}"
         )
+        if len(method_arn.encode()) > MAX_METHOD_ARN_BYTES:
+            raise _uri_too_long("the method ARN is longer than API Gateway accepts")
         result = self._cached_policy(authorizer, token, method_arn)
         allowed = policy_allows(result.get("policyDocument") or {}, method_arn)
         context["principalId"] = result.get("principalId")
@@ -426,7 +456,7 @@ class LocalApiGateway:
                     continue
                 account_id, region, api_id, stage = key
                 app = StageApp(backend, api_id, stage, self._run, self._function_lookup(account_id, region))
-                server = make_server(self._host, 0, app, threaded=True)
+                server = make_server(self._host, 0, app, threaded=True, request_handler=_GatewayRequestHandler)
                 thread = threading.Thread(target=server.serve_forever, daemon=True, name=f"api-{api_id}-{stage}")
                 thread.start()
                 url = f"http://{self._host}:{server.server_address[1]}/{stage}"

@@ -110,6 +110,10 @@ class EmulatorControl:
         self.info_file.unlink(missing_ok=True)
         return info
 
+    def health(self) -> dict[str, Any]:
+        """The emulator's own view: instance, code version, asynchronous invocations still pending."""
+        return self._get(self.require(), "health")
+
     def wait_async(self, timeout: float = 60.0) -> bool:
         """Wait until every queued asynchronous invocation has finished (retries included)."""
         result = self._get(self.require(), f"async/wait?timeout={timeout}", timeout=timeout + 5)

@@ -49,9 +49,10 @@ def test_valid_rs256_and_es256_tokens_pass_in_jwks_mode(factory) -> None:
 
 
 @pytest.mark.parametrize(("case", "header"), list(tokens.attack_list().items()))
-def test_every_attack_is_rejected_in_hs256_mode(case: str, header: str | None) -> None:
-    with pytest.raises(TokenRejected):
-        hs_verifier().verify(header)
+def test_every_attack_is_rejected_in_hs256_mode_for_its_own_reason(case: str, header: str | None) -> None:
+    with pytest.raises(TokenRejected) as refused:
+        hs_verifier().verify(header.strip() if header else header)
+    assert refused.value.reason == (tokens.ATTACK_REASONS[case] or "missing")
 
 
 @pytest.mark.parametrize(
@@ -108,3 +109,73 @@ def test_policies_cover_the_whole_stage() -> None:
 @pytest.mark.parametrize("arn", [None, 5, "", "arn:aws:s3:::bucket", "arn:aws:execute-api:us-east-1:123:abc/prod"])
 def test_malformed_method_arns_are_not_stage_arns(arn) -> None:
     assert policy.stage_arn(arn) is None
+
+
+@pytest.mark.parametrize("claim", ["exp", "iat", "nbf"])
+def test_numeric_dates_must_be_numbers(claim: str) -> None:
+    # RFC 7519 §2: a NumericDate is a JSON number. PyJWT alone accepted "exp": "<digits>".
+    now = int(time.time())
+    value = {"exp": now + 300, "iat": now - 10, "nbf": now - 10}[claim]
+    with pytest.raises(TokenRejected) as refused:
+        hs_verifier().verify("Bearer " + tokens.hs256(tokens.SECRET, **{claim: str(value)}))
+    assert refused.value.reason == "invalid"
+    assert claim in refused.value.message
+
+
+def _respell(token: str, how: str) -> str:
+    """Another spelling of the same signature bytes (PyJWT accepted the first two)."""
+    header, payload, signature = token.split(".")
+    if how == "padded":
+        signature += "=" * (-len(signature) % 4)
+    elif how == "standard alphabet":
+        signature = signature.replace("-", "+").replace("_", "/")
+    else:  # the last character's spare bits (43 characters carry 258 bits for 256)
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        signature = signature[:-1] + alphabet[alphabet.index(signature[-1]) ^ 1]
+    return f"{header}.{payload}.{signature}"
+
+
+@pytest.mark.parametrize("how", ["padded", "standard alphabet", "spare bits"])
+def test_a_token_has_one_spelling(how: str) -> None:
+    # API Gateway caches a policy per Authorization value: each extra spelling was a cache entry.
+    for attempt in range(200):  # until the signature holds a character this spelling changes
+        token = tokens.hs256(tokens.SECRET, jti=str(attempt))
+        respelled = _respell(token, how)
+        if respelled != token:
+            break
+    assert respelled != token
+    assert hs_verifier().verify("Bearer " + token).subject == "user-42"
+    with pytest.raises(TokenRejected) as refused:
+        hs_verifier().verify("Bearer " + respelled)
+    assert refused.value.reason == "malformed"
+
+
+# RFC 7520 §4.4 (HMAC-SHA2 integrity protection): its HS256 JWS, compact form, and key.
+RFC7520_KEY = "hJtXIZ2uSN5kbQfbtTNWbpdmhkV8FJG-Onbc6mxCcYg"
+RFC7520_JWS = (
+    "eyJhbGciOiJIUzI1NiIsImtpZCI6IjAxOGMwYWU1LTRkOWItNDcxYi1iZmQ2LWVlZjMxNGJjNzAzNyJ9"
+    ".SXTigJlzIGEgZGFuZ2Vyb3VzIGJ1c2luZXNzLCBGcm9kbywgZ29pbmcgb3V0IHlvdXIgZG9vci4gWW91IHN0ZXAgb250byB0aGUgcm9h"
+    "ZCwgYW5kIGlmIHlvdSBkb24ndCBrZWVwIHlvdXIgZmVldCwgdGhlcmXigJlzIG5vIGtub3dpbmcgd2hlcmUgeW91IG1pZ2h0IGJlIHN3ZXB0"
+    "IG9mZiB0by4"
+    ".s0h6KThzkfBBBkLspW1h84VsJZFTsPPqMDA7g1Md7p0"
+)
+
+
+def test_the_rfc_7520_hs256_vector_is_read_and_refused_for_its_payload() -> None:
+    key = jwt.utils.base64url_decode(RFC7520_KEY)
+
+    class RfcKey:
+        def key_for(self, header: dict) -> bytes:
+            assert header == {"alg": "HS256", "kid": "018c0ae5-4d9b-471b-bfd6-eef314bc7037"}
+            return key
+
+    verifier = TokenVerifier(algorithms=("HS256",), issuer=tokens.ISSUER, audience=tokens.AUDIENCE, leeway=30,
+                             keys=RfcKey())  # fmt: skip
+    # Its signature is good (the payload is a line of prose, not claims): refused as no JWT, not as forged.
+    jwt.api_jws.decode(RFC7520_JWS, key, algorithms=["HS256"])
+    with pytest.raises(TokenRejected) as refused:
+        verifier.verify("Bearer " + RFC7520_JWS)
+    assert refused.value.reason == "malformed"
+    with pytest.raises(TokenRejected) as respelled:
+        verifier.verify("Bearer " + _respell(RFC7520_JWS, "padded"))
+    assert respelled.value.reason == "malformed"

@@ -141,3 +141,16 @@ def test_a_failing_write_stops_the_load_with_its_error() -> None:
 
     with pytest.raises(RuntimeError, match="DynamoDB is down"):
         load(sales(*[f"s{n}" for n in range(200)]), failing, LoadReport("src"), out_of_time=lambda: False, lanes=3)
+
+
+@pytest.mark.parametrize(
+    ("amount", "accepted"),
+    [("999999999999.9999", True), ("-999999999999.9999", True), ("1000000000000", False),
+     ("1" + "0" * 39, False), ("-" + "9" * 40, False)],
+)  # fmt: skip
+def test_amounts_past_the_cap_are_their_rows_rejection(amount: str, accepted: bool) -> None:
+    # DynamoDB numbers hold 38 digits: a 40-digit amount reaching BatchWriteItem fails the whole batch.
+    parsed = rows(HEADER + f"s-1,2026-11-27,1,eu,K\ns-2,2026-11-27,{amount},eu,K\ns-3,2026-11-27,3,eu,K\n")
+    assert [type(row).__name__ for row in parsed] == ["Sale", "Sale" if accepted else "Rejection", "Sale"]
+    if not accepted:
+        assert parsed[1] == Rejection(3, f"amount {amount[:40]!r} has more than 4 decimals or is too large")

@@ -74,6 +74,23 @@ def test_a_retry_that_succeeds_sends_nothing_to_the_failure_destination() -> Non
     assert destinations.sent == []
 
 
+def test_an_event_older_than_its_maximum_age_is_not_retried() -> None:
+    # The next retry would come 120 s after the first attempt; the event may live 60 s.
+    run, calls = runner(failures=99)
+    destinations = RecordingDestinations()
+    async_invoker = AsyncInvoker(run, destinations, InvocationLog(), retry_delays=(120.0,), log=lambda m: None)
+    config = {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 60,
+              "DestinationConfig": {"OnFailure": {"Destination": FAILURE_QUEUE}}}  # fmt: skip
+    async_invoker.submit(function(config), "{}", "aws:s3")
+    assert async_invoker.wait_idle(5)
+    assert len(calls) == 1
+    ((_, record),) = destinations.sent
+    assert (record["requestContext"]["condition"], record["requestContext"]["approximateInvokeCount"]) == (
+        "EventAgeExceeded",
+        1,
+    )
+
+
 @pytest.mark.parametrize(("retries", "attempts"), [(0, 1), (1, 2)])
 def test_the_configured_retry_count_is_honoured(retries: int, attempts: int) -> None:
     run, calls = runner(failures=99)

@@ -128,9 +128,7 @@ def test_an_exception_is_an_error_payload_and_the_worker_survives(worker: Worker
 
 
 def test_the_timeout_is_enforced_and_the_worker_discarded(worker: Worker) -> None:
-    started = time.monotonic()
     outcome = worker.invoke(request({"action": "sleep", "seconds": 30}, timeout=1.0), 1.0)
-    assert time.monotonic() - started < 5
     assert outcome.error_type == "Sandbox.Timedout"
     assert "Task timed out after 1.00 seconds" in outcome.logs[-1]
     assert not worker.alive

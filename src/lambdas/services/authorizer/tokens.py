@@ -6,6 +6,9 @@ before its signature is looked at, and in JWKS mode an HS256 token "signed" with
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +19,9 @@ import jwt
 from lambdas.common.exceptions import Unauthorized
 
 MAX_TOKEN_LENGTH = 8192
+_SEGMENT = re.compile(r"^[A-Za-z0-9_-]*$")
+# RFC 7519 NumericDate: a JSON number. PyJWT would also take "1700000000" (a string) for exp.
+_NUMERIC_DATES = ("exp", "iat", "nbf")
 
 
 class TokenRejected(Unauthorized):
@@ -66,6 +72,25 @@ def bearer_token(header: Any) -> str:
     return token.strip()
 
 
+def _canonical(token: str) -> bool:
+    """Compact JWS with unpadded base64url segments, each its only spelling: one token, one cache entry.
+
+    PyJWT also accepts padding and, in places, the standard alphabet; API Gateway caches a policy per
+    header value, so every extra spelling of a token would be verified and cached again.
+    """
+    segments = token.split(".")
+    if len(segments) != 3 or not all(_SEGMENT.match(s) for s in segments):
+        return False
+    for segment in segments:
+        try:
+            decoded = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        except (binascii.Error, ValueError):
+            return False
+        if base64.urlsafe_b64encode(decoded).rstrip(b"=").decode() != segment:
+            return False
+    return True
+
+
 def _scopes(payload: dict[str, Any]) -> tuple[str, ...]:
     raw = payload.get("scope", payload.get("scp", ""))
     if isinstance(raw, str):
@@ -95,6 +120,8 @@ class TokenVerifier:
 
     def verify(self, authorization: Any) -> Claims:
         token = bearer_token(authorization)
+        if not _canonical(token):
+            raise TokenRejected("malformed", "the token is not three unpadded base64url segments")
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError:
@@ -118,8 +145,11 @@ class TokenVerifier:
             raise TokenRejected(reason, str(exc)) from None
         except (TypeError, ValueError) as exc:  # PyJWT's answer to a key of the wrong type
             raise TokenRejected("key_mismatch", str(exc)) from None
+        for claim in _NUMERIC_DATES:
+            if claim in payload and (isinstance(payload[claim], bool) or not isinstance(payload[claim], int | float)):
+                raise TokenRejected("invalid", f"{claim} must be a number (a NumericDate)")
         issued = payload["iat"]
-        if not isinstance(issued, int | float) or issued > self._clock() + self._leeway:
+        if issued > self._clock() + self._leeway:
             raise TokenRejected("not_yet_valid", "the token is issued in the future")
         subject = payload["sub"]
         if not isinstance(subject, str) or not subject or len(subject) > 256:

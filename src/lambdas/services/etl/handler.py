@@ -21,7 +21,8 @@ from lambdas.common.exceptions import InvalidEvent, PlatformError, RejectedInput
 from lambdas.common.settings import EtlSettings, etl_settings, metrics_namespace
 from lambdas.services.etl.loader import LoadReport, load
 from lambdas.services.etl.rows import parse_sales
-from lambdas.services.etl.storage import SalesTable, open_lines, write_report
+from lambdas.services.etl.storage import SalesTable, open_chunks, write_report
+from lambdas.services.etl.text import DecodedText
 
 SERVICE = "etl"
 logger = Logger(service=SERVICE)
@@ -38,8 +39,9 @@ def load_file(ref: S3ObjectRef, settings: EtlSettings, context: Any) -> LoadRepo
     source = f"s3://{ref.bucket}/{ref.key}"
     report = LoadReport(source)
     budget = TimeBudget(context, settings.time_margin_seconds)
+    text = DecodedText(open_chunks(ref, settings.max_file_bytes))
     try:
-        rows = parse_sales(open_lines(ref, settings.max_file_bytes))
+        rows = parse_sales(text.lines())
         table = SalesTable(settings.table, source)
         load(rows, table.write, report, out_of_time=budget.exhausted, lanes=settings.write_lanes)
     except RejectedInput as exc:  # the file itself is unusable: a retry would fail the same way
@@ -50,6 +52,7 @@ def load_file(ref: S3ObjectRef, settings: EtlSettings, context: Any) -> LoadRepo
         report.error = f"{exc.code}: {exc.message}"
         raise
     finally:
+        report.encoding = text.encoding
         write_report(ref.bucket, report_key(ref.key, settings), report.to_json())
         summary = {k: v for k, v in report.to_json().items() if k != "rejections"}
         # Rows refused (or none at all) are the producer's problem to hear about: a warning, not info.
@@ -75,6 +78,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     for ref in refs:
         if not ref.key.startswith(settings.incoming_prefix):
             logger.warning("object ignored", extra={"key": ref.key, "reason": f"not under {settings.incoming_prefix}"})
+            continue
+        if not ref.key.lower().endswith(".csv"):
+            logger.warning("object ignored", extra={"key": ref.key, "reason": "not a .csv file (in any letter case)"})
             continue
         report = load_file(ref, settings, context)
         files.append({k: v for k, v in report.to_json().items() if k != "rejections"})

@@ -36,6 +36,7 @@ class LoadReport:
     rejections: list[dict[str, Any]] = field(default_factory=list)
     status: str = "loading"
     error: str | None = None
+    encoding: str | None = None
 
     def reject(self, rejection: Rejection) -> None:
         self.rows_read += 1
@@ -56,6 +57,8 @@ class LoadReport:
             data["rejections_not_listed"] = self.rows_rejected - len(self.rejections)
         if self.error:
             data["error"] = self.error
+        if self.encoding:
+            data["encoding"] = self.encoding
         return data
 
 

@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from lambdas.common.exceptions import UnprocessableContent
+from lambdas.services.etl.text import BadEncoding, invalid_bytes
 
 COLUMNS = ("id", "date", "amount", "region", "product")
 MAX_DECIMALS = 4
@@ -23,6 +24,7 @@ _REGION = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]{0,31}$")
 _AMOUNT = re.compile(r"^-?\d+(\.\d+)?$")
 # A CSV field larger than this is damage, not data; the csv module's own limit is 128 KB.
 MAX_FIELD = 4096
+SAVE_AS = "save the file as UTF-8 (or UTF-16 with a byte-order mark)"
 
 
 class BadHeader(UnprocessableContent):
@@ -70,15 +72,36 @@ def _sale(values: dict[str, str]) -> Sale:
     return Sale(sale_id, day, amount, region.upper(), product)
 
 
+def _rejected_lines(lines: Iterable[str], bad: dict[int, str]) -> Iterator[str]:
+    for number, line in enumerate(lines, start=1):
+        reason = invalid_bytes(line)
+        if reason is not None:
+            bad[number] = reason
+        yield line
+
+
+def _encoding_problem(bad: dict[int, str], upto: int) -> str | None:
+    """The first invalid-bytes reason among lines up to `upto`, forgetting them."""
+    found = [number for number in bad if number <= upto]
+    reasons = [bad.pop(number) for number in sorted(found)]
+    return reasons[0] if reasons else None
+
+
 def parse_sales(lines: Iterable[str]) -> Iterator[Sale | Rejection]:
     """Validated sales and rejections, in file order, streamed: nothing is held but the current row."""
-    reader = csv.reader(lines, strict=True)
+    bad: dict[int, str] = {}
+    reader = csv.reader(_rejected_lines(lines, bad), strict=True)
     try:
         header = next(reader)
     except StopIteration:
         raise BadHeader("the file is empty: expected a header row with " + ", ".join(COLUMNS)) from None
     except csv.Error as exc:
         raise BadHeader(f"the header row is not valid CSV: {exc}") from None
+    problem = _encoding_problem(bad, reader.line_num)
+    if problem is not None:
+        raise BadEncoding(f"the header row: {problem}; {SAVE_AS}")
+    if any("\x00" in h for h in header):
+        raise BadEncoding(f"the header row holds NUL characters: UTF-16 without a byte-order mark? {SAVE_AS}")
     names = [h.strip().lower().lstrip("\ufeff") for h in header]
     missing = [c for c in COLUMNS if c not in names]
     if missing:
@@ -91,7 +114,11 @@ def parse_sales(lines: Iterable[str]) -> Iterator[Sale | Rejection]:
         except StopIteration:
             return
         except csv.Error as exc:
+            _encoding_problem(bad, reader.line_num)
             yield Rejection(reader.line_num, f"not valid CSV: {exc}")
+            continue
+        if bad and (problem := _encoding_problem(bad, reader.line_num)) is not None:
+            yield Rejection(reader.line_num, f"{problem}; {SAVE_AS}")
             continue
         if not row or all(not cell.strip() for cell in row):
             continue

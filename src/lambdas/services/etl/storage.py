@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -12,6 +11,8 @@ from lambdas.common.dynamo import batch_write
 from lambdas.common.events import S3ObjectRef
 from lambdas.common.exceptions import DependencyError, PayloadTooLarge, RejectedInput
 from lambdas.services.etl.rows import Sale
+
+CHUNK_BYTES = 256 * 1024
 
 
 class FileTooLarge(PayloadTooLarge):
@@ -33,8 +34,8 @@ def sale_item(sale: Sale, source: str) -> dict[str, Any]:
     }
 
 
-def open_lines(ref: S3ObjectRef, max_bytes: int) -> Iterator[str]:
-    """The object's lines as text, streamed from S3 (UTF-8, BOM dropped), never read whole."""
+def open_chunks(ref: S3ObjectRef, max_bytes: int) -> Iterator[bytes]:
+    """The object's bytes, streamed from S3 in chunks, never read whole."""
     params = {"Bucket": ref.bucket, "Key": ref.key, **({"VersionId": ref.version_id} if ref.version_id else {})}
     try:
         response = aws.client("s3").get_object(**params)
@@ -48,14 +49,9 @@ def open_lines(ref: S3ObjectRef, max_bytes: int) -> Iterator[str]:
             f"{response['ContentLength']} bytes is more than one invocation loads within its timeout "
             f"({max_bytes} bytes); split the file"
         )
-    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
     body = response["Body"]
     try:
-        for raw in body.iter_lines(keepends=True):
-            yield decoder.decode(raw)
-        tail = decoder.decode(b"", final=True)
-        if tail:
-            yield tail
+        yield from body.iter_chunks(CHUNK_BYTES)
     except Exception as exc:  # a reset or timed-out stream (botocore's own errors are not OSErrors)
         raise DependencyError(f"reading s3://{ref.bucket}/{ref.key} failed: {exc}") from exc
     finally:

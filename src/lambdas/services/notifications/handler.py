@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools.logging import Logger
@@ -10,6 +9,7 @@ from aws_lambda_powertools.metrics import Metrics, MetricUnit
 
 from lambdas.common.exceptions import InvalidEvent
 from lambdas.common.settings import metrics_namespace
+from lambdas.common.untrusted import MalformedJson, json_value
 
 SERVICE = "notifications"
 logger = Logger(service=SERVICE)
@@ -26,9 +26,9 @@ def _notifications(event: Any) -> list[tuple[dict[str, Any], dict[str, str]]]:
         if not isinstance(sns, dict) or not isinstance(sns.get("Message"), str):
             raise InvalidEvent(f"Records[{index}] is not an SNS notification")
         try:
-            message = json.loads(sns["Message"])
-        except ValueError:
-            message = {"text": sns["Message"]}
+            message = json_value(sns["Message"], what=f"Records[{index}].Sns.Message")
+        except MalformedJson as exc:
+            message = {"rejected": exc.message}
         raw_attributes = sns.get("MessageAttributes")
         attributes = {
             str(k): str(v.get("Value"))
@@ -56,6 +56,10 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     sent = rejected = 0
     for message, attributes in notifications:
         logger.set_correlation_id(attributes.get("correlation_id") or message.get("correlation_id"))
+        if "rejected" in message and len(message) == 1:
+            logger.warning("notification rejected", extra={"error": "malformed_json", "reason": message["rejected"]})
+            rejected += 1
+            continue
         if _recipient(message) is None:
             # SNS would redeliver a raised error to no avail: refuse this message, keep the others.
             logger.warning("notification rejected", extra={"error": "no_recipient",

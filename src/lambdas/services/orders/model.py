@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from lambdas.common.exceptions import UnprocessableContent
+from lambdas.common.untrusted import json_value
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -51,9 +51,9 @@ def parse_order(data: str) -> Order:
         raise InvalidOrder("the record is larger than an order can be")
     try:
         raw = base64.b64decode(data, validate=True)
-        body = json.loads(raw.decode("utf-8"))
     except (binascii.Error, ValueError):
-        raise InvalidOrder("the record is not base64-encoded UTF-8 JSON") from None
+        raise InvalidOrder("the record is not base64-encoded") from None
+    body = json_value(raw, what="the record", error=InvalidOrder)
     if not isinstance(body, dict):
         raise InvalidOrder("the order must be a JSON object")
     order_id, customer_id = body.get("orderId"), body.get("customerId")

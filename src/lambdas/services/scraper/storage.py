@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from lambdas.common import aws, notify
 from lambdas.common.exceptions import ConfigurationError, DependencyError
+from lambdas.common.untrusted import json_value
 from lambdas.services.scraper.service import Observation, Product
 
 PRODUCTS_CACHE_SECONDS = 300
@@ -22,10 +22,7 @@ def load_products(parameter: str) -> Any:
         raw = SSMProvider(boto3_client=aws.client("ssm")).get(parameter, max_age=PRODUCTS_CACHE_SECONDS)
     except Exception as exc:
         raise DependencyError(f"cannot read the product list {parameter}: {type(exc).__name__}") from exc
-    try:
-        return json.loads(raw)
-    except (TypeError, ValueError):
-        raise ConfigurationError(f"the product list {parameter} is not JSON") from None
+    return json_value(raw, what=f"the product list {parameter}", error=ConfigurationError)
 
 
 class DynamoPriceHistory:

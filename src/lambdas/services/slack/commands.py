@@ -79,11 +79,16 @@ def _reply(text: str, *, public: bool) -> dict[str, Any]:
 
 class Bot:
     def __init__(
-        self, weather: WeatherSource, health: HealthSource, choose: Callable[[Sequence[str]], str] = random.choice
+        self,
+        weather: WeatherSource,
+        health: HealthSource,
+        choose: Callable[[Sequence[str]], str] = random.choice,
+        on_unavailable: Callable[[str], None] = lambda reason: None,
     ) -> None:
         self._weather = weather
         self._health = health
         self._choose = choose
+        self._on_unavailable = on_unavailable
 
     def handle(self, command: SlashCommand) -> dict[str, Any]:
         if command.command == "/weather":
@@ -105,6 +110,7 @@ class Bot:
             return _reply(f"That place name is longer than {MAX_PLACE_LENGTH} characters.", public=False)
         try:
             weather = self._weather.current(place)
-        except WeatherUnavailable:
+        except WeatherUnavailable as exc:
+            self._on_unavailable(str(exc))
             return _reply(f"Sorry, I can't get the weather for {place} right now. Try again in a minute.", public=False)
         return _reply(f"Weather in {weather.place}: {weather.temperature_c:.0f}°C, {weather.description}", public=True)

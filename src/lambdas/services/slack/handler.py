@@ -28,6 +28,7 @@ def bot() -> Bot:
     return Bot(
         HttpWeather(settings.weather_url, settings.weather_timeout),
         PlatformHealth(settings.status_tables, settings.status_functions),
+        on_unavailable=lambda reason: logger.warning("weather unavailable", extra={"reason": reason[:300]}),
     )
 
 

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 
 from lambdas.common.exceptions import Unauthorized
+from lambdas.common.untrusted import same_secret
 
 MAX_SKEW_SECONDS = 300
 VERSION = "v0"
@@ -31,9 +32,10 @@ def sign(secret: bytes, timestamp: str, body: bytes) -> str:
 def verify(secret: bytes, timestamp: str | None, signature: str | None, body: bytes, *, now: float) -> None:
     if not timestamp or not signature:
         raise SignatureRejected("missing_headers")
-    if not timestamp.isdigit() or len(timestamp) > 12:
+    # isdigit() alone would take "١٢٣" (Arabic-Indic digits), which int() reads as 123.
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
         raise SignatureRejected("bad_timestamp")
     if abs(now - int(timestamp)) > MAX_SKEW_SECONDS:
         raise SignatureRejected("stale_timestamp")
-    if not hmac.compare_digest(sign(secret, timestamp, body), signature):
+    if not same_secret(sign(secret, timestamp, body), signature):
         raise SignatureRejected("bad_signature")

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from lambdas.common.exceptions import ValidationFailed
+from lambdas.common.exceptions import RejectedInput, ValidationFailed
+from lambdas.common.untrusted import json_value
 from lambdas.services.users.model import User, UserNotFound, validate
 
 DEFAULT_PAGE = 20
@@ -59,8 +60,8 @@ def _bad_token() -> ValidationFailed:
 def decode_cursor(token: str, repository: UserRepository) -> dict[str, str]:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        return repository.check_cursor(json.loads(raw))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return repository.check_cursor(json_value(raw, what="the pagination token"))
+    except (binascii.Error, ValueError, RejectedInput):
         raise _bad_token() from None
 
 
@@ -97,7 +98,7 @@ class Users:
     def list(self, limit: str | None, token: str | None) -> Page:
         size = DEFAULT_PAGE
         if limit is not None:
-            if not limit.isdigit() or not 1 <= int(limit) <= MAX_PAGE:
+            if not (limit.isascii() and limit.isdigit()) or not 1 <= int(limit) <= MAX_PAGE:
                 raise ValidationFailed("invalid limit", details={"fields": {"limit": f"must be 1-{MAX_PAGE}"}})
             size = int(limit)
         cursor = decode_cursor(token, self._repository) if token else None

@@ -35,10 +35,19 @@ class BatchPartiallyFailed(PlatformError):
     code = "batch_partially_failed"
 
 
+class UnknownQueue(InvalidEvent):
+    code = "unknown_queue"
+
+
 @cache
 def _queue_url(arn: str) -> str:
     _, _, _, _, account, name = arn.split(":", 5)
-    return aws.client("sqs").get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+    try:
+        return aws.client("sqs").get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+    except Exception as exc:
+        if aws.error_code(exc) in ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"):
+            raise UnknownQueue(f"the event names a queue that does not exist: {arn[:200]}") from None
+        raise DependencyError(f"cannot look up the queue {arn[:200]}: {aws.error_code(exc) or exc}") from exc
 
 
 def _record_fulfilment(job: Job, correlation_id: str) -> None:
@@ -121,7 +130,7 @@ def _records(event: Any) -> list[dict[str, Any]]:
 
 def _receive_count(record: dict[str, Any]) -> int:
     raw = record.get("attributes", {}).get("ApproximateReceiveCount", "1")
-    return int(raw) if isinstance(raw, str) and raw.isdigit() else 1
+    return int(raw) if isinstance(raw, str) and raw.isascii() and raw.isdigit() else 1
 
 
 @logger.inject_lambda_context
@@ -130,8 +139,10 @@ def _receive_count(record: dict[str, Any]) -> int:
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         records = _records(event)
-    except InvalidEvent as exc:
-        logger.error("event rejected", extra={"error": exc.code, "reason": exc.message})
+        queue_urls = {arn: _queue_url(arn) for arn in {r["eventSourceARN"] for r in records}}
+    except PlatformError as exc:
+        rejected = isinstance(exc, InvalidEvent)
+        logger.error("event rejected" if rejected else "event failed", extra={"error": exc.code, "reason": exc.message})
         raise
     run, config = _idempotent_fulfil()
     config.register_lambda_context(context)
@@ -140,7 +151,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     for record in records:
         correlation_id = correlation.from_sqs_record(record) or record["messageId"]
         logger.set_correlation_id(correlation_id)
-        queue_url = _queue_url(record["eventSourceARN"])
+        queue_url = queue_urls[record["eventSourceARN"]]
         try:
             job = parse_job(record["body"])
             result = run(work={"job_id": job.job_id, "order": job.order, "correlation_id": correlation_id})

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from lambdas.common.exceptions import UnprocessableContent
+from lambdas.common.untrusted import json_value
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
@@ -25,10 +25,7 @@ class Job:
 
 
 def parse_job(body: str) -> Job:
-    try:
-        data = json.loads(body)
-    except (TypeError, ValueError):
-        raise InvalidJob("the message body is not JSON") from None
+    data = json_value(body, what="the message body", error=InvalidJob)
     if not isinstance(data, dict):
         raise InvalidJob("the message body must be a JSON object")
     job_id = data.get("jobId")

@@ -1,0 +1,91 @@
+"""The two rules every piece of untrusted input goes through.
+
+JSON (request bodies, pagination cursors, stream records, queue and topic messages): strict UTF-8,
+no NaN/Infinity literals, at most `MAX_DEPTH` levels of nesting, and no lone surrogates anywhere
+(JSON's `\\ud800` escape decodes to a string that no UTF-8 consumer, DynamoDB included, can store).
+Anything else is the caller's named rejection, never a RecursionError or a 5xx.
+
+Secrets and signatures in headers: compared as bytes, in constant time, whatever characters they
+hold; a comparison never raises.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Any
+
+from lambdas.common.exceptions import PlatformError, RejectedInput
+
+MAX_DEPTH = 32
+
+
+class MalformedJson(RejectedInput):
+    code = "malformed_json"
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _check(value: Any, what: str, error: type[PlatformError], max_depth: int) -> None:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii() and not valid_unicode(item):
+                raise error(f"{what} holds a string that is not valid Unicode (a lone surrogate)")
+            continue
+        if not isinstance(item, dict | list):
+            continue
+        if depth > max_depth:
+            raise error(f"{what} is nested more than {max_depth} levels deep")
+        if isinstance(item, dict):
+            stack.extend((key, depth) for key in item)
+            stack.extend((child, depth + 1) for child in item.values())
+        else:
+            stack.extend((child, depth + 1) for child in item)
+
+
+def valid_unicode(text: str) -> bool:
+    """False for a str holding lone surrogates (possible in Python, impossible in UTF-8)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def json_value(
+    raw: bytes | str, *, what: str, error: type[PlatformError] = MalformedJson, max_depth: int = MAX_DEPTH
+) -> Any:
+    """`raw` parsed under the JSON rule above; `error(message)` naming `what` when it breaks it."""
+    if isinstance(raw, bytes | bytearray):
+        try:
+            text = bytes(raw).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise error(f"{what} is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})") from None
+    elif isinstance(raw, str):
+        text = raw
+    else:
+        raise error(f"{what} is not text")
+    try:
+        value = json.loads(text, parse_constant=_no_constants)
+    except RecursionError:
+        raise error(f"{what} is nested more than {max_depth} levels deep") from None
+    except ValueError as exc:
+        raise error(f"{what} is not valid JSON: {str(exc)[:120]}") from None
+    _check(value, what, error, max_depth)
+    return value
+
+
+def _as_bytes(value: str | bytes) -> bytes:
+    # surrogatepass: a header may hold any code point; it must compare, not raise.
+    return value if isinstance(value, bytes) else value.encode("utf-8", "surrogatepass")
+
+
+def same_secret(expected: str | bytes, given: str | bytes | None) -> bool:
+    """Constant-time equality of a secret or signature with what a caller sent, any content."""
+    if given is None:
+        return False
+    return hmac.compare_digest(_as_bytes(expected), _as_bytes(given))
