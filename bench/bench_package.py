@@ -19,13 +19,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from toolchain.config import load_config  # noqa: E402
+from toolchain.context import cache_dir  # noqa: E402
 from toolchain.packaging.builder import Packager  # noqa: E402
 from toolchain.packaging.layer import LayerContents  # noqa: E402
+from toolchain.packaging.runtimes import Runtime  # noqa: E402
 from toolchain.packaging.sources import function_entries  # noqa: E402
-from toolchain.packaging.targets import Target  # noqa: E402
 from toolchain.packaging.wheels import SubprocessPip, WheelCache  # noqa: E402
 from toolchain.reporting import RecordingReporter  # noqa: E402
-from toolchain.workflows import cache_dir  # noqa: E402
 
 RUNS = 5
 
@@ -35,7 +35,7 @@ def packager(out: Path) -> Packager:
     reporter = RecordingReporter()
     wheels = WheelCache(cache_dir() / "wheels", SubprocessPip(), reporter)
     return Packager(
-        config, Target.lambda_runtime(config.python, config.architecture), out, wheels=wheels, reporter=reporter
+        config, Runtime.on_lambda(config.python, config.architecture), out, wheels=wheels, reporter=reporter
     )
 
 

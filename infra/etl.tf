@@ -42,21 +42,18 @@ module "etl_failures" {
 module "etl" {
   source = "./modules/lambda_function"
 
-  name         = "${local.prefix}-etl"
-  description  = "Loads sales CSV files from ${local.etl_incoming_prefix} into the sales table"
-  artifact     = local.artifacts["etl"]
-  runtime      = local.function_defaults.runtime
-  architecture = local.function_defaults.architecture
-  layers       = local.function_defaults.layers
-  memory_size  = lookup(var.function_memory, "etl", 1024)
-  timeout      = lookup(var.function_timeout, "etl", 900)
+  defaults = local.function_defaults
+
+  name        = "${local.prefix}-etl"
+  description = "Loads sales CSV files from ${local.etl_incoming_prefix} into the sales table"
+  artifact    = local.artifacts["etl"]
+  memory_size = lookup(var.function_memory, "etl", 1024)
+  timeout     = lookup(var.function_timeout, "etl", 900)
 
   environment = {
-    SALES_TABLE                  = aws_dynamodb_table.sales.name
-    ETL_INCOMING_PREFIX          = local.etl_incoming_prefix
-    ETL_REPORT_PREFIX            = local.etl_report_prefix
-    POWERTOOLS_METRICS_NAMESPACE = local.prefix
-    POWERTOOLS_LOG_LEVEL         = var.log_level
+    SALES_TABLE         = aws_dynamodb_table.sales.name
+    ETL_INCOMING_PREFIX = local.etl_incoming_prefix
+    ETL_REPORT_PREFIX   = local.etl_report_prefix
   }
 
   policy_statements = [
@@ -78,9 +75,6 @@ module "etl" {
   ]
 
   async_failure_destination_arn = module.etl_failures.queue_arn
-  log_retention_days            = var.log_retention_days
-  alarm_actions                 = [aws_sns_topic.alarms.arn]
-  errors_alarm_threshold        = var.errors_alarm_threshold
 }
 
 resource "aws_lambda_permission" "etl_from_s3" {

@@ -60,20 +60,17 @@ resource "aws_secretsmanager_secret" "slack_signing" {
 module "users" {
   source = "./modules/lambda_function"
 
-  name         = "${local.prefix}-users"
-  description  = "Users REST API"
-  artifact     = local.artifacts["users"]
-  runtime      = local.function_defaults.runtime
-  architecture = local.function_defaults.architecture
-  layers       = local.function_defaults.layers
-  memory_size  = lookup(var.function_memory, "users", 512)
-  timeout      = lookup(var.function_timeout, "users", 10)
+  defaults = local.function_defaults
+
+  name        = "${local.prefix}-users"
+  description = "Users REST API"
+  artifact    = local.artifacts["users"]
+  memory_size = lookup(var.function_memory, "users", 512)
+  timeout     = lookup(var.function_timeout, "users", 10)
 
   environment = {
-    USERS_TABLE                  = aws_dynamodb_table.users.name
-    CORS_ALLOWED_ORIGINS         = join(",", var.cors_allowed_origins)
-    POWERTOOLS_METRICS_NAMESPACE = local.prefix
-    POWERTOOLS_LOG_LEVEL         = var.log_level
+    USERS_TABLE          = aws_dynamodb_table.users.name
+    CORS_ALLOWED_ORIGINS = join(",", var.cors_allowed_origins)
   }
 
   policy_statements = [
@@ -84,31 +81,25 @@ module "users" {
     },
   ]
 
-  log_retention_days     = var.log_retention_days
-  alarm_actions          = [aws_sns_topic.alarms.arn]
-  errors_alarm_threshold = var.errors_alarm_threshold
 }
 
 module "authorizer" {
   source = "./modules/lambda_function"
 
-  name         = "${local.prefix}-authorizer"
-  description  = "JWT TOKEN authorizer of the REST API"
-  artifact     = local.artifacts["authorizer"]
-  runtime      = local.function_defaults.runtime
-  architecture = local.function_defaults.architecture
-  layers       = local.function_defaults.layers
-  memory_size  = lookup(var.function_memory, "authorizer", 256)
-  timeout      = lookup(var.function_timeout, "authorizer", 5)
+  defaults = local.function_defaults
+
+  name        = "${local.prefix}-authorizer"
+  description = "JWT TOKEN authorizer of the REST API"
+  artifact    = local.artifacts["authorizer"]
+  memory_size = lookup(var.function_memory, "authorizer", 256)
+  timeout     = lookup(var.function_timeout, "authorizer", 5)
 
   environment = {
-    JWT_MODE                     = var.jwt_mode
-    JWT_SECRET_ID                = aws_secretsmanager_secret.jwt_signing.arn
-    JWKS_URL                     = var.jwks_url
-    JWT_ISSUER                   = var.jwt_issuer
-    JWT_AUDIENCE                 = var.jwt_audience
-    POWERTOOLS_METRICS_NAMESPACE = local.prefix
-    POWERTOOLS_LOG_LEVEL         = var.log_level
+    JWT_MODE      = var.jwt_mode
+    JWT_SECRET_ID = aws_secretsmanager_secret.jwt_signing.arn
+    JWKS_URL      = var.jwks_url
+    JWT_ISSUER    = var.jwt_issuer
+    JWT_AUDIENCE  = var.jwt_audience
   }
 
   policy_statements = [
@@ -119,30 +110,24 @@ module "authorizer" {
     },
   ]
 
-  log_retention_days     = var.log_retention_days
-  alarm_actions          = [aws_sns_topic.alarms.arn]
-  errors_alarm_threshold = var.errors_alarm_threshold
 }
 
 module "slack" {
   source = "./modules/lambda_function"
 
-  name         = "${local.prefix}-slack"
-  description  = "Slack slash-command bot"
-  artifact     = local.artifacts["slack"]
-  runtime      = local.function_defaults.runtime
-  architecture = local.function_defaults.architecture
-  layers       = local.function_defaults.layers
-  memory_size  = lookup(var.function_memory, "slack", 512)
-  timeout      = lookup(var.function_timeout, "slack", 5)
+  defaults = local.function_defaults
+
+  name        = "${local.prefix}-slack"
+  description = "Slack slash-command bot"
+  artifact    = local.artifacts["slack"]
+  memory_size = lookup(var.function_memory, "slack", 512)
+  timeout     = lookup(var.function_timeout, "slack", 5)
 
   environment = {
-    SLACK_SIGNING_SECRET_ID      = aws_secretsmanager_secret.slack_signing.arn
-    WEATHER_URL                  = replace(var.weather_url, "{site}", var.site_base_url)
-    STATUS_TABLES                = aws_dynamodb_table.users.name
-    STATUS_FUNCTIONS             = join(",", ["${local.prefix}-users", "${local.prefix}-authorizer"])
-    POWERTOOLS_METRICS_NAMESPACE = local.prefix
-    POWERTOOLS_LOG_LEVEL         = var.log_level
+    SLACK_SIGNING_SECRET_ID = aws_secretsmanager_secret.slack_signing.arn
+    WEATHER_URL             = replace(var.weather_url, "{site}", var.site_base_url)
+    STATUS_TABLES           = aws_dynamodb_table.users.name
+    STATUS_FUNCTIONS        = join(",", ["${local.prefix}-users", "${local.prefix}-authorizer"])
   }
 
   policy_statements = [
@@ -158,9 +143,6 @@ module "slack" {
     },
   ]
 
-  log_retention_days     = var.log_retention_days
-  alarm_actions          = [aws_sns_topic.alarms.arn]
-  errors_alarm_threshold = var.errors_alarm_threshold
 }
 
 locals {

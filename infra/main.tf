@@ -27,10 +27,14 @@ locals {
 
   # Shared by every function module call.
   function_defaults = {
-    runtime      = var.lambda_runtime
-    architecture = local.architecture
-    layers       = [aws_lambda_layer_version.dependencies.arn]
-    log_level    = var.log_level
+    runtime                = var.lambda_runtime
+    architecture           = local.architecture
+    layers                 = [aws_lambda_layer_version.dependencies.arn]
+    log_level              = var.log_level
+    metrics_namespace      = local.prefix
+    log_retention_days     = var.log_retention_days
+    alarm_actions          = [aws_sns_topic.alarms.arn]
+    errors_alarm_threshold = var.errors_alarm_threshold
   }
 }
 

@@ -1,21 +1,5 @@
 # One place that sees the platform: every function, the queues, the stream, the API, the workflow.
 locals {
-  all_functions = merge(
-    {
-      thumbnails    = module.thumbnails
-      users         = module.users
-      authorizer    = module.authorizer
-      slack         = module.slack
-      etl           = module.etl
-      orders        = module.orders
-      sessions      = module.sessions
-      scraper       = module.scraper
-      checkout      = module.checkout
-      worker        = module.worker
-      notifications = module.notifications
-    },
-    module.workflow_steps,
-  )
   function_names = sort([for fn in local.all_functions : fn.function_name])
 
   function_widgets = [

@@ -91,24 +91,21 @@ module "scraper_failures" {
 module "scraper" {
   source = "./modules/lambda_function"
 
-  name         = "${local.prefix}-scraper"
-  description  = "Scrapes product prices; alerts on drops"
-  artifact     = local.artifacts["scraper"]
-  runtime      = local.function_defaults.runtime
-  architecture = local.function_defaults.architecture
-  layers       = local.function_defaults.layers
-  memory_size  = lookup(var.function_memory, "scraper", 512)
-  timeout      = lookup(var.function_timeout, "scraper", 300)
+  defaults = local.function_defaults
+
+  name        = "${local.prefix}-scraper"
+  description = "Scrapes product prices; alerts on drops"
+  artifact    = local.artifacts["scraper"]
+  memory_size = lookup(var.function_memory, "scraper", 512)
+  timeout     = lookup(var.function_timeout, "scraper", 300)
 
   environment = {
-    PRODUCTS_PARAMETER           = aws_ssm_parameter.products.name
-    PRICES_TABLE                 = aws_dynamodb_table.prices.name
-    ALERTS_TOPIC_ARN             = aws_sns_topic.price_alerts.arn
-    IDEMPOTENCY_TABLE            = aws_dynamodb_table.scraper_idempotency.name
-    PRICE_DROP_PERCENT           = tostring(var.price_drop_percent)
-    SCRAPER_ALLOW_HOSTS          = join(",", var.scraper_allow_hosts)
-    POWERTOOLS_METRICS_NAMESPACE = local.prefix
-    POWERTOOLS_LOG_LEVEL         = var.log_level
+    PRODUCTS_PARAMETER  = aws_ssm_parameter.products.name
+    PRICES_TABLE        = aws_dynamodb_table.prices.name
+    ALERTS_TOPIC_ARN    = aws_sns_topic.price_alerts.arn
+    IDEMPOTENCY_TABLE   = aws_dynamodb_table.scraper_idempotency.name
+    PRICE_DROP_PERCENT  = tostring(var.price_drop_percent)
+    SCRAPER_ALLOW_HOSTS = join(",", var.scraper_allow_hosts)
   }
 
   policy_statements = [
@@ -136,9 +133,6 @@ module "scraper" {
 
   async_maximum_retry_attempts  = 0
   async_failure_destination_arn = module.scraper_failures.queue_arn
-  log_retention_days            = var.log_retention_days
-  alarm_actions                 = [aws_sns_topic.alarms.arn]
-  errors_alarm_threshold        = var.errors_alarm_threshold
 }
 
 module "scraper_schedule" {

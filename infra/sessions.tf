@@ -35,19 +35,16 @@ module "sessions_failures" {
 module "sessions" {
   source = "./modules/lambda_function"
 
-  name         = "${local.prefix}-sessions"
-  description  = "Nightly sweep of expired sessions"
-  artifact     = local.artifacts["sessions"]
-  runtime      = local.function_defaults.runtime
-  architecture = local.function_defaults.architecture
-  layers       = local.function_defaults.layers
-  memory_size  = lookup(var.function_memory, "sessions", 512)
-  timeout      = lookup(var.function_timeout, "sessions", 300)
+  defaults = local.function_defaults
+
+  name        = "${local.prefix}-sessions"
+  description = "Nightly sweep of expired sessions"
+  artifact    = local.artifacts["sessions"]
+  memory_size = lookup(var.function_memory, "sessions", 512)
+  timeout     = lookup(var.function_timeout, "sessions", 300)
 
   environment = {
-    SESSIONS_TABLE               = aws_dynamodb_table.sessions.name
-    POWERTOOLS_METRICS_NAMESPACE = local.prefix
-    POWERTOOLS_LOG_LEVEL         = var.log_level
+    SESSIONS_TABLE = aws_dynamodb_table.sessions.name
   }
 
   policy_statements = [
@@ -60,9 +57,6 @@ module "sessions" {
 
   async_maximum_retry_attempts  = 0
   async_failure_destination_arn = module.sessions_failures.queue_arn
-  log_retention_days            = var.log_retention_days
-  alarm_actions                 = [aws_sns_topic.alarms.arn]
-  errors_alarm_threshold        = var.errors_alarm_threshold
 }
 
 module "session_cleanup_schedule" {

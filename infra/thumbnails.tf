@@ -21,21 +21,18 @@ module "thumbnails_failures" {
 module "thumbnails" {
   source = "./modules/lambda_function"
 
-  name         = "${local.prefix}-thumbnails"
-  description  = "Creates a thumbnail under ${local.thumbnail_prefix} for each image created under ${local.upload_prefix}"
-  artifact     = local.artifacts["thumbnails"]
-  runtime      = local.function_defaults.runtime
-  architecture = local.function_defaults.architecture
-  layers       = local.function_defaults.layers
-  memory_size  = lookup(var.function_memory, "thumbnails", 1024)
-  timeout      = lookup(var.function_timeout, "thumbnails", 30)
+  defaults = local.function_defaults
+
+  name        = "${local.prefix}-thumbnails"
+  description = "Creates a thumbnail under ${local.thumbnail_prefix} for each image created under ${local.upload_prefix}"
+  artifact    = local.artifacts["thumbnails"]
+  memory_size = lookup(var.function_memory, "thumbnails", 1024)
+  timeout     = lookup(var.function_timeout, "thumbnails", 30)
 
   environment = {
-    UPLOAD_PREFIX                = local.upload_prefix
-    THUMBNAIL_PREFIX             = local.thumbnail_prefix
-    POWERTOOLS_SERVICE_NAME      = "thumbnails"
-    POWERTOOLS_METRICS_NAMESPACE = local.prefix
-    POWERTOOLS_LOG_LEVEL         = local.function_defaults.log_level
+    UPLOAD_PREFIX           = local.upload_prefix
+    THUMBNAIL_PREFIX        = local.thumbnail_prefix
+    POWERTOOLS_SERVICE_NAME = "thumbnails"
   }
 
   # Reads only under the upload prefix, writes only under the thumbnail prefix: it cannot
@@ -54,9 +51,6 @@ module "thumbnails" {
   ]
 
   async_failure_destination_arn = module.thumbnails_failures.queue_arn
-  log_retention_days            = var.log_retention_days
-  alarm_actions                 = [aws_sns_topic.alarms.arn]
-  errors_alarm_threshold        = var.errors_alarm_threshold
 }
 
 resource "aws_lambda_permission" "thumbnails_from_s3" {

@@ -13,6 +13,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
+CORPUS = ROOT / "tests" / "corpus"  # files from outside the project (tests/corpus/README.md)
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ expected_traffic = {
   workflow-failed   = { invocations_per_month = 2500, average_duration_ms = 40 }
   notifications     = { invocations_per_month = 250000, average_duration_ms = 10 }
   thumbnails        = { invocations_per_month = 150000, average_duration_ms = 350 }
-  orders            = { invocations_per_month = 900000, average_duration_ms = 30 }
+  "order-stream"    = { invocations_per_month = 900000, average_duration_ms = 30 }
   etl               = { invocations_per_month = 900, average_duration_ms = 45000 }
   sessions          = { invocations_per_month = 30, average_duration_ms = 60000 }
   scraper           = { invocations_per_month = 720, average_duration_ms = 20000 }

@@ -104,14 +104,14 @@ def test_the_invoke_task_runs_a_function_with_an_event_file(deployed: Deployed, 
 def test_the_invoke_task_explains_a_wrong_function_name(deployed: Deployed) -> None:
     result = deployed.invoke("fn.invoke", "--function", "nope", "--event", "events/s3-object-created.json", check=False)
     assert result.returncode == 1
-    assert "no deployed function 'nope'" in result.stderr
-    assert "deployed: " + ", ".join(sorted(deployed.manifest["functions"])) in result.stderr
+    assert "error: no function named 'nope'" in result.stderr
+    assert "known functions: " + ", ".join(sorted(deployed.manifest["functions"])) in result.stderr
 
 
 def test_a_second_up_reuses_the_emulator_and_changes_nothing(deployed: Deployed) -> None:
     pid = deployed.control.require().pid
     result = deployed.invoke("up")
     assert "Reusing the emulator" in result.stderr
-    assert f"built 0, unchanged {len(deployed.manifest['functions']) + 1}" in result.stderr
+    assert f"build: 0 built, {len(deployed.manifest['functions']) + 1} unchanged" in result.stderr
     assert "Apply complete! Resources: 0 added, 0 changed, 0 destroyed." in result.stdout
     assert deployed.control.require().pid == pid

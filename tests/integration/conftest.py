@@ -11,12 +11,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from lambdas.common import aws, settings
 from tests import hostile
 from tests.httpserver import serve
 from toolchain.emulator import moto_fixes
 
-from .world import World, build_world
+from .world import World, build_world, fresh_container
 
 
 @dataclass
@@ -40,12 +39,10 @@ def lambda_context() -> FakeLambdaContext:
 @pytest.fixture
 def moto_aws() -> Iterator[None]:
     moto_fixes.apply()  # the emulator's corrections of moto, so handlers meet the same AWS here
-    aws.client.cache_clear()
-    settings.thumbnail_settings.cache_clear()
+    fresh_container()
     with mock_aws():
         yield
-    aws.client.cache_clear()
-    settings.thumbnail_settings.cache_clear()
+    fresh_container()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from toolchain.artifacts import ArtifactMismatch, ArtifactStore, bucket_name, function_hashes
+from toolchain.deploy.artifacts import ArtifactMismatch, ArtifactStore, bucket_name, function_hashes
 from toolchain.errors import ToolchainError
 from toolchain.packaging.manifest import FileDigest
 

@@ -7,7 +7,6 @@ import codecs
 import json
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -18,14 +17,14 @@ from lambdas.common import settings
 from lambdas.common.exceptions import InvalidEvent
 from lambdas.services.etl import handler as etl
 from lambdas.services.etl.loader import OutOfTime
-from lambdas.services.orders import handler as orders
+from lambdas.services.order_stream import handler as orders
 from lambdas.services.scraper import handler as scraper
-from lambdas.services.scraper import storage as scraper_storage
 from lambdas.services.sessions import handler as sessions
+from tests.conftest import CORPUS
 from tests.httpserver import serve
 
 from .conftest import FakeLambdaContext, logged
-from .world import subscribed_queue, table
+from .world import fresh_container, subscribed_queue, table
 
 
 def drain(queue: str) -> list[dict[str, Any]]:
@@ -50,9 +49,9 @@ def etl_env(moto_aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     s3.create_bucket(Bucket="data")
     table("sales", "id")
     monkeypatch.setenv("SALES_TABLE", "sales")
-    settings.etl_settings.cache_clear()
+    settings.clear_cached()
     yield s3
-    settings.etl_settings.cache_clear()
+    settings.clear_cached()
 
 
 def s3_event(key: str, bucket: str = "data") -> dict:
@@ -99,7 +98,7 @@ def test_an_unusable_file_gets_a_rejected_report(etl_env, lambda_context, caplog
     assert [r for r in caplog.records if r.getMessage() == "file processed" and r.levelname == "ERROR"]
 
 
-TEXTS = Path(__file__).resolve().parents[1] / "corpus" / "charset-normalizer"
+TEXTS = CORPUS / "charset-normalizer"
 
 
 def sales_file(text_lines: list[bytes], newline: bytes = b"\n") -> bytes:
@@ -185,7 +184,7 @@ def test_other_files_under_the_prefix_are_ignored_out_loud(etl_env, lambda_conte
 
 def test_a_file_above_the_stated_limit_is_refused_before_loading(etl_env, lambda_context, monkeypatch) -> None:
     monkeypatch.setenv("ETL_MAX_FILE_BYTES", "1024")
-    settings.etl_settings.cache_clear()
+    settings.clear_cached()
     etl_env.put_object(Bucket="data", Key="incoming/big.csv", Body=(CSV * 20).encode())
     etl.lambda_handler(s3_event("incoming/big.csv"), lambda_context)
     report = json.loads(etl_env.get_object(Bucket="data", Key="reports/big.report.json")["Body"].read())
@@ -215,11 +214,9 @@ def orders_env(moto_aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     topic, queue = subscribed_queue("order-alerts")
     monkeypatch.setenv("ALERTS_TOPIC_ARN", topic)
     monkeypatch.setenv("IDEMPOTENCY_TABLE", "orders-idempotency")
-    settings.order_settings.cache_clear()
-    orders._alerting.cache_clear()
+    fresh_container()
     yield queue
-    settings.order_settings.cache_clear()
-    orders._alerting.cache_clear()
+    fresh_container()
 
 
 def kinesis_event(*payloads: Any) -> dict:
@@ -263,9 +260,9 @@ def sessions_env(moto_aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     table("sessions", "sessionId", ttl="expiresAt")
     monkeypatch.setenv("SESSIONS_TABLE", "sessions")
     monkeypatch.setenv("SWEEP_PAGE_SIZE", "500")
-    settings.sweep_settings.cache_clear()
+    settings.clear_cached()
     yield boto3.client("dynamodb", region_name="us-east-1")
-    settings.sweep_settings.cache_clear()
+    settings.clear_cached()
 
 
 def seed_sessions(ddb: Any, count: int, expired_every: int = 3) -> set[str]:
@@ -345,11 +342,9 @@ def scraper_env(moto_aws, monkeypatch: pytest.MonkeyPatch, shop: dict[str, str])
                         "IDEMPOTENCY_TABLE": "scraper-idempotency", "SCRAPER_ALLOW_HOSTS": "127.0.0.1",
                         "SCRAPER_HOST_DELAY_SECONDS": "0"}.items():  # fmt: skip
         monkeypatch.setenv(name, value)
-    for cached in (settings.scraper_settings, scraper.fetcher, scraper_storage.price_alert):
-        cached.cache_clear()
+    fresh_container()
     yield queue
-    for cached in (settings.scraper_settings, scraper.fetcher, scraper_storage.price_alert):
-        cached.cache_clear()
+    fresh_container()
 
 
 def test_two_runs_with_a_price_drop_send_exactly_one_alert(
@@ -371,7 +366,7 @@ def test_two_runs_with_a_price_drop_send_exactly_one_alert(
 
 def test_a_private_host_is_refused_unless_allowed(scraper_env, lambda_context, load_event, monkeypatch, caplog) -> None:
     monkeypatch.setenv("SCRAPER_ALLOW_HOSTS", "")
-    settings.scraper_settings.cache_clear()
+    settings.clear_cached()
     scraper.fetcher.cache_clear()
     report = scraper.lambda_handler(load_event("eventbridge-scheduled.json"), lambda_context)
     assert (report["checked"], report["failed"]) == (0, 4)

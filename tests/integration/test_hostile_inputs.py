@@ -24,14 +24,14 @@ from lambdas.services.authorizer import handler as authorizer
 from lambdas.services.checkout import handler as checkout
 from lambdas.services.etl import handler as etl
 from lambdas.services.notifications import handler as notifications
-from lambdas.services.orders import handler as orders
+from lambdas.services.order_stream import handler as orders
 from lambdas.services.scraper import handler as scraper
 from lambdas.services.sessions import handler as sessions
 from lambdas.services.slack import handler as slack
 from lambdas.services.thumbnails import handler as thumbnails
 from lambdas.services.users import handler as users
 from lambdas.services.worker import handler as worker
-from lambdas.services.workflow import steps
+from lambdas.services.workflow import handler as steps
 from tests import hostile
 from tests.conftest import EVENTS
 from tests.httpserver import serve

@@ -21,7 +21,7 @@ from PIL import Image
 
 from lambdas.common.exceptions import DependencyError
 from lambdas.services.etl import handler as etl
-from lambdas.services.orders import handler as orders
+from lambdas.services.order_stream import handler as orders
 from lambdas.services.scraper import handler as scraper
 from lambdas.services.slack import handler as slack
 from lambdas.services.slack.signature import sign

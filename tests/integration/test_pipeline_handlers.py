@@ -9,15 +9,16 @@ from typing import Any
 import boto3
 import pytest
 
-from lambdas.common import settings
+from lambdas.common.batch import BatchPartiallyFailed, UnknownQueue
 from lambdas.services.checkout import handler as checkout
 from lambdas.services.notifications import handler as notifications
 from lambdas.services.worker import handler as worker
-from lambdas.services.workflow import steps
+from lambdas.services.workflow import handler as steps
+from lambdas.services.workflow.steps import OrderRejected
 
 from .conftest import logged
 from .test_data_handlers import drain
-from .world import subscribed_queue, table
+from .world import fresh_container, subscribed_queue, table
 
 DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
 
@@ -43,18 +44,9 @@ def pipeline(moto_aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, An
            "ORDER_STATUS_TABLE": "order-status", "ORDER_EVENTS_TOPIC_ARN": topic, "CORS_ALLOWED_ORIGINS": ""}  # fmt: skip
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    caches = (
-        settings.checkout_settings,
-        settings.worker_settings,
-        settings.workflow_settings,
-        worker._idempotent_fulfil,
-        worker._queue_url,
-    )
-    for cached in caches:
-        cached.cache_clear()
+    fresh_container()
     yield {"sqs": sqs, "queue": queue, "queue_arn": queue_arn, "dlq": dlq, "machine": machine, "events": events}
-    for cached in caches:
-        cached.cache_clear()
+    fresh_container()
 
 
 def api_event(load_event, body: Any) -> dict:
@@ -114,7 +106,7 @@ def processed_counts() -> dict[str, int]:
 
 def test_a_partial_failure_deletes_what_succeeded_and_keeps_the_rest(pipeline, lambda_context, caplog) -> None:
     event = sqs_event(pipeline, job("j-1"), "{poison", job("j-2"))
-    with pytest.raises(worker.BatchPartiallyFailed, match="1 of 3 messages failed"):
+    with pytest.raises(BatchPartiallyFailed, match="1 of 3 messages failed"):
         worker.lambda_handler(event, lambda_context)
     assert processed_counts() == {"j-1": 1, "j-2": 1}
     assert visible(pipeline) == 1  # only the poison message is left, in flight with its backoff
@@ -167,7 +159,7 @@ def test_the_steps_validate_process_and_notify(pipeline, lambda_context) -> None
 
 
 def test_a_bad_order_is_rejected_and_its_failure_recorded(pipeline, lambda_context) -> None:
-    with pytest.raises(steps.OrderRejected, match="add up to 39.98"):
+    with pytest.raises(OrderRejected, match="add up to 39.98"):
         steps.validate(step_input(total="1.00"), lambda_context)
     steps.record_failure(
         {**step_input(), "error": {"Error": "OrderRejected", "Cause": "totals differ"}}, lambda_context
@@ -212,7 +204,7 @@ def test_an_event_for_an_unknown_queue_is_a_named_rejection(pipeline, lambda_con
     # Found from outside: get_queue_url's QueueDoesNotExist escaped as a raw traceback, no log line.
     event = sqs_event(pipeline, job("j-1"))
     event["Records"][0]["eventSourceARN"] = pipeline["queue_arn"].rsplit(":", 1)[0] + ":no-such-queue"
-    with pytest.raises(worker.UnknownQueue):
+    with pytest.raises(UnknownQueue):
         worker.lambda_handler(event, lambda_context)
     (rejected,) = logged(caplog, "event rejected")
     assert (rejected.levelname, rejected.error) == ("ERROR", "unknown_queue")

@@ -41,11 +41,11 @@ def bot(moto_aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.setenv("STATUS_TABLES", "users")
         monkeypatch.setenv("STATUS_FUNCTIONS", "gone-function")
         monkeypatch.setattr(serve, "base", url, raising=False)
-        settings.slack_settings.cache_clear()
+        settings.clear_cached()
         slack.bot.cache_clear()
         secrets._provider.cache_clear()
         yield
-        settings.slack_settings.cache_clear()
+        settings.clear_cached()
         slack.bot.cache_clear()
 
 
@@ -77,7 +77,7 @@ def test_a_failing_weather_service_gets_a_friendly_reply_in_time(
     bot, load_event, lambda_context, monkeypatch, caplog, route: str, cause: str
 ) -> None:
     monkeypatch.setenv("WEATHER_URL", f"{serve.base}/{route}/{{place}}")
-    settings.slack_settings.cache_clear()
+    settings.clear_cached()
     slack.bot.cache_clear()
     status, reply = post(load_event, lambda_context, command("/weather", "Porto"))
     assert (status, reply["response_type"]) == (200, "ephemeral")

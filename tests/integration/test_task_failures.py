@@ -48,7 +48,7 @@ def invoke(tmp_path: Path):
         (("promote", "--from", "dev", "--to", "emulator"), "error: promotion deploys to dev, staging or prod", None),
         (
             ("plan", "--env", "emulator", "--target", "aws"),
-            "error: the emulator workspace exists only on the emulator",
+            "error: the emulator environment exists only on the emulator",
             None,
         ),
         (("plan", "--env", "dev", "--target", "moon"), "error: unknown target 'moon'", "use one of: emulator, aws"),

@@ -22,7 +22,6 @@ BUCKET = "media"
 def bucket(s3: Any) -> Any:
     s3.create_bucket(Bucket=BUCKET)
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-    thumbnails.store._s3 = None  # a fresh client inside this test's moto
     return s3
 
 
@@ -85,7 +84,7 @@ def test_bad_files_are_rejected_with_a_log_line_and_no_output(
 
 
 def test_a_decompression_bomb_is_rejected(bucket: Any, load_event, lambda_context) -> None:
-    from tests.unit.thumbnails.test_imaging import _png_header_only
+    from tests.unit.lambdas.services.thumbnails.test_imaging import _png_header_only
 
     bucket.put_object(Bucket=BUCKET, Key="uploads/bomb.png", Body=_png_header_only(30_000, 30_000))
     result = thumbnails.lambda_handler(event_for(bucket, "uploads/bomb.png", load_event), lambda_context)
@@ -121,9 +120,8 @@ def test_the_functions_own_output_does_not_trigger_work(bucket: Any, load_event,
 
 
 def test_s3_failures_propagate_so_lambda_retries(s3: Any, load_event, lambda_context) -> None:
-    thumbnails.store._s3 = None
     event = load_event("s3-object-created.json", media_bucket_name="no-such-bucket")
-    with pytest.raises(DependencyError, match="cannot read"):
+    with pytest.raises(DependencyError, match="reading s3:.* failed: NoSuchBucket"):
         thumbnails.lambda_handler(event, lambda_context)
 
 

@@ -27,10 +27,10 @@ def table(moto_aws, monkeypatch: pytest.MonkeyPatch) -> str:
     )  # fmt: skip
     monkeypatch.setenv("USERS_TABLE", "users")
     monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "http://localhost:3000,https://app.example.com")
-    settings.users_settings.cache_clear()
+    settings.clear_cached()
     users._users.cache_clear()
     yield "users"
-    settings.users_settings.cache_clear()
+    settings.clear_cached()
     users._users.cache_clear()
 
 
@@ -193,13 +193,13 @@ def test_an_unexpected_failure_is_a_500_that_leaks_nothing(table, load_event, la
 
 def test_a_missing_table_is_a_503(moto_aws, load_event, lambda_context, monkeypatch) -> None:
     monkeypatch.setenv("USERS_TABLE", "no-such-table")
-    settings.users_settings.cache_clear()
+    settings.clear_cached()
     users._users.cache_clear()
     status, _, answer = call(load_event, lambda_context, "GET", "/users", "/users")
     assert (status, answer["error"]["code"]) == (503, "service_unavailable")
     assert "no-such-table" not in json.dumps(answer)
     users._users.cache_clear()
-    settings.users_settings.cache_clear()
+    settings.clear_cached()
 
 
 @pytest.mark.parametrize("event", [{}, {"Records": []}, "text", {"httpMethod": 5, "resource": "/users"}])

@@ -6,7 +6,6 @@ whatever a handler refused must leave every table, bucket, queue and workflow as
 
 from __future__ import annotations
 
-import importlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -14,15 +13,11 @@ from typing import Any
 import boto3
 import pytest
 
-from lambdas.common import secrets, settings
+from lambdas.common import settings
 from tests import tokens
 
 REGION = "us-east-1"
 SLACK_SECRET = "slack-signing-secret-for-tests-0123456789"
-HANDLER_MODULES = [
-    "users", "checkout", "slack", "authorizer", "thumbnails", "etl", "orders", "sessions", "scraper", "worker",
-    "notifications",
-]  # fmt: skip
 WORKFLOW = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
 
 
@@ -52,19 +47,23 @@ def subscribed_queue(name: str) -> tuple[str, str]:
     return topic, queue
 
 
-def clear_caches() -> None:
-    """Settings, clients and adapters are cached per container; each test is a fresh container."""
-    for module in [settings, secrets] + [
-        importlib.import_module(f"lambdas.services.{name}.handler") for name in HANDLER_MODULES
-    ]:
-        for value in vars(module).values():
+def fresh_container() -> None:
+    """Forget what a warm Lambda container keeps (clients, settings, adapters built once): every
+    `functools.cache` in the runtime's modules, as a new container would start without them."""
+    import sys
+
+    settings.clear_cached()
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("lambdas.") or module is None:
+            continue
+        for value in list(vars(module).values()):
             if callable(getattr(value, "cache_clear", None)):
                 value.cache_clear()
-    from lambdas.services.scraper import storage
-    from lambdas.services.thumbnails import handler as thumbnails
 
-    storage.price_alert.cache_clear()
-    thumbnails.store._s3 = None  # the module-level store keeps its client like a warm container would
+
+def clear_caches() -> None:
+    """Settings, clients and adapters are cached per container; each test is a fresh container."""
+    fresh_container()
 
 
 @dataclass

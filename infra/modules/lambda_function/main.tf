@@ -2,13 +2,17 @@ locals {
   # Log group created here (not by Lambda on first write) so retention and deletion are ours.
   log_group_name          = "/aws/lambda/${var.name}"
   has_failure_destination = var.async_failure_destination_arn != null
+  environment = merge(
+    { POWERTOOLS_METRICS_NAMESPACE = var.defaults.metrics_namespace, POWERTOOLS_LOG_LEVEL = var.defaults.log_level },
+    var.environment,
+  )
 }
 
 resource "aws_cloudwatch_log_group" "this" {
   # checkov:skip=CKV_AWS_158: CloudWatch Logs encrypts at rest by default; logs carry no secrets (the security gate searches them), so a customer-managed key adds cost only
   # checkov:skip=CKV_AWS_338: retention is per environment (log_retention_days in infra/workspaces/*.tfvars); set 365 or more where compliance asks for it
   name              = local.log_group_name
-  retention_in_days = var.log_retention_days
+  retention_in_days = var.defaults.log_retention_days
   tags              = var.tags
 }
 
@@ -25,8 +29,8 @@ resource "aws_lambda_function" "this" {
   s3_key           = var.artifact.s3_key
   source_code_hash = var.artifact.base64sha256
   handler          = var.artifact.handler
-  runtime          = var.runtime
-  layers           = var.layers
+  runtime          = var.defaults.runtime
+  layers           = var.defaults.layers
   memory_size      = var.memory_size
   timeout          = var.timeout
   publish          = true
@@ -37,11 +41,8 @@ resource "aws_lambda_function" "this" {
     mode = var.tracing_mode
   }
 
-  dynamic "environment" {
-    for_each = length(var.environment) > 0 ? [var.environment] : []
-    content {
-      variables = environment.value
-    }
+  environment {
+    variables = local.environment
   }
 
   tags = var.tags
@@ -76,11 +77,11 @@ resource "aws_cloudwatch_metric_alarm" "errors" {
   statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1
-  threshold           = var.errors_alarm_threshold
+  threshold           = var.defaults.errors_alarm_threshold
   comparison_operator = "GreaterThanOrEqualToThreshold"
   treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
+  alarm_actions       = var.defaults.alarm_actions
+  ok_actions          = var.defaults.alarm_actions
   tags                = var.tags
 }
 
@@ -96,8 +97,8 @@ resource "aws_cloudwatch_metric_alarm" "throttles" {
   threshold           = 0
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
+  alarm_actions       = var.defaults.alarm_actions
+  ok_actions          = var.defaults.alarm_actions
   tags                = var.tags
 }
 
@@ -113,7 +114,7 @@ resource "aws_cloudwatch_metric_alarm" "duration" {
   threshold           = var.timeout * 1000 * var.duration_alarm_ratio
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
+  alarm_actions       = var.defaults.alarm_actions
+  ok_actions          = var.defaults.alarm_actions
   tags                = var.tags
 }

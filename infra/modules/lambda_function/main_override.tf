@@ -8,5 +8,5 @@ resource "aws_lambda_function" "this" {
   # checkov:skip=CKV_AWS_117: this override file only adds `architectures`; every other attribute, and these checks, are main.tf's
   # checkov:skip=CKV_AWS_272: this override file only adds `architectures`; every other attribute, and these checks, are main.tf's
   # checkov:skip=CKV_AWS_173: this override file only adds `architectures`; every other attribute, and these checks, are main.tf's
-  architectures = [var.architecture]
+  architectures = [var.defaults.architecture]
 }

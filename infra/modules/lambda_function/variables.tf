@@ -30,32 +30,38 @@ variable "artifact" {
   }
 }
 
-variable "runtime" {
-  description = "Lambda runtime identifier."
-  type        = string
-  default     = "python3.12"
+variable "defaults" {
+  description = "What every function of the platform shares: runtime, architecture, layers, log level, metrics namespace, log retention, alarm actions, the Errors alarm's threshold."
+  type = object({
+    runtime                = string
+    architecture           = string
+    layers                 = list(string)
+    log_level              = string
+    metrics_namespace      = string
+    log_retention_days     = number
+    alarm_actions          = list(string)
+    errors_alarm_threshold = number
+  })
 
   validation {
-    condition     = contains(["python3.8", "python3.9", "python3.10", "python3.11", "python3.12", "python3.13"], var.runtime)
+    condition     = contains(["python3.8", "python3.9", "python3.10", "python3.11", "python3.12", "python3.13"], var.defaults.runtime)
     error_message = "The runtime must be python3.8 to python3.13 (python3.8 only as the offline emulator's label)."
   }
-}
-
-variable "architecture" {
-  description = "Instruction set the artifacts were built for (x86_64 or arm64). Applied by aws provider 4+; 3.39 has x86_64 only."
-  type        = string
-  default     = "x86_64"
 
   validation {
-    condition     = contains(["x86_64", "arm64"], var.architecture)
-    error_message = "The architecture must be x86_64 or arm64."
+    condition     = contains(["x86_64", "arm64"], var.defaults.architecture)
+    error_message = "The architecture must be x86_64 or arm64 (aws provider 3.39 applies x86_64 only)."
   }
-}
 
-variable "layers" {
-  description = "Layer version ARNs, in order."
-  type        = list(string)
-  default     = []
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653], var.defaults.log_retention_days)
+    error_message = "The retention must be one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...)."
+  }
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR"], var.defaults.log_level)
+    error_message = "The log level must be DEBUG, INFO, WARNING or ERROR."
+  }
 }
 
 variable "memory_size" {
@@ -87,7 +93,7 @@ variable "reserved_concurrency" {
 }
 
 variable "environment" {
-  description = "Environment variables. Never secrets: those are read from Secrets Manager at run time."
+  description = "(Besides POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_LOG_LEVEL, which every function gets.) Environment variables. Never secrets: those are read from Secrets Manager at run time."
   type        = map(string)
   default     = {}
 }
@@ -110,17 +116,6 @@ variable "tracing_mode" {
   validation {
     condition     = contains(["Active", "PassThrough"], var.tracing_mode)
     error_message = "The tracing mode must be Active or PassThrough."
-  }
-}
-
-variable "log_retention_days" {
-  description = "Days CloudWatch keeps the function's logs."
-  type        = number
-  default     = 30
-
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653], var.log_retention_days)
-    error_message = "The retention must be one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...)."
   }
 }
 
@@ -155,18 +150,6 @@ variable "async_maximum_event_age_seconds" {
     condition     = var.async_maximum_event_age_seconds >= 60 && var.async_maximum_event_age_seconds <= 21600
     error_message = "The maximum event age must be between 60 and 21600 seconds."
   }
-}
-
-variable "alarm_actions" {
-  description = "ARNs (usually one SNS topic) notified when the function's alarms fire or recover."
-  type        = list(string)
-  default     = []
-}
-
-variable "errors_alarm_threshold" {
-  description = "Errors in one 5-minute period that fire the Errors alarm."
-  type        = number
-  default     = 1
 }
 
 variable "tags" {

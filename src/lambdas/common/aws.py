@@ -7,8 +7,12 @@ function's own timeout rather than consume it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
+
+from lambdas.common.exceptions import DependencyError, PlatformError
 
 CONNECT_TIMEOUT_SECONDS = 3
 READ_TIMEOUT_SECONDS = 10
@@ -35,3 +39,24 @@ def error_code(error: BaseException) -> str | None:
     if isinstance(response, dict):
         return response.get("Error", {}).get("Code")
     return None
+
+
+@contextmanager
+def dependency(
+    what: str,
+    *,
+    answers: dict[str, Callable[[], Exception]] | None = None,
+    failure: Callable[[str], Exception] = DependencyError,
+) -> Iterator[None]:
+    """AWS failures inside the block as the platform names them: a `DependencyError` (retrying may help)
+    saying `what` failed and AWS's error code, or, for the codes in `answers`, that exception instead
+    (an object that is gone is the caller's answer, not an outage). Platform errors pass unchanged."""
+    try:
+        yield
+    except PlatformError:
+        raise
+    except Exception as exc:
+        code = error_code(exc)
+        if answers and code in answers:
+            raise answers[code]() from None
+        raise failure(f"{what} failed: {code or f'{type(exc).__name__}: {exc}'}") from exc

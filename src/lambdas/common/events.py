@@ -98,3 +98,88 @@ def parse_kinesis_event(event: Any) -> list[KinesisRecord]:
             )
         )
     return parsed
+
+
+@dataclass(frozen=True)
+class QueueMessage:
+    message_id: str
+    receipt_handle: str
+    body: str
+    queue_arn: str
+    receive_count: int
+    attributes: dict[str, str]  # message attributes with a string value
+
+
+def _receive_count(record: dict[str, Any]) -> int:
+    raw = (record.get("attributes") or {}).get("ApproximateReceiveCount", "1")
+    # isdigit() alone would read "٣" (an Arabic-Indic three) as 3.
+    return int(raw) if isinstance(raw, str) and raw.isascii() and raw.isdigit() else 1
+
+
+def _string_attributes(raw: Any, value_key: str) -> dict[str, str]:
+    return {
+        str(name): str(value[value_key])
+        for name, value in (raw if isinstance(raw, dict) else {}).items()
+        if isinstance(value, dict) and isinstance(value.get(value_key), str)
+    }
+
+
+def parse_sqs_event(event: Any) -> list[QueueMessage]:
+    """The messages of an SQS event source mapping batch; InvalidEvent if it is not one."""
+    records = _field(event, "Records", "event")
+    if not isinstance(records, list) or not records:
+        raise InvalidEvent("event.Records must be a non-empty list")
+    messages = []
+    for index, record in enumerate(records):
+        where = f"Records[{index}]"
+        if _field(record, "eventSource", where) != "aws:sqs":
+            raise InvalidEvent(f"{where} is not an SQS message")
+        arn = _string(record, "eventSourceARN", where)
+        if not arn.startswith("arn:") or arn.count(":") != 5:
+            raise InvalidEvent(f"{where}.eventSourceARN is not a queue ARN")
+        if not isinstance(record.get("attributes", {}), dict):
+            raise InvalidEvent(f"{where}.attributes must be an object")
+        messages.append(
+            QueueMessage(
+                message_id=_string(record, "messageId", where),
+                receipt_handle=_string(record, "receiptHandle", where),
+                body=_string(record, "body", where),
+                queue_arn=arn,
+                receive_count=_receive_count(record),
+                attributes=_string_attributes(record.get("messageAttributes"), "stringValue"),
+            )
+        )
+    return messages
+
+
+@dataclass(frozen=True)
+class TopicMessage:
+    message_id: str
+    topic_arn: str
+    message: str
+    attributes: dict[str, str]
+
+
+def parse_sns_event(event: Any) -> list[TopicMessage]:
+    """The messages of an SNS delivery to Lambda; InvalidEvent if it is not one."""
+    records = _field(event, "Records", "event")
+    if not isinstance(records, list) or not records:
+        raise InvalidEvent("event.Records must be a non-empty list")
+    messages = []
+    for index, record in enumerate(records):
+        where = f"Records[{index}]"
+        if _field(record, "EventSource", where) != "aws:sns":
+            raise InvalidEvent(f"{where} is not an SNS notification")
+        sns = _field(record, "Sns", where)
+        message = _field(sns, "Message", f"{where}.Sns")
+        if not isinstance(message, str):
+            raise InvalidEvent(f"{where}.Sns.Message must be a string")
+        messages.append(
+            TopicMessage(
+                message_id=str(sns.get("MessageId", "")),
+                topic_arn=str(sns.get("TopicArn", "")),
+                message=message,
+                attributes=_string_attributes(sns.get("MessageAttributes"), "Value"),
+            )
+        )
+    return messages

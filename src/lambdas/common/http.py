@@ -177,16 +177,18 @@ class Cors:
 Handler = Callable[[Request], dict[str, Any]]
 
 
-def log_outcome(logger: Any) -> Callable[[BaseException, int], None]:
-    """An `on_error` for `Router.handle`: a 5xx logged with its traceback, a 4xx as one line with its code."""
+def log_outcome(logger: Any, *, rejections: str = "info") -> Callable[[BaseException, int], None]:
+    """An `on_error` for `Router.handle`: a 5xx logged with its traceback, a 4xx as one line at level
+    `rejections` with its code (and its `reason`, where the error has one the caller is not told)."""
 
     def report(error: BaseException, status: int) -> None:
         if status >= 500:
             logger.exception("request failed", extra={"status": status})
-        else:
-            logger.info(
-                "request rejected", extra={"status": status, "error": getattr(error, "code", type(error).__name__)}
-            )
+            return
+        details = {"status": status, "error": getattr(error, "code", type(error).__name__)}
+        if getattr(error, "reason", None):
+            details["reason"] = error.reason  # type: ignore[attr-defined]
+        getattr(logger, rejections)("request rejected", extra=details)
 
     return report
 

@@ -6,17 +6,14 @@ import json
 from typing import Any
 
 from lambdas.common import aws
-from lambdas.common.exceptions import DependencyError
 
 
 def publish(topic_arn: str, subject: str, message: dict[str, Any], attributes: dict[str, str]) -> str:
-    try:
+    with aws.dependency(f"SNS publish to {topic_arn}"):
         response = aws.client("sns").publish(
             TopicArn=topic_arn,
             Subject=subject[:100],
             Message=json.dumps(message, default=str),
             MessageAttributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()},
         )
-    except Exception as exc:
-        raise DependencyError(f"SNS publish to {topic_arn} failed: {aws.error_code(exc) or exc}") from exc
     return str(response["MessageId"])

@@ -1,7 +1,7 @@
 """`invoke package`: function zips and the layer zip, rebuilt only when their inputs change.
 
 Each artifact has an inputs hash computed without building it (source files for a function; the
-lock file, target and exclusions for the layer). If the manifest already records that inputs hash
+lock file, runtime and exclusions for the layer). If the manifest already records that inputs hash
 and the file on disk still has the recorded sha256, nothing is compressed and nothing is written.
 """
 
@@ -21,8 +21,8 @@ from toolchain.config import FunctionSpec, ProjectConfig
 from toolchain.packaging.layer import LayerContents
 from toolchain.packaging.manifest import Artifact, FileDigest, Manifest, load_manifest, write_if_changed
 from toolchain.packaging.requirements import read_pins
+from toolchain.packaging.runtimes import Runtime
 from toolchain.packaging.sources import function_entries
-from toolchain.packaging.targets import Target
 from toolchain.packaging.wheels import WheelCache
 from toolchain.packaging.zipper import Entry, write_zip
 from toolchain.reporting import Reporter
@@ -55,7 +55,7 @@ class Packager:
     def __init__(
         self,
         config: ProjectConfig,
-        target: Target,
+        runtime: Runtime,
         out_dir: Path,
         *,
         wheels: WheelCache,
@@ -63,7 +63,7 @@ class Packager:
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.config = config
-        self.target = target
+        self.runtime = runtime
         self.out_dir = out_dir
         self.manifest_path = out_dir / "manifest.json"
         self._wheels = wheels
@@ -71,19 +71,19 @@ class Packager:
         self._clock = clock
 
     def _target_json(self) -> dict[str, str]:
-        if self.target.is_host:
+        if self.runtime.is_host:
             machine = platform.machine().lower()
             return {
-                "python": self.target.python,
+                "python": self.runtime.python,
                 "architecture": _HOST_ARCHITECTURES.get(machine, machine),
                 "platform": "host",
-                "slug": self.target.slug,
+                "slug": self.runtime.slug,
             }
         return {
-            "python": self.target.python,
-            "architecture": self.target.architecture or "",
+            "python": self.runtime.python,
+            "architecture": self.runtime.architecture or "",
             "platform": "lambda",
-            "slug": self.target.slug,
+            "slug": self.runtime.slug,
         }
 
     def _reusable(self, previous: Artifact | None, inputs: str) -> bool:
@@ -120,16 +120,16 @@ class Packager:
         inputs = _inputs_hash(
             {
                 "kind": "layer",
-                "target": self.target.slug,
-                "best_tag": str(self.target.supported_tags[0]),
+                "target": self.runtime.slug,
+                "best_tag": str(self.runtime.supported_tags[0]),
                 "pins": [str(p) for p in pins],
             }
         )
         if self._reusable(previous, inputs):
             report.reused.append("layer")
             return previous  # type: ignore[return-value]
-        self._reporter.step(f"Building the dependency layer for {self.target.describe()}")
-        wheels = self._wheels.resolve(pins, self.target)
+        self._reporter.step(f"Building the dependency layer for {self.runtime.describe()}")
+        wheels = self._wheels.resolve(pins, self.runtime)
         with LayerContents(wheels) as entries:
             self._reporter.detail(f"compressing {len(entries):,} files from {len(wheels)} wheels")
             write_zip(self.out_dir / "layer.zip", entries)
@@ -141,7 +141,7 @@ class Packager:
 
     def build(self) -> BuildReport:
         started = self._clock()
-        # The target is part of the layer's inputs hash; function zips do not depend on it.
+        # The runtime is part of the layer's inputs hash; function zips do not depend on it.
         previous = load_manifest(self.manifest_path)
         report = BuildReport(manifest=None, manifest_path=self.manifest_path)  # type: ignore[arg-type]
         functions = {

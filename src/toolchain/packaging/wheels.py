@@ -1,4 +1,4 @@
-"""Wheels for a target, from a local cache that pip fills only with what is missing.
+"""Wheels for a runtime, from a local cache that pip fills only with what is missing.
 
 pip is asked for binary wheels only (`--only-binary=:all:`), for the target's platform tags, one
 exact version per package and no dependency resolution (the lock file is already the closure).
@@ -22,7 +22,7 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 from toolchain.digests import file_sha256
 from toolchain.errors import ToolchainError
 from toolchain.packaging.requirements import Pin
-from toolchain.packaging.targets import Target
+from toolchain.packaging.runtimes import Runtime
 from toolchain.reporting import Reporter
 
 
@@ -30,7 +30,7 @@ class PipFailed(ToolchainError):
     pass
 
 
-class NoWheelForTarget(ToolchainError):
+class NoWheelForRuntime(ToolchainError):
     pass
 
 
@@ -88,8 +88,8 @@ class WheelCache:
         return index
 
     @staticmethod
-    def _best(candidates: list[tuple[Path, frozenset[Tag]]], target: Target) -> Path | None:
-        rank = {tag: position for position, tag in enumerate(target.supported_tags)}
+    def _best(candidates: list[tuple[Path, frozenset[Tag]]], runtime: Runtime) -> Path | None:
+        rank = {tag: position for position, tag in enumerate(runtime.supported_tags)}
         scored = [
             (min(rank[t] for t in wheel_tags if t in rank), path.name, path)
             for path, wheel_tags in candidates
@@ -97,49 +97,49 @@ class WheelCache:
         ]
         return min(scored)[2] if scored else None
 
-    def _lookup(self, pins: Sequence[Pin], target: Target) -> tuple[list[Wheel], list[Pin]]:
+    def _lookup(self, pins: Sequence[Pin], runtime: Runtime) -> tuple[list[Wheel], list[Pin]]:
         index = self._index()
         found, missing = [], []
         for pin in pins:
-            best = self._best(index.get((pin.name, pin.version), []), target)
+            best = self._best(index.get((pin.name, pin.version), []), runtime)
             if best is None:
                 missing.append(pin)
             else:
                 found.append(Wheel(pin.name, pin.version, best))
         return found, missing
 
-    def resolve(self, pins: Sequence[Pin], target: Target) -> list[Wheel]:
+    def resolve(self, pins: Sequence[Pin], runtime: Runtime) -> list[Wheel]:
         """One wheel per pin for `target`, downloading only those not already cached."""
-        found, missing = self._lookup(pins, target)
+        found, missing = self._lookup(pins, runtime)
         if not missing:
-            self._reporter.detail(f"all {len(found)} wheels for {target.slug} found in {self.directory}")
+            self._reporter.detail(f"all {len(found)} wheels for {runtime.slug} found in {self.directory}")
             return found
-        self._reporter.detail(f"downloading {len(missing)} of {len(pins)} wheels for {target.describe()}")
+        self._reporter.detail(f"downloading {len(missing)} of {len(pins)} wheels for {runtime.describe()}")
         self.directory.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self.directory, prefix=".download-") as tmp:
             try:
                 self._pip.download(
-                    [str(p) for p in missing], Path(tmp), ["--only-binary=:all:", *target.pip_arguments()]
+                    [str(p) for p in missing], Path(tmp), ["--only-binary=:all:", *runtime.pip_arguments()]
                 )
             except PipFailed as exc:
                 match = _MISSING.search(exc.message)
                 if match:
-                    raise self._no_wheel(match.group(1), target) from None
+                    raise self._no_wheel(match.group(1), runtime) from None
                 raise PipFailed(
                     exc.message,
                     "check network access to the package index (pip's own settings apply: PIP_INDEX_URL, ...)",
                 ) from None
             for wheel in Path(tmp).glob("*.whl"):
                 shutil.move(str(wheel), self.directory / wheel.name)
-        found, still_missing = self._lookup(pins, target)
+        found, still_missing = self._lookup(pins, runtime)
         if still_missing:
-            raise self._no_wheel(str(still_missing[0]), target)
+            raise self._no_wheel(str(still_missing[0]), runtime)
         return found
 
     @staticmethod
-    def _no_wheel(requirement: str, target: Target) -> NoWheelForTarget:
-        return NoWheelForTarget(
-            f"no binary wheel of {requirement} for {target.describe()}",
+    def _no_wheel(requirement: str, runtime: Runtime) -> NoWheelForRuntime:
+        return NoWheelForRuntime(
+            f"no binary wheel of {requirement} for {runtime.describe()}",
             "pick a version of it that publishes such a wheel (see its files on PyPI) and pin it in "
             "requirements/layer.in, or remove it; then run `invoke deps.lock`",
         )

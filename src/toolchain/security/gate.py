@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from toolchain.environments import Environments
+from toolchain.deploy.environments import Environments
 from toolchain.errors import ToolchainError
 from toolchain.security.iam import IamAudit, audit_plan
 from toolchain.security.secrets import Leak, find_leaks
@@ -37,33 +37,33 @@ class DeployedChecks:
         self._environments = environments
         self._reporter = environments.reporter
 
-    def _require_deployed(self, project: TerraformProject, env: str, target: str) -> dict[str, Any]:
+    def _require_deployed(self, project: TerraformProject, env: str) -> dict[str, Any]:
         outputs = project.outputs()
         if not outputs:
             raise ToolchainError(
-                f"{env} on the {target} has nothing deployed: the audit needs the values a plan only has after apply",
+                f"{env} on the {self._environments.target.name} has nothing deployed: "
+                "the audit needs the values a plan only has after apply",
                 "run `invoke up` (emulator) or `invoke plan`/`invoke apply` for the environment first",
             )
         return outputs
 
-    def _plan_json(self, project: TerraformProject, env: str, target: str) -> dict[str, Any]:
-        return project.show_plan_json(self._environments.plan(env, target).plan_file)
+    def _plan_json(self, project: TerraformProject, env: str) -> dict[str, Any]:
+        return project.show_plan_json(self._environments.plan(env).plan_file)
 
-    def iam(self, env: str, target: str) -> IamAudit:
-        project = self._environments.project(env, target)
-        self._require_deployed(project, env, target)
-        plan = self._plan_json(project, env, target)
+    def iam(self, env: str) -> IamAudit:
+        project = self._environments.project(env)
+        self._require_deployed(project, env)
+        plan = self._plan_json(project, env)
         self._reporter.step("Auditing every IAM policy in the plan")
         return audit_plan(plan)
 
-    def secrets(self, env: str, target: str) -> SecretSearch:
-        project = self._environments.project(env, target)
-        outputs = self._require_deployed(project, env, target)
-        region = str(outputs.get("region") or "us-east-1")
+    def secrets(self, env: str) -> SecretSearch:
+        project = self._environments.project(env)
+        outputs = self._require_deployed(project, env)
         secret_ids = {k: v for k, v in sorted(outputs.items()) if k.endswith("_secret_id") and isinstance(v, str)}
         if not secret_ids:
             raise ToolchainError(f"{env} outputs no *_secret_id: nothing to search for")
-        sm = self._environments.client("secretsmanager", target, region)
+        sm = self._environments.client("secretsmanager", env)
         values = {}
         for name, secret_id in secret_ids.items():
             try:
@@ -73,21 +73,19 @@ class DeployedChecks:
                     f"secret {secret_id} has no value yet", "set it (put-secret-value), or on the emulator: invoke up"
                 ) from None
         self._reporter.step(f"Searching plan, state, function environments and logs for {len(values)} secret values")
-        places = self._places(project, env, target, region)
+        places = self._places(project, env)
         return SecretSearch(sorted(values), {k: len(v) for k, v in places.items()}, find_leaks(values, places))
 
-    def _places(self, project: TerraformProject, env: str, target: str, region: str) -> dict[str, str]:
-        places = {"terraform plan": json.dumps(self._plan_json(project, env, target))}
+    def _places(self, project: TerraformProject, env: str) -> dict[str, str]:
+        places = {"terraform plan": json.dumps(self._plan_json(project, env))}
         places["terraform state"] = project.run(["state", "pull"], capture=True).stdout
-        lambda_ = self._environments.client("lambda", target, region)
+        lambda_ = self._environments.client("lambda", env)
         for function in _paginate(lambda_, "list_functions", "Functions"):
             places[f"environment of {function['FunctionName']}"] = json.dumps(function.get("Environment", {}))
-        logs = self._environments.client("logs", target, region)
+        logs = self._environments.client("logs", env)
         for group in _paginate(logs, "describe_log_groups", "logGroups"):
             name = group["logGroupName"]
             events = _paginate(logs, "filter_log_events", "events", logGroupName=name)
             places[f"log group {name}"] = "\n".join(e["message"] for e in events)
-        if target == "emulator":
-            server_log = self._environments.platform.emulator.log_file
-            places["emulator server log"] = server_log.read_text(errors="replace") if server_log.is_file() else ""
+        places.update(self._environments.target.log_sources())
         return places

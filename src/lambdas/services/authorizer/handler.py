@@ -10,22 +10,18 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.logging import Logger
-from aws_lambda_powertools.metrics import Metrics, MetricUnit
-
-from lambdas.common.settings import auth_settings, metrics_namespace
+from lambdas.common.observability import observe
 from lambdas.services.authorizer import policy
+from lambdas.services.authorizer import settings as authorizer_settings
 from lambdas.services.authorizer.keys import JwksKeys, SecretsManagerKey
 from lambdas.services.authorizer.tokens import KeySource, TokenRejected, TokenVerifier
 
-SERVICE = "authorizer"
-logger = Logger(service=SERVICE)
-metrics = Metrics(namespace=metrics_namespace(), service=SERVICE)
+observed = observe("authorizer", tracing=())
 
 
 @cache
 def verifier() -> TokenVerifier:
-    settings = auth_settings()
+    settings = authorizer_settings.current()
     keys: KeySource = (
         SecretsManagerKey(settings.secret_id or "", settings.secret_cache_seconds)
         if settings.mode == "hs256"
@@ -40,19 +36,18 @@ def verifier() -> TokenVerifier:
     )
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
+@observed.handler()
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     event = event if isinstance(event, dict) else {}
     resource = policy.stage_arn(event.get("methodArn"))
     if event.get("type") != "TOKEN" or resource is None:
-        logger.warning("authorizer event rejected", extra={"reason": "not a TOKEN authorizer event"})
+        observed.logger.warning("authorizer event rejected", extra={"reason": "not a TOKEN authorizer event"})
         return policy.deny(resource)
     try:
         claims = verifier().verify(event.get("authorizationToken"))
     except TokenRejected as exc:
-        logger.warning("token rejected", extra={"reason": exc.reason, "detail": exc.message[:200]})
-        metrics.add_metric(name="TokensRejected", unit=MetricUnit.Count, value=1)
+        observed.logger.warning("token rejected", extra={"reason": exc.reason, "detail": exc.message[:200]})
+        observed.count("TokensRejected")
         return policy.deny(resource)
-    metrics.add_metric(name="TokensAccepted", unit=MetricUnit.Count, value=1)
+    observed.count("TokensAccepted")
     return policy.allow(claims.subject, resource, {"sub": claims.subject, "scope": " ".join(claims.scopes)})

@@ -7,7 +7,6 @@ from typing import Any
 
 from lambdas.common import aws
 from lambdas.common.dynamo import batch_write
-from lambdas.common.exceptions import DependencyError
 
 KEY = "sessionId"
 EXPIRY = "expiresAt"
@@ -27,10 +26,8 @@ class DynamoSessions:
             "Limit": page_size,
         }
         while True:
-            try:
+            with aws.dependency(f"Scan of {self._table}"):
                 page = aws.client("dynamodb").scan(**params)
-            except Exception as exc:
-                raise DependencyError(f"Scan of {self._table} failed: {aws.error_code(exc) or exc}") from exc
             yield page.get("Items", [])
             if "LastEvaluatedKey" not in page:
                 return

@@ -6,36 +6,31 @@ import time
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.logging import Logger
-from aws_lambda_powertools.metrics import Metrics, MetricUnit
-
 from lambdas.common import secrets
-from lambdas.common.http import Cors, Request, Router, response
-from lambdas.common.settings import metrics_namespace, slack_settings
-from lambdas.services.slack import signature
+from lambdas.common.http import Cors, Request, Router, log_outcome, response
+from lambdas.common.observability import observe
+from lambdas.services.slack import settings, signature
 from lambdas.services.slack.adapters import HttpWeather, PlatformHealth
 from lambdas.services.slack.commands import Bot, parse_command
 
-SERVICE = "slack"
-logger = Logger(service=SERVICE)
-metrics = Metrics(namespace=metrics_namespace(), service=SERVICE)
+observed = observe("slack", tracing=())
 router = Router(lambda: Cors(allowed_origins=()))
 
 
 @cache
 def bot() -> Bot:
-    settings = slack_settings()
+    config = settings.current()
     return Bot(
-        HttpWeather(settings.weather_url, settings.weather_timeout),
-        PlatformHealth(settings.status_tables, settings.status_functions),
-        on_unavailable=lambda reason: logger.warning("weather unavailable", extra={"reason": reason[:300]}),
+        HttpWeather(config.weather_url, config.weather_timeout),
+        PlatformHealth(config.status_tables, config.status_functions),
+        on_unavailable=lambda reason: observed.logger.warning("weather unavailable", extra={"reason": reason[:300]}),
     )
 
 
 @router.route("POST", "/slack/commands")
 def slash_command(request: Request) -> dict[str, Any]:
-    settings = slack_settings()
-    secret = secrets.get_secret(settings.signing_secret_id, max_age=settings.secret_cache_seconds)
+    config = settings.current()
+    secret = secrets.get_secret(config.signing_secret_id, max_age=config.secret_cache_seconds)
     signature.verify(
         secret.encode(),
         request.headers.get("x-slack-request-timestamp"),
@@ -45,20 +40,17 @@ def slash_command(request: Request) -> dict[str, Any]:
     )
     command = parse_command(request.body)
     reply = bot().handle(command)
-    logger.info("command answered", extra={"command": command.command, "response_type": reply["response_type"]})
-    metrics.add_metric(name="CommandsAnswered", unit=MetricUnit.Count, value=1)
+    observed.logger.info(
+        "command answered", extra={"command": command.command, "response_type": reply["response_type"]}
+    )
+    observed.count("CommandsAnswered")
     return response(200, reply)
 
 
-def _report(error: BaseException, status: int) -> None:
-    if status >= 500:
-        logger.exception("request failed", extra={"status": status})
-    else:
-        reason = getattr(error, "reason", getattr(error, "code", type(error).__name__))
-        logger.warning("request rejected", extra={"status": status, "reason": reason})
+# Refusals at WARNING: an unsigned request to a public endpoint is worth an operator's eye.
+_report = log_outcome(observed.logger, rejections="warning")
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
-@metrics.log_metrics
+@observed.handler(correlation_id_path="requestContext.requestId")
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return router.handle(event, _report)

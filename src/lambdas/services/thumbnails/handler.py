@@ -10,49 +10,38 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.logging import Logger
-from aws_lambda_powertools.metrics import Metrics, MetricUnit
-from aws_lambda_powertools.tracing import Tracer
-
 from lambdas.common.events import parse_s3_event
 from lambdas.common.exceptions import InvalidEvent, RejectedInput
-from lambdas.common.settings import metrics_namespace, thumbnail_settings
+from lambdas.common.observability import observe
+from lambdas.services.thumbnails import settings
 from lambdas.services.thumbnails.service import create_thumbnail
 from lambdas.services.thumbnails.storage import S3ObjectStore
 
-SERVICE = "thumbnails"
-logger = Logger(service=SERVICE)
-tracer = Tracer(service=SERVICE, patch_modules=("botocore",))
-metrics = Metrics(namespace=metrics_namespace(), service=SERVICE)
+observed = observe("thumbnails")
 store = S3ObjectStore()
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
+@observed.handler()
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    settings = thumbnail_settings()
     try:
         refs = parse_s3_event(event)
     except InvalidEvent as exc:
-        logger.error("event rejected", extra={"error": exc.code, "reason": exc.message})
-        metrics.add_metric(name="RejectedEvents", unit=MetricUnit.Count, value=1)
+        observed.rejected(exc)
+        observed.count("RejectedEvents")
         return {"created": [], "rejected": [{"error": exc.code, "reason": exc.message}]}
-
     created: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []
     for ref in refs:
         try:
-            result = create_thumbnail(ref, store, settings)
+            result = create_thumbnail(ref, store, settings.current())
         except RejectedInput as exc:
-            logger.warning(
-                "image rejected",
-                extra={"bucket": ref.bucket, "key": ref.key, "error": exc.code, "reason": exc.message},
+            observed.logger.warning(
+                "image rejected", extra={"bucket": ref.bucket, "key": ref.key, "error": exc.code, "reason": exc.message}
             )
-            metrics.add_metric(name="ImagesRejected", unit=MetricUnit.Count, value=1)
+            observed.count("ImagesRejected")
             rejected.append({"key": ref.key, "error": exc.code, "reason": exc.message})
             continue
-        logger.info(
+        observed.logger.info(
             "thumbnail created",
             extra={
                 "bucket": ref.bucket,
@@ -63,6 +52,6 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
                 "source": f"{result.source_width}x{result.source_height}",
             },
         )
-        metrics.add_metric(name="ThumbnailsCreated", unit=MetricUnit.Count, value=1)
+        observed.count("ThumbnailsCreated")
         created.append({"key": ref.key, "thumbnail_key": result.thumbnail_key})
     return {"created": created, "rejected": rejected}

@@ -134,9 +134,11 @@ def _eight_bit(image: Image.Image) -> Image.Image:
         scale, offset = 1.0, 0.0
     elif low >= 0 and high <= 65535 and image.mode != "F":
         scale, offset = 1 / 256, 0.0
-    else:
-        scale = 255.0 / (high - low) if high > low else 1.0
+    elif high > low:
+        scale = 255.0 / (high - low)
         offset = -low * scale
+    else:  # one value beyond every range: as near to it as 8 bits go
+        scale, offset = 1.0, 0.0
     grey = deep.point(lambda v: v * scale + offset).convert("L")
     if isinstance(transparent, int) and image.mode != "F":
         # A tRNS key on a 16-bit grey: the pixels equal to it become transparent.

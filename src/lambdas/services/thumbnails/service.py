@@ -10,8 +10,8 @@ from urllib.parse import quote
 
 from lambdas.common.events import S3ObjectRef
 from lambdas.common.exceptions import PayloadTooLarge, RejectedInput
-from lambdas.common.settings import ThumbnailSettings
 from lambdas.services.thumbnails.imaging import EXTENSIONS, render_thumbnail
+from lambdas.services.thumbnails.settings import ThumbnailSettings
 
 
 class OutsideUploadPrefix(RejectedInput):
@@ -22,15 +22,9 @@ class SourceTooLarge(PayloadTooLarge):
     code = "source_too_large"
 
 
-class SourceGone(RejectedInput):
-    """The object was deleted (or overwritten with another version) before it could be read."""
-
-    code = "source_gone"
-
-
 class ObjectStore(Protocol):
     def read(self, ref: S3ObjectRef, *, max_bytes: int) -> bytes:
-        """The object's bytes; SourceTooLarge above max_bytes, SourceGone if it no longer exists."""
+        """The object's bytes; SourceTooLarge above max_bytes, ObjectGone if it no longer exists."""
         ...
 
     def write(self, bucket: str, key: str, data: bytes, *, content_type: str, metadata: dict[str, str]) -> None: ...

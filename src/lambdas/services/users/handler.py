@@ -5,25 +5,19 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.logging import Logger
-from aws_lambda_powertools.metrics import Metrics, MetricUnit
-from aws_lambda_powertools.tracing import Tracer
-
 from lambdas.common.http import Cors, Request, Router, log_outcome, response
-from lambdas.common.settings import metrics_namespace, users_settings
+from lambdas.common.observability import observe
+from lambdas.services.users import settings
 from lambdas.services.users.repository import DynamoUserRepository
 from lambdas.services.users.service import Users
 
-SERVICE = "users"
-logger = Logger(service=SERVICE)
-tracer = Tracer(service=SERVICE, patch_modules=("botocore",))
-metrics = Metrics(namespace=metrics_namespace(), service=SERVICE)
-router = Router(lambda: Cors(users_settings().cors_origins))
+observed = observe("users")
+router = Router(lambda: Cors(settings.current().cors_origins))
 
 
 @cache
 def _users() -> Users:
-    return Users(DynamoUserRepository(users_settings().table))
+    return Users(DynamoUserRepository(settings.current().table))
 
 
 @router.route("GET", "/users")
@@ -38,7 +32,7 @@ def list_users(request: Request) -> dict[str, Any]:
 @router.route("POST", "/users")
 def create_user(request: Request) -> dict[str, Any]:
     user = _users().create(request.json())
-    metrics.add_metric(name="UsersCreated", unit=MetricUnit.Count, value=1)
+    observed.count("UsersCreated")
     return response(201, user.to_json(), {"Location": f"{request.public_path.rstrip('/')}/{user.user_id}"})
 
 
@@ -58,11 +52,9 @@ def delete_user(request: Request) -> dict[str, Any]:
     return response(204)
 
 
-_report = log_outcome(logger)
+_report = log_outcome(observed.logger)
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
+@observed.handler(correlation_id_path="requestContext.requestId")
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return router.handle(event, _report)

@@ -106,10 +106,8 @@ class DynamoUserRepository:
         )
 
     def get(self, user_id: str) -> User | None:
-        try:
+        with aws.dependency("DynamoDB GetItem"):
             found = self.client.get_item(TableName=self._table, Key=_user_key(user_id), ConsistentRead=True)
-        except Exception as exc:
-            raise DependencyError(f"DynamoDB GetItem failed: {aws.error_code(exc) or exc}") from exc
         return _user(found["Item"]) if "Item" in found else None
 
     def page(self, limit: int, cursor: dict[str, str] | None) -> tuple[list[User], dict[str, str] | None]:
@@ -122,10 +120,8 @@ class DynamoUserRepository:
         }
         if cursor:
             params["ExclusiveStartKey"] = {k: {"S": v} for k, v in cursor.items()}
-        try:
+        with aws.dependency("DynamoDB Query"):
             result = self.client.query(**params)
-        except Exception as exc:
-            raise DependencyError(f"DynamoDB Query failed: {aws.error_code(exc) or exc}") from exc
         last = result.get("LastEvaluatedKey")
         return [_user(i) for i in result.get("Items", [])], ({k: v["S"] for k, v in last.items()} if last else None)
 

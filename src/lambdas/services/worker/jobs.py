@@ -35,8 +35,3 @@ def parse_job(body: str) -> Job:
     if not isinstance(items, list) or not items or not isinstance(data.get("customerId"), str):
         raise InvalidJob("a job needs a customerId and items")
     return Job(job_id, data)
-
-
-def retry_delay(receive_count: int, base: int = 2, cap: int = 300) -> int:
-    """Seconds before a failed message is tried again: doubling with each receive, capped."""
-    return min(cap, base * 2 ** max(0, receive_count - 1))

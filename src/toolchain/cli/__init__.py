@@ -1,0 +1,37 @@
+"""The invoke tasks, by subject; `namespace` assembles them as tasks.py shows them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from invoke import Collection
+
+from toolchain.cli import build, checks, emulator, environments, functions
+from toolchain.cli.common import help_is_never_a_positional_value
+
+
+def namespace(root: Path) -> Collection:
+    help_is_never_a_positional_value()
+    ns = Collection(
+        build.package,
+        emulator.up,
+        emulator.down,
+        emulator.demo,
+        environments.plan,
+        environments.apply,
+        environments.outputs,
+        environments.promote,
+        environments.cost,
+        environments.bootstrap,
+        checks.test,
+        checks.lint,
+    )
+    ns.add_collection(Collection("fn", functions.invoke_function, functions.logs))
+    ns.add_collection(Collection("tf", checks.tf_install, checks.tf_fmt, checks.tf_validate))
+    ns.add_collection(Collection("deps", build.deps_lock))
+    ns.add_collection(Collection("rules", emulator.rules_list, emulator.rules_fire))
+    ns.add_collection(Collection("queues", emulator.queues_redrive))
+    security = (checks.security_tools, checks.security_scan, checks.security_iam, checks.security_secrets)
+    ns.add_collection(Collection("security", *security))
+    ns.configure({"platform": {"root": str(root)}})
+    return ns

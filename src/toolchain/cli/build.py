@@ -1,0 +1,49 @@
+"""Tasks that build: `package`, `deps.lock`."""
+
+from __future__ import annotations
+
+from invoke import Context
+
+from toolchain.cli.common import platform_task, say, toolchain
+from toolchain.config import check_architecture, check_python
+
+
+@platform_task(
+    help={
+        "python": "Lambda Python version to build for (default: [tool.platform] python, 3.12)",
+        "arch": "x86_64 or arm64 (default: [tool.platform] architecture)",
+    }
+)
+def package(c: Context, python: str = "", arch: str = "") -> None:
+    """Build function zips and the dependency layer into build/.
+
+    Deterministic and content-addressed: build/manifest.json records every artifact's hashes, and an
+    artifact whose inputs did not change is neither rebuilt nor rewritten.
+    """
+    with toolchain(c) as tc:
+        build = tc.lambda_build(
+            check_python(python, "--python") if python else None,
+            check_architecture(arch, "--arch") if arch else None,
+        )
+        tc.reporter.step(f"Packaging {len(tc.config.functions)} function(s) for {build.runtime.describe()}")
+        report = tc.package(build)
+        for label in report.built:
+            say(f"  built      {label}")
+        for label in report.reused:
+            say(f"  unchanged  {label}")
+        for label in report.removed:
+            say(f"  removed    {label}")
+        written = "written" if report.manifest_written else "unchanged"
+        say(f"{tc.config.shown(report.manifest_path)} {written} in {report.seconds:.2f} s")
+
+
+@platform_task(name="lock")
+def deps_lock(c: Context) -> None:
+    """Re-pin requirements/layer.txt from requirements/layer.in."""
+    from toolchain.packaging.lock import resolve_lock
+
+    with toolchain(c) as tc:
+        config = tc.config
+        text = resolve_lock(config.root / "requirements/layer.in", tc.lambda_build().runtime, config.layer.provided)
+    config.layer.requirements.write_text(text)
+    say(f"wrote {config.shown(config.layer.requirements)}")

@@ -1,0 +1,78 @@
+"""What every task shares: the toolchain for the checkout invoke runs in, errors turned into `Exit`.
+
+Tasks only parse their arguments, call the toolchain and print; a `ToolchainError` ends them with
+`error: <what> -> <what to do>` and exit status 1.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from invoke import Context, Exit, task
+from invoke.parser.parser import ParseMachine
+
+from toolchain.config import load_config
+from toolchain.context import Toolchain
+from toolchain.deploy.environments import Environments
+from toolchain.deploy.targets import EMULATOR_ENVIRONMENT, TARGETS, deploy_target
+from toolchain.errors import ToolchainError
+from toolchain.reporting import ConsoleReporter
+
+ENV_HELP = f"environment: {EMULATOR_ENVIRONMENT} (default), dev, staging or prod"
+TARGET_HELP = f"where it runs: {' or '.join(TARGETS)} (default: emulator)"
+
+# No task gets automatic one-letter options: -e would be --env in one task and --event in another.
+platform_task: Callable[..., Any] = functools.partial(task, auto_shortflags=False)
+
+
+def root(c: Context) -> Path:
+    """The checkout the tasks belong to (tasks.py puts it in invoke's configuration)."""
+    return Path(c.config.platform.root)
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+@contextmanager
+def failures_as_exit() -> Iterator[None]:
+    try:
+        yield
+    except ToolchainError as exc:
+        raise Exit(f"error: {exc}", code=1) from None
+
+
+@contextmanager
+def toolchain(c: Context) -> Iterator[Toolchain]:
+    with failures_as_exit():
+        yield Toolchain(load_config(root(c)), ConsoleReporter())
+
+
+@contextmanager
+def environments(c: Context, target: str) -> Iterator[Environments]:
+    with toolchain(c) as tc:
+        yield Environments(tc, deploy_target(tc, target))
+
+
+def help_is_never_a_positional_value() -> None:
+    """`invoke fn.logs --help` must print help. invoke 3.0's parser gives a task's next token to a
+    positional argument still missing a value, so `--help` became the function's name. tasks.py is
+    imported before the task arguments are parsed, so the parser is taught otherwise from there."""
+    handle = ParseMachine.handle
+    if getattr(handle, "help_first", False):
+        return
+
+    def help_first(self: ParseMachine, token: str) -> None:
+        if token in ("--help", "-h") and self.context is not None and self.initial is not None:
+            self.initial.flags["--help"].value = self.context.name
+            for argument in self.context.missing_positional_args:
+                argument.value = ""  # never used: invoke prints the help and stops
+            return
+        handle(self, token)
+
+    help_first.help_first = True  # type: ignore[attr-defined]
+    ParseMachine.handle = help_first  # type: ignore[method-assign]

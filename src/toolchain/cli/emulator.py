@@ -1,0 +1,122 @@
+"""Tasks of the embedded emulator: `up`, `down`, `demo`, the schedules it fires, its queues."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from invoke import Context
+
+from toolchain.cli.common import platform_task, say, toolchain
+from toolchain.context import Toolchain
+from toolchain.deploy.local import up as bring_up
+from toolchain.display import table
+from toolchain.emulator.clients import emulator_client
+
+
+def _show(tc: Toolchain, outputs: dict[str, Any]) -> None:
+    say("\nOutputs:")
+    say(table(outputs))
+    apis = tc.emulator.apis()
+    if apis:
+        say("\nREST APIs served locally (as API Gateway would):")
+        for api in apis:
+            say(f"  {api['name']} ({api['stage']})  {api['url']}")
+
+
+@platform_task
+def up(c: Context) -> None:
+    """Start the emulator, build, plan and apply infra/ to it (environment emulator), print the outputs.
+
+    A running emulator is reused; its pid and endpoint are in build/emulator/server.json. dev, staging
+    and prod go onto it like onto AWS: `invoke plan --env dev`, `invoke apply --env dev`.
+    """
+    with toolchain(c) as tc:
+        outputs = bring_up(tc)
+        _show(tc, outputs)
+        endpoint = tc.emulator.require().endpoint
+    say(f"\nEmulator: {endpoint} (AWS_ENDPOINT_URL={endpoint}); stop it with `invoke down`.")
+
+
+@platform_task
+def down(c: Context) -> None:
+    """Stop the emulator (what was deployed to it goes with it)."""
+    with toolchain(c) as tc:
+        info = tc.emulator.stop()
+    say(f"stopped the emulator (pid {info.pid})" if info else "the emulator was not running")
+
+
+@platform_task
+def demo(c: Context) -> None:
+    """Run `up`, upload a photo, show the thumbnail it gets; then the users API and the Slack bot."""
+    from toolchain.demo import run_api_demo, run_demo
+    from toolchain.display import size
+
+    with toolchain(c) as tc:
+        outputs = bring_up(tc)
+        _show(tc, outputs)
+        endpoint = tc.emulator.require().endpoint
+        tc.reporter.step("Demo: uploading a photo, waiting for its thumbnail")
+        result = run_demo(
+            emulator_client("s3", endpoint),
+            emulator_client("logs", endpoint),
+            bucket=outputs["media_bucket_name"],
+            upload_prefix=outputs["upload_prefix"],
+            thumbnail_prefix=outputs["thumbnail_prefix"],
+            log_group=outputs["functions"]["thumbnails"]["log_group_name"],
+        )
+        bucket = outputs["media_bucket_name"]
+        width, height = result.thumbnail_dimensions
+        say(f"  uploaded   s3://{bucket}/{result.source_key} ({size(result.source_size)}, 4000x3000, EXIF: rotate 90°)")
+        say(f"  thumbnail  s3://{bucket}/{result.thumbnail_key} ({size(result.thumbnail_size)}, {width}x{height})")
+        say(f"  appeared   {result.seconds:.2f} s after the upload")
+        for line in result.log_lines:
+            say(f"  log        {line}")
+        tc.reporter.step("Demo: the users API behind the JWT authorizer, and the Slack bot, over local HTTP")
+        secrets = emulator_client("secretsmanager", endpoint)
+        api = next(a["url"] for a in tc.emulator.apis() if a["api_id"] == outputs["api_id"])
+        lines = run_api_demo(
+            api,
+            secrets.get_secret_value(SecretId=outputs["jwt_secret_id"])["SecretString"],
+            secrets.get_secret_value(SecretId=outputs["slack_secret_id"])["SecretString"],
+        )
+    for line in lines:
+        say(f"  {line}")
+
+
+@platform_task(name="list")
+def rules_list(c: Context) -> None:
+    """List the scheduled EventBridge rules the emulator fires."""
+    with toolchain(c) as tc:
+        rules = tc.emulator.schedules()
+    if not rules:
+        say("no scheduled rules")
+    for rule in rules:
+        when = f"next: {rule['next'] or '-'}  last: {rule['last'] or '-'}"
+        say(f"{rule['name']}  {rule['schedule']}  {rule['state']}  {when}")
+        if rule["error"]:
+            say(f"    error: {rule['error']}")
+
+
+@platform_task(name="fire", help={"rule": "rule name (see `invoke rules.list`)"})
+def rules_fire(c: Context, rule: str) -> None:
+    """Fire a scheduled rule once, now, on the emulator."""
+    with toolchain(c) as tc:
+        invoked = tc.emulator.fire(rule)
+    say(f"fired {rule}: invoked {', '.join(invoked) or 'no Lambda target'} (asynchronously)")
+
+
+@platform_task(
+    name="redrive",
+    help={
+        "queue": "source queue name (its dead-letter queue is <queue>-dlq), e.g. platform-local-work",
+        "limit": "move at most this many messages (default: all)",
+    },
+)
+def queues_redrive(c: Context, queue: str, limit: int = 0) -> None:
+    """Move messages from a dead-letter queue back to its source queue."""
+    from toolchain.queues import redrive
+
+    with toolchain(c) as tc:
+        sqs = emulator_client("sqs", tc.emulator.require().endpoint)
+        report = redrive(sqs, queue, limit=limit or None)
+    say(f"moved {report.moved} message(s) from {report.dead_letter} to {report.source}; {report.left} left")

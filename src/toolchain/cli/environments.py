@@ -1,0 +1,92 @@
+"""Tasks over environments on a target: `plan`, `apply`, `outputs`, `promote`, `cost`, `bootstrap`."""
+
+from __future__ import annotations
+
+import json as json_module
+
+from invoke import Context
+
+from toolchain.cli.common import ENV_HELP, TARGET_HELP, environments, platform_task, say
+from toolchain.deploy.targets import EMULATOR_ENVIRONMENT
+from toolchain.display import environment_report, table
+
+
+@platform_task(help={"env": ENV_HELP, "target": TARGET_HELP})
+def plan(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator") -> None:
+    """Build, upload the artifacts and save a plan for an environment."""
+    with environments(c, target) as envs:
+        result = envs.plan(env)
+        saved = envs.config.shown(result.plan_file)
+    say(f"\n{'Changes' if result.changes else 'No changes'} planned for {env} on the {target} "
+        f"(manifest {result.manifest_sha256[:12]}); saved to {saved}.")  # fmt: skip
+    if result.changes:
+        say(f"Review it, then: invoke apply --env {env} --target {target}")
+
+
+@platform_task(help={"env": ENV_HELP, "target": TARGET_HELP})
+def apply(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator") -> None:
+    """Apply exactly the plan `invoke plan` saved for an environment."""
+    with environments(c, target) as envs:
+        outputs = envs.apply(env)
+        local_api_url = envs.local_api_url(outputs)
+    say("\n" + environment_report(env, target, outputs, local_api_url))
+
+
+@platform_task(help={"env": ENV_HELP, "target": TARGET_HELP, "json": "machine-readable JSON instead of the table"})
+def outputs(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator", json: bool = False) -> None:
+    """Show an environment: API URL, functions with version and code hash, queues, topics, alarms."""
+    with environments(c, target) as envs:
+        values = envs.outputs(env)
+        local_api_url = envs.local_api_url(values)
+    if json:
+        say(json_module.dumps({**values, "local_api_url": local_api_url}, indent=2, sort_keys=True))
+    else:
+        say(environment_report(env, target, values, local_api_url))
+
+
+@platform_task(
+    name="promote",
+    help={
+        "from_": "environment whose running artifacts are promoted (e.g. dev)",
+        "to": "environment to deploy them to (e.g. staging)",
+        "manifest": "instead of --from: sha256 of an earlier manifest to deploy (a rollback)",
+        "target": TARGET_HELP,
+    },
+)
+def promote(c: Context, to: str, from_: str = "", manifest: str = "", target: str = "emulator") -> None:
+    """Deploy to an environment exactly what another runs (or an earlier manifest)."""
+    from toolchain.deploy.promotion import promote as promote_release
+
+    with environments(c, target) as envs:
+        releases = envs.config.build_dir / "releases"
+        result = promote_release(envs, to, releases, envs.reporter, source=from_ or None, manifest_sha=manifest or None)
+    say(f"\nPromoted {result.source} -> {result.destination}: manifest {result.manifest_sha256[:12]}")
+    for name, (before, after) in sorted(result.changes.items()):
+        say(f"  {name:<20} {before or '(new)':<44} -> {after}")
+    if not result.changes:
+        say("  no function changed")
+
+
+@platform_task(help={"env": ENV_HELP, "target": TARGET_HELP})
+def cost(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator") -> None:
+    """Estimate an environment's monthly Lambda cost per function."""
+    from toolchain.deploy.cost import table as cost_table
+
+    with environments(c, target) as envs:
+        result = envs.cost(env)
+    say(cost_table(result))
+
+
+@platform_task(help={"target": TARGET_HELP})
+def bootstrap(c: Context, target: str = "emulator") -> None:
+    """Create the state bucket, lock table and artifacts bucket of an account."""
+    with environments(c, target) as envs:
+        values = envs.bootstrap()
+    say("\nOutputs:")
+    say(table(values))
+    say("\nBackend configuration (save as infra/backends/<env>.s3.tfbackend):")
+    say(f'bucket         = "{values["state_bucket"]}"')
+    say('key            = "platform/terraform.tfstate"')
+    say(f'region         = "{values["region"]}"')
+    say(f'dynamodb_table = "{values["lock_table"]}"')
+    say("encrypt        = true")

@@ -1,0 +1,1 @@
+"""Environments on a target: plan, apply, outputs, promotion, bootstrap, cost (written once, for every target)."""

@@ -1,0 +1,232 @@
+"""Where environments run: the embedded emulator, or an AWS account. Everything that differs lives here.
+
+A target knows its AWS clients and credentials, the staged Terraform project of an environment, the
+variables only it passes, the build it deploys, and what follows an apply. Plan, apply, outputs,
+promotion and cost are written once, against this interface (deploy/environments.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Protocol
+
+from toolchain.context import Build, Toolchain
+from toolchain.emulator.clients import emulator_client
+from toolchain.errors import ToolchainError
+from toolchain.terraform.overrides import OVERRIDE_FILE, emulator_override
+from toolchain.terraform.project import TerraformProject
+
+EMULATOR_ENVIRONMENT = "emulator"
+TARGETS = ("emulator", "aws")
+
+
+class DeployTarget(Protocol):
+    name: str
+
+    def require(self, env: str) -> None:
+        """Every precondition that needs no network, checked before anything is built or uploaded."""
+        ...
+
+    def client(self, service: str, region: str = "us-east-1") -> Any: ...
+
+    def build(self) -> Build:
+        """The build this target deploys."""
+        ...
+
+    def project(self, env: str) -> TerraformProject:
+        """The environment's staged Terraform project, initialised, its workspace selected."""
+        ...
+
+    def bootstrap_project(self) -> TerraformProject: ...
+
+    def variables(self, env: str) -> dict[str, str]:
+        """Variables only this target passes (besides the environment's tfvars and the manifest)."""
+        ...
+
+    def after_apply(self, outputs: dict[str, Any]) -> None: ...
+
+    def recorded_outputs(self, env: str) -> dict[str, Any] | None:
+        """The environment's outputs read without running Terraform, where this target can; else None."""
+        ...
+
+    def local_api_url(self, outputs: dict[str, Any]) -> str | None: ...
+
+    def log_sources(self) -> dict[str, str]:
+        """Logs of this target's own machinery (searched for leaked secrets)."""
+        ...
+
+
+class EmulatorTarget:
+    """The embedded emulator: one account, local state, every environment side by side."""
+
+    name = "emulator"
+
+    def __init__(self, toolchain: Toolchain) -> None:
+        self.toolchain = toolchain
+        self._project: TerraformProject | None = None
+
+    def require(self, env: str) -> None:
+        self.toolchain.emulator.require()
+
+    def client(self, service: str, region: str = "us-east-1") -> Any:
+        return emulator_client(service, self.toolchain.emulator.require().endpoint, region)
+
+    def build(self) -> Build:
+        return self.toolchain.emulator_build()
+
+    def _staged(self, module: str = "") -> TerraformProject:
+        info = self.toolchain.emulator.require()
+        project = self.toolchain.terraform_project("emulator", module=module)
+        project.stage({OVERRIDE_FILE: emulator_override(info.endpoint)})
+        marker = project.module_dir / ".emulator-instance"
+        previous = marker.read_text().strip() if marker.is_file() else None
+        if previous != info.instance_id:
+            # The emulator is in-memory: a new instance holds none of the resources the state names.
+            for state in [*project.module_dir.glob("terraform.tfstate.d/*/terraform.tfstate*"),
+                          *project.module_dir.glob("terraform.tfstate*")]:  # fmt: skip
+                if state.is_file():
+                    state.unlink()
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text(info.instance_id)
+        project.init()
+        return project
+
+    def project(self, env: str) -> TerraformProject:
+        # All environments share one staged copy (one backend: local state, a workspace each).
+        if self._project is None:
+            self._project = self._staged()
+        self._project.select_workspace(env, create=True)
+        return self._project
+
+    def bootstrap_project(self) -> TerraformProject:
+        return self._staged("bootstrap")
+
+    def variables(self, env: str) -> dict[str, str]:
+        # The emulator's stand-ins for outside websites live at its endpoint.
+        variables = {"site_base_url": f"{self.toolchain.emulator.require().endpoint}/_sites"}
+        if self.toolchain.terraform().mode == "offline":
+            variables["lambda_runtime"] = "python3.8"  # aws provider 3.39's newest; a label only here
+        if env != EMULATOR_ENVIRONMENT:
+            # One account holds every environment here; API Gateway's account-wide logging role
+            # is the emulator environment's, or each apply would take it from the others.
+            variables["manage_api_gateway_account"] = "false"
+        return variables
+
+    def after_apply(self, outputs: dict[str, Any]) -> None:
+        """Give the emulator's empty secrets a random value, as an operator would with put-secret-value.
+
+        Terraform creates secrets without values (a value would end up in its state); on AWS they are
+        set by hand, here by this step, once.
+        """
+        client = self.client("secretsmanager", outputs.get("region", "us-east-1"))
+        for name, secret_id in sorted(outputs.items()):
+            if not name.endswith("_secret_id") or not isinstance(secret_id, str):
+                continue
+            try:
+                client.get_secret_value(SecretId=secret_id)
+            except client.exceptions.ResourceNotFoundException:
+                client.put_secret_value(SecretId=secret_id, SecretString=secrets.token_urlsafe(48))
+                self.toolchain.reporter.detail(f"set a random value for {secret_id.rsplit(':', 1)[-1]}")
+
+    def recorded_outputs(self, env: str) -> dict[str, Any] | None:
+        # Local state, of this very emulator instance: read directly, in milliseconds.
+        root = self.toolchain.config.build_dir / "tf" / "emulator" / "root"
+        info = self.toolchain.emulator.require()
+        try:
+            if (root / ".emulator-instance").read_text().strip() != info.instance_id:
+                return None
+            state = json.loads((root / "terraform.tfstate.d" / env / "terraform.tfstate").read_text())
+        except (OSError, ValueError):
+            return None
+        return {name: item.get("value") for name, item in (state.get("outputs") or {}).items()}
+
+    def local_api_url(self, outputs: dict[str, Any]) -> str | None:
+        for api in self.toolchain.emulator.apis():
+            if api["api_id"] == outputs.get("api_id") and api["stage"] == outputs.get("api_stage"):
+                return api["url"]
+        return None
+
+    def log_sources(self) -> dict[str, str]:
+        log = self.toolchain.emulator.log_file
+        return {"emulator server log": log.read_text(errors="replace") if log.is_file() else ""}
+
+
+class AwsTarget:
+    """An AWS account: an S3 backend per environment, credentials from the usual AWS settings."""
+
+    name = "aws"
+
+    def __init__(self, toolchain: Toolchain) -> None:
+        self.toolchain = toolchain
+
+    def backend_file(self, env: str) -> Path:
+        return self.toolchain.config.infra_dir / "backends" / f"{env}.s3.tfbackend"
+
+    def require(self, env: str) -> None:
+        if env == EMULATOR_ENVIRONMENT:
+            raise ToolchainError("the emulator environment exists only on the emulator", "pick dev, staging or prod")
+        if self.toolchain.terraform().mode != "online":
+            raise ToolchainError(
+                "deploying to AWS needs Terraform with the current aws provider (python3.12 runtimes)",
+                "run online: terraform on PATH and registry.terraform.io reachable",
+            )
+        backend = self.backend_file(env)
+        if not backend.is_file():
+            raise ToolchainError(
+                f"no backend configuration for {env}: {self.toolchain.config.shown(backend)} does not exist",
+                "run `invoke bootstrap --target aws` and save what it prints there "
+                "(see infra/backends/example.s3.tfbackend)",
+            )
+
+    def client(self, service: str, region: str = "us-east-1") -> Any:
+        import boto3
+
+        return boto3.client(service, region_name=region)
+
+    def build(self) -> Build:
+        return self.toolchain.lambda_build()
+
+    def project(self, env: str) -> TerraformProject:
+        # Each environment its own staged copy: two never share an initialised backend by accident.
+        project = self.toolchain.terraform_project(f"aws-{env}")
+        project.stage({})
+        project.init([str(self.backend_file(env))])
+        project.select_workspace(env, create=True)
+        return project
+
+    def bootstrap_project(self) -> TerraformProject:
+        project = self.toolchain.terraform_project("aws-bootstrap", module="bootstrap")
+        project.stage({})
+        project.init()
+        return project
+
+    def variables(self, env: str) -> dict[str, str]:
+        return {}
+
+    def after_apply(self, outputs: dict[str, Any]) -> None:
+        return None
+
+    def recorded_outputs(self, env: str) -> dict[str, Any] | None:
+        return None
+
+    def local_api_url(self, outputs: dict[str, Any]) -> str | None:
+        return None
+
+    def log_sources(self) -> dict[str, str]:
+        return {}
+
+
+def deploy_target(toolchain: Toolchain, name: str) -> DeployTarget:
+    targets: dict[str, type[EmulatorTarget] | type[AwsTarget]] = {"emulator": EmulatorTarget, "aws": AwsTarget}
+    if name not in targets:
+        raise ToolchainError(f"unknown target {name!r}", f"use one of: {', '.join(TARGETS)}")
+    return targets[name](toolchain)
+
+
+def relative_manifest(manifest: Path, project: TerraformProject) -> str:
+    """The manifest as the root module reads it: relative, so a plan made in one checkout names the
+    same files in another."""
+    return os.path.relpath(manifest, project.root_dir)

@@ -1,0 +1,62 @@
+"""Lambda's pricing model: requests, GB-seconds by architecture, the account's free tier."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from toolchain.deploy.cost import FREE_GB_SECONDS, Usage, estimate, function_cost, table
+
+
+def usage(name: str = "users", memory: int = 512, arch: str = "x86_64", calls: int = 0, ms: str = "0") -> Usage:
+    return Usage(name, memory, arch, Decimal(calls), Decimal(ms), "estimate")
+
+
+def test_requests_and_duration_of_one_function() -> None:
+    # 3M requests x 45 ms at 512 MB = 67,500 GB-s
+    cost = function_cost(usage(calls=3_000_000, ms="45"))
+    assert cost.gb_seconds == Decimal("67500")
+    assert cost.requests_usd == Decimal("0.60")
+    assert cost.duration_usd == Decimal("67500") * Decimal("0.0000166667")
+
+
+def test_arm64_seconds_cost_less_than_x86_seconds() -> None:
+    x86 = function_cost(usage(calls=1_000_000, ms="100", arch="x86_64"))
+    arm = function_cost(usage(calls=1_000_000, ms="100", arch="arm64"))
+    assert x86.gb_seconds == arm.gb_seconds
+    assert arm.duration_usd < x86.duration_usd
+    assert arm.duration_usd / x86.duration_usd == Decimal("0.0000133334") / Decimal("0.0000166667")
+
+
+def test_a_small_environment_is_free() -> None:
+    result = estimate([usage(calls=20_000, ms="50"), usage("authorizer", 256, calls=5_000, ms="15")])
+    assert result.gross_usd > 0
+    assert result.net_usd == 0
+
+
+def test_the_free_tier_is_per_account_not_per_function() -> None:
+    # Two functions of 300,000 GB-s each: 200,000 GB-s are billed, not zero.
+    one = usage(memory=1024, calls=1_000_000, ms="300")
+    result = estimate([one, usage("etl", 1024, calls=1_000_000, ms="300")])
+    free_requests = Decimal("0.20")
+    free_seconds = FREE_GB_SECONDS * Decimal("0.0000166667")
+    assert result.free_tier_usd == free_requests + free_seconds
+    assert result.net_usd == result.gross_usd - free_requests - free_seconds
+
+
+@given(st.lists(st.tuples(st.sampled_from([128, 256, 512, 1024, 10240]), st.sampled_from(["x86_64", "arm64"]),
+                          st.integers(0, 10**9), st.integers(0, 900_000)), max_size=8))  # fmt: skip
+def test_the_estimate_is_never_negative_and_never_more_than_gross(rows: list[tuple[int, str, int, int]]) -> None:
+    result = estimate([usage(f"f{i}", m, a, c, str(ms)) for i, (m, a, c, ms) in enumerate(rows)])
+    assert 0 <= result.net_usd <= result.gross_usd
+
+
+def test_the_table_lists_the_costliest_first_and_the_total() -> None:
+    result = estimate([usage("cheap", calls=10, ms="1"), usage("dear", 3008, calls=50_000_000, ms="800")])
+    lines = table(result).splitlines()
+    assert lines[2].startswith("dear ") and lines[3].startswith("cheap ")
+    assert lines[-1].startswith("estimated monthly Lambda cost")
+    assert Decimal(lines[-1].split()[-1]) == result.net_usd.quantize(Decimal("0.01"))
+    assert result.net_usd > 1000
