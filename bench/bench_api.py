@@ -1,56 +1,35 @@
-"""Local API latency against calling the handler in-process; authorizer verifications per second.
+"""The local API's latency against calling the handler in-process, on an emulator of its own.
 
-Needs a running emulator (`invoke up`). Both API variants hit the emulator's DynamoDB, so the
-difference is what the local API Gateway adds: HTTP, route matching, the (cached) authorizer
-policy check, and the hop to the warm worker process.
+Both variants read the emulator's DynamoDB, so the difference is what the local API Gateway adds:
+HTTP, route matching, the (cached) authorizer policy check, and the hop to the warm worker process.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import statistics
 import sys
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import requests
+from harness import ROOT, interleaved, median, percentile, result, sandbox, table, timed
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT))
-
-from tests import tokens  # noqa: E402
-from toolchain.emulator.clients import emulator_client  # noqa: E402
+from tests import tokens
+from toolchain.emulator.clients import emulator_client
 
 REQUESTS = 400
 warnings.filterwarnings("ignore", "No application metrics")
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
-
-
-def timed_calls(call, count: int) -> list[float]:
-    times = []
-    for _ in range(count):
-        started = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - started) * 1000)
-    return times
-
-
-def row(label: str, times: list[float], wall: float | None = None) -> str:
-    rate = len(times) / (wall if wall else sum(times) / 1000)
-    return f"| {label} | {statistics.median(times):.2f} | {percentile(times, 0.99):.2f} | {rate:.0f} |"
-
-
 def main() -> None:
-    info = json.loads((ROOT / "build/emulator/server.json").read_text())
-    endpoint = info["endpoint"]
+    with sandbox() as box:
+        endpoint = box.endpoint()
+        measure(endpoint)
+
+
+def measure(endpoint: str) -> None:
     url = next(
         a["url"] for a in requests.get(f"{endpoint}/_emulator/apis", timeout=10).json() if a["name"].endswith("-api")
     )
@@ -68,15 +47,6 @@ def main() -> None:
     target = f"{url}/users/{user['userId']}"
     for _ in range(20):  # warm the worker, the authorizer cache and the connection
         session.get(target, headers=headers, timeout=10).raise_for_status()
-    over_http = timed_calls(lambda: session.get(target, headers=headers, timeout=10), REQUESTS)
-
-    def concurrent_run() -> float:
-        started = time.perf_counter()
-        with ThreadPoolExecutor(4) as pool:
-            list(pool.map(lambda _: requests.get(target, headers=headers, timeout=10), range(REQUESTS)))
-        return time.perf_counter() - started
-
-    concurrent_wall = concurrent_run()
 
     os.environ.update(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
                       AWS_DEFAULT_REGION="us-east-1", USERS_TABLE="platform-local-users", CORS_ALLOWED_ORIGINS="")  # fmt: skip
@@ -89,45 +59,35 @@ def main() -> None:
         function_name, memory_limit_in_mb, aws_request_id = "bench", "512", "bench"
         invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
 
-    for _ in range(20):
-        handler.lambda_handler(event, Context())
-    sys.stdout.flush()
-    devnull = open(os.devnull, "w")  # noqa: SIM115 - the handler logs every call; keep the table readable
-    real_stdout, sys.stdout = sys.stdout, devnull
-    in_process = timed_calls(lambda: handler.lambda_handler(event, Context()), REQUESTS)
-    sys.stdout = real_stdout
+    quiet = open(os.devnull, "w")  # noqa: SIM115 - the handler logs every call; keep the output readable
 
-    print(f"| GET /users/{{id}}, warm, authorizer cached ({REQUESTS} requests) | p50 ms | p99 ms | requests/s |")
-    print("|---|---:|---:|---:|")
-    print(row("local API over HTTP, 1 client", over_http))
-    print(f"| local API over HTTP, 4 clients | - | - | {REQUESTS / concurrent_wall:.0f} |")
-    print(row("handler called in-process (same DynamoDB)", in_process))
+    def in_process() -> float:
+        real, sys.stdout = sys.stdout, quiet
+        try:
+            return timed(lambda: handler.lambda_handler(event, Context())) * 1000
+        finally:
+            sys.stdout = real
 
-    from lambdas.services.authorizer.tokens import TokenVerifier
+    def over_http() -> float:
+        return timed(lambda: session.get(target, headers=headers, timeout=10)) * 1000
 
-    class Static:
-        def __init__(self, key) -> None:
-            self.key = key
+    samples = interleaved({"http": over_http, "handler": in_process}, rounds=REQUESTS, warmup=20)
 
-        def key_for(self, header: dict):
-            return self.key
-
-    cases = {
-        "HS256": (("HS256",), tokens.SECRET.encode(), "Bearer " + tokens.hs256(tokens.SECRET)),
-        "RS256 (2048-bit)": (("RS256",), tokens.rsa_key().public_key(), "Bearer " + tokens.rs256()),
-        "ES256 (P-256)": (("ES256",), tokens.ec_key().public_key(), "Bearer " + tokens.es256()),
-    }
-    print("\n| authorizer token verification (in-process, 2000 tokens) | µs per token | verifications/s |")
-    print("|---|---:|---:|")
-    for name, (algorithms, key, header) in cases.items():
-        verifier = TokenVerifier(
-            algorithms=algorithms, issuer=tokens.ISSUER, audience=tokens.AUDIENCE, leeway=30, keys=Static(key)
-        )
+    def concurrent_run() -> float:
         started = time.perf_counter()
-        for _ in range(2000):
-            verifier.verify(header)
-        elapsed = time.perf_counter() - started
-        print(f"| {name} | {elapsed / 2000 * 1e6:.0f} | {2000 / elapsed:.0f} |")
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda _: requests.get(target, headers=headers, timeout=10), range(REQUESTS)))
+        return time.perf_counter() - started
+
+    concurrent_wall = concurrent_run()
+    table(f"GET /users/{{id}}, warm, authorizer cached ({REQUESTS} requests, interleaved)",
+          ["p50 ms", "p99 ms", "requests/s"],
+          [["local API over HTTP, 1 client", f"{median(samples['http']):.2f}",
+            f"{percentile(samples['http'], 0.99):.2f}", f"{1000 / median(samples['http']):.0f}"],
+           ["local API over HTTP, 4 clients", "-", "-", f"{REQUESTS / concurrent_wall:.0f}"],
+           ["floor: the handler called in-process (same DynamoDB)", f"{median(samples['handler']):.2f}",
+            f"{percentile(samples['handler'], 0.99):.2f}", f"{1000 / median(samples['handler']):.0f}"]])  # fmt: skip
+    result("api_get_user_ms", median(samples["http"]), median(samples["handler"]))
 
 
 if __name__ == "__main__":

@@ -1,86 +1,95 @@
-"""Thumbnail of a 12 MP JPEG: the handler's reduced-scale decode against a full-resolution decode.
+"""Thumbnail of a 12 MP JPEG (4000x3000, EXIF-rotated): the function's path against plain Pillow.
 
-Each variant runs in a fresh child process so that its peak RSS is its own.
+In one process, interleaved: the handler's `render_thumbnail`; the floor, plain Pillow doing the
+same work the shortest way (`draft` at twice the thumbnail's size, `exif_transpose`, LANCZOS
+`thumbnail`, the same JPEG encoder settings); and a full-resolution decode, what skipping `draft`
+costs. Then each variant's peak memory, in a fresh process of its own.
 """
 
 from __future__ import annotations
 
 import io
-import json
-import statistics
+import math
 import subprocess
 import sys
-from pathlib import Path
+import tempfile
 
-ROOT = Path(__file__).resolve().parents[1]
-RUNS = 15
-
-CHILD = r"""
-import io, json, sys, time
-sys.path.insert(0, sys.argv[1] + "/src")
+from harness import ROOT, interleaved, median, percentile, result, table, timed
 from PIL import Image, ImageOps
-from lambdas.services.thumbnails.imaging import render_thumbnail
 
-data = open(sys.argv[2], "rb").read()
-variant, runs = sys.argv[3], int(sys.argv[4])
+from lambdas.services.thumbnails.imaging import JPEG_QUALITY, render_thumbnail
 
-def full_decode():
-    with Image.open(io.BytesIO(data)) as image:
-        image.load()
-        image = ImageOps.exif_transpose(image)
-        image.thumbnail((200, 200), Image.Resampling.LANCZOS)
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=85, optimize=True)
-        return image.size
-
-def reduced():
-    thumb = render_thumbnail(io.BytesIO(data), box=200, max_pixels=50_000_000)
-    return thumb.width, thumb.height
-
-action = reduced if variant == "reduced" else full_decode
-times = []
-for _ in range(runs):
-    started = time.perf_counter()
-    size = action()
-    times.append((time.perf_counter() - started) * 1000)
-# VmHWM, not ru_maxrss: on Linux ru_maxrss survives exec, so it would report the parent's peak.
-hwm_kb = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
-print(json.dumps({"ms": times, "size": size, "rss_mb": hwm_kb / 1024}))
-"""
+BOX = 200
+ROUNDS = 15
 
 
-def photo() -> bytes:
-    """A 4000x3000 JPEG with photographic noise (flat colours would decode unrealistically fast)."""
-    from PIL import Image
-
-    noise = Image.effect_noise((4000, 3000), 60).convert("RGB")
+def photo(sigma: int = 60) -> bytes:
+    """Photographic noise (flat colours would decode unrealistically fast), tagged 'rotate 90°'.
+    sigma 60 makes a 6.7 MB file (the worst case: entropy decoding dominates), 20 a 4.3 MB one."""
+    noise = Image.effect_noise((4000, 3000), sigma).convert("RGB")
     gradient = Image.linear_gradient("L").resize((4000, 3000)).convert("RGB")
     image = Image.blend(noise, gradient, 0.5)
+    exif = Image.Exif()
+    exif[0x0112] = 6
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=90)
+    image.save(out, "JPEG", quality=90, exif=exif)
     return out.getvalue()
 
 
+def plain(data: bytes, draft: bool) -> tuple[int, int]:
+    with Image.open(io.BytesIO(data)) as image:
+        if draft:
+            scale = BOX * 2 / max(image.size)
+            image.draft("RGB", (math.ceil(image.width * scale), math.ceil(image.height * scale)))
+        image = ImageOps.exif_transpose(image)
+        image.thumbnail((BOX, BOX), Image.Resampling.LANCZOS)
+        image.save(io.BytesIO(), "JPEG", quality=JPEG_QUALITY, optimize=True)
+        return image.size
+
+
+def project(data: bytes) -> tuple[int, int]:
+    thumb = render_thumbnail(io.BytesIO(data), box=BOX, max_pixels=50_000_000)
+    return thumb.width, thumb.height
+
+
+CHILD = r"""
+import sys
+sys.path[:0] = [sys.argv[1] + "/src", sys.argv[1] + "/bench"]
+import bench_thumbnail as b
+data = open(sys.argv[3], "rb").read()
+before = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS:"))
+{"project": lambda: b.project(data), "floor": lambda: b.plain(data, True), "full": lambda: b.plain(data, False)}[sys.argv[2]]()
+peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+print((peak - before) / 1024)
+"""
+
+
+def peak_mb(variant: str, data: bytes) -> float:
+    with tempfile.NamedTemporaryFile(suffix=".jpg") as file:
+        file.write(data)
+        file.flush()
+        out = subprocess.run([sys.executable, "-c", CHILD, str(ROOT), variant, file.name], capture_output=True,
+                             text=True, check=True)  # fmt: skip
+    return float(out.stdout)
+
+
 def main() -> None:
-    path = Path("/tmp/bench-12mp.jpg")
-    path.write_bytes(photo())
-    results = {}
-    for variant in ("reduced", "full"):
-        out = subprocess.run([sys.executable, "-c", CHILD, str(ROOT), str(path), variant, str(RUNS)],
-                             capture_output=True, text=True, check=True)  # fmt: skip
-        results[variant] = json.loads(out.stdout)
-    print(
-        f"| 12 MP JPEG ({path.stat().st_size / 1e6:.1f} MB) -> 200 px thumbnail ({RUNS} runs) | median ms | p90 ms | peak RSS MB |"
-    )
-    print("|---|---:|---:|---:|")
-    labels = {
-        "reduced": "handler: JPEG decoded at reduced scale (draft)",
-        "full": "full-resolution decode, then resize",
-    }
-    for variant, label in labels.items():
-        ms = sorted(results[variant]["ms"])
-        p90 = ms[int(len(ms) * 0.9) - 1]
-        print(f"| {label} | {statistics.median(ms):.1f} | {p90:.1f} | {results[variant]['rss_mb']:.0f} |")
+    labels = {"project": "the function: `render_thumbnail`", "floor": "floor: Pillow, draft at twice the output",
+              "full": "Pillow, full-resolution decode"}  # fmt: skip
+    worst: dict[str, list[float]] = {}
+    for sigma in (60, 20):
+        data = photo(sigma)
+        assert project(data) == plain(data, True) == plain(data, False) == (150, 200)
+        samples = interleaved({"project": lambda data=data: timed(lambda: project(data)) * 1000,
+                               "floor": lambda data=data: timed(lambda: plain(data, True)) * 1000,
+                               "full": lambda data=data: timed(lambda: plain(data, False)) * 1000}, rounds=ROUNDS)  # fmt: skip
+        rows = [[label, f"{median(samples[k]):.1f}", f"{percentile(samples[k], 0.9):.1f}", f"{peak_mb(k, data):.0f}"]
+                for k, label in labels.items()]  # fmt: skip
+        table(f"12 MP JPEG ({len(data) / 1e6:.1f} MB) -> {BOX} px thumbnail ({ROUNDS} runs, interleaved)",
+              ["median ms", "p90 ms", "memory while decoding MB"], rows)  # fmt: skip
+        print(f"\nfull decode / function: {median(samples['full']) / median(samples['project']):.1f}x")
+        worst = worst or samples
+    result("thumbnail_ms", median(worst["project"]), median(worst["floor"]))
 
 
 if __name__ == "__main__":

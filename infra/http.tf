@@ -169,6 +169,7 @@ module "api" {
     "POST /slack/commands"    = { function_name = module.slack.function_name, invoke_arn = module.slack.function_invoke_arn, authorized = false }
     "POST /orders"            = { function_name = module.checkout.function_name, invoke_arn = module.checkout.function_invoke_arn, authorized = true }
     "OPTIONS /orders"         = { function_name = module.checkout.function_name, invoke_arn = module.checkout.function_invoke_arn, authorized = false }
+    # `invoke new NAME --trigger api` adds its route above this line.
   }
 
   authorizer = {

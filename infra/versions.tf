@@ -9,6 +9,6 @@ terraform {
   }
 
   # Remote state for AWS accounts; `terraform init -backend-config=backends/<account>.s3.tfbackend`.
-  # The emulator's staged copy replaces this with local state (see README, "Worlds and workspaces").
+  # The emulator's staged copy replaces this with local state (see docs/terraform.md, "Staged copies").
   backend "s3" {}
 }

@@ -1,7 +1,7 @@
 """Malformed and hostile inputs, per trigger: what a broken producer, a fuzzer or an attacker sends.
 
 Each builder returns `(name, event)` pairs. The names say what is wrong; the counts per handler
-are the README's "hostile inputs tried" column.
+are the counts in docs/security.md's table of hostile inputs.
 """
 
 from __future__ import annotations
@@ -432,7 +432,7 @@ def without_order(cases: list[Case]) -> list[Case]:
 
 
 def sizes(proxy: dict[str, Any]) -> dict[str, int]:
-    """Inputs tried per handler, the trigger-agnostic shapes included (the README's table)."""
+    """Inputs tried per handler, the trigger-agnostic shapes included (docs/security.md's table)."""
     shapes = len(SHAPES)
     return {
         "users": shapes

@@ -15,9 +15,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from toolchain.cache import cache_dir
 from toolchain.config import ProjectConfig
 from toolchain.emulator.control import EmulatorControl
 from toolchain.packaging.builder import BuildReport, Packager
+from toolchain.packaging.bytecode import Compiler, InterpreterCompiler
 from toolchain.packaging.runtimes import Runtime
 from toolchain.packaging.wheels import PipRunner, SubprocessPip, WheelCache
 from toolchain.pythons import find_interpreter
@@ -27,14 +29,6 @@ from toolchain.terraform.install import Terraform, TerraformInstaller
 from toolchain.terraform.project import TerraformProject
 
 _MACHINES = {"x86_64": ("x86_64", "amd64"), "arm64": ("aarch64", "arm64")}
-
-
-def cache_dir() -> Path:
-    override = os.environ.get("PLATFORM_CACHE_DIR")
-    if override:
-        return Path(override)
-    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return base / "serverless-platform"
 
 
 def _glibc() -> tuple[int, int] | None:
@@ -65,6 +59,7 @@ class Toolchain:
         self.reporter = reporter
         self.pip = pip or SubprocessPip()
         self.emulator = EmulatorControl(config.build_dir / "emulator")
+        self._compilers: dict[Runtime, Compiler | None] = {}
 
     # -- builds ------------------------------------------------------------------------------------
     def lambda_build(self, python: str | None = None, architecture: str | None = None) -> Build:
@@ -91,9 +86,23 @@ class Toolchain:
                 return Build(runtime, lambda_build.out_dir, interpreter)
         return Build(Runtime.host(), self.config.build_dir / "local", Path(sys.executable))
 
+    def compiler(self, runtime: Runtime) -> Compiler | None:
+        """What makes the runtime's byte code: an interpreter of its Python version, if there is one."""
+        if runtime not in self._compilers:
+            interpreter = Path(sys.executable) if runtime.is_host else find_interpreter(runtime.python)
+            if interpreter is None:
+                variable = f"PLATFORM_PYTHON_{runtime.python.replace('.', '_')}"
+                self.reporter.step(
+                    f"warning: no Python {runtime.python} on this machine: the artifacts carry no byte code, so every "
+                    f"cold start compiles its imports (install python{runtime.python}, or set {variable})"
+                )
+            self._compilers[runtime] = None if interpreter is None else InterpreterCompiler.probe(interpreter)
+        return self._compilers[runtime]
+
     def package(self, build: Build) -> BuildReport:
         wheels = WheelCache(cache_dir() / "wheels", self.pip, self.reporter)
-        packager = Packager(self.config, build.runtime, build.out_dir, wheels=wheels, reporter=self.reporter)
+        packager = Packager(self.config, build.runtime, build.out_dir, wheels=wheels, reporter=self.reporter,
+                            compiler=self.compiler(build.runtime))  # fmt: skip
         return packager.build()
 
     # -- terraform ---------------------------------------------------------------------------------

@@ -29,10 +29,16 @@ class Deployed:
     env: dict[str, str]
     up_output: str
     control: EmulatorControl
+    root: Path = ROOT
 
     def invoke(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         result = subprocess.run(
-            [sys.executable, "-m", "invoke", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, check=False
+            [sys.executable, "-m", "invoke", *args],
+            cwd=self.root,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if check and result.returncode != 0:
             raise AssertionError(f"invoke {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")

@@ -291,3 +291,77 @@ def test_sqs_batches_are_polled_retried_and_dead_lettered(clients, function, con
     assert [m["Body"] for m in moved] == ["poison pill"]
     poison_deliveries = [r for b in captured(clients, "aws:sqs") for r in b["Records"] if r["body"] == "poison pill"]
     assert sorted(r["attributes"]["ApproximateReceiveCount"] for r in poison_deliveries) == ["1", "2"]
+
+
+class DapClient:
+    """Enough of the Debug Adapter Protocol to attach as an IDE does: requests and their responses."""
+
+    def __init__(self, port: int) -> None:
+        import socket
+
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                self.conn = socket.create_connection(("127.0.0.1", port), timeout=30)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        self.seq = 0
+        self.buffer = b""
+
+    def send(self, command: str, **arguments: Any) -> int:
+        self.seq += 1
+        body = json.dumps({"seq": self.seq, "type": "request", "command": command, "arguments": arguments}).encode()
+        self.conn.sendall(f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        return self.seq
+
+    def wait(self, kind: str, name: str | int) -> dict[str, Any]:
+        """The next message that is this response (to a request seq) or this event."""
+        while True:
+            message = self._message()
+            if kind == "response" and message.get("type") == "response" and message.get("request_seq") == name:
+                return message
+            if kind == "event" and message.get("type") == "event" and message.get("event") == name:
+                return message
+
+    def _message(self) -> dict[str, Any]:
+        while b"\r\n\r\n" not in self.buffer:
+            self.buffer += self.conn.recv(65536)
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        length = int(head.decode().split("Content-Length:")[1].split("\r\n")[0])
+        while len(self.buffer) < length:
+            self.buffer += self.conn.recv(65536)
+        body, self.buffer = self.buffer[:length], self.buffer[length:]
+        return json.loads(body)
+
+
+def test_a_function_waits_for_a_debugger_and_runs_once_one_attaches(clients, function, control) -> None:
+    import socket
+    import threading
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    control.debug(function, port)
+    answers: list[Any] = []
+    caller = threading.Thread(target=lambda: answers.append(invoke(clients, function, {"action": "ok"})))
+    caller.start()
+    try:
+        dap = DapClient(port)
+        initialize = dap.send("initialize", adapterID="debugpy", clientID="tests", linesStartAt1=True)
+        capabilities = dap.wait("response", initialize)
+        assert capabilities["success"] and capabilities["body"]["supportsConfigurationDoneRequest"]
+        attach = dap.send("attach", justMyCode=False)
+        dap.wait("event", "initialized")  # the adapter asks for configuration, then the attach completes
+        assert dap.wait("response", dap.send("configurationDone"))["success"]
+        assert dap.wait("response", attach)["success"]
+        caller.join(60)
+        ((result, response),) = answers
+        assert "FunctionError" not in response and result["pid"]
+    finally:
+        control.debug(function, 0)
+        caller.join(60)
+    _, after = invoke(clients, function, {"action": "ok"}, LogType="Tail")
+    assert "FunctionError" not in after

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,13 @@ def invoke(tmp_path: Path):
 
     def run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "invoke", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+            [sys.executable, "-m", "invoke", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            stdin=subprocess.DEVNULL,
         )
 
     return run
@@ -53,6 +60,26 @@ def invoke(tmp_path: Path):
         ),
         (("plan", "--env", "dev", "--target", "moon"), "error: unknown target 'moon'", "use one of: emulator, aws"),
         (("package", "--arch", "sparc"), "error: --arch: architecture 'sparc' is not one of x86_64, arm64", None),
+        # the inner loop: arguments are checked before the emulator is asked anything
+        (("fn.invoke", "nosuch", "events/sqs-message.json"), "error: no function named 'nosuch'", "known functions: "),
+        (
+            ("fn.invoke", "worker", "events/nosuch.json"),
+            "error: cannot read the event file events/nosuch.json",
+            "make one with `invoke events.generate <trigger>`",
+        ),
+        (("fn.invoke", "worker", "README.md"), "error: the event file README.md is not JSON", None),
+        (("fn.invoke", "worker", "events/sqs-message.json"), "error: the emulator is not running", "`invoke up`"),
+        (("fn.invoke", "worker", "events/sqs-message.json", "--env", "qa"), "error: no environment 'qa'", None),
+        (("fn.logs", "nosuch"), "error: no function named 'nosuch'", "known functions: "),
+        (("fn.logs", "users", "--since", "10x"), "error: --since '10x' is not a duration", "e.g. 10m"),
+        (("watch",), "error: the emulator is not running", "start it with `invoke up`"),
+        (("watch", "--debug", "users"), "error: the emulator is not running", "start it with `invoke up`"),
+        (("events.generate", "moon"), "error: no trigger 'moon'", "use one of: s3, api, authorizer, sqs, sns"),
+        (("events.generate", "dynamodb", "--body", "{"), "error: --body for a dynamodb event is the new image", None),
+        (("destroy", "--env", "qa"), "error: no environment 'qa'", "use one of: dev, emulator, prod, staging"),
+        (("destroy", "--env", "prod", "--yes"), "error: prod is not destroyed without --allow-prod", None),
+        (("destroy", "--env", "dev"), "error: destroying dev needs a confirmation", "add --yes"),
+        (("destroy", "--env", "dev", "--yes"), "error: the emulator is not running", "`invoke up`"),
     ],
 )
 def test_failures_say_what_to_do(invoke, args: tuple[str, ...], message: str, hint: str | None) -> None:
@@ -100,3 +127,6 @@ def test_every_task_answers_help_with_its_usage(invoke, flag: str) -> None:
         result = invoke(name, flag)
         assert result.returncode == 0, (name, result.stdout, result.stderr)
         assert f"Usage: inv[oke] [--core-opts] {name}" in result.stdout, name
+        options = result.stdout.split("Options:\n", 1)[1].splitlines()
+        undescribed = [line for line in options if re.fullmatch(r"\s+(-\w, )?--[\w-]+(=\w+)?\s*", line)]
+        assert undescribed == [], name

@@ -93,7 +93,7 @@ variable "reserved_concurrency" {
 }
 
 variable "environment" {
-  description = "(Besides POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_LOG_LEVEL, which every function gets.) Environment variables. Never secrets: those are read from Secrets Manager at run time."
+  description = "Environment variables besides POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_LOG_LEVEL, which every function gets. Never secrets: those are read from Secrets Manager at run time."
   type        = map(string)
   default     = {}
 }

@@ -36,16 +36,24 @@ def _string(mapping: Any, name: str, where: str) -> str:
     return value
 
 
-def parse_s3_event(event: Any) -> list[S3ObjectRef]:
-    """All object references of an S3 notification event (one per record)."""
+def _records(event: Any, source: str, source_key: str = "eventSource") -> list[tuple[str, dict[str, Any]]]:
+    """(where, record) for each record of a batch from `source`; InvalidEvent for anything else."""
     records = _field(event, "Records", "event")
     if not isinstance(records, list) or not records:
         raise InvalidEvent("event.Records must be a non-empty list")
-    refs = []
+    found = []
     for index, record in enumerate(records):
         where = f"Records[{index}]"
-        if _field(record, "eventSource", where) != "aws:s3":
-            raise InvalidEvent(f"{where} is not an S3 event (eventSource={record.get('eventSource')!r})")
+        if _field(record, source_key, where) != source:
+            raise InvalidEvent(f"{where} is not from {source} ({source_key}={record.get(source_key)!r})")
+        found.append((where, record))
+    return found
+
+
+def parse_s3_event(event: Any) -> list[S3ObjectRef]:
+    """All object references of an S3 notification event (one per record)."""
+    refs = []
+    for where, record in _records(event, "aws:s3"):
         s3 = _field(record, "s3", where)
         bucket = _string(_field(s3, "bucket", f"{where}.s3"), "name", f"{where}.s3.bucket")
         obj = _field(s3, "object", f"{where}.s3")
@@ -80,14 +88,8 @@ class KinesisRecord:
 
 def parse_kinesis_event(event: Any) -> list[KinesisRecord]:
     """The records of a Kinesis event source mapping batch; InvalidEvent if it is not one."""
-    records = _field(event, "Records", "event")
-    if not isinstance(records, list) or not records:
-        raise InvalidEvent("event.Records must be a non-empty list")
     parsed = []
-    for index, record in enumerate(records):
-        where = f"Records[{index}]"
-        if _field(record, "eventSource", where) != "aws:kinesis":
-            raise InvalidEvent(f"{where} is not a Kinesis record")
+    for where, record in _records(event, "aws:kinesis"):
         kinesis = _field(record, "kinesis", where)
         parsed.append(
             KinesisRecord(
@@ -126,14 +128,8 @@ def _string_attributes(raw: Any, value_key: str) -> dict[str, str]:
 
 def parse_sqs_event(event: Any) -> list[QueueMessage]:
     """The messages of an SQS event source mapping batch; InvalidEvent if it is not one."""
-    records = _field(event, "Records", "event")
-    if not isinstance(records, list) or not records:
-        raise InvalidEvent("event.Records must be a non-empty list")
     messages = []
-    for index, record in enumerate(records):
-        where = f"Records[{index}]"
-        if _field(record, "eventSource", where) != "aws:sqs":
-            raise InvalidEvent(f"{where} is not an SQS message")
+    for where, record in _records(event, "aws:sqs"):
         arn = _string(record, "eventSourceARN", where)
         if not arn.startswith("arn:") or arn.count(":") != 5:
             raise InvalidEvent(f"{where}.eventSourceARN is not a queue ARN")
@@ -162,14 +158,8 @@ class TopicMessage:
 
 def parse_sns_event(event: Any) -> list[TopicMessage]:
     """The messages of an SNS delivery to Lambda; InvalidEvent if it is not one."""
-    records = _field(event, "Records", "event")
-    if not isinstance(records, list) or not records:
-        raise InvalidEvent("event.Records must be a non-empty list")
     messages = []
-    for index, record in enumerate(records):
-        where = f"Records[{index}]"
-        if _field(record, "EventSource", where) != "aws:sns":
-            raise InvalidEvent(f"{where} is not an SNS notification")
+    for where, record in _records(event, "aws:sns", source_key="EventSource"):
         sns = _field(record, "Sns", where)
         message = _field(sns, "Message", f"{where}.Sns")
         if not isinstance(message, str):

@@ -28,23 +28,41 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
+# made once: json.loads(text, parse_constant=...) builds a new decoder on every call
+_DECODER = json.JSONDecoder(parse_constant=_no_constants)
+
+
 def _check(value: Any, what: str, error: type[PlatformError], max_depth: int) -> None:
+    # iterative (a recursive walk would be the RecursionError this avoids); json.loads makes only
+    # dict, list, str, int, float, bool and None, so exact type checks suffice
+    def bad_string() -> PlatformError:
+        return error(f"{what} holds a string that is not valid Unicode (a lone surrogate)")
+
+    if type(value) is str:
+        if not value.isascii() and not valid_unicode(value):
+            raise bad_string()
+        return
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, str):
-            if not item.isascii() and not valid_unicode(item):
-                raise error(f"{what} holds a string that is not valid Unicode (a lone surrogate)")
-            continue
-        if not isinstance(item, dict | list):
+        if type(item) is dict:
+            strings = list(item)
+            children = item.values()
+        elif type(item) is list:
+            strings, children = [], item
+        else:
             continue
         if depth > max_depth:
             raise error(f"{what} is nested more than {max_depth} levels deep")
-        if isinstance(item, dict):
-            stack.extend((key, depth) for key in item)
-            stack.extend((child, depth + 1) for child in item.values())
-        else:
-            stack.extend((child, depth + 1) for child in item)
+        for child in children:
+            kind = type(child)
+            if kind is str:
+                strings.append(child)
+            elif kind is dict or kind is list:
+                stack.append((child, depth + 1))
+        for text in strings:
+            if not text.isascii() and not valid_unicode(text):
+                raise bad_string()
 
 
 def valid_unicode(text: str) -> bool:
@@ -70,7 +88,7 @@ def json_value(
     else:
         raise error(f"{what} is not text")
     try:
-        value = json.loads(text, parse_constant=_no_constants)
+        value = _DECODER.decode(text)
     except RecursionError:
         raise error(f"{what} is nested more than {max_depth} levels deep") from None
     except ValueError as exc:

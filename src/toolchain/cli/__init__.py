@@ -6,7 +6,7 @@ from pathlib import Path
 
 from invoke import Collection
 
-from toolchain.cli import build, checks, emulator, environments, functions
+from toolchain.cli import build, checks, emulator, environments, functions, loop
 from toolchain.cli.common import help_is_never_a_positional_value
 
 
@@ -14,7 +14,9 @@ def namespace(root: Path) -> Collection:
     help_is_never_a_positional_value()
     ns = Collection(
         build.package,
+        build.new,
         emulator.up,
+        loop.watch,
         emulator.down,
         emulator.demo,
         environments.plan,
@@ -23,12 +25,15 @@ def namespace(root: Path) -> Collection:
         environments.promote,
         environments.cost,
         environments.bootstrap,
+        environments.destroy,
         checks.test,
         checks.lint,
+        checks.bench,
     )
     ns.add_collection(Collection("fn", functions.invoke_function, functions.logs))
-    ns.add_collection(Collection("tf", checks.tf_install, checks.tf_fmt, checks.tf_validate))
+    ns.add_collection(Collection("tf", checks.tf_install, checks.tf_fmt, checks.tf_validate, checks.tf_docs))
     ns.add_collection(Collection("deps", build.deps_lock))
+    ns.add_collection(Collection("events", loop.events_generate))
     ns.add_collection(Collection("rules", emulator.rules_list, emulator.rules_fire))
     ns.add_collection(Collection("queues", emulator.queues_redrive))
     security = (checks.security_tools, checks.security_scan, checks.security_iam, checks.security_secrets)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from invoke import Context
 
 from toolchain.cli.common import platform_task, say, toolchain
-from toolchain.config import check_architecture, check_python
+from toolchain.config import check_architecture, check_python, load_config
 
 
 @platform_task(
@@ -47,3 +47,27 @@ def deps_lock(c: Context) -> None:
         text = resolve_lock(config.root / "requirements/layer.in", tc.lambda_build().runtime, config.layer.provided)
     config.layer.requirements.write_text(text)
     say(f"wrote {config.shown(config.layer.requirements)}")
+
+
+@platform_task(
+    help={
+        "name": "the function's name: 3-30 lowercase letters, digits and '-'",
+        "trigger": "what starts it: api, s3, sqs, sns, schedule or kinesis",
+    }
+)
+def new(c: Context, name: str, trigger: str) -> None:
+    """Add a function: its service, Terraform, sample event, tests and pyproject.toml entry, in one go."""
+    from toolchain.scaffold import new_function
+    from toolchain.terraform.index import refresh_index
+
+    with toolchain(c) as tc:
+        scaffold = new_function(tc.config, name, trigger)
+        written_tf = [p for p in scaffold.written if p.suffix == ".tf"]
+        tc.terraform().format(written_tf)
+        config = load_config(tc.config.root)
+        refresh_index(config.infra_dir, [f.name for f in config.functions])
+    for path in scaffold.written:
+        say(f"  wrote  {config.shown(path)}")
+    say(f"\nNext: `invoke up` deploys {name}; `invoke fn.invoke {name} events/{name}.json` runs it.")
+    say(f"Edit src/lambdas/services/{scaffold.package}/service.py (what it does), settings.py (what it reads)")
+    say(f"and the policy_statements in infra/{scaffold.package}.tf (what it may touch).")

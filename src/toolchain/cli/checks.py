@@ -35,6 +35,16 @@ def tf_fmt(c: Context, check: bool = False) -> None:
     c.run(f"{terraform.binary} fmt {flag}-recursive {root(c) / 'infra'}", pty=False)
 
 
+@platform_task(name="docs")
+def tf_docs(c: Context) -> None:
+    """Rewrite the inputs and outputs tables of the modules' READMEs from their variables and outputs."""
+    from toolchain.terraform.docs import refresh_module_docs
+
+    infra = root(c) / "infra"
+    changed = refresh_module_docs(infra / "modules") + refresh_module_docs(infra)
+    say(f"rewrote {', '.join(changed)}" if changed else "every module README is current")
+
+
 @platform_task(name="validate")
 def tf_validate(c: Context) -> None:
     """Validate infra/ and infra/bootstrap with terraform validate."""
@@ -142,3 +152,37 @@ def test(c: Context, suite: str = "all", pytest_args: str = "") -> None:
         security_scan(c)
     with c.cd(str(root(c))):
         c.run(f"{sys.executable} -m pytest {paths[suite]} {pytest_args}", pty=False)
+
+
+@platform_task(
+    help={"only": "comma-separated benchmarks, e.g. 'etl,scraper' (default: all of bench/bench_*.py)"},
+)
+def bench(c: Context, only: str = "") -> None:
+    """Run the benchmarks (each its project path against its floor) and write bench/results.md.
+
+    Each script prints its tables and ends with `RESULT <name> project=.. floor=.. ratio=..`; the
+    ratio is what carries between machines. The loop and API benchmarks start an emulator of their
+    own in a copy of this checkout (minutes); init compiles and cold-starts every function.
+    """
+    from toolchain.benchmarks import Benchmarks, machine, render
+    from toolchain.errors import ToolchainError
+
+    suite = Benchmarks(root(c) / "bench")
+    try:
+        names = suite.select([n.strip() for n in only.split(",") if n.strip()])
+    except ToolchainError as exc:
+        raise Exit(f"error: {exc}", code=1) from None
+    runs = []
+    for name in names:
+        say(f"==> bench {name}")
+        run = suite.run(name)
+        runs.append(run)
+        for result, project, floor, ratio in run.results:
+            say(f"    {result}: project {project}, floor {floor}, ratio {ratio}  ({run.seconds:.0f} s)")
+        if run.failed:
+            say(f"    failed: {run.failed}")
+    results = root(c) / "bench" / "results.md"
+    results.write_text(render(results.read_text() if results.is_file() else "", runs, machine()))
+    say(f"{len(runs) - sum(1 for r in runs if r.failed)} of {len(runs)} written to bench/results.md")
+    if any(r.failed for r in runs):
+        raise Exit("error: a benchmark failed (its section in bench/results.md is unchanged)", code=1)

@@ -23,8 +23,8 @@ def _show(tc: Toolchain, outputs: dict[str, Any]) -> None:
             say(f"  {api['name']} ({api['stage']})  {api['url']}")
 
 
-@platform_task
-def up(c: Context) -> None:
+@platform_task(help={"watch": "then carry every saved edit to the emulator, as `invoke watch` does"})
+def up(c: Context, watch: bool = False) -> None:
     """Start the emulator, build, plan and apply infra/ to it (environment emulator), print the outputs.
 
     A running emulator is reused; its pid and endpoint are in build/emulator/server.json. dev, staging
@@ -35,6 +35,10 @@ def up(c: Context) -> None:
         _show(tc, outputs)
         endpoint = tc.emulator.require().endpoint
     say(f"\nEmulator: {endpoint} (AWS_ENDPOINT_URL={endpoint}); stop it with `invoke down`.")
+    if watch:
+        from toolchain.cli.loop import watch as watch_task
+
+        watch_task(c)
 
 
 @platform_task

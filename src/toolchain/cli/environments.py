@@ -9,6 +9,7 @@ from invoke import Context
 from toolchain.cli.common import ENV_HELP, TARGET_HELP, environments, platform_task, say
 from toolchain.deploy.targets import EMULATOR_ENVIRONMENT
 from toolchain.display import environment_report, table
+from toolchain.errors import ToolchainError
 
 
 @platform_task(help={"env": ENV_HELP, "target": TARGET_HELP})
@@ -90,3 +91,28 @@ def bootstrap(c: Context, target: str = "emulator") -> None:
     say(f'region         = "{values["region"]}"')
     say(f'dynamodb_table = "{values["lock_table"]}"')
     say("encrypt        = true")
+
+
+@platform_task(
+    help={
+        "env": "environment to destroy: dev, staging, prod or emulator",
+        "target": TARGET_HELP,
+        "yes": "do not ask (for scripts): the environment's name is the confirmation otherwise",
+        "allow_prod": "needed, besides the confirmation, to destroy prod",
+    }
+)
+def destroy(c: Context, env: str, target: str = "emulator", yes: bool = False, allow_prod: bool = False) -> None:
+    """Destroy every resource of an environment (asks first; prod also needs --allow-prod)."""
+    import sys
+
+    with environments(c, target) as envs:
+        envs.check(env)
+        if env == "prod" and not allow_prod:
+            raise ToolchainError("prod is not destroyed without --allow-prod (and a confirmation)")
+        if not yes:
+            if not sys.stdin.isatty():
+                raise ToolchainError(f"destroying {env} needs a confirmation", "run it in a terminal, or add --yes")
+            if input(f"Type {env!r} to destroy every resource of {env} on the {target}: ").strip() != env:
+                raise ToolchainError("not confirmed: nothing destroyed")
+        envs.destroy(env)
+    say(f"\n{env} on the {target} is destroyed.")

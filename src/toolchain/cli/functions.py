@@ -26,10 +26,16 @@ FUNCTION_HELP = "function name as in pyproject.toml, e.g. thumbnails"
         "{{output}} placeholders are filled in",
         "env": ENV_HELP,
         "target": TARGET_HELP,
+        "debug": "run it under debugpy: it waits for your IDE on a printed port (emulator only)",
     },
 )
 def invoke_function(
-    c: Context, function: str, event: str, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator"
+    c: Context,
+    function: str,
+    event: str,
+    env: str = EMULATOR_ENVIRONMENT,
+    target: str = "emulator",
+    debug: bool = False,
 ) -> None:
     """Invoke a deployed function with an event, print its logs and result."""
     with environments(c, target) as envs:
@@ -38,7 +44,15 @@ def invoke_function(
         outputs = envs.deployed_outputs(env)
         name = deployed(outputs, function, env)["function_name"]
         payload = render_event(text, outputs)
-        response = envs.client("lambda", env).invoke(FunctionName=name, Payload=payload.encode(), LogType="Tail")
+        if debug:
+            from toolchain.cli.loop import start_debugging
+
+            start_debugging(envs, outputs, env, function)
+        try:
+            response = envs.client("lambda", env).invoke(FunctionName=name, Payload=payload.encode(), LogType="Tail")
+        finally:
+            if debug:
+                envs.toolchain.emulator.debug(name, 0)
     result = response["Payload"].read().decode()
     say("Logs:")
     say(base64.b64decode(response.get("LogResult", "")).decode(errors="replace").rstrip())

@@ -8,6 +8,7 @@ the one way anything is deployed (`invoke up` included).
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -111,7 +112,31 @@ class Environments:
         plan_file.parent.mkdir(parents=True, exist_ok=True)
         self.reporter.step(f"Planning {env} on the {self.target.name} (plan saved to {self.config.shown(plan_file)})")
         changes = project.plan(var_files, variables, out=plan_file)
+        plan_file.with_suffix(".inputs").write_text(self.inputs(env, manifest))
         return PlanResult(env, self.target.name, plan_file, changes, manifest_sha(manifest))
+
+    # -- what was applied, so that applying it again can be skipped -------------------------------
+    def inputs(self, env: str, manifest: Path) -> str:
+        """Everything an apply of `env` depends on: infra/, the manifest, the target's variables and
+        instance. Equal inputs, applied to the same emulator instance, apply nothing new."""
+        root = self.config.infra_dir
+        files = [p for p in root.rglob("*") if p.is_file() and ".terraform" not in p.parts]
+        infra = sorted((p.relative_to(root).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest()) for p in files)
+        description = {"infra": infra, "manifest": manifest_sha(manifest), "variables": self.target.variables(env),
+                       "instance": self.target.instance(), "environment": env}  # fmt: skip
+        return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()
+
+    def _applied_file(self, env: str) -> Path:
+        return self.config.build_dir / "tf" / self.target.name / "applied" / f"{env}.inputs"
+
+    def unchanged_since_applied(self, env: str, manifest: Path) -> dict[str, Any] | None:
+        """The outputs of `env` if it was last applied from exactly these inputs (None: plan and apply)."""
+        recorded = self._applied_file(env)
+        if self.target.instance() is None or not recorded.is_file():
+            return None
+        if recorded.read_text() != self.inputs(env, manifest):
+            return None
+        return self.target.recorded_outputs(env)
 
     def plan(self, env: str) -> PlanResult:
         """Build (if needed), upload the artifacts, and save a plan for `apply` to carry out unchanged."""
@@ -137,16 +162,40 @@ class Environments:
             )
         project = self.project(env)
         self.reporter.step(f"Applying the reviewed plan to {env} on the {self.target.name}")
+        inputs, applied = plan_file.with_suffix(".inputs"), self._applied_file(env)
+        applied.unlink(missing_ok=True)
         project.apply_plan(plan_file)
         plan_file.unlink()
+        if inputs.is_file():
+            applied.parent.mkdir(parents=True, exist_ok=True)
+            inputs.replace(applied)
         outputs = project.outputs()
         self.target.after_apply(outputs)
         return outputs
 
     def deploy(self, env: str) -> dict[str, Any]:
-        """Plan, then apply that plan: what `invoke up` does for the emulator environment."""
+        """Plan, then apply that plan: what `invoke up` does for the emulator environment. When nothing
+        changed since the last apply (same instance, build, infra/ and variables) Terraform is skipped."""
+        self.require(env)
+        build = self.target.build()
+        self.toolchain.package(build)
+        outputs = self.unchanged_since_applied(env, build.manifest)
+        if outputs:
+            self.reporter.step(f"{env} on the {self.target.name} already runs this build and infra/: no Terraform")
+            return outputs
         self.plan(env)
         return self.apply(env)
+
+    def destroy(self, env: str) -> None:
+        """Destroy every resource of `env` (its state is kept, empty)."""
+        self.require(env)
+        build = self.target.build()
+        self.toolchain.package(build)
+        project = self.project(env)
+        var_files, variables = self._variables(env, project, build.manifest)
+        self._applied_file(env).unlink(missing_ok=True)
+        self.reporter.step(f"Destroying {env} on the {self.target.name}")
+        project.destroy(var_files, variables)
 
     def outputs(self, env: str) -> dict[str, Any]:
         outputs = self.project(env).outputs()

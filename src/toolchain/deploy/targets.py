@@ -52,6 +52,11 @@ class DeployTarget(Protocol):
         """The environment's outputs read without running Terraform, where this target can; else None."""
         ...
 
+    def instance(self) -> str | None:
+        """What identifies this target's resources between runs, where only this machine changes them
+        (the emulator's instance id); None where others may (an AWS account): never skip an apply."""
+        ...
+
     def local_api_url(self, outputs: dict[str, Any]) -> str | None: ...
 
     def log_sources(self) -> dict[str, str]:
@@ -130,6 +135,9 @@ class EmulatorTarget:
             except client.exceptions.ResourceNotFoundException:
                 client.put_secret_value(SecretId=secret_id, SecretString=secrets.token_urlsafe(48))
                 self.toolchain.reporter.detail(f"set a random value for {secret_id.rsplit(':', 1)[-1]}")
+
+    def instance(self) -> str | None:
+        return self.toolchain.emulator.require().instance_id
 
     def recorded_outputs(self, env: str) -> dict[str, Any] | None:
         # Local state, of this very emulator instance: read directly, in milliseconds.
@@ -210,6 +218,9 @@ class AwsTarget:
         return None
 
     def recorded_outputs(self, env: str) -> dict[str, Any] | None:
+        return None
+
+    def instance(self) -> str | None:
         return None
 
     def local_api_url(self, outputs: dict[str, Any]) -> str | None:

@@ -23,6 +23,7 @@ import time
 import traceback
 
 MARKER = "\x00\x00END:"
+DEBUG_PORT = "_PLATFORM_DEBUG_PORT"
 
 
 def _send(fd: int, message: dict) -> None:
@@ -146,6 +147,15 @@ def main() -> None:
     sys.stdout.reconfigure(line_buffering=True)
     request_filter = _configure_logging()
 
+    debug_port = os.environ.get(DEBUG_PORT)
+    if debug_port:
+        # The emulator's debug mode (not Lambda's): wait for an IDE before the handler's module loads.
+        import debugpy
+
+        debugpy.listen(("127.0.0.1", int(debug_port)))
+        print(f"debugpy listening on 127.0.0.1:{debug_port}: attach your IDE", file=sys.stderr, flush=True)
+        debugpy.wait_for_client()
+
     started = time.perf_counter()
     init_error = None
     handler = None
@@ -192,3 +202,8 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    if os.environ.get(DEBUG_PORT):
+        # debugpy's own threads would keep a worker alive after the emulator let go of it
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)

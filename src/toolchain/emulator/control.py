@@ -140,6 +140,12 @@ class EmulatorControl:
                 ) from None
             raise
 
+    def debug(self, function_name: str, port: int) -> None:
+        """The function's next worker waits for a debugger on `port` (0 stops that)."""
+        from urllib.parse import quote
+
+        self._get(self.require(), f"debug?function={quote(function_name, safe='')}&port={port}")
+
     def invocations(self, function_name: str | None = None) -> list[dict[str, Any]]:
         route = "invocations" + (f"?function={function_name}" if function_name else "")
         return self._get(self.require(), route)

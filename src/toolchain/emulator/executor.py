@@ -21,11 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from toolchain.cache import cache_dir
 from toolchain.emulator import clients
+from toolchain.emulator.bootstrap import DEBUG_PORT
 from toolchain.emulator.interpreters import choose_interpreter
-from toolchain.emulator.runtime_packages import provided_packages_dir
+from toolchain.emulator.runtime_packages import debugger_dir, provided_packages_dir
 from toolchain.emulator.workers import Outcome, WorkerDied, WorkerPool, WorkerSpec
 
+INIT_SECONDS = 10.0
+DEBUG_WAIT_SECONDS = 600.0  # a worker under the debugger waits this long for the IDE to attach
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": clients.ACCESS_KEY_ID,
     "AWS_SECRET_ACCESS_KEY": clients.SECRET_ACCESS_KEY,
@@ -96,6 +100,14 @@ class FunctionExecutor:
         self.endpoint = endpoint
         self.pool = pool or WorkerPool()
         self._logs = logs
+        self.debugging: dict[str, int] = {}  # function name -> the port its next worker waits for an IDE on
+
+    def debug(self, function_name: str, port: int) -> None:
+        """Start the function's next worker under debugpy on `port` (0: stop debugging it)."""
+        if port:
+            self.debugging[function_name] = port
+        else:
+            self.debugging.pop(function_name, None)
 
     # -- what a function runs with ---------------------------------------------------------------
     def _layer_dirs(self, fn: Any, layers: LayerSource) -> list[Path]:
@@ -147,8 +159,12 @@ class FunctionExecutor:
         import_paths = [str(task_root)]
         for layer_dir in layer_dirs:  # Lambda's order: /opt/python/lib/pythonX.Y/site-packages, then /opt/python
             import_paths += [str(layer_dir / "python" / site), str(layer_dir / "python")]
-        import_paths.append(str(provided_packages_dir(self.state_dir / "runtime")))
+        import_paths.append(str(provided_packages_dir(cache_dir() / "runtime", interpreter)))
         env = self._environment(fn, task_root, layer_dirs, python)
+        debug_port = self.debugging.get(fn.function_name)
+        if debug_port:
+            env[DEBUG_PORT] = str(debug_port)
+            import_paths.append(str(debugger_dir(self.state_dir / "debugger")))
         config = {
             "function": fn.function_arn,
             "version": str(fn.version),
@@ -159,6 +175,7 @@ class FunctionExecutor:
             "memory": fn.memory_size,
             "env": fn.environment_vars,
             "python": str(interpreter),
+            "debug": debug_port,
         }
         key = _sha256(json.dumps(config, sort_keys=True, default=str).encode())
         return WorkerSpec(
@@ -168,7 +185,9 @@ class FunctionExecutor:
             task_root=task_root,
             import_paths=tuple(import_paths),
             env=tuple(sorted(env.items())),
-            timeout=float(fn.timeout),
+            # a function stopped at a breakpoint is not timed out (as under `sam local invoke -d`)
+            timeout=max(float(fn.timeout), DEBUG_WAIT_SECONDS) if debug_port else float(fn.timeout),
+            init_timeout=DEBUG_WAIT_SECONDS if debug_port else INIT_SECONDS,
         )
 
     # -- running ---------------------------------------------------------------------------------

@@ -112,7 +112,9 @@ class ControlApp:
         history: InvocationLog,
         gateway: LocalApiGateway,
         scheduler: Scheduler,
+        executor: FunctionExecutor,
     ) -> None:
+        self._executor = executor
         self._moto = moto_app
         self._info = info
         self._invoker = invoker
@@ -147,6 +149,10 @@ class ControlApp:
             except KeyError:
                 start_response("404 Not Found", [("Content-Type", "application/json")])
                 return [b'{"error": "no such rule"}']
+        elif route == "debug":
+            function, port = query.get("function", [""])[0], int(query.get("port", ["0"])[0] or 0)
+            self._executor.debug(function, port)
+            body = {"function": function, "port": port}
         elif route == "async/wait":
             timeout = min(float(query.get("timeout", ["30"])[0]), 300.0)
             body = {"idle": self._invoker.wait_idle(timeout), "pending": self._invoker.pending()}
@@ -205,7 +211,7 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
     queues = SqsPoller(run, history, log=_log)
     deliver_sns_to_lambda_asynchronously(invoker.submit)
     moto_app = DomainDispatcherApplication(create_backend_app)
-    server.app = ControlApp(moto_app, lambda: info, invoker, history, gateway, scheduler)
+    server.app = ControlApp(moto_app, lambda: info, invoker, history, gateway, scheduler, executor)
 
     stop = threading.Event()
 

@@ -23,7 +23,6 @@ from pathlib import Path
 from toolchain.emulator import bootstrap
 
 BOOTSTRAP = Path(bootstrap.__file__)
-INIT_TIMEOUT_SECONDS = 10.0
 LOG_DRAIN_SECONDS = 2.0
 
 
@@ -38,6 +37,7 @@ class WorkerSpec:
     import_paths: tuple[str, ...]
     env: tuple[tuple[str, str], ...]
     timeout: float
+    init_timeout: float = 10.0
 
 
 @dataclass
@@ -130,7 +130,7 @@ class Worker:
                 os.close(fd)
         self._logs = _LogReader(log_read)
         self._logs.start()
-        ready = self._receive(INIT_TIMEOUT_SECONDS)
+        ready = self._receive(spec.init_timeout)
         self.init_logs = self._logs.lines_of("init", LOG_DRAIN_SECONDS)
         if ready is None:
             self.kill()

@@ -18,6 +18,8 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from toolchain.config import FunctionSpec, ProjectConfig
+from toolchain.errors import ToolchainError
+from toolchain.packaging.bytecode import Compiler, pyc_name
 from toolchain.packaging.layer import LayerContents
 from toolchain.packaging.manifest import Artifact, FileDigest, Manifest, load_manifest, write_if_changed
 from toolchain.packaging.requirements import read_pins
@@ -28,7 +30,7 @@ from toolchain.packaging.zipper import Entry, write_zip
 from toolchain.reporting import Reporter
 
 # Part of every inputs hash: bump it when the archive layout changes, and everything is rebuilt.
-BUILDER_VERSION = "1"
+BUILDER_VERSION = "2"
 _HOST_ARCHITECTURES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}
 
 
@@ -60,9 +62,13 @@ class Packager:
         *,
         wheels: WheelCache,
         reporter: Reporter,
+        compiler: Compiler | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.config = config
+        if compiler is not None and not compiler.version.startswith(f"{runtime.python}."):
+            raise ToolchainError(f"byte code for Python {runtime.python} cannot be made by Python {compiler.version}")
+        self.compiler = compiler
         self.runtime = runtime
         self.out_dir = out_dir
         self.manifest_path = out_dir / "manifest.json"
@@ -86,6 +92,35 @@ class Packager:
             "slug": self.runtime.slug,
         }
 
+    def _bytecode(self) -> dict[str, str] | None:
+        """What the archives' byte code was made by (part of their inputs), None without byte code."""
+        if self.compiler is None:
+            return None
+        return {"python": self.compiler.version, "tag": self.compiler.cache_tag(), "invalidation": "unchecked-hash"}
+
+    def _with_bytecode(self, entries: list[Entry], runtime_root: str, *, strict: bool) -> list[Entry]:
+        """`entries` and a `.pyc` for each of their `.py` files (what `python -m compileall` would add).
+
+        A function's source that does not compile is refused (it could not be imported on Lambda);
+        a third-party file that does not (a Python 2 example in a wheel) is shipped without byte code.
+        """
+        if self.compiler is None:
+            return entries
+        sources = [(e, e.read()) for e in entries if e.name.endswith(".py")]
+        compiled = self.compiler.compile([(data, runtime_root + e.name) for e, data in sources])
+        tag = self.compiler.cache_tag()
+        added = []
+        for (entry, _data), pyc in zip(sources, compiled, strict=True):
+            if pyc is None:
+                if strict:
+                    raise ToolchainError(
+                        f"{entry.name} does not compile for Python {self.runtime.python}",
+                        "fix the syntax error (the function could not be imported on Lambda)",
+                    )
+                continue
+            added.append(Entry(pyc_name(entry.name, tag), read=lambda pyc=pyc: pyc))
+        return entries + added
+
     def _reusable(self, previous: Artifact | None, inputs: str) -> bool:
         if previous is None or previous.inputs_sha256 != inputs:
             return False
@@ -102,11 +137,14 @@ class Packager:
             data = entry.read()
             described.append([entry.name, entry.executable, _sha256(data)])
             entries.append(Entry(entry.name, read=lambda data=data: data, executable=entry.executable))
-        inputs = _inputs_hash({"kind": "function", "handler": spec.handler, "files": described})
+        inputs = _inputs_hash(
+            {"kind": "function", "handler": spec.handler, "files": described, "bytecode": self._bytecode()}
+        )
         label = f"function {spec.name}"
         if self._reusable(previous, inputs):
             report.reused.append(label)
             return previous  # type: ignore[return-value]
+        entries = self._with_bytecode(entries, "/var/task/", strict=True)
         relative = f"functions/{spec.name}.zip"
         write_zip(self.out_dir / relative, entries)
         digest = FileDigest.of(self.out_dir / relative)
@@ -123,6 +161,7 @@ class Packager:
                 "target": self.runtime.slug,
                 "best_tag": str(self.runtime.supported_tags[0]),
                 "pins": [str(p) for p in pins],
+                "bytecode": self._bytecode(),
             }
         )
         if self._reusable(previous, inputs):
@@ -131,6 +170,7 @@ class Packager:
         self._reporter.step(f"Building the dependency layer for {self.runtime.describe()}")
         wheels = self._wheels.resolve(pins, self.runtime)
         with LayerContents(wheels) as entries:
+            entries = self._with_bytecode(entries, "/opt/", strict=False)
             self._reporter.detail(f"compressing {len(entries):,} files from {len(wheels)} wheels")
             write_zip(self.out_dir / "layer.zip", entries)
         digest = FileDigest.of(self.out_dir / "layer.zip")
@@ -152,7 +192,8 @@ class Packager:
         for name in sorted(set(previous.functions) - set(functions)) if previous else []:
             (self.out_dir / previous.functions[name].path).unlink(missing_ok=True)
             report.removed.append(f"function {name}")
-        report.manifest = Manifest(target=self._target_json(), layer=layer, functions=functions)
+        target = {**self._target_json(), "bytecode": self._bytecode()}
+        report.manifest = Manifest(target=target, layer=layer, functions=functions)
         report.manifest_written = write_if_changed(self.manifest_path, report.manifest.to_text())
         report.seconds = self._clock() - started
         return report

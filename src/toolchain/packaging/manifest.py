@@ -51,7 +51,7 @@ class Artifact:
 
 @dataclass(frozen=True)
 class Manifest:
-    target: dict[str, str]
+    target: dict[str, Any]
     layer: Artifact
     functions: dict[str, Artifact] = field(default_factory=dict)
 

@@ -1,4 +1,4 @@
-"""The security gate's results as text for a person (and for the README's table)."""
+"""The security gate's results as text for a person (and for docs/security.md's table)."""
 
 from __future__ import annotations
 

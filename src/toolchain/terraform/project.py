@@ -157,6 +157,9 @@ class TerraformProject:
     def apply(self, var_files: Sequence[Path], variables: Mapping[str, str]) -> None:
         self._apply(["-auto-approve", *self._var_args(var_files, variables)])
 
+    def destroy(self, var_files: Sequence[Path], variables: Mapping[str, str]) -> None:
+        self._apply(["-destroy", "-auto-approve", *self._var_args(var_files, variables)])
+
     def apply_plan(self, plan_file: Path) -> None:
         """Apply a saved plan exactly; Terraform refuses one made against a state that has moved since."""
         self._apply([str(plan_file)])

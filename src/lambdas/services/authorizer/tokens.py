@@ -12,14 +12,19 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
 import jwt
 
 from lambdas.common.exceptions import Unauthorized
+from lambdas.common.untrusted import MalformedJson, json_value
 
 MAX_TOKEN_LENGTH = 8192
 _SEGMENT = re.compile(r"^[A-Za-z0-9_-]*$")
+_BASE64URL = {c: n for n, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")}
+# by segment length mod 4: the low bits of the last character that encode no byte (None: impossible length)
+_SPARE_BITS = (0, None, 0b1111, 0b11)
 # RFC 7519 NumericDate: a JSON number. PyJWT would also take "1700000000" (a string) for exp.
 _NUMERIC_DATES = ("exp", "iat", "nbf")
 
@@ -76,19 +81,36 @@ def _canonical(token: str) -> bool:
     """Compact JWS with unpadded base64url segments, each its only spelling: one token, one cache entry.
 
     PyJWT also accepts padding and, in places, the standard alphabet; API Gateway caches a policy per
-    header value, so every extra spelling of a token would be verified and cached again.
+    header value, so every extra spelling of a token would be verified and cached again. A segment
+    is its bytes' only spelling when its length is not 1 mod 4 and the bits its last character
+    carries beyond the last byte are zero (checked without decoding it).
     """
     segments = token.split(".")
-    if len(segments) != 3 or not all(_SEGMENT.match(s) for s in segments):
+    if len(segments) != 3:
         return False
     for segment in segments:
-        try:
-            decoded = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-        except (binascii.Error, ValueError):
+        if not _SEGMENT.match(segment):
             return False
-        if base64.urlsafe_b64encode(decoded).rstrip(b"=").decode() != segment:
+        spare_bits = _SPARE_BITS[len(segment) % 4]
+        if spare_bits is None or (spare_bits and _BASE64URL[segment[-1]] & spare_bits):
             return False
     return True
+
+
+def _header(token: str) -> dict[str, Any]:
+    """The JOSE header, read once (PyJWT's get_unverified_header decodes the whole token to get it)."""
+    return _parsed_header(token.partition(".")[0])
+
+
+@lru_cache(maxsize=64)  # an issuer's tokens share one header: parse it once per container, not per request
+def _parsed_header(segment: str) -> dict[str, Any]:
+    try:
+        header = json_value(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)), what="the header")
+    except (binascii.Error, ValueError, MalformedJson):
+        raise TokenRejected("malformed", "the token's header is not base64url JSON") from None
+    if not isinstance(header, dict) or not isinstance(header.get("kid", ""), str):
+        raise TokenRejected("malformed", "the token's header is not a JSON object with a string kid")
+    return header
 
 
 def _scopes(payload: dict[str, Any]) -> tuple[str, ...]:
@@ -122,10 +144,7 @@ class TokenVerifier:
         token = bearer_token(authorization)
         if not _canonical(token):
             raise TokenRejected("malformed", "the token is not three unpadded base64url segments")
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.InvalidTokenError:
-            raise TokenRejected("malformed", "the token is not a JWT") from None
+        header = _header(token)
         algorithm = header.get("alg")
         if algorithm not in self._algorithms:
             raise TokenRejected("algorithm_not_allowed", f"algorithm {str(algorithm)[:20]!r} is not accepted")
@@ -146,7 +165,7 @@ class TokenVerifier:
         except (TypeError, ValueError) as exc:  # PyJWT's answer to a key of the wrong type
             raise TokenRejected("key_mismatch", str(exc)) from None
         for claim in _NUMERIC_DATES:
-            if claim in payload and (isinstance(payload[claim], bool) or not isinstance(payload[claim], int | float)):
+            if claim in payload and type(payload[claim]) not in (int, float):  # bool is an int, but no date
                 raise TokenRejected("invalid", f"{claim} must be a number (a NumericDate)")
         issued = payload["iat"]
         if issued > self._clock() + self._leeway:

@@ -46,7 +46,13 @@ def load_file(
 ) -> LoadReport:
     text = DecodedText(chunks)
     try:
-        load(parse_sales(text.lines()), write_batch, report, out_of_time=out_of_time, lanes=settings.write_lanes)
+        load(
+            parse_sales(text.lines(), text.invalid),
+            write_batch,
+            report,
+            out_of_time=out_of_time,
+            lanes=settings.write_lanes,
+        )
     except RejectedInput as exc:  # the file itself is unusable: a retry would fail the same way
         report.status = "rejected"
         report.error = f"{exc.code}: {exc.message}"

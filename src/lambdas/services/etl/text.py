@@ -10,9 +10,10 @@ surrogates (U+DC00 + byte), which no valid text contains, so they can be found a
 from __future__ import annotations
 
 import codecs
+import io
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lambdas.common.exceptions import UnprocessableContent
 
@@ -42,10 +43,12 @@ class BadEncoding(UnprocessableContent):
 
 @dataclass
 class DecodedText:
-    """Lines of a file; `encoding` is known once the first line has been read."""
+    """Lines of a file; `encoding` is known once the first line has been read, and `invalid` holds,
+    for each line read so far that carries bytes invalid in the encoding, why (by line number)."""
 
     chunks: Iterable[bytes]
     encoding: str = "utf-8"
+    invalid: dict[int, str] = field(default_factory=dict)
 
     def lines(self) -> Iterator[str]:
         chunks = iter(self.chunks)
@@ -55,12 +58,23 @@ class DecodedText:
             if len(head) >= 4:
                 break
         decoder, head = self._decoder(head)
-        pending = ""
+        pending, number = "", 0
         for text in _decoded(decoder, head, chunks):
-            *complete, pending = (pending + text).split("\n")
-            for line in complete:
-                yield line + "\n"
+            text = pending + text
+            # Lines end at \n, \r\n or \r, as for a file opened with newline="" (what csv expects).
+            # The last one is kept for the next chunk unless it is complete (a \r may be half a \r\n).
+            lines = io.StringIO(text, newline="").readlines()
+            pending = lines.pop() if lines and not lines[-1].endswith("\n") else ""
+            # one search per chunk: only a chunk with a marked byte has its lines checked one by one
+            if _MARKED.search(text) is not None:
+                for offset, line in enumerate(lines, start=number + 1):
+                    if (reason := invalid_bytes(line)) is not None:
+                        self.invalid[offset] = reason
+            number += len(lines)
+            yield from lines
         if pending:
+            if (reason := invalid_bytes(pending)) is not None:
+                self.invalid[number + 1] = reason
             yield pending
 
     def _decoder(self, head: bytes) -> tuple[codecs.IncrementalDecoder, bytes]:

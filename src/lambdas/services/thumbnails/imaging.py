@@ -8,6 +8,7 @@ checked from the header before any pixel is decoded, and JPEGs are decoded at a 
 from __future__ import annotations
 
 import io
+import math
 import warnings
 from dataclasses import dataclass
 from functools import cache
@@ -101,7 +102,11 @@ def _open(source: BinaryIO, max_pixels: int) -> Image.Image:
 
 def _decode(image: Image.Image, box: int) -> Image.Image:
     if image.format in ("JPEG", "MPO"):
-        image.draft("RGB", (box * REDUCING_GAP, box * REDUCING_GAP))
+        # The JPEG decoder scales by 1/2, 1/4 or 1/8 while decoding: ask for REDUCING_GAP times the
+        # thumbnail's own size (not a square, which would rule out 1/8 for a 4:3 photo).
+        width, height = image.size
+        scale = box * REDUCING_GAP / max(width, height)
+        image.draft("RGB", (max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale))))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

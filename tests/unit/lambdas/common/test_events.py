@@ -50,7 +50,7 @@ def test_version_ids_are_kept() -> None:
         ({}, "event has no 'Records'"),
         ({"Records": []}, "non-empty list"),
         ({"Records": "x"}, "non-empty list"),
-        ({"Records": [{"eventSource": "aws:sqs"}]}, "not an S3 event"),
+        ({"Records": [{"eventSource": "aws:sqs"}]}, "is not from aws:s3"),
         ({"Records": [{"eventSource": "aws:s3"}]}, "Records[0] has no 's3'"),
         ({"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {}, "object": {"key": "k"}}}]}, "has no 'name'"),
         (

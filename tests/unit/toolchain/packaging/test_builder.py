@@ -56,7 +56,7 @@ def test_manifest_records_every_artifact_with_its_hashes(tmp_path: Path, wheel_i
     manifest = json.loads((tmp_path / "build/manifest.json").read_text())
     assert set(manifest["functions"]) == {"alpha", "beta"}
     assert manifest["target"] == {"architecture": "x86_64", "platform": "lambda", "python": "3.12",
-                                  "slug": "python3.12-x86_64"}  # fmt: skip
+                                  "slug": "python3.12-x86_64", "bytecode": None}  # fmt: skip
     for artifact in [manifest["layer"], *manifest["functions"].values()]:
         data = (tmp_path / "build" / artifact["path"]).read_bytes()
         assert artifact["sha256"] == hashlib.sha256(data).hexdigest()

@@ -9,6 +9,7 @@ import pytest
 
 from lambdas.services.etl.loader import BATCH, MAX_LISTED_REJECTIONS, LoadReport, OutOfTime, load
 from lambdas.services.etl.rows import BadHeader, Rejection, Sale, parse_sales
+from lambdas.services.etl.text import DecodedText
 
 HEADER = "id,date,amount,region,product\n"
 
@@ -154,3 +155,20 @@ def test_amounts_past_the_cap_are_their_rows_rejection(amount: str, accepted: bo
     assert [type(row).__name__ for row in parsed] == ["Sale", "Sale" if accepted else "Rejection", "Sale"]
     if not accepted:
         assert parsed[1] == Rejection(3, f"amount {amount[:40]!r} has more than 4 decimals or is too large")
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("chunk", [1, 2, 7, 4096])
+def test_any_line_ending_and_any_chunking_read_the_same_rows(newline: str, chunk: int) -> None:
+    # GIVEN a file whose line 3 holds a byte invalid in UTF-8, cut into chunks of every size
+    text = newline.join([HEADER.strip(), "a,2026-01-01,1,eu,Kettle", "b,2026-01-02,2,eu,Caf\udce9",
+                         '"c",2026-01-03,3,eu,"Two' + newline + 'lines"', "d,2026-01-04,4,eu,Lamp"]) + newline  # fmt: skip
+    data = text.encode("utf-8", "surrogateescape")
+    decoded = DecodedText(data[i : i + chunk] for i in range(0, len(data), chunk))
+    # WHEN it is read as the function reads it
+    parsed = list(parse_sales(decoded.lines(), decoded.invalid))
+    # THEN the same sales, and the invalid byte named on its own line
+    assert [s.sale_id for s in parsed if isinstance(s, Sale)] == ["a", "c", "d"]
+    (rejection,) = [r for r in parsed if isinstance(r, Rejection)]
+    assert rejection.line == 3 and "byte 0xe9" in rejection.reason
+    assert [s.product for s in parsed if isinstance(s, Sale)][1] == f"Two{newline}lines"

@@ -1,4 +1,4 @@
-"""The README's hostile-input table states what tests/hostile.py actually holds."""
+"""docs/security.md's hostile-input table states what tests/hostile.py actually holds."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from tests import hostile
 from tests.conftest import EVENTS, ROOT
 
 
-def test_the_readme_counts_match_the_corpus() -> None:
+def test_the_documented_counts_match_the_corpus() -> None:
     sizes = hostile.sizes(json.loads((EVENTS / "apigateway-rest-proxy.json").read_text()))
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "security.md").read_text()
     steps = " / ".join(str(sizes[f"workflow-{s}"]) for s in ("validate", "process", "notify", "failed"))
 
     for handler in (
