@@ -20,7 +20,8 @@ import boto3
 import pytest
 import requests
 
-from toolchain.emulator.apigateway import MAX_URL_CHARACTERS, LocalApiGateway
+from toolchain.emulator.apigateway import LocalApiGateway
+from toolchain.emulator.apirules import MAX_URL_CHARACTERS
 from toolchain.emulator.executor import Invocation
 
 REGION = "us-east-1"

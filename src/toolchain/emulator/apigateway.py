@@ -13,7 +13,6 @@ integration has no separate 29 s limit (the function's own timeout applies).
 from __future__ import annotations
 
 import base64
-import fnmatch
 import json
 import re
 import threading
@@ -28,31 +27,22 @@ from urllib.parse import parse_qsl
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from toolchain.emulator.apirules import (
+    MAX_METHOD_ARN_BYTES,
+    MAX_URL_CHARACTERS,
+    GatewayError,
+    Route,
+    TokenBucket,
+    match_route,
+    policy_allows,
+    uri_too_long,
+)
 from toolchain.emulator.executor import Invocation
 
 Run = Callable[[Any, str, str], Invocation]  # (function, event JSON, source) -> invocation
 _FUNCTION_URI = re.compile(
     r"arn:aws[a-z-]*:apigateway:[^:]+:lambda:path/[^/]+/functions/(?P<arn>arn:[^/]+)/invocations"
 )
-
-
-class GatewayError(Exception):
-    """An answer API Gateway itself gives, with its own status and body."""
-
-    def __init__(self, status: int, body: dict[str, Any], error: str) -> None:
-        super().__init__(error)
-        self.status = status
-        self.body = body
-        self.error = error
-
-
-# API Gateway's quotas for a regional REST API: the URL, and the method ARN when an authorizer runs.
-MAX_URL_CHARACTERS = 10240
-MAX_METHOD_ARN_BYTES = 1600
-
-
-def _uri_too_long(why: str) -> GatewayError:
-    return GatewayError(414, {"message": "Request-URI Too Long"}, why)
 
 
 class _GatewayRequestHandler(WSGIRequestHandler):
@@ -70,97 +60,6 @@ class _GatewayRequestHandler(WSGIRequestHandler):
         self.end_headers()
         if self.command != "HEAD" and code >= 200 and code not in (204, 304):
             self.wfile.write(body)
-
-
-def _missing_token() -> GatewayError:
-    return GatewayError(403, {"message": "Missing Authentication Token"}, "route not found")
-
-
-@dataclass(frozen=True)
-class Route:
-    resource: Any
-    method: Any
-    path_params: dict[str, str]
-
-
-def _match(template: list[str], segments: list[str]) -> tuple[tuple[int, ...], dict[str, str]] | None:
-    """How well a resource path template matches: literal 2, {param} 1, {greedy+} 0 per segment."""
-    params: dict[str, str] = {}
-    score: list[int] = []
-    for index, part in enumerate(template):
-        if part.startswith("{") and part.endswith("+}"):
-            rest = segments[index:]
-            if not rest:
-                return None
-            params[part[1:-2]] = "/".join(rest)
-            return (*score, 0), params
-        if index >= len(segments):
-            return None
-        if part.startswith("{") and part.endswith("}"):
-            params[part[1:-1]] = segments[index]
-            score.append(1)
-        elif part == segments[index]:
-            score.append(2)
-        else:
-            return None
-    return (tuple(score), params) if len(template) == len(segments) else None
-
-
-def match_route(api: Any, path: str, http_method: str) -> Route:
-    """The most specific resource whose path template matches, and its method (or ANY)."""
-    segments = [s for s in path.split("/") if s]
-    best: tuple[tuple[int, ...], Any, dict[str, str]] | None = None
-    for resource in api.resources.values():
-        matched = _match([s for s in resource.get_path().split("/") if s], segments)
-        if matched is not None and (best is None or matched[0] > best[0]):
-            best = (matched[0], resource, matched[1])
-    if best is None:
-        raise _missing_token()
-    _, resource, params = best
-    method = resource.resource_methods.get(http_method) or resource.resource_methods.get("ANY")
-    if method is None:
-        raise _missing_token()
-    return Route(resource, method, params)
-
-
-def policy_allows(policy: dict[str, Any], method_arn: str) -> bool | None:
-    """True (allowed), False (explicitly denied) or None (no statement matches)."""
-    statements = policy.get("Statement", [])
-    if isinstance(statements, dict):
-        statements = [statements]
-    allowed = None
-    for statement in statements:
-        actions = statement.get("Action", [])
-        resources = statement.get("Resource", [])
-        actions = [actions] if isinstance(actions, str) else actions
-        resources = [resources] if isinstance(resources, str) else resources
-        if not any(a in ("execute-api:Invoke", "execute-api:*", "*") for a in actions):
-            continue
-        if not any(fnmatch.fnmatchcase(method_arn, pattern) for pattern in resources):
-            continue
-        if statement.get("Effect") == "Deny":
-            return False
-        if statement.get("Effect") == "Allow":
-            allowed = True
-    return allowed
-
-
-class TokenBucket:
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst = rate, burst
-        self._tokens = float(burst)
-        self._at = time.monotonic()
-        self._lock = threading.Lock()
-
-    def take(self) -> bool:
-        with self._lock:
-            now = time.monotonic()
-            self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
-            self._at = now
-            if self._tokens < 1:
-                return False
-            self._tokens -= 1
-            return True
 
 
 class StageApp:
@@ -209,7 +108,7 @@ class StageApp:
     # -- the request's way through API Gateway ---------------------------------------------------
     def _handle(self, request: Request, context: dict[str, Any]) -> Response:
         if len(request.full_path) > MAX_URL_CHARACTERS:
-            raise _uri_too_long("the URL is longer than API Gateway accepts")
+            raise uri_too_long("the URL is longer than API Gateway accepts")
         prefix = f"/{self.stage}"
         if request.path != prefix and not request.path.startswith(prefix + "/"):
             raise GatewayError(403, {"message": "Forbidden"}, "unknown stage")
@@ -255,7 +154,7 @@ class StageApp:
             f"arn:aws:execute-api:{api.region_name}:{api.account_id}:{self.api_id}/{self.stage}/{request.method}{path}"
         )
         if len(method_arn.encode()) > MAX_METHOD_ARN_BYTES:
-            raise _uri_too_long("the method ARN is longer than API Gateway accepts")
+            raise uri_too_long("the method ARN is longer than API Gateway accepts")
         result = self._cached_policy(authorizer, token, method_arn)
         allowed = policy_allows(result.get("policyDocument") or {}, method_arn)
         context["principalId"] = result.get("principalId")
