@@ -39,12 +39,14 @@ def package(c: Context, python: str = "", arch: str = "") -> None:
 
 @platform_task(name="lock")
 def deps_lock(c: Context) -> None:
-    """Re-pin requirements/layer.txt from requirements/layer.in."""
+    """Re-pin requirements/layer.txt from requirements/layer.in, with the wheels' sha256 for both architectures."""
     from toolchain.packaging.lock import resolve_lock
+    from toolchain.packaging.runtimes import Runtime
 
     with toolchain(c) as tc:
         config = tc.config
-        text = resolve_lock(config.root / "requirements/layer.in", tc.lambda_build().runtime, config.layer.provided)
+        runtimes = [Runtime.on_lambda(config.python, arch) for arch in ("x86_64", "arm64")]
+        text = resolve_lock(config.root / "requirements/layer.in", runtimes, config.layer.provided)
     config.layer.requirements.write_text(text)
     say(f"wrote {config.shown(config.layer.requirements)}")
 

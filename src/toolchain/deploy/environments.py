@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from typing import Any
 from toolchain.context import Toolchain
 from toolchain.deploy.artifacts import ArtifactStore, bucket_name
 from toolchain.deploy.cost import Estimate, Usage, estimate
+from toolchain.deploy.summary import plan_markdown, write_step_summary
 from toolchain.deploy.targets import EMULATOR_ENVIRONMENT, DeployTarget, relative_manifest
 from toolchain.errors import ToolchainError
 from toolchain.terraform.project import TerraformProject
@@ -113,6 +115,9 @@ class Environments:
         self.reporter.step(f"Planning {env} on the {self.target.name} (plan saved to {self.config.shown(plan_file)})")
         changes = project.plan(var_files, variables, out=plan_file)
         plan_file.with_suffix(".inputs").write_text(self.inputs(env, manifest))
+        if "GITHUB_STEP_SUMMARY" in os.environ:  # in CI: the plan, resource by resource, on the job's page
+            markdown = plan_markdown(env, self.target.name, manifest_sha(manifest), project.show_plan_json(plan_file))
+            write_step_summary(markdown, os.environ)
         return PlanResult(env, self.target.name, plan_file, changes, manifest_sha(manifest))
 
     # -- what was applied, so that applying it again can be skipped -------------------------------

@@ -34,6 +34,10 @@ class NoWheelForRuntime(ToolchainError):
     pass
 
 
+class WheelHashMismatch(ToolchainError):
+    """A wheel whose sha256 is not one the lock file names: tampered with, or another build."""
+
+
 class PipRunner(Protocol):
     def download(self, requirements: Sequence[str], dest: Path, extra_args: Sequence[str]) -> None:
         """Download exactly these requirements as wheels into `dest`; PipFailed with pip's words if not."""
@@ -47,11 +51,17 @@ class SubprocessPip:
         self._python = python
 
     def download(self, requirements: Sequence[str], dest: Path, extra_args: Sequence[str]) -> None:
+        # Through a requirements file: only there can a requirement carry its hashes, and with
+        # --require-hashes pip refuses any file whose sha256 is not among them.
+        listing = dest / "requirements.txt"
+        listing.write_text("\n".join(requirements) + "\n")
+        hashed = ["--require-hashes"] if any("--hash=" in r for r in requirements) else []
         command = [
             self._python, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
-            "--dest", str(dest), *extra_args, *requirements,
+            "--dest", str(dest), *hashed, *extra_args, "-r", str(listing),
         ]  # fmt: skip
         result = subprocess.run(command, stderr=subprocess.PIPE, text=True, check=False)
+        listing.unlink()
         if result.returncode != 0:
             raise PipFailed(f"pip download failed:\n{result.stderr.strip()[-2000:]}")
 
@@ -105,8 +115,18 @@ class WheelCache:
             if best is None:
                 missing.append(pin)
             else:
-                found.append(Wheel(pin.name, pin.version, best))
+                found.append(self._checked(Wheel(pin.name, pin.version, best), pin))
         return found, missing
+
+    def _checked(self, wheel: Wheel, pin: Pin) -> Wheel:
+        """The cached wheel, if the lock names its sha256 (a cache is shared: anything may have changed it)."""
+        if pin.hashes and wheel.sha256() not in pin.hashes:
+            raise WheelHashMismatch(
+                f"{wheel.path} has a sha256 that requirements/layer.txt does not name for {pin}",
+                f"delete it (the next build downloads it again, checked), or re-lock with `invoke deps.lock` "
+                f"if {pin} was rebuilt upstream",
+            )
+        return wheel
 
     def resolve(self, pins: Sequence[Pin], runtime: Runtime) -> list[Wheel]:
         """One wheel per pin for `target`, downloading only those not already cached."""
@@ -119,7 +139,7 @@ class WheelCache:
         with tempfile.TemporaryDirectory(dir=self.directory, prefix=".download-") as tmp:
             try:
                 self._pip.download(
-                    [str(p) for p in missing], Path(tmp), ["--only-binary=:all:", *runtime.pip_arguments()]
+                    [p.requirement() for p in missing], Path(tmp), ["--only-binary=:all:", *runtime.pip_arguments()]
                 )
             except PipFailed as exc:
                 match = _MISSING.search(exc.message)

@@ -84,7 +84,7 @@ class FakePip:
     def download(self, requirements: Sequence[str], dest: Path, extra_args: Sequence[str]) -> None:
         self.calls.append(list(requirements))
         for requirement in requirements:
-            name, version = requirement.split("==")
+            name, version = requirement.split()[0].split("==")
             pattern = re.compile(rf"^{re.escape(name.replace('-', '_'))}-{re.escape(version)}-")
             matches = [w for w in self.index.glob("*.whl") if pattern.match(w.name)]
             if not matches:
