@@ -35,6 +35,10 @@ def handler(event, context):
         raise RuntimeError("asked to fail")
     if action == "sleep":
         time.sleep(event["seconds"])
+    if action == "allocate":  # touch every page, so the memory is really resident
+        held = bytearray(event["mb"] * 2**20)
+        for index in range(0, len(held), 4096):
+            held[index] = 1
     if action == "s3":
         s3 = boto3.client("s3")
         s3.put_object(Bucket=event["bucket"], Key="from-handler.txt", Body=b"written by the handler")
@@ -197,6 +201,32 @@ def test_async_failures_are_retried_then_sent_to_the_failure_destination(clients
     assert record["requestContext"]["condition"] == "RetriesExhausted"
     assert record["requestContext"]["approximateInvokeCount"] == 3
     assert record["requestPayload"] == {"action": "fail"}
+
+
+def test_a_function_over_its_memory_is_killed_as_lambda_kills_it(clients, function, control) -> None:
+    # GIVEN a function with 128 MB and an on-failure destination, WHEN it allocates 400 MB
+    clients["lambda"].update_function_configuration(FunctionName=function, MemorySize=128)
+    queue = clients["sqs"].create_queue(QueueName=f"{function}-oom")["QueueUrl"]
+    arn = clients["sqs"].get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    clients["lambda"].put_function_event_invoke_config(
+        FunctionName=function, MaximumRetryAttempts=1, DestinationConfig={"OnFailure": {"Destination": arn}}
+    )
+    result, response = invoke(clients, function, {"action": "allocate", "mb": 400}, LogType="Tail")
+    # THEN it is killed with Lambda's error and REPORT line, and the next invocation gets a new sandbox
+    assert response["FunctionError"] == "Unhandled" and result["errorType"] == "Runtime.OutOfMemory"
+    assert result["errorMessage"].endswith("Error: Runtime exited with error: signal: killed")
+    tail = base64.b64decode(response["LogResult"]).decode()
+    assert "Memory Size: 128 MB\tMax Memory Used: 128 MB" in tail
+    assert "FunctionError" not in invoke(clients, function, {"action": "ok"})[1]
+    # AND asynchronously it is retried, then lands in its failure destination
+    clients["lambda"].invoke(
+        FunctionName=function, InvocationType="Event", Payload=b'{"action": "allocate", "mb": 400}'
+    )
+    assert control.wait_async(60)
+    (message,) = clients["sqs"].receive_message(QueueUrl=queue, WaitTimeSeconds=1)["Messages"]
+    record = json.loads(message["Body"])
+    assert record["requestContext"]["approximateInvokeCount"] == 2
+    assert record["responsePayload"]["errorType"] == "Runtime.OutOfMemory"
 
 
 def test_s3_notifications_invoke_asynchronously(clients, function, control, capture_bucket) -> None:

@@ -127,6 +127,8 @@ class StageApp:
             )
         event = self._proxy_event(request, path, route, authorizer, context)
         result = self._run(self._get_function(match.group("arn")), json.dumps(event), "apigateway")
+        if result.throttled:
+            raise GatewayError(429, {"message": "Too Many Requests"}, f"the function is throttled ({result.throttled})")
         return self._proxy_response(result)
 
     def _throttle(self) -> None:

@@ -19,6 +19,8 @@ from typing import Any
 from toolchain.emulator.executor import Invocation
 from toolchain.emulator.invocations import Destinations, InvocationLog
 
+THROTTLE_BACKOFF_SECONDS = 1  # a throttled SQS batch is visible again after this
+
 Run = Callable[[Any, str], Invocation]
 
 
@@ -133,6 +135,10 @@ class KinesisPoller:
             self._give_up(esm, function, stream, shard_id, batch, "RecordAgeExceeded", attempt)
             return
         result = self._run(function, self._event(function, stream, shard_id, batch))
+        if result.throttled:  # the poller backs off; a throttle is not one of the batch's retries
+            time.sleep(self._retry_delay)
+            self._deliver(esm, function, stream, shard_id, batch, attempt)
+            return
         self._history.record(function, result, "aws:kinesis", attempt + 1)
         if not result.errored:
             return
@@ -270,6 +276,11 @@ class SqsPoller:
                 continue
             function = backend.get_function(esm.function_arn)
             result = self._run(function, self._event(queue, messages))
+            if result.throttled:  # back off: the batch is visible again a second later
+                for message in messages:
+                    with contextlib.suppress(Exception):
+                        sqs.change_message_visibility(queue.name, message.receipt_handle, THROTTLE_BACKOFF_SECONDS)
+                continue
             self._history.record(function, result, "aws:sqs", 1)
             delivered += 1
             if result.errored:

@@ -24,12 +24,16 @@ from typing import Any, Protocol
 from toolchain.cache import cache_dir
 from toolchain.emulator import clients
 from toolchain.emulator.bootstrap import DEBUG_PORT
+from toolchain.emulator.concurrency import ConcurrencyLimits
 from toolchain.emulator.interpreters import choose_interpreter
 from toolchain.emulator.runtime_packages import debugger_dir, provided_packages_dir
 from toolchain.emulator.workers import Outcome, WorkerDied, WorkerPool, WorkerSpec
 
 INIT_SECONDS = 10.0
 DEBUG_WAIT_SECONDS = 600.0  # a worker under the debugger waits this long for the IDE to attach
+# Lambda kills a sandbox that holds more than the function's memory size; EMULATOR_ENFORCE_MEMORY=0
+# turns that off (to see how much a function would need, say: REPORT's Max Memory Used).
+ENFORCE_MEMORY = os.environ.get("EMULATOR_ENFORCE_MEMORY", "1") != "0"
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": clients.ACCESS_KEY_ID,
     "AWS_SECRET_ACCESS_KEY": clients.SECRET_ACCESS_KEY,
@@ -46,6 +50,10 @@ class LogSink(Protocol):
         """Publish the invocation's AWS/Lambda metrics."""
         ...
 
+    def throttled(self, fn: Any) -> None:
+        """Count a throttled invocation (the Throttles metric)."""
+        ...
+
 
 class LayerSource(Protocol):
     def __call__(self, arn: str) -> tuple[bytes, str]:
@@ -60,6 +68,7 @@ class Invocation:
     errored: bool
     error_type: str | None
     logs: str
+    throttled: str | None = None  # why it never ran: a concurrency limit (see concurrency.py)
 
 
 def _unpack(code: bytes, digest: str, into: Path) -> Path:
@@ -95,10 +104,18 @@ def _trace_header() -> str:
 
 
 class FunctionExecutor:
-    def __init__(self, state_dir: Path, endpoint: str, logs: LogSink, pool: WorkerPool | None = None) -> None:
+    def __init__(
+        self,
+        state_dir: Path,
+        endpoint: str,
+        logs: LogSink,
+        pool: WorkerPool | None = None,
+        limits: ConcurrencyLimits | None = None,
+    ) -> None:
         self.state_dir = state_dir
         self.endpoint = endpoint
         self.pool = pool or WorkerPool()
+        self.limits = limits or ConcurrencyLimits()
         self._logs = logs
         self.debugging: dict[str, int] = {}  # function name -> the port its next worker waits for an IDE on
 
@@ -188,10 +205,23 @@ class FunctionExecutor:
             # a function stopped at a breakpoint is not timed out (as under `sam local invoke -d`)
             timeout=max(float(fn.timeout), DEBUG_WAIT_SECONDS) if debug_port else float(fn.timeout),
             init_timeout=DEBUG_WAIT_SECONDS if debug_port else INIT_SECONDS,
+            memory_mb=int(fn.memory_size or 0) if ENFORCE_MEMORY else 0,
         )
 
     # -- running ---------------------------------------------------------------------------------
     def invoke(self, fn: Any, event: str, layers: LayerSource) -> Invocation:
+        throttled = self.limits.acquire(fn)
+        if throttled is not None:
+            self._logs.throttled(fn)
+            error = {"errorType": "TooManyRequestsException", "errorMessage": "Rate Exceeded.", "Reason": throttled}
+            payload = json.dumps(error)
+            return Invocation(str(uuid.uuid4()), payload, True, "TooManyRequestsException", "", throttled)
+        try:
+            return self._run(fn, event, layers)
+        finally:
+            self.limits.release(fn)
+
+    def _run(self, fn: Any, event: str, layers: LayerSource) -> Invocation:
         request_id = str(uuid.uuid4())
         spec = self._spec(fn, layers)
         try:

@@ -3,8 +3,9 @@
 moto calls `LambdaFunction.invoke` from every integration. Here that call is routed the way Lambda
 routes it: `InvocationType=Event` and the asynchronous sources (S3 and SNS notifications) are queued
 and acknowledged immediately, then run with the function's retry policy and, when they keep failing,
-sent to its on-failure destination. Everything else (RequestResponse, SQS, Kinesis, DynamoDB
-streams) runs inline and returns the handler's result, with Lambda's `Unhandled` error header.
+sent to its on-failure destination (a throttled attempt waits and is made again, as Lambda does).
+Everything else (RequestResponse, SQS, Kinesis, DynamoDB streams) runs inline and returns the
+handler's result, with Lambda's `Unhandled` error header, or a 429 when a concurrency limit throttles.
 """
 
 from __future__ import annotations
@@ -162,9 +163,18 @@ class AsyncInvoker:
         retries = int(config.get("MaximumRetryAttempts", 2))
         max_age = float(config.get("MaximumEventAgeInSeconds", 21600))
         attempt = 0
+        throttles = 0
         while True:
-            attempt += 1
             result = self._run(fn, event)
+            if result.throttled:  # never ran: wait and try again, without using up a retry
+                throttles += 1
+                delay = self._delays[min(throttles - 1, len(self._delays) - 1)]
+                if time.time() + delay - enqueued > max_age:
+                    condition = "EventAgeExceeded"
+                    break
+                time.sleep(delay)
+                continue
+            attempt += 1
             self._history.record(fn, result, source, attempt)
             if not result.errored:
                 self._send(fn, config, "OnSuccess", event, result, attempt, "Success")
@@ -218,6 +228,16 @@ class AsyncInvoker:
         return True
 
 
+def _throttled(reason: str) -> Exception:
+    """Lambda's answer to a synchronous invocation over a concurrency limit: 429 TooManyRequestsException."""
+    from moto.core.exceptions import JsonRESTError
+
+    error = JsonRESTError("TooManyRequestsException", "Rate Exceeded.")
+    error.code = 429
+    error.description = json.dumps({"message": "Rate Exceeded.", "Reason": reason, "Type": "User"})
+    return error
+
+
 def install(
     executor_invoke: Callable[[Any, str], Invocation], async_invoker: AsyncInvoker, history: InvocationLog
 ) -> None:
@@ -236,6 +256,8 @@ def install(
             response_headers["x-amzn-RequestId"] = str(uuid.uuid4())
             return ""
         result = executor_invoke(self, body)
+        if result.throttled:
+            raise _throttled(result.throttled)
         history.record(self, result, source or "invoke", 1)
         response_headers["x-amzn-RequestId"] = result.request_id
         if result.errored:

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from toolchain.emulator import moto_fixes, sites
+from toolchain.emulator.alarms import AlarmEvaluator, moto_backends
 from toolchain.emulator.apigateway import LocalApiGateway
 from toolchain.emulator.event_sources import (
     KinesisPoller,
@@ -66,7 +67,8 @@ class ServerInfo:
 
 class MotoLogSink:
     """Writes invocation logs into moto's CloudWatch Logs backend, creating group and stream as Lambda does,
-    and the AWS/Lambda metrics Lambda publishes for every invocation (Invocations, Errors, Duration)."""
+    and the AWS/Lambda metrics Lambda publishes for every invocation (Invocations, Errors, Duration,
+    and Throttles for one that never ran)."""
 
     def metrics(self, fn: Any, duration_ms: float, errored: bool) -> None:
         from moto.cloudwatch.models import cloudwatch_backends
@@ -79,6 +81,14 @@ class MotoLogSink:
                 {"MetricName": "Errors", "Value": 1 if errored else 0, "Unit": "Count", "Dimensions": dimensions},
                 {"MetricName": "Duration", "Value": duration_ms, "Unit": "Milliseconds", "Dimensions": dimensions},
             ],
+        )
+
+    def throttled(self, fn: Any) -> None:
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        dimensions = [{"Name": "FunctionName", "Value": fn.function_name}]
+        cloudwatch_backends[fn.account_id][fn.region].put_metric_data(
+            "AWS/Lambda", [{"MetricName": "Throttles", "Value": 1, "Unit": "Count", "Dimensions": dimensions}]
         )
 
     def write(self, fn: Any, stream: str, lines: list[str]) -> None:
@@ -205,6 +215,7 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
         return result
 
     gateway = LocalApiGateway(run_for_gateway, host)
+    alarms = AlarmEvaluator(moto_backends)
     scheduler = Scheduler(invoker.submit, _log)
     disable_push_delivery()
     kinesis = KinesisPoller(run, Destinations(endpoint), history, log=_log)
@@ -228,6 +239,7 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
         ("sqs", 0.5, queues.poll_once),
         ("schedules", 1.0, scheduler.tick),
         ("reaper", 30.0, executor.pool.reap),
+        ("alarms", float(os.environ.get("EMULATOR_ALARM_SECONDS", "5")), alarms.evaluate_once),
     ):
         threading.Thread(target=_every, args=(name, interval, job, stop), daemon=True, name=name).start()
     (state_dir / "server.json").write_text(info.to_json())

@@ -24,6 +24,17 @@ from toolchain.emulator import bootstrap
 
 BOOTSTRAP = Path(bootstrap.__file__)
 LOG_DRAIN_SECONDS = 2.0
+MEMORY_POLL_SECONDS = 0.01
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def resident_mb(pid: int) -> float | None:
+    """A process's resident memory in MB (Linux's /proc; None where there is none)."""
+    try:
+        with open(f"/proc/{pid}/statm") as statm:
+            return int(statm.read().split()[1]) * _PAGE_BYTES / 2**20
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,7 @@ class WorkerSpec:
     env: tuple[tuple[str, str], ...]
     timeout: float
     init_timeout: float = 10.0
+    memory_mb: int = 0  # the function's memory size: a worker above it is killed, as Lambda does (0: no limit)
 
 
 @dataclass
@@ -115,6 +127,7 @@ class Worker:
         self.created = time.time()
         self.last_used = time.monotonic()
         self.invocations = 0
+        self.out_of_memory = False
         request_read, self._request_write = os.pipe()
         self._response_read, response_write = os.pipe()
         log_read, log_write = os.pipe()
@@ -134,6 +147,8 @@ class Worker:
         self.init_logs = self._logs.lines_of("init", LOG_DRAIN_SECONDS)
         if ready is None:
             self.kill()
+            if self.out_of_memory:
+                raise WorkerDied(f"the runtime used more than its {spec.memory_mb} MB while initialising")
             raise WorkerDied("the runtime did not finish initialising")
         self.init_ms: float = ready["init_ms"]
         self.init_error: dict | None = ready["init_error"]
@@ -149,12 +164,29 @@ class Worker:
         body = self._read_exact(struct.unpack(">I", header)[0], deadline)
         return None if body is None else json.loads(body)
 
+    def _over_memory(self) -> bool:
+        """Kill the worker if it holds more than its memory size (polled while it works)."""
+        limit = self.spec.memory_mb
+        used = resident_mb(self.process.pid) if limit else None
+        if used is not None and used > limit:
+            self.out_of_memory = True
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            return True
+        return False
+
     def _read_exact(self, size: int, deadline: float) -> bytes | None:
         chunks, remaining = [], size
         while remaining:
             wait = deadline - time.monotonic()
-            if wait <= 0 or not select.select([self._response_read], [], [], wait)[0]:
+            if wait <= 0:
                 return None
+            if self.spec.memory_mb:
+                wait = min(wait, MEMORY_POLL_SECONDS)
+            if not select.select([self._response_read], [], [], wait)[0]:
+                if self._over_memory():
+                    return None
+                continue
             chunk = os.read(self._response_read, remaining)
             if not chunk:
                 self._closed = True
@@ -185,9 +217,15 @@ class Worker:
                 # The kernel closes an exiting process's pipes a moment before it can be reaped.
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     self.process.wait(timeout=2.0)
-            alive = self.process.poll() is None
+            alive = self.process.poll() is None and not self.out_of_memory
             self.kill()
             logs = self._logs.lines_of(request["request_id"], LOG_DRAIN_SECONDS)
+            if self.out_of_memory:
+                message = f"RequestId: {request['request_id']} Error: Runtime exited with error: signal: killed"
+                error_type = "Runtime.OutOfMemory"
+                logs.append(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {message}")
+                payload = json.dumps({"errorType": error_type, "errorMessage": message})
+                return Outcome(False, payload, logs, elapsed_ms, self.spec.memory_mb, init_ms, error_type)
             if alive:
                 message = f"Task timed out after {timeout:.2f} seconds"
                 error_type = "Sandbox.Timedout"

@@ -1,0 +1,117 @@
+"""CloudWatch alarms evaluated against the metrics in the emulator, as CloudWatch evaluates them.
+
+moto stores alarms and metric data but never changes an alarm's state. Here each metric alarm is
+evaluated every few seconds: its statistic over each of its last `evaluation_periods` periods,
+compared with its threshold, missing data treated as `treat_missing_data` says, ALARM when at least
+`datapoints_to_alarm` periods breach. A state someone set by hand (SetAlarmState) is left alone for
+a minute, as CloudWatch leaves it until its next evaluation. Alarms on metric math are not evaluated.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+HOLD_SECONDS = 60.0
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "GreaterThanOrEqualToThreshold": lambda value, threshold: value >= threshold,
+    "GreaterThanThreshold": lambda value, threshold: value > threshold,
+    "LessThanThreshold": lambda value, threshold: value < threshold,
+    "LessThanOrEqualToThreshold": lambda value, threshold: value <= threshold,
+}
+_STATISTICS: dict[str, Callable[[list[float]], float]] = {
+    "Sum": sum,
+    "Maximum": max,
+    "Minimum": min,
+    "Average": lambda values: sum(values) / len(values),
+    "SampleCount": lambda values: float(len(values)),
+}
+
+
+def _epoch(moment: datetime) -> float:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def _dimensions(items: Iterable[Any]) -> frozenset[tuple[str, str]]:
+    return frozenset((d.name, d.value) for d in items)
+
+
+def evaluate(alarm: Any, datapoints: Iterable[tuple[float, float]], now: float) -> tuple[str, str] | None:
+    """(state, reason) for the alarm given (timestamp, value) datapoints of its metric; None to leave it."""
+    compare, statistic = _COMPARE.get(alarm.comparison_operator), _STATISTICS.get(alarm.statistic or "")
+    if compare is None or statistic is None or not alarm.period:
+        return None
+    periods = int(alarm.evaluation_periods or 1)
+    period = float(alarm.period)
+    buckets: list[list[float]] = [[] for _ in range(periods)]
+    for timestamp, value in datapoints:
+        age = now - timestamp
+        if 0 <= age < period * periods:
+            buckets[int(age // period)].append(value)
+    missing = alarm.treat_missing_data or "missing"
+    breaching = 0
+    evaluated = 0
+    for values in buckets:
+        if values:
+            evaluated += 1
+            breaching += compare(statistic(values), float(alarm.threshold))
+        elif missing == "breaching":
+            evaluated += 1
+            breaching += 1
+        elif missing == "notBreaching":
+            evaluated += 1
+    if evaluated == 0:
+        return ("INSUFFICIENT_DATA", "no datapoints") if missing == "missing" else None
+    needed = int(alarm.datapoints_to_alarm or periods)
+    if breaching >= needed:
+        return "ALARM", f"{breaching} of the last {periods} periods breached the threshold ({alarm.threshold})"
+    return "OK", f"{breaching} of the last {periods} periods breached the threshold ({alarm.threshold})"
+
+
+class AlarmEvaluator:
+    def __init__(self, backends: Callable[[], Iterable[Any]], clock: Callable[[], float] = time.time) -> None:
+        self._backends = backends
+        self._clock = clock
+        self._set_by_us: dict[str, str] = {}
+
+    def evaluate_once(self) -> int:
+        """Evaluate every metric alarm; returns how many changed state."""
+        changed = 0
+        now = self._clock()
+        for backend in self._backends():
+            metrics = None
+            for alarm in list(backend.alarms.values()):
+                if not alarm.metric_name or alarm.metric_data_queries:
+                    continue
+                fresh = str(alarm.state_reason).startswith("Unchecked")  # as created: nobody chose this state
+                by_hand = not fresh and self._set_by_us.get(alarm.alarm_arn) != alarm.state_value
+                if by_hand and now - _epoch(alarm.state_updated_timestamp) < HOLD_SECONDS:
+                    continue
+                if metrics is None:
+                    metrics = backend.get_all_metrics()
+                wanted = _dimensions(alarm.dimensions)
+                datapoints = [
+                    (_epoch(m.timestamp), float(m.value))
+                    for m in metrics
+                    if m.namespace == alarm.namespace and m.name == alarm.metric_name
+                    and _dimensions(m.dimensions) == wanted and hasattr(m, "value")
+                ]  # fmt: skip
+                verdict = evaluate(alarm, datapoints, now)
+                if verdict is None or verdict[0] == alarm.state_value:
+                    self._set_by_us[alarm.alarm_arn] = alarm.state_value
+                    continue
+                state, reason = verdict
+                backend.set_alarm_state(alarm.name, f"Threshold Crossed: {reason}", json.dumps({}), state)
+                self._set_by_us[alarm.alarm_arn] = state
+                changed += 1
+        return changed
+
+
+def moto_backends() -> Iterable[Any]:
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    for regions in list(cloudwatch_backends.values()):
+        yield from list(regions.values())

@@ -1,0 +1,87 @@
+"""Concurrency limits on the emulator: reserved concurrency throttles as Lambda does (429, the
+Throttles metric, the alarm on it), and asynchronous events wait out a throttle instead of failing."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from toolchain.emulator.clients import ACCESS_KEY_ID, SECRET_ACCESS_KEY, emulator_client
+
+from .test_emulator import clients, code_zip, control, emulator, layer_arn, role  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.usefixtures("control")
+
+
+@pytest.fixture
+def limited(clients: dict[str, Any], role: str, layer_arn: str) -> str:  # noqa: F811
+    name = f"limited-{time.time_ns()}"
+    clients["lambda"].create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
+                                      Code={"ZipFile": code_zip()}, Timeout=10, MemorySize=256, Layers=[layer_arn])  # fmt: skip
+    clients["lambda"].put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
+    return name
+
+
+def test_reserved_concurrency_throttles_with_429_counts_throttles_and_fires_the_alarm(
+    emulator: str,  # noqa: F811
+    limited: str,
+) -> None:
+    # one attempt per call: boto3 would otherwise retry a throttle until it got through
+    direct = boto3.client("lambda", region_name="us-east-1", endpoint_url=emulator, aws_access_key_id=ACCESS_KEY_ID,
+                          aws_secret_access_key=SECRET_ACCESS_KEY,
+                          config=Config(retries={"total_max_attempts": 1, "mode": "standard"}))  # fmt: skip
+    cloudwatch = emulator_client("cloudwatch", emulator)
+    cloudwatch.put_metric_alarm(AlarmName=f"{limited}-throttles", Namespace="AWS/Lambda", MetricName="Throttles",
+                                Dimensions=[{"Name": "FunctionName", "Value": limited}], Statistic="Sum", Period=300,
+                                EvaluationPeriods=1, Threshold=0, ComparisonOperator="GreaterThanThreshold",
+                                TreatMissingData="notBreaching")  # fmt: skip
+    outcomes: list[str] = []
+
+    def call() -> None:
+        try:
+            direct.invoke(FunctionName=limited, Payload=json.dumps({"action": "sleep", "seconds": 1.5}).encode())
+            outcomes.append("ran")
+        except ClientError as error:
+            outcomes.append(f"{error.response['ResponseMetadata']['HTTPStatusCode']} {error.response['Error']['Code']}")
+
+    # WHEN three invocations arrive together at a function with reserved concurrency 1
+    callers = [threading.Thread(target=call) for _ in range(3)]
+    for caller in callers:
+        caller.start()
+        time.sleep(0.2)
+    for caller in callers:
+        caller.join(30)
+    # THEN one runs and two are throttled, the Throttles metric says so, and the alarm fires
+    assert sorted(outcomes) == ["429 TooManyRequestsException", "429 TooManyRequestsException", "ran"]
+    stats = cloudwatch.get_metric_statistics(Namespace="AWS/Lambda", MetricName="Throttles", Statistics=["Sum"],
+                                             Dimensions=[{"Name": "FunctionName", "Value": limited}], Period=60,
+                                             StartTime=time.time() - 600, EndTime=time.time() + 60)  # fmt: skip
+    assert sum(point["Sum"] for point in stats["Datapoints"]) == 2
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        (alarm,) = cloudwatch.describe_alarms(AlarmNames=[f"{limited}-throttles"])["MetricAlarms"]
+        if alarm["StateValue"] == "ALARM":
+            break
+        time.sleep(0.5)
+    assert alarm["StateValue"] == "ALARM", alarm
+
+
+def test_an_async_event_waits_out_a_throttle_and_then_runs(emulator: str, limited: str, control) -> None:  # noqa: F811
+    lam = emulator_client("lambda", emulator)
+    busy = threading.Thread(
+        target=lambda: lam.invoke(FunctionName=limited, Payload=b'{"action": "sleep", "seconds": 1}')
+    )
+    busy.start()
+    time.sleep(0.3)
+    lam.invoke(FunctionName=limited, InvocationType="Event", Payload=b'{"action": "ok"}')
+    busy.join(30)
+    assert control.wait_async(30)
+    history = [h for h in control.invocations(limited) if h["source"] == "invoke-async"]
+    assert [(h["attempt"], h["errored"]) for h in history] == [(1, False)]
