@@ -20,6 +20,7 @@ import boto3
 import pytest
 import requests
 
+from toolchain.emulator import deployments
 from toolchain.emulator.apigateway import LocalApiGateway
 from toolchain.emulator.apirules import MAX_URL_CHARACTERS
 from toolchain.emulator.executor import Invocation
@@ -157,3 +158,25 @@ def test_a_denied_token_is_403_and_the_function_never_runs(api: Served) -> None:
     reply = requests.get(f"{api.url}/users", headers={"Authorization": "Bearer bad"}, timeout=10)
     assert reply.status_code == 403
     assert api.runner.calls["apigateway"] == 0
+
+
+def test_a_stage_serves_its_deployment_not_the_live_api(moto_aws: None) -> None:
+    # GIVEN deployments that snapshot the API (as the emulator installs them) and a deployed stage
+    deployments.install()
+    gateway, served = serve_api(ttl=0)
+    apigw = boto3.client("apigateway", region_name=REGION)
+    try:
+        # WHEN a route is added without a new deployment, THEN the stage does not serve it
+        root = apigw.get_resources(restApiId=served.api_id)["items"][0]["id"]
+        orders = apigw.create_resource(restApiId=served.api_id, parentId=root, pathPart="orders")["id"]
+        apigw.put_method(restApiId=served.api_id, resourceId=orders, httpMethod="GET", authorizationType="NONE")
+        apigw.put_integration(restApiId=served.api_id, resourceId=orders, httpMethod="GET", type="AWS_PROXY",
+                              integrationHttpMethod="POST", uri=_uri(_function("orders-snapshot")))  # fmt: skip
+        missing = requests.get(f"{served.url}/orders", timeout=10)
+        assert (missing.status_code, missing.json()) == (403, {"message": "Missing Authentication Token"})
+        # WHEN it is deployed, THEN it is served
+        apigw.create_deployment(restApiId=served.api_id, stageName="local")
+        assert requests.get(f"{served.url}/orders", timeout=10).status_code == 200
+        assert requests.get(f"{served.url}/users", headers={"Authorization": "Bearer good"}, timeout=10).ok
+    finally:
+        gateway.shutdown()

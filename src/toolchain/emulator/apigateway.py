@@ -6,8 +6,9 @@ the TOKEN authorizer (its result cached per token for the configured TTL, its po
 against the request's method ARN), then through the Lambda proxy integration, and the function's
 answer is mapped back to HTTP. Stage throttling and JSON access logs are applied too.
 
-Differences from AWS: the live resources are served, not the deployment's snapshot, and the
-integration has no separate 29 s limit (the function's own timeout applies).
+Each stage serves its deployment's snapshot of the resources (deployments.py): a route added
+without a new deployment is not served. Difference from AWS: the integration has no separate 29 s
+limit (the function's own timeout applies).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from toolchain.emulator.apirules import (
     policy_allows,
     uri_too_long,
 )
+from toolchain.emulator.deployments import as_deployed
 from toolchain.emulator.executor import Invocation
 
 Run = Callable[[Any, str, str], Invocation]  # (function, event JSON, source) -> invocation
@@ -114,7 +116,7 @@ class StageApp:
             raise GatewayError(403, {"message": "Forbidden"}, "unknown stage")
         self._throttle()
         path = request.path[len(prefix) :] or "/"
-        route = match_route(self.api, path, request.method)
+        route = match_route(as_deployed(self.api, self.stage), path, request.method)
         context.update(resourcePath=route.resource.get_path(), resourceId=route.resource.id)
         authorizer = self._authorize(route, request, path, context)
         integration = route.method.method_integration

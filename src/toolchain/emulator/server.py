@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from toolchain.emulator import moto_fixes, sites
+from toolchain.emulator import deployments, moto_fixes, sites
 from toolchain.emulator.alarms import AlarmEvaluator, moto_backends
 from toolchain.emulator.apigateway import LocalApiGateway
 from toolchain.emulator.event_sources import (
@@ -207,6 +207,7 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
     delays = tuple(float(d) for d in os.environ.get("EMULATOR_ASYNC_RETRY_DELAYS", "1,2").split(","))
     invoker = AsyncInvoker(run, Destinations(endpoint), history, retry_delays=delays, log=_log)
     moto_fixes.apply()
+    deployments.install()
     install(run, invoker, history)
 
     def run_for_gateway(fn: Any, event: str, source: str) -> Invocation:
