@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +16,10 @@ from moto import mock_aws
 from tests import hostile
 from tests.httpserver import serve
 from toolchain.emulator import moto_fixes
+from toolchain.emulator.clients import emulator_client
+from toolchain.emulator.control import EmulatorControl
 
+from .emulated import layer_zip
 from .world import World, build_world, fresh_container
 
 
@@ -68,3 +73,43 @@ def world(moto_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     with serve(routes) as url:
         monkeypatch.setattr(serve, "base", url, raising=False)
         yield build_world(monkeypatch, url)
+
+
+# -- the emulator process, one per test module that asks for it ------------------------------------
+@pytest.fixture(scope="module")
+def control(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorControl]:
+    previous = os.environ.get("EMULATOR_ASYNC_RETRY_DELAYS")
+    os.environ["EMULATOR_ASYNC_RETRY_DELAYS"] = "0.2,0.2"
+    emulator = EmulatorControl(tmp_path_factory.mktemp("emulator"))
+    _, started = emulator.start()
+    assert started
+    yield emulator
+    emulator.stop()
+    if previous is None:
+        os.environ.pop("EMULATOR_ASYNC_RETRY_DELAYS", None)
+    else:
+        os.environ["EMULATOR_ASYNC_RETRY_DELAYS"] = previous
+
+
+@pytest.fixture(scope="module")
+def emulator(control: EmulatorControl) -> str:
+    return control.require().endpoint
+
+
+@pytest.fixture(scope="module")
+def clients(emulator: str) -> dict[str, Any]:
+    return {name: emulator_client(name, emulator) for name in ("lambda", "iam", "s3", "sqs", "logs")}
+
+
+@pytest.fixture(scope="module")
+def role(clients: dict[str, Any]) -> str:
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                    "Action": "sts:AssumeRole"}]}  # fmt: skip
+    return clients["iam"].create_role(RoleName="fn-role", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+
+
+@pytest.fixture(scope="module")
+def layer_arn(clients: dict[str, Any]) -> str:
+    return clients["lambda"].publish_layer_version(LayerName="helpers", Content={"ZipFile": layer_zip()})[
+        "LayerVersionArn"
+    ]

@@ -3,106 +3,15 @@
 from __future__ import annotations
 
 import base64
-import io
 import json
-import os
-import textwrap
 import time
-import zipfile
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from toolchain.emulator.clients import emulator_client
-from toolchain.emulator.control import EmulatorControl
 
-HANDLER = """
-import json, os, time
-import boto3
-
-def handler(event, context):
-    if "Records" in event:  # an event source: keep the event for the test, fail on poison
-        import uuid
-        records = event["Records"]
-        source = records[0].get("eventSource") or records[0].get("EventSource")
-        boto3.client("s3").put_object(Bucket="captured", Key=f"{source}/{uuid.uuid4()}", Body=json.dumps(event))
-        if any("poison" in r.get("body", "") for r in records):
-            raise ValueError("poison in the batch")
-        return {"records": len(records)}
-    action = event.get("action")
-    if action == "fail":
-        raise RuntimeError("asked to fail")
-    if action == "sleep":
-        time.sleep(event["seconds"])
-    if action == "allocate":  # touch every page, so the memory is really resident
-        held = bytearray(event["mb"] * 2**20)
-        for index in range(0, len(held), 4096):
-            held[index] = 1
-    if action == "s3":
-        s3 = boto3.client("s3")
-        s3.put_object(Bucket=event["bucket"], Key="from-handler.txt", Body=b"written by the handler")
-    print("handled", json.dumps(event)[:60])
-    return {"pid": os.getpid(), "version": VERSION, "remaining": context.get_remaining_time_in_millis(),
-            "greeting": os.environ.get("GREETING"), "helper": __import__("helper").VALUE,
-            "endpoint": os.environ.get("AWS_ENDPOINT_URL")}
-
-VERSION = "__VERSION__"
-"""
-
-
-def code_zip(version: str = "1") -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr("app.py", textwrap.dedent(HANDLER).replace("__VERSION__", version))
-    return out.getvalue()
-
-
-def layer_zip() -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr("python/helper.py", "VALUE = 'from the layer'\n")
-    return out.getvalue()
-
-
-@pytest.fixture(scope="module")
-def control(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorControl]:
-    previous = os.environ.get("EMULATOR_ASYNC_RETRY_DELAYS")
-    os.environ["EMULATOR_ASYNC_RETRY_DELAYS"] = "0.2,0.2"
-    emulator = EmulatorControl(tmp_path_factory.mktemp("emulator"))
-    _, started = emulator.start()
-    assert started
-    yield emulator
-    emulator.stop()
-    if previous is None:
-        os.environ.pop("EMULATOR_ASYNC_RETRY_DELAYS", None)
-    else:
-        os.environ["EMULATOR_ASYNC_RETRY_DELAYS"] = previous
-
-
-@pytest.fixture(scope="module")
-def emulator(control: EmulatorControl) -> str:
-    return control.require().endpoint
-
-
-@pytest.fixture(scope="module")
-def clients(emulator: str) -> dict[str, Any]:
-    return {name: emulator_client(name, emulator) for name in ("lambda", "iam", "s3", "sqs", "logs")}
-
-
-@pytest.fixture(scope="module")
-def role(clients: dict[str, Any]) -> str:
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                                                    "Action": "sts:AssumeRole"}]}  # fmt: skip
-    return clients["iam"].create_role(RoleName="fn-role", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-
-
-@pytest.fixture(scope="module")
-def layer_arn(clients: dict[str, Any]) -> str:
-    return clients["lambda"].publish_layer_version(LayerName="helpers", Content={"ZipFile": layer_zip()})[
-        "LayerVersionArn"
-    ]
-
+from .emulated import code_zip
 
 _counter = iter(range(1000))
 

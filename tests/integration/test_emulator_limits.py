@@ -15,13 +15,13 @@ from botocore.exceptions import ClientError
 
 from toolchain.emulator.clients import ACCESS_KEY_ID, SECRET_ACCESS_KEY, emulator_client
 
-from .test_emulator import clients, code_zip, control, emulator, layer_arn, role  # noqa: F401 - fixtures
+from .emulated import code_zip
 
 pytestmark = pytest.mark.usefixtures("control")
 
 
 @pytest.fixture
-def limited(clients: dict[str, Any], role: str, layer_arn: str) -> str:  # noqa: F811
+def limited(clients: dict[str, Any], role: str, layer_arn: str) -> str:
     name = f"limited-{time.time_ns()}"
     clients["lambda"].create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
                                       Code={"ZipFile": code_zip()}, Timeout=10, MemorySize=256, Layers=[layer_arn])  # fmt: skip
@@ -30,7 +30,7 @@ def limited(clients: dict[str, Any], role: str, layer_arn: str) -> str:  # noqa:
 
 
 def test_reserved_concurrency_throttles_with_429_counts_throttles_and_fires_the_alarm(
-    emulator: str,  # noqa: F811
+    emulator: str,
     limited: str,
 ) -> None:
     # one attempt per call: boto3 would otherwise retry a throttle until it got through
@@ -73,7 +73,7 @@ def test_reserved_concurrency_throttles_with_429_counts_throttles_and_fires_the_
     assert alarm["StateValue"] == "ALARM", alarm
 
 
-def test_an_async_event_waits_out_a_throttle_and_then_runs(emulator: str, limited: str, control) -> None:  # noqa: F811
+def test_an_async_event_waits_out_a_throttle_and_then_runs(emulator: str, limited: str, control) -> None:
     lam = emulator_client("lambda", emulator)
     busy = threading.Thread(
         target=lambda: lam.invoke(FunctionName=limited, Payload=b'{"action": "sleep", "seconds": 1}')

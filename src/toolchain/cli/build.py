@@ -40,7 +40,7 @@ def package(c: Context, python: str = "", arch: str = "") -> None:
 @platform_task(name="lock")
 def deps_lock(c: Context) -> None:
     """Re-pin requirements/layer.txt from requirements/layer.in, with the wheels' sha256 for both architectures."""
-    from toolchain.packaging.lock import resolve_lock
+    from toolchain.packaging.lock import resolve_lock, unhashed_pins
     from toolchain.packaging.runtimes import Runtime
 
     with toolchain(c) as tc:
@@ -48,7 +48,9 @@ def deps_lock(c: Context) -> None:
         runtimes = [Runtime.on_lambda(config.python, arch) for arch in ("x86_64", "arm64")]
         text = resolve_lock(config.root / "requirements/layer.in", runtimes, config.layer.provided)
     config.layer.requirements.write_text(text)
-    say(f"wrote {config.shown(config.layer.requirements)}")
+    development = config.layer.requirements.with_name("layer-pins.txt")
+    development.write_text(unhashed_pins(text))
+    say(f"wrote {config.shown(config.layer.requirements)} and {config.shown(development)}")
 
 
 @platform_task(

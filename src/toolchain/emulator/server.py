@@ -24,6 +24,7 @@ from urllib.parse import parse_qs
 from toolchain.emulator import deployments, moto_fixes, sites
 from toolchain.emulator.alarms import AlarmEvaluator, moto_backends
 from toolchain.emulator.apigateway import LocalApiGateway
+from toolchain.emulator.dynamo_streams import DynamoStreamPoller
 from toolchain.emulator.event_sources import (
     KinesisPoller,
     SqsPoller,
@@ -208,6 +209,8 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
     invoker = AsyncInvoker(run, Destinations(endpoint), history, retry_delays=delays, log=_log)
     moto_fixes.apply()
     deployments.install()
+    streams = DynamoStreamPoller(run, Destinations(endpoint), history, log=_log)
+    streams.install()
     install(run, invoker, history)
 
     def run_for_gateway(fn: Any, event: str, source: str) -> Invocation:
@@ -238,6 +241,7 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
         ("api-refresh", 2.0, gateway.refresh),
         ("kinesis", 0.5, kinesis.poll_once),
         ("sqs", 0.5, queues.poll_once),
+        ("dynamodb-streams", 0.25, streams.poll_once),
         ("schedules", 1.0, scheduler.tick),
         ("reaper", 30.0, executor.pool.reap),
         ("alarms", float(os.environ.get("EMULATOR_ALARM_SECONDS", "5")), alarms.evaluate_once),

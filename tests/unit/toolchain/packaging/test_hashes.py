@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import ROOT
 from toolchain.errors import ConfigError, ToolchainError
-from toolchain.packaging.lock import resolve_lock
+from toolchain.packaging.lock import resolve_lock, unhashed_pins
 from toolchain.packaging.requirements import Pin, read_pins
 from toolchain.packaging.runtimes import Runtime
 from toolchain.packaging.wheels import SubprocessPip, WheelCache, WheelHashMismatch
@@ -82,3 +82,12 @@ def test_the_lock_joins_both_architectures_hashes_and_refuses_diverging_versions
 
     with pytest.raises(ToolchainError, match="resolves to 2.0 on one architecture and 1.9 on another"):
         resolve_lock(tmp_path / "layer.in", runtimes, (), report=diverging)
+
+
+def test_the_development_venv_gets_the_same_versions_without_hashes() -> None:
+    # pip turns on --require-hashes for a whole install as soon as one line has a hash, and the dev venv
+    # (another Python, another platform) takes other wheels than the layer: it reads layer-pins.txt
+    locked = (ROOT / "requirements/layer.txt").read_text()
+    assert (ROOT / "requirements/layer-pins.txt").read_text() == unhashed_pins(locked)
+    assert "-r layer-pins.txt" in (ROOT / "requirements/dev.txt").read_text().splitlines()
+    assert "--hash" not in (ROOT / "requirements/layer-pins.txt").read_text()
