@@ -147,7 +147,8 @@ def _dynamodb_requests_are_atomic() -> None:
 
     moto hands a table's stream records to its Lambda inside the write; a handler reading the table
     back would then wait on the lock forever. Those deliveries are held until the lock is let go,
-    and still made before the write answers, as moto makes them."""
+    and still made before the write answers, as moto makes them. (The emulator's server goes further
+    and queues them for its stream poller instead: dynamo_streams.py.)"""
     from moto.awslambda.models import LambdaBackend
     from moto.dynamodb.responses import DynamoHandler
 
