@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from tests import tokens
+from toolchain.traces import build_tree
 
 from .conftest import Deployed
 from .test_spine import wait_for
@@ -128,6 +129,54 @@ def test_an_order_placed_through_the_api_runs_the_workflow_and_one_correlation_i
             for e in lines
             if e["message"].startswith('{"level"')
         )
+    one_trace_spans_every_hop(deployed, correlation_id)
+
+
+def one_trace_spans_every_hop(deployed: Deployed, correlation_id: str) -> None:
+    """The order's trace, found by its correlation id, holds every hop, each under the one that called it."""
+    wanted = {
+        ("AWS::ApiGateway::Stage", None), ("AWS::Lambda::Function", "platform-local-authorizer"),
+        ("AWS::Lambda::Function", "platform-local-checkout"), ("AWS::SQS::Queue", "platform-local-work"),
+        ("AWS::Lambda::Function", "platform-local-worker"),
+        ("AWS::StepFunctions::StateMachine", "platform-local-order-workflow"),
+        ("AWS::Lambda::Function", "platform-local-workflow-validate"),
+        ("AWS::Lambda::Function", "platform-local-workflow-process"),
+        ("AWS::Lambda::Function", "platform-local-workflow-notify"),
+        ("AWS::Lambda::Function", "platform-local-notifications"),
+    }  # fmt: skip
+    found = f'annotation.correlation_id = "{correlation_id}"'
+
+    def complete() -> list[dict[str, Any]] | None:
+        result = deployed.invoke("traces", "--filter", found, "--json", check=False)
+        if result.returncode != 0:
+            return None
+        (trace,) = json.loads(result.stdout)
+        docs = [json.loads(s["Document"]) for s in trace["Segments"]]
+        have = {(d.get("origin"), None if d.get("origin") == "AWS::ApiGateway::Stage" else d["name"]) for d in docs}
+        return docs if wanted <= have else None
+
+    docs = wait_for(complete, timeout=30)
+    trees = build_tree(docs)
+    assert len(trees) == 1, [t.doc["name"] for t in trees]  # one entry point: every other hop has its parent
+
+    paths: dict[str, list[str]] = {}
+
+    def walk(node: Any, above: list[str]) -> None:
+        paths.setdefault(node.doc["name"], above)
+        for child in node.children:
+            walk(child, [*above, node.doc["name"]])
+
+    walk(trees[0], [])
+    # the notification is reached through every hop before it, in order
+    chain = ["platform-local-checkout", "platform-local-work", "platform-local-worker",
+             "platform-local-order-workflow", "Notify", "platform-local-workflow-notify"]  # fmt: skip
+    above = [name for name in paths["platform-local-notifications"] if name in chain]
+    assert sorted(set(above), key=above.index) == chain, paths["platform-local-notifications"]
+    assert any(name.startswith("Authorizer ") for name in paths["platform-local-authorizer"])
+    states = next(d for d in docs if d.get("origin") == "AWS::StepFunctions::StateMachine")["subsegments"]
+    assert [s["name"] for s in states] == ["Validate", "Process", "Notify"]
+    drawn = deployed.invoke("traces", "--id", trees[0].doc["trace_id"]).stdout
+    assert f"correlation_id={correlation_id}" in drawn and "platform-local-order-workflow" in drawn
 
 
 def test_a_failing_order_goes_through_catch_and_is_recorded(deployed: Deployed) -> None:

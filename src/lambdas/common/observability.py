@@ -7,6 +7,7 @@ tracing patches only what the function names (boto's calls by default).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ from lambdas.common.exceptions import PlatformError
 from lambdas.common.settings import metrics_namespace
 
 F = TypeVar("F", bound=Callable[..., Any])
+CORRELATION_ANNOTATION = "correlation_id"  # X-Ray annotation keys: letters, digits and underscores
 
 
 class Observed:
@@ -36,10 +38,29 @@ class Observed:
         def wrap(function: F) -> F:
             wrapped = self.metrics.log_metrics(function)
             if self.tracer is not None:
-                wrapped = self.tracer.capture_lambda_handler(wrapped, capture_response=False)
+                wrapped = self.tracer.capture_lambda_handler(self._annotated(wrapped), capture_response=False)
             return self.logger.inject_lambda_context(wrapped, correlation_id_path=correlation_id_path)  # type: ignore[return-value]
 
         return wrap
+
+    def _annotated(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        """The correlation id the logger took from the event, on the trace too (inside the handler's segment)."""
+
+        @functools.wraps(function)
+        def annotated(event: Any, context: Any) -> Any:
+            self._annotate(self.logger.get_correlation_id())
+            return function(event, context)
+
+        return annotated
+
+    def correlate(self, correlation_id: str | None) -> None:
+        """Tag what follows with a correlation id: every log line, and the trace (searchable as an annotation)."""
+        self.logger.set_correlation_id(correlation_id)
+        self._annotate(correlation_id)
+
+    def _annotate(self, correlation_id: str | None) -> None:
+        if self.tracer is not None and isinstance(correlation_id, str) and correlation_id:
+            self.tracer.put_annotation(CORRELATION_ANNOTATION, correlation_id)
 
     def count(self, name: str, value: float = 1) -> None:
         self.metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from invoke import Collection
 
-from toolchain.cli import build, checks, emulator, environments, functions, loop
+from toolchain.cli import build, checks, emulator, environments, functions, loop, traces
 from toolchain.cli.common import help_is_never_a_positional_value
 
 
@@ -24,6 +24,7 @@ def namespace(root: Path) -> Collection:
         environments.outputs,
         environments.promote,
         environments.cost,
+        traces.traces,
         environments.bootstrap,
         environments.destroy,
         checks.test,

@@ -40,6 +40,7 @@ from toolchain.emulator.apirules import (
 )
 from toolchain.emulator.deployments import as_deployed
 from toolchain.emulator.executor import Invocation
+from toolchain.emulator.tracing import HTTP_HEADER, STORE, Segment, TraceStore, continuing, entry_segment, span_in
 
 Run = Callable[[Any, str, str], Invocation]  # (function, event JSON, source) -> invocation
 _FUNCTION_URI = re.compile(
@@ -67,7 +68,9 @@ class _GatewayRequestHandler(WSGIRequestHandler):
 class StageApp:
     """WSGI app for one stage of one REST API; reads the API from moto's backend on every request."""
 
-    def __init__(self, backend: Any, api_id: str, stage: str, run: Run, get_function: Callable[[str], Any]) -> None:
+    def __init__(self, backend: Any, api_id: str, stage: str, run: Run, get_function: Callable[[str], Any],
+                 traces: TraceStore = STORE) -> None:  # fmt: skip
+        self.traces = traces
         self._backend = backend
         self.api_id = api_id
         self.stage = stage
@@ -96,8 +99,11 @@ class StageApp:
             "sourceIp": request.remote_addr or "127.0.0.1",
             "userAgent": request.headers.get("User-Agent", ""),
         }
+        segment = self._segment(request, context["requestId"])
+        context["trace"] = segment
         try:
-            response = self._handle(request, context)
+            with continuing(segment.header if segment is not None else None):
+                response = self._handle(request, context)
         except GatewayError as exc:
             context["error"] = exc.error
             response = Response(json.dumps(exc.body), exc.status, content_type="application/json")
@@ -105,7 +111,21 @@ class StageApp:
         context.update(status=response.status_code, length=len(response.get_data()),
                        latency=int((time.monotonic() - started) * 1000))  # fmt: skip
         self._access_log(context)
+        if segment is not None:
+            status = response.status_code
+            segment.end(status=status, fault=status >= 500, error=400 <= status < 500, throttle=status == 429)
+            self.traces.put(segment.doc)
+            response.headers[HTTP_HEADER] = str(segment.trace.under(segment.id))
         return response(environ, start_response)
+
+    def _segment(self, request: Request, request_id: str) -> Segment | None:
+        """The stage's segment when X-Ray tracing is on for it, or the caller's trace is sampled."""
+        http = {"url": request.url, "method": request.method, "user_agent": request.headers.get("User-Agent", ""),
+                "client_ip": request.remote_addr or "127.0.0.1"}  # fmt: skip
+        return entry_segment(f"{self.api_id}/{self.stage}", "AWS::ApiGateway::Stage", request.headers.get(HTTP_HEADER),
+                             bool(getattr(self.api.stages.get(self.stage), "tracing_enabled", False)),
+                             http={"request": http}, aws={"api_id": self.api_id, "stage": self.stage,
+                                                          "request_id": request_id})  # fmt: skip
 
     # -- the request's way through API Gateway ---------------------------------------------------
     def _handle(self, request: Request, context: dict[str, Any]) -> Response:
@@ -128,7 +148,8 @@ class StageApp:
                 500, {"message": "Internal server error"}, f"unsupported integration uri {integration.uri}"
             )
         event = self._proxy_event(request, path, route, authorizer, context)
-        result = self._run(self._get_function(match.group("arn")), json.dumps(event), "apigateway")
+        with span_in(context.get("trace"), "Lambda"):
+            result = self._run(self._get_function(match.group("arn")), json.dumps(event), "apigateway")
         if result.throttled:
             raise GatewayError(429, {"message": "Too Many Requests"}, f"the function is throttled ({result.throttled})")
         return self._proxy_response(result)
@@ -159,7 +180,8 @@ class StageApp:
         )
         if len(method_arn.encode()) > MAX_METHOD_ARN_BYTES:
             raise uri_too_long("the method ARN is longer than API Gateway accepts")
-        result = self._cached_policy(authorizer, token, method_arn)
+        with span_in(context.get("trace"), f"Authorizer {authorizer.name}"):
+            result = self._cached_policy(authorizer, token, method_arn)
         allowed = policy_allows(result.get("policyDocument") or {}, method_arn)
         context["principalId"] = result.get("principalId")
         if allowed is False:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from toolchain.emulator.executor import Invocation
 from toolchain.emulator.invocations import Destinations, InvocationLog
+from toolchain.emulator.tracing import STORE, Segment, TraceHeader, continuing
 
 THROTTLE_BACKOFF_SECONDS = 1  # a throttled SQS batch is visible again after this
 
@@ -25,10 +26,22 @@ Run = Callable[[Any, str], Invocation]
 
 
 def disable_push_delivery() -> None:
-    """moto invokes Kinesis mappings once per record inside PutRecord; the poller replaces that."""
+    """moto invokes Kinesis mappings once per record inside PutRecord, and SQS mappings inside SendMessage
+    (in the sender's request); the pollers replace both."""
     from moto.awslambda.models import LambdaBackend
+    from moto.sqs.models import sqs_backends
 
     LambdaBackend.send_kinesis_message = lambda self, *args, **kwargs: None
+    create = LambdaBackend.create_event_source_mapping
+
+    def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
+        esm = create(self, spec)
+        for queue in sqs_backends[self.account_id][self.region_name].queues.values():
+            if queue.queue_arn == esm.event_source_arn:
+                queue.lambda_event_source_mappings.clear()
+        return esm
+
+    LambdaBackend.create_event_source_mapping = create_event_source_mapping
 
 
 def _iso(epoch: float) -> str:
@@ -195,6 +208,30 @@ class KinesisPoller:
         )
 
 
+def _trace_header(message: Any) -> str:
+    return str(((message.system_attributes or {}).get("AWSTraceHeader") or {}).get("StringValue") or "")
+
+
+@contextlib.contextmanager
+def _queue_segment(queue: Any, messages: list[Any]) -> Iterator[TraceHeader | None]:
+    """The batch's invocation joins the trace of its first message that has one, as Lambda's does, under
+    a segment for the queue that spans the message's wait in it."""
+    trace = next((t for t in map(TraceHeader.parse, map(_trace_header, messages)) if t), None)
+    if trace is None or not trace.sampled:
+        with continuing(trace):
+            yield trace
+        return
+    sent = min(float(m.sent_timestamp) for m in messages) / 1000
+    segment = Segment(queue.name, trace, origin="AWS::SQS::Queue", parent_id=trace.parent, start=sent,
+                      aws={"queue_arn": queue.queue_arn, "messages": len(messages)})  # fmt: skip
+    segment.end()
+    try:
+        with continuing(segment.header):
+            yield segment.header
+    finally:
+        STORE.put(segment.doc)
+
+
 class SqsPoller:
     """SQS mappings polled as Lambda polls them: batches of `BatchSize`, the queue's visibility timeout.
 
@@ -256,6 +293,7 @@ class SqsPoller:
                             "SentTimestamp": str(m.sent_timestamp),
                             "SenderId": m.sender_id,
                             "ApproximateFirstReceiveTimestamp": str(m.approximate_first_receive_timestamp),
+                            **({"AWSTraceHeader": _trace_header(m)} if _trace_header(m) else {}),
                         },
                         "messageAttributes": attributes(m),
                         "md5OfBody": m.body_md5,
@@ -275,7 +313,8 @@ class SqsPoller:
             if not messages:
                 continue
             function = backend.get_function(esm.function_arn)
-            result = self._run(function, self._event(queue, messages))
+            with _queue_segment(queue, messages):
+                result = self._run(function, self._event(queue, messages))
             if result.throttled:  # back off: the batch is visible again a second later
                 for message in messages:
                     with contextlib.suppress(Exception):

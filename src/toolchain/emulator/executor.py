@@ -27,6 +27,7 @@ from toolchain.emulator.bootstrap import DEBUG_PORT
 from toolchain.emulator.concurrency import ConcurrencyLimits
 from toolchain.emulator.interpreters import choose_interpreter
 from toolchain.emulator.runtime_packages import debugger_dir, provided_packages_dir
+from toolchain.emulator.tracing import STORE, Segment, TraceHeader, TraceStore, current
 from toolchain.emulator.workers import Outcome, WorkerDied, WorkerPool, WorkerSpec
 
 INIT_SECONDS = 10.0
@@ -98,9 +99,21 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _trace_header() -> str:
-    epoch = f"{int(time.time()):08x}"
-    return f"Root=1-{epoch}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0;Lineage=emulator"
+def _untraced_header() -> str:
+    """What a function neither traced nor called within a trace sees: a trace id, not sampled."""
+    return str(TraceHeader(TraceHeader.new().root, uuid.uuid4().hex[:16], sampled=False))
+
+
+def _service_segment(fn: Any) -> Segment | None:
+    """Lambda's own segment for this invocation when it is traced: the caller's trace, or Active tracing."""
+    caller = current.get()
+    if caller is not None and not caller.sampled:
+        return None
+    if caller is None and (getattr(fn, "tracing_config", None) or {}).get("Mode") != "Active":
+        return None
+    trace = caller or TraceHeader.new()
+    return Segment(fn.function_name, trace, origin="AWS::Lambda", parent_id=trace.parent,
+                   aws={"function_arn": fn.function_arn, "resource_names": [fn.function_name]})  # fmt: skip
 
 
 class FunctionExecutor:
@@ -111,8 +124,12 @@ class FunctionExecutor:
         logs: LogSink,
         pool: WorkerPool | None = None,
         limits: ConcurrencyLimits | None = None,
+        traces: TraceStore = STORE,
+        xray_daemon: str = "127.0.0.1:2000",
     ) -> None:
         self.state_dir = state_dir
+        self.traces = traces
+        self.xray_daemon = xray_daemon
         self.endpoint = endpoint
         self.pool = pool or WorkerPool()
         self.limits = limits or ConcurrencyLimits()
@@ -162,7 +179,7 @@ class FunctionExecutor:
                 "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
                 "AWS_ENDPOINT_URL": self.endpoint,
                 "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
-                "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
+                "AWS_XRAY_DAEMON_ADDRESS": self.xray_daemon,
                 **FAKE_CREDENTIALS,
             }
         )
@@ -210,25 +227,35 @@ class FunctionExecutor:
 
     # -- running ---------------------------------------------------------------------------------
     def invoke(self, fn: Any, event: str, layers: LayerSource) -> Invocation:
+        service = _service_segment(fn)
         throttled = self.limits.acquire(fn)
         if throttled is not None:
             self._logs.throttled(fn)
+            if service is not None:
+                service.end(throttle=True, status=429, cause="Rate Exceeded.")
+                self.traces.put(service.doc)
             error = {"errorType": "TooManyRequestsException", "errorMessage": "Rate Exceeded.", "Reason": throttled}
             payload = json.dumps(error)
             return Invocation(str(uuid.uuid4()), payload, True, "TooManyRequestsException", "", throttled)
         try:
-            return self._run(fn, event, layers)
+            return self._run(fn, event, layers, service)
         finally:
             self.limits.release(fn)
 
-    def _run(self, fn: Any, event: str, layers: LayerSource) -> Invocation:
+    def _run(self, fn: Any, event: str, layers: LayerSource, service: Segment | None) -> Invocation:
         request_id = str(uuid.uuid4())
+        function = None
+        if service is not None:
+            service.doc["aws"]["request_id"] = request_id
+            function = Segment(fn.function_name, service.trace, origin="AWS::Lambda::Function", parent_id=service.id,
+                               aws={"function_arn": fn.function_arn})  # fmt: skip
         spec = self._spec(fn, layers)
         try:
             worker = self.pool.acquire(spec)
         except WorkerDied as exc:
             payload = json.dumps({"errorType": "Runtime.Unknown", "errorMessage": str(exc)})
             outcome = Outcome(False, payload, [str(exc)], 0.0, error_type="Runtime.Unknown")
+            self._traced(service, function, outcome, time.time())
             return self._finish(fn, request_id, outcome, f"{time.strftime('%Y/%m/%d')}/[{fn.version}]failed")
         try:
             request = {
@@ -236,15 +263,33 @@ class FunctionExecutor:
                 "event": event,
                 "deadline_ms": time.time() * 1000 + spec.timeout * 1000,
                 "invoked_function_arn": fn.function_arn,
-                "trace_id": _trace_header(),
+                # the handler's subsegments (the X-Ray SDK's) hang under the function's segment
+                "trace_id": str(function.header) if function is not None else _untraced_header(),
             }
+            invoked = time.time()
             outcome = worker.invoke(request, spec.timeout)
             if outcome.init_ms is not None:
                 outcome.logs[:0] = worker.init_logs
         finally:
             self.pool.release(worker)
+        self._traced(service, function, outcome, invoked)
         # One log stream per sandbox, as on Lambda: the stream the worker was started with.
         return self._finish(fn, request_id, outcome, dict(worker.spec.env)["AWS_LAMBDA_LOG_STREAM_NAME"])
+
+    def _traced(self, service: Segment | None, function: Segment | None, outcome: Outcome, invoked: float) -> None:
+        """Lambda's two segments, as X-Ray shows them: the service's, and the function's with its phases."""
+        if service is None or function is None:
+            return
+        if outcome.init_ms is not None:
+            init_start = function.doc["start_time"]
+            function.child("Initialization", namespace=None, start=init_start).end(
+                end=init_start + outcome.init_ms / 1000
+            )
+        function.child("Invocation", namespace=None, start=invoked).end(end=invoked + outcome.duration_ms / 1000)
+        function.end(fault=not outcome.ok, cause=outcome.error_type)
+        service.end(status=200)
+        self.traces.put(service.doc)
+        self.traces.put(function.doc)
 
     def _finish(self, fn: Any, request_id: str, outcome: Outcome, stream: str) -> Invocation:
         billed = max(1, int(outcome.duration_ms + 0.999))

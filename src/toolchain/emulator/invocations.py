@@ -23,6 +23,7 @@ from typing import Any
 
 from toolchain.emulator.clients import emulator_client
 from toolchain.emulator.executor import Invocation
+from toolchain.emulator.tracing import TraceHeader, continuing, current
 
 ASYNC_SOURCES = ("aws:s3", "aws:sns")
 
@@ -127,7 +128,8 @@ class AsyncInvoker:
     def submit(self, fn: Any, event: str, source: str) -> None:
         with self._cond:
             self._pending += 1
-        self._pool.submit(self._process, fn, event, source, time.time())
+        # the event keeps the trace it was sent in (Lambda carries the header through its queue)
+        self._pool.submit(self._process, fn, event, source, time.time(), current.get())
 
     def pending(self) -> int:
         with self._cond:
@@ -148,9 +150,10 @@ class AsyncInvoker:
         configs = getattr(fn, "event_invoke_config", None) or []
         return configs[-1].config if configs else {}
 
-    def _process(self, fn: Any, event: str, source: str, enqueued: float) -> None:
+    def _process(self, fn: Any, event: str, source: str, enqueued: float, trace: TraceHeader | None) -> None:
         try:
-            self._attempts(fn, event, source, enqueued)
+            with continuing(trace):
+                self._attempts(fn, event, source, enqueued)
         except Exception as exc:  # the queue must survive anything one event does
             self._log(f"async invocation of {fn.function_name} failed in the emulator: {exc!r}")
         finally:

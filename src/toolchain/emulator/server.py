@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from toolchain.emulator import deployments, moto_fixes, sites
+from toolchain.emulator import deployments, moto_fixes, sites, trace_hops
 from toolchain.emulator.alarms import AlarmEvaluator, moto_backends
 from toolchain.emulator.apigateway import LocalApiGateway
 from toolchain.emulator.dynamo_streams import DynamoStreamPoller
@@ -34,6 +34,7 @@ from toolchain.emulator.event_sources import (
 from toolchain.emulator.executor import FunctionExecutor, Invocation
 from toolchain.emulator.invocations import AsyncInvoker, Destinations, InvocationLog, install
 from toolchain.emulator.schedules import Scheduler
+from toolchain.emulator.tracing import STORE, XRayDaemon
 
 CONTROL_PREFIX = "/_emulator/"
 
@@ -200,7 +201,9 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
     os.environ["MOTO_PORT"] = str(actual_port)
     info = ServerInfo(os.getpid(), endpoint, actual_port, uuid.uuid4().hex, time.time(), code_version())
 
-    executor = FunctionExecutor(state_dir, endpoint, MotoLogSink())
+    # the functions' X-Ray SDK sends its subsegments here, as to the daemon on Lambda
+    daemon = XRayDaemon(STORE, host, log=_log).start()
+    executor = FunctionExecutor(state_dir, endpoint, MotoLogSink(), xray_daemon=daemon.address)
 
     def run(fn: Any, event: str) -> Invocation:
         return executor.invoke(fn, event, _layer_source(fn))
@@ -209,6 +212,7 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
     invoker = AsyncInvoker(run, Destinations(endpoint), history, retry_delays=delays, log=_log)
     moto_fixes.apply()
     deployments.install()
+    trace_hops.install(STORE, _log)
     streams = DynamoStreamPoller(run, Destinations(endpoint), history, log=_log)
     streams.install()
     install(run, invoker, history)
@@ -225,7 +229,7 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
     kinesis = KinesisPoller(run, Destinations(endpoint), history, log=_log)
     queues = SqsPoller(run, history, log=_log)
     deliver_sns_to_lambda_asynchronously(invoker.submit)
-    moto_app = DomainDispatcherApplication(create_backend_app)
+    moto_app = trace_hops.traced_app(DomainDispatcherApplication(create_backend_app))
     server.app = ControlApp(moto_app, lambda: info, invoker, history, gateway, scheduler, executor)
 
     stop = threading.Event()
@@ -256,6 +260,7 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
         gateway.shutdown()
         server.shutdown()
         executor.pool.shutdown()
+        daemon.close()
         info_file = state_dir / "server.json"
         if info_file.is_file() and ServerInfo.from_json(info_file.read_text()).pid == os.getpid():
             info_file.unlink()

@@ -21,14 +21,14 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return {"sent": 0, "rejected": 1}
     sent = rejected = 0
     for message in messages:
-        observed.logger.set_correlation_id(message.attributes.get("correlation_id"))
+        observed.correlate(message.attributes.get("correlation_id"))
         try:
             notice = notification(message)
         except RejectedInput as exc:
             observed.logger.warning("notification rejected", extra={"error": exc.code, "reason": exc.message})
             rejected += 1
             continue
-        observed.logger.set_correlation_id(notice.correlation_id)
+        observed.correlate(notice.correlation_id)
         observed.logger.info(
             "customer notified",
             extra={"event_type": notice.event_type, "order_id": notice.order_id, "customer_id": notice.customer_id},

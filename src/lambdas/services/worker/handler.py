@@ -22,7 +22,7 @@ observed = observe("worker")
 
 def _work(message: QueueMessage) -> dict[str, Any]:
     correlation_id = message.attributes.get(correlation.ATTRIBUTE) or message.message_id
-    observed.logger.set_correlation_id(correlation_id)
+    observed.correlate(correlation_id)
     job = parse_job(message.body)
     result = fulfilments()({"job_id": job.job_id, "order": job.order, "correlation_id": correlation_id})
     observed.logger.info("job done", extra={"job_id": job.job_id, "message_id": message.message_id, **result})
@@ -55,7 +55,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         observed.rejected(exc, "event rejected" if isinstance(exc, InvalidEvent) else "event failed")
         raise
     finally:
-        observed.logger.set_correlation_id(None)
+        observed.correlate(None)
     observed.count("JobsDone", len(result.done))
     if result.failed:
         observed.count("JobsFailed", len(result.failed))

@@ -14,7 +14,7 @@ observed = observe("workflow")
 
 
 def _begin(event: Any) -> dict[str, Any]:
-    observed.logger.set_correlation_id(correlation.from_payload(event))
+    observed.correlate(correlation.from_payload(event))
     return order_of(event)
 
 
@@ -46,7 +46,7 @@ def notify_customer(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 @observed.handler()
 def record_failure(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    observed.logger.set_correlation_id(correlation.from_payload(event))
+    observed.correlate(correlation.from_payload(event))
     order_id, reason = failure(event)
     if order_id:
         set_status(order_id, "failed", reason=reason)
