@@ -85,3 +85,43 @@ def test_an_async_event_waits_out_a_throttle_and_then_runs(emulator: str, limite
     assert control.wait_async(30)
     history = [h for h in control.invocations(limited) if h["source"] == "invoke-async"]
     assert [(h["attempt"], h["errored"]) for h in history] == [(1, False)]
+
+
+def test_an_alarm_that_changes_state_notifies_its_topic_as_cloudwatch_does(emulator: str) -> None:
+    # GIVEN an alarm on a metric, its ALARM and OK actions a topic a queue listens to
+    sns, sqs, cloudwatch = (emulator_client(s, emulator) for s in ("sns", "sqs", "cloudwatch"))
+    name = f"alarmed-{time.time_ns()}"
+    topic = sns.create_topic(Name=name)["TopicArn"]
+    queue = sqs.create_queue(QueueName=name)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    quiet = f"{name}-quiet"
+    for alarm, enabled in ((name, True), (quiet, False)):
+        cloudwatch.put_metric_alarm(AlarmName=alarm, Namespace="Shop", MetricName="Refunds", Statistic="Sum",
+                                    Period=60, EvaluationPeriods=1, Threshold=2, ComparisonOperator="GreaterThanThreshold",
+                                    TreatMissingData="notBreaching", AlarmActions=[topic], OKActions=[topic],
+                                    ActionsEnabled=enabled)  # fmt: skip
+    (before,) = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    # WHEN the metric crosses the threshold (the evaluator runs every few seconds)
+    cloudwatch.put_metric_data(Namespace="Shop", MetricData=[{"MetricName": "Refunds", "Value": 5}])
+
+    def notices() -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not found:
+            for message in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+                "Messages", []
+            ):
+                found.append(json.loads(message["Body"]))
+        return found
+
+    # THEN the topic gets CloudWatch's notice, from the alarm whose actions are enabled only
+    (notice,) = notices()
+    assert (notice["AlarmName"], notice["NewStateValue"], notice["OldStateValue"]) == (name, "ALARM",
+                                                                                       before["StateValue"])  # fmt: skip
+    assert notice["NewStateReason"].startswith("Threshold Crossed")
+    assert notice["Trigger"]["MetricName"] == "Refunds" and notice["Trigger"]["Threshold"] == 2
+    # AND an operator setting it back to OK by hand notifies the OK action
+    cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="refunds reviewed")
+    (back,) = notices()
+    assert (back["NewStateValue"], back["NewStateReason"]) == ("OK", "refunds reviewed")

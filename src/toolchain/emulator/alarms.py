@@ -5,6 +5,11 @@ evaluated every few seconds: its statistic over each of its last `evaluation_per
 compared with its threshold, missing data treated as `treat_missing_data` says, ALARM when at least
 `datapoints_to_alarm` periods breach. A state someone set by hand (SetAlarmState) is left alone for
 a minute, as CloudWatch leaves it until its next evaluation. Alarms on metric math are not evaluated.
+
+Every change of state, evaluated or set by hand, notifies the alarm's actions for the new state
+(`AlarmActions`, `OKActions`, `InsufficientDataActions`) when its actions are enabled, with the
+message CloudWatch publishes to SNS. Actions other than SNS topics (Auto Scaling, EC2, Systems
+Manager) are not carried out.
 """
 
 from __future__ import annotations
@@ -108,6 +113,63 @@ class AlarmEvaluator:
                 self._set_by_us[alarm.alarm_arn] = state
                 changed += 1
         return changed
+
+
+def notification(alarm: Any, old_state: str, region: str) -> dict[str, Any]:
+    """What CloudWatch publishes to an alarm's SNS actions."""
+    return {
+        "AlarmName": alarm.name,
+        "AlarmDescription": alarm.description,
+        "AWSAccountId": alarm.alarm_arn.split(":")[4],
+        "AlarmArn": alarm.alarm_arn,
+        "NewStateValue": alarm.state_value,
+        "NewStateReason": alarm.state_reason,
+        "StateChangeTime": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "+0000"),
+        "Region": region,
+        "OldStateValue": old_state,
+        "Trigger": {
+            "MetricName": alarm.metric_name,
+            "Namespace": alarm.namespace,
+            "StatisticType": "Statistic",
+            "Statistic": str(alarm.statistic or "").upper(),
+            "Unit": alarm.unit,
+            "Dimensions": [{"value": d.value, "name": d.name} for d in alarm.dimensions],
+            "Period": alarm.period,
+            "EvaluationPeriods": alarm.evaluation_periods,
+            "ComparisonOperator": alarm.comparison_operator,
+            "Threshold": alarm.threshold,
+            "TreatMissingData": alarm.treat_missing_data or "missing",
+        },
+    }
+
+
+def notify_actions(log: Callable[[str], None] = print) -> None:
+    """Make moto's SetAlarmState (which the evaluator uses too) notify the new state's SNS actions."""
+    from moto.cloudwatch.models import CloudWatchBackend
+    from moto.sns.models import sns_backends
+
+    original = CloudWatchBackend.set_alarm_state
+
+    def set_alarm_state(self: Any, alarm_name: str, reason: str, reason_data: str, state_value: str) -> None:
+        alarm = self.alarms.get(alarm_name)
+        old_state = alarm.state_value if alarm is not None else None
+        original(self, alarm_name, reason, reason_data, state_value)
+        if alarm is None or old_state == state_value or not alarm.actions_enabled:
+            return
+        actions = {"ALARM": alarm.alarm_actions, "OK": alarm.ok_actions,
+                   "INSUFFICIENT_DATA": alarm.insufficient_data_actions}.get(state_value) or []  # fmt: skip
+        message = json.dumps(notification(alarm, str(old_state), self.region_name))
+        subject = f'{state_value}: "{alarm_name}" in {self.region_name}'[:99]
+        for arn in actions:
+            parts = str(arn).split(":")
+            if len(parts) < 6 or parts[2] != "sns":
+                continue
+            try:
+                sns_backends[parts[4]][parts[3]].publish(message, arn=arn, subject=subject)
+            except Exception as exc:  # a missing topic must not undo the state change
+                log(f"alarm {alarm_name}: action {arn} not notified: {exc!r}")
+
+    CloudWatchBackend.set_alarm_state = set_alarm_state
 
 
 def moto_backends() -> Iterable[Any]:

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from toolchain.emulator import deployments, moto_fixes, sites, trace_hops
-from toolchain.emulator.alarms import AlarmEvaluator, moto_backends
+from toolchain.emulator.alarms import AlarmEvaluator, moto_backends, notify_actions
 from toolchain.emulator.apigateway import LocalApiGateway
 from toolchain.emulator.dynamo_streams import DynamoStreamPoller
 from toolchain.emulator.event_sources import (
@@ -224,6 +224,7 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
 
     gateway = LocalApiGateway(run_for_gateway, host)
     alarms = AlarmEvaluator(moto_backends)
+    notify_actions(_log)
     scheduler = Scheduler(invoker.submit, _log)
     disable_push_delivery()
     kinesis = KinesisPoller(run, Destinations(endpoint), history, log=_log)
