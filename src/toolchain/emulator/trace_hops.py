@@ -59,7 +59,7 @@ def _xray_api(store: TraceStore) -> None:
             raise AWSError(str(exc), "InvalidRequestException", 400) from exc
 
     def get_trace_ids(self: Any, trace_ids: list[str]) -> dict[str, Any]:
-        return trace_queries.batch_get_traces(store, [str(t) for t in trace_ids][:5])
+        return trace_queries.batch_get_traces(store, [str(t) for t in trace_ids])
 
     XRayBackend.process_segment = process_segment
     XRayBackend.get_trace_summary = get_trace_summary
