@@ -81,6 +81,7 @@ resource "aws_lambda_permission" "etl_from_s3" {
   statement_id   = "AllowInvokeFromDataBucket"
   action         = "lambda:InvokeFunction"
   function_name  = module.etl.function_name
+  qualifier      = module.etl.live_name
   principal      = "s3.amazonaws.com"
   source_arn     = module.data_bucket.bucket_arn
   source_account = data.aws_caller_identity.current.account_id
@@ -91,7 +92,7 @@ resource "aws_s3_bucket_notification" "data" {
 
   lambda_function {
     id                  = "etl"
-    lambda_function_arn = module.etl.function_arn
+    lambda_function_arn = module.etl.live_arn
     events              = ["s3:ObjectCreated:*"]
     # No suffix filter: S3 compares it case-sensitively, so ".csv" would silently skip "SALES.CSV".
     # The function takes .csv in any case and logs what else it ignores.

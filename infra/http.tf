@@ -146,7 +146,7 @@ module "slack" {
 }
 
 locals {
-  users_route      = { function_name = module.users.function_name, invoke_arn = module.users.function_invoke_arn }
+  users_route      = { function_name = module.users.function_name, invoke_arn = module.users.live_invoke_arn }
   users_authorized = merge(local.users_route, { authorized = true })
   # Browsers send CORS preflights without credentials: OPTIONS must not need the authorizer.
   users_preflight = merge(local.users_route, { authorized = false })
@@ -159,6 +159,9 @@ module "api" {
   description = "Users API and Slack bot"
   stage_name  = var.environment
 
+  # every route and the authorizer invoke the functions' `live` alias (see the invoke ARNs below)
+  function_qualifier = "live"
+
   # ANY sends every method to the function, which answers 405 (with Allow) for the ones it lacks;
   # OPTIONS is more specific than ANY, so preflights skip the authorizer.
   routes = {
@@ -166,15 +169,15 @@ module "api" {
     "OPTIONS /users"          = local.users_preflight
     "ANY /users/{userId}"     = local.users_authorized
     "OPTIONS /users/{userId}" = local.users_preflight
-    "POST /slack/commands"    = { function_name = module.slack.function_name, invoke_arn = module.slack.function_invoke_arn, authorized = false }
-    "POST /orders"            = { function_name = module.checkout.function_name, invoke_arn = module.checkout.function_invoke_arn, authorized = true }
-    "OPTIONS /orders"         = { function_name = module.checkout.function_name, invoke_arn = module.checkout.function_invoke_arn, authorized = false }
+    "POST /slack/commands"    = { function_name = module.slack.function_name, invoke_arn = module.slack.live_invoke_arn, authorized = false }
+    "POST /orders"            = { function_name = module.checkout.function_name, invoke_arn = module.checkout.live_invoke_arn, authorized = true }
+    "OPTIONS /orders"         = { function_name = module.checkout.function_name, invoke_arn = module.checkout.live_invoke_arn, authorized = false }
     # `invoke new NAME --trigger api` adds its route above this line.
   }
 
   authorizer = {
     function_name = module.authorizer.function_name
-    invoke_arn    = module.authorizer.function_invoke_arn
+    invoke_arn    = module.authorizer.live_invoke_arn
     ttl_seconds   = var.authorizer_cache_seconds
   }
 

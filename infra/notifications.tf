@@ -30,6 +30,7 @@ resource "aws_lambda_permission" "notifications_from_sns" {
   statement_id  = "AllowInvokeFromOrderEvents"
   action        = "lambda:InvokeFunction"
   function_name = module.notifications.function_name
+  qualifier     = module.notifications.live_name
   principal     = "sns.amazonaws.com"
   source_arn    = aws_sns_topic.order_events.arn
 }
@@ -37,7 +38,7 @@ resource "aws_lambda_permission" "notifications_from_sns" {
 resource "aws_sns_topic_subscription" "notifications" {
   topic_arn      = aws_sns_topic.order_events.arn
   protocol       = "lambda"
-  endpoint       = module.notifications.function_arn
+  endpoint       = module.notifications.live_arn
   filter_policy  = jsonencode({ event_type = ["order.completed"] })
   redrive_policy = jsonencode({ deadLetterTargetArn = module.notifications_failures.queue_arn })
 

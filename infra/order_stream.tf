@@ -107,7 +107,7 @@ module "orders" {
 
 resource "aws_lambda_event_source_mapping" "orders" {
   event_source_arn  = aws_kinesis_stream.orders.arn
-  function_name     = module.orders.function_arn
+  function_name     = module.orders.live_arn
   starting_position = "TRIM_HORIZON"
   batch_size        = 100
 

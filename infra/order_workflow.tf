@@ -70,35 +70,35 @@ module "order_workflow" {
   source = "./modules/state_machine"
 
   name          = "${local.prefix}-order-workflow"
-  function_arns = [for step in module.workflow_steps : step.function_arn]
+  function_arns = [for step in module.workflow_steps : step.live_arn]
   definition = jsonencode({
     Comment = "Order workflow: validate, process, notify; any failure is recorded, then the execution fails."
     StartAt = "Validate"
     States = {
       Validate = {
         Type     = "Task"
-        Resource = module.workflow_steps["workflow-validate"].function_arn
+        Resource = module.workflow_steps["workflow-validate"].live_arn
         Retry    = [local.transient_retry]
         Catch    = [local.record_failure]
         Next     = "Process"
       }
       Process = {
         Type     = "Task"
-        Resource = module.workflow_steps["workflow-process"].function_arn
+        Resource = module.workflow_steps["workflow-process"].live_arn
         Retry    = [local.transient_retry]
         Catch    = [local.record_failure]
         Next     = "Notify"
       }
       Notify = {
         Type     = "Task"
-        Resource = module.workflow_steps["workflow-notify"].function_arn
+        Resource = module.workflow_steps["workflow-notify"].live_arn
         Retry    = [local.transient_retry]
         Catch    = [local.record_failure]
         End      = true
       }
       RecordFailure = {
         Type     = "Task"
-        Resource = module.workflow_steps["workflow-failed"].function_arn
+        Resource = module.workflow_steps["workflow-failed"].live_arn
         Retry    = [local.transient_retry]
         Next     = "Failed"
       }

@@ -9,7 +9,7 @@ output "region" {
 }
 
 output "functions" {
-  description = "Every function: name, published version, code hash (equal to the manifest's base64sha256) and log group."
+  description = "Every function: name, the `live` alias every trigger invokes, latest published version, code hash (equal to the manifest's base64sha256) and log group."
   value = {
     for name, fn in local.all_functions : name => {
       function_name    = fn.function_name
@@ -17,6 +17,7 @@ output "functions" {
       timeout          = fn.function_timeout
       architecture     = local.architecture
       function_arn     = fn.function_arn
+      live_arn         = fn.live_arn
       version          = fn.function_version
       source_code_hash = fn.function_source_code_hash
       log_group_name   = fn.log_group_name

@@ -142,5 +142,6 @@ module "scraper_schedule" {
   description         = "Checks product prices"
   schedule_expression = var.scraper_schedule
   function_name       = module.scraper.function_name
-  function_arn        = module.scraper.function_arn
+  function_arn        = module.scraper.live_arn
+  function_qualifier  = module.scraper.live_name
 }

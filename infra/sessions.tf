@@ -66,5 +66,6 @@ module "session_cleanup_schedule" {
   description         = "Deletes expired sessions TTL has not deleted yet"
   schedule_expression = var.session_cleanup_schedule
   function_name       = module.sessions.function_name
-  function_arn        = module.sessions.function_arn
+  function_arn        = module.sessions.live_arn
+  function_qualifier  = module.sessions.live_name
 }

@@ -57,6 +57,7 @@ resource "aws_lambda_permission" "thumbnails_from_s3" {
   statement_id   = "AllowInvokeFromMediaBucket"
   action         = "lambda:InvokeFunction"
   function_name  = module.thumbnails.function_name
+  qualifier      = module.thumbnails.live_name
   principal      = "s3.amazonaws.com"
   source_arn     = module.media_bucket.bucket_arn
   source_account = data.aws_caller_identity.current.account_id
@@ -67,7 +68,7 @@ resource "aws_s3_bucket_notification" "media" {
 
   lambda_function {
     id                  = "thumbnails"
-    lambda_function_arn = module.thumbnails.function_arn
+    lambda_function_arn = module.thumbnails.live_arn
     events              = ["s3:ObjectCreated:*"]
     filter_prefix       = local.upload_prefix
   }

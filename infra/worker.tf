@@ -102,6 +102,6 @@ module "worker" {
 
 resource "aws_lambda_event_source_mapping" "worker" {
   event_source_arn = module.work_queue.queue_arn
-  function_name    = module.worker.function_arn
+  function_name    = module.worker.live_arn
   batch_size       = 10
 }

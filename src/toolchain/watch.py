@@ -20,6 +20,7 @@ from typing import Any
 
 from toolchain.config import ProjectConfig, load_config
 from toolchain.context import Toolchain
+from toolchain.deploy.release import Releaser
 from toolchain.errors import ToolchainError
 
 Snapshot = dict[Path, tuple[int, int]]
@@ -134,7 +135,9 @@ class Watcher:
         return outcome
 
     def _swap(self, function_name: str, code: bytes) -> None:
-        self._lambda.update_function_code(FunctionName=function_name, ZipFile=code)
+        # published and made `live` at once: every trigger invokes the alias, not $LATEST
+        version = self._lambda.update_function_code(FunctionName=function_name, ZipFile=code, Publish=True)["Version"]
+        Releaser(self._lambda).move(function_name, str(version))
 
     def watch(
         self,

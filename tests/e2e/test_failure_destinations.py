@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from .conftest import Deployed
+from .releases import released
 from .test_data_services import queue_messages
 
 pytestmark = pytest.mark.e2e
@@ -22,13 +23,8 @@ pytestmark = pytest.mark.e2e
 
 @contextmanager
 def broken(deployed: Deployed, function_name: str) -> Iterator[None]:
-    lambda_client = deployed.client("lambda")
-    handler = lambda_client.get_function_configuration(FunctionName=function_name)["Handler"]
-    lambda_client.update_function_configuration(FunctionName=function_name, Handler="broken_deploy.lambda_handler")
-    try:
+    with released(deployed, function_name, Handler="broken_deploy.lambda_handler"):
         yield
-    finally:
-        lambda_client.update_function_configuration(FunctionName=function_name, Handler=handler)
 
 
 def _upload(bucket_output: str, key: str) -> Callable[[Deployed, dict[str, Any]], None]:

@@ -1,7 +1,8 @@
 """Lambda's limits on the deployed platform: a function over its memory is killed and its event kept,
 a function over its reserved concurrency is throttled through the API and its alarm fires.
 
-Each test changes one setting the way an operator would (the Lambda API) and puts it back after.
+Each test changes one setting the way an operator would (the Lambda API, and a release for what is
+configured per version) and puts it back after.
 """
 
 from __future__ import annotations
@@ -18,22 +19,12 @@ import pytest
 from PIL import Image
 
 from .conftest import Deployed
+from .releases import released
 from .test_data_services import queue_messages
 from .test_http_surface import slack_post
 from .test_spine import wait_for
 
 pytestmark = pytest.mark.e2e
-
-
-@contextmanager
-def memory_of(deployed: Deployed, function_name: str, megabytes: int) -> Iterator[None]:
-    lambda_client = deployed.client("lambda")
-    before = lambda_client.get_function_configuration(FunctionName=function_name)["MemorySize"]
-    lambda_client.update_function_configuration(FunctionName=function_name, MemorySize=megabytes)
-    try:
-        yield
-    finally:
-        lambda_client.update_function_configuration(FunctionName=function_name, MemorySize=before)
 
 
 @contextmanager
@@ -60,7 +51,7 @@ def test_thumbnails_over_their_memory_are_killed_and_the_upload_is_kept(deployed
     function = outputs["functions"]["thumbnails"]["function_name"]
     failures = outputs["queues"]["thumbnails_failures"].rsplit("/", 1)[-1]
     # GIVEN thumbnails at 128 MB, WHEN an image that decodes to 108 MB is uploaded
-    with memory_of(deployed, function, 128):
+    with released(deployed, function, MemorySize=128):
         deployed.client("s3").put_object(Bucket=outputs["media_bucket_name"], Key="uploads/e2e/huge.png",
                                          Body=large_png())  # fmt: skip
         assert deployed.control.wait_async(120)

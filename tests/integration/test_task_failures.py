@@ -42,6 +42,8 @@ def invoke(tmp_path: Path):
         (("traces", "--last", "0"), "error: --last must be at least 1", None),
         (("traces", "--hours", "25"), "error: --hours must be more than 0 and at most 24", None),
         (("traces", "--env", "qa"), "error: no environment 'qa'", None),
+        (("rollback",), "error: the emulator is not running", "start it with `invoke up`"),
+        (("rollback", "--env", "qa"), "error: no environment 'qa'", None),
         (("security.iam",), "error: the emulator is not running", "start it with `invoke up`"),
         (("security.secrets", "--env", "dev"), "error: the emulator is not running", "start it with `invoke up`"),
         (("security.iam", "--env", "qa"), "error: no environment 'qa'", None),

@@ -53,8 +53,24 @@ resource "aws_lambda_function" "this" {
   ]
 }
 
+# What every trigger invokes. Terraform creates it on the first version; from then on the release
+# step of the toolchain moves it (apply, promote, watch) and `invoke rollback` moves it back, so its
+# version and weights are not Terraform's to reset.
+resource "aws_lambda_alias" "live" {
+  name             = "live"
+  description      = "What every trigger invokes; moved by each release, moved back by invoke rollback."
+  function_name    = aws_lambda_function.this.function_name
+  function_version = aws_lambda_function.this.version
+
+  lifecycle {
+    ignore_changes = [function_version, routing_config, description]
+  }
+}
+
+# Asynchronous triggers invoke the alias, and Lambda applies the configuration of what was invoked.
 resource "aws_lambda_function_event_invoke_config" "this" {
   function_name                = aws_lambda_function.this.function_name
+  qualifier                    = aws_lambda_alias.live.name
   maximum_retry_attempts       = var.async_maximum_retry_attempts
   maximum_event_age_in_seconds = var.async_maximum_event_age_seconds
 

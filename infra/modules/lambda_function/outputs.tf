@@ -18,6 +18,21 @@ output "function_qualified_arn" {
   value       = aws_lambda_function.this.qualified_arn
 }
 
+output "live_arn" {
+  description = "ARN of the `live` alias: what every trigger invokes."
+  value       = aws_lambda_alias.live.arn
+}
+
+output "live_invoke_arn" {
+  description = "ARN API Gateway uses to invoke the `live` alias."
+  value       = aws_lambda_alias.live.invoke_arn
+}
+
+output "live_name" {
+  description = "Name of the alias every trigger invokes (a permission's qualifier)."
+  value       = aws_lambda_alias.live.name
+}
+
 output "function_version" {
   description = "Latest published version."
   value       = aws_lambda_function.this.version

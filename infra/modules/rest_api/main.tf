@@ -91,6 +91,7 @@ resource "aws_lambda_permission" "routes" {
   statement_id  = "AllowInvokeFrom${replace(var.name, "-", "")}"
   action        = "lambda:InvokeFunction"
   function_name = each.key
+  qualifier     = var.function_qualifier
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/*"
 }
@@ -99,6 +100,7 @@ resource "aws_lambda_permission" "authorizer" {
   statement_id  = "AllowAuthorizerFrom${replace(var.name, "-", "")}"
   action        = "lambda:InvokeFunction"
   function_name = var.authorizer.function_name
+  qualifier     = var.function_qualifier
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/authorizers/${aws_api_gateway_authorizer.this.id}"
 }

@@ -72,3 +72,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "function_qualifier" {
+  description = "Alias (or version) of the functions the routes and the authorizer invoke; null for the unqualified function. Must match the qualifier in their invoke ARNs."
+  type        = string
+  default     = null
+}

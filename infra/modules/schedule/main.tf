@@ -16,6 +16,7 @@ resource "aws_lambda_permission" "this" {
   statement_id  = "AllowInvokeFrom${replace(var.name, "-", "")}"
   action        = "lambda:InvokeFunction"
   function_name = var.function_name
+  qualifier     = var.function_qualifier
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.this.arn
 }

@@ -34,3 +34,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "function_qualifier" {
+  description = "Alias (or version) the rule invokes, as in function_arn; null for the unqualified function."
+  type        = string
+  default     = null
+}

@@ -23,6 +23,7 @@ def namespace(root: Path) -> Collection:
         environments.apply,
         environments.outputs,
         environments.promote,
+        environments.rollback,
         environments.cost,
         traces.traces,
         environments.bootstrap,

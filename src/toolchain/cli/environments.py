@@ -1,4 +1,4 @@
-"""Tasks over environments on a target: `plan`, `apply`, `outputs`, `promote`, `cost`, `bootstrap`."""
+"""Tasks over environments on a target: `plan`, `apply`, `outputs`, `promote`, `rollback`, `cost`, `bootstrap`."""
 
 from __future__ import annotations
 
@@ -66,6 +66,27 @@ def promote(c: Context, to: str, from_: str = "", manifest: str = "", target: st
         say(f"  {name:<20} {before or '(new)':<44} -> {after}")
     if not result.changes:
         say("  no function changed")
+
+
+@platform_task(
+    help={
+        "env": ENV_HELP,
+        "function": "only this function (name as in pyproject.toml); default: every function",
+        "target": TARGET_HELP,
+    }
+)
+def rollback(c: Context, env: str = EMULATOR_ENVIRONMENT, function: str = "", target: str = "emulator") -> None:
+    """Move each function's `live` alias (what every trigger invokes) back to the version it pointed at before
+    the last release: seconds, no build, no Terraform. The next apply, promote or up moves it forward again."""
+    from toolchain.deploy.functions import check_function
+
+    with environments(c, target) as envs:
+        if function:
+            check_function(envs.config, function)
+        moves = envs.rollback(env, function or None)
+    for move in moves:
+        say(f"{move.function}: live {move.before} -> {move.after}")
+    say(f"Rolled back {len(moves)} function(s) in {env} on the {target}.")
 
 
 @platform_task(help={"env": ENV_HELP, "target": TARGET_HELP})

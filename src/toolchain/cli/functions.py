@@ -13,6 +13,7 @@ from invoke import Context, Exit
 
 from toolchain.cli.common import ENV_HELP, TARGET_HELP, environments, platform_task, say
 from toolchain.deploy.functions import LogReader, check_function, deployed, read_event, render_event, since_ms
+from toolchain.deploy.release import ALIAS
 from toolchain.deploy.targets import EMULATOR_ENVIRONMENT
 
 FUNCTION_HELP = "function name as in pyproject.toml, e.g. thumbnails"
@@ -37,7 +38,7 @@ def invoke_function(
     target: str = "emulator",
     debug: bool = False,
 ) -> None:
-    """Invoke a deployed function with an event, print its logs and result."""
+    """Invoke a deployed function's `live` alias (what its triggers invoke) with an event, print its logs and result."""
     with environments(c, target) as envs:
         check_function(envs.config, function)
         text = read_event(event)
@@ -49,7 +50,8 @@ def invoke_function(
 
             start_debugging(envs, outputs, env, function)
         try:
-            response = envs.client("lambda", env).invoke(FunctionName=name, Payload=payload.encode(), LogType="Tail")
+            response = envs.client("lambda", env).invoke(FunctionName=name, Qualifier=ALIAS, Payload=payload.encode(),
+                                                         LogType="Tail")  # fmt: skip
         finally:
             if debug:
                 envs.toolchain.emulator.debug(name, 0)

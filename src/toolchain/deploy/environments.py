@@ -20,6 +20,7 @@ from typing import Any
 from toolchain.context import Toolchain
 from toolchain.deploy.artifacts import ArtifactStore, bucket_name
 from toolchain.deploy.cost import Estimate, Usage, estimate
+from toolchain.deploy.release import Move, Releaser
 from toolchain.deploy.summary import plan_markdown, write_step_summary
 from toolchain.deploy.targets import EMULATOR_ENVIRONMENT, DeployTarget, relative_manifest
 from toolchain.errors import ToolchainError
@@ -176,7 +177,34 @@ class Environments:
             inputs.replace(applied)
         outputs = project.outputs()
         self.target.after_apply(outputs)
+        self.release(env, outputs)
         return outputs
+
+    def release(self, env: str, outputs: dict[str, Any]) -> list[Move]:
+        """Every function's `live` alias on its latest published version (see release.py)."""
+        moves = Releaser(self.client("lambda", env)).release(outputs.get("functions") or {})
+        for move in moves:
+            self.reporter.detail(f"{move.function}: live {move.before} -> {move.after}")
+        return moves
+
+    def rollback(self, env: str, function: str | None = None) -> list[Move]:
+        """Every function's (or one's) `live` alias back on the version it pointed at before."""
+        self.require(env)
+        functions = self.deployed_outputs(env).get("functions") or {}
+        if function is not None:
+            if function not in functions:
+                raise ToolchainError(f"{function} is not deployed in {env}", f"apply {env} first")
+            functions = {function: functions[function]}
+        moves, nothing = Releaser(self.client("lambda", env)).rollback(functions)
+        # the environment no longer runs the build it was applied with: the next `up` is not a no-op,
+        # and its apply releases the newest versions again
+        self._applied_file(env).unlink(missing_ok=True)
+        if not moves:
+            raise ToolchainError(
+                f"nothing to roll back in {env}: " + ("no earlier version recorded" if nothing else "already there"),
+                "deploy an earlier manifest instead: `invoke promote --manifest <sha256> --to " + env + "`",
+            )
+        return moves
 
     def deploy(self, env: str) -> dict[str, Any]:
         """Plan, then apply that plan: what `invoke up` does for the emulator environment. When nothing

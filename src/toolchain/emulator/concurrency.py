@@ -16,6 +16,17 @@ from typing import Any
 ACCOUNT_LIMIT = int(os.environ.get("EMULATOR_ACCOUNT_CONCURRENCY", "1000"))
 
 
+def function_wide(fn: Any) -> Any:
+    """The function itself for a version moto resolved (an alias's, say): what Lambda keeps per function
+    and not per version (reserved concurrency, asynchronous configuration) lives there in moto."""
+    from moto.awslambda.utils import get_backend
+
+    try:
+        return get_backend(fn.account_id, fn.region).get_function(fn.function_name)
+    except Exception:  # not a moto function (tests), or deleted meanwhile: what we have is all there is
+        return fn
+
+
 class ConcurrencyLimits:
     def __init__(self, account_limit: int = ACCOUNT_LIMIT) -> None:
         self.account_limit = account_limit
@@ -24,7 +35,7 @@ class ConcurrencyLimits:
 
     @staticmethod
     def _reserved(fn: Any) -> int | None:
-        value = getattr(fn, "reserved_concurrency", None)
+        value = getattr(function_wide(fn), "reserved_concurrency", None)
         return None if value in (None, "") else int(value)
 
     def acquire(self, fn: Any) -> str | None:

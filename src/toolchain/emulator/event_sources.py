@@ -32,16 +32,36 @@ def disable_push_delivery() -> None:
     from moto.sqs.models import sqs_backends
 
     LambdaBackend.send_kinesis_message = lambda self, *args, **kwargs: None
-    create = LambdaBackend.create_event_source_mapping
+    create, update = LambdaBackend.create_event_source_mapping, LambdaBackend.update_event_source_mapping
 
     def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
         esm = create(self, spec)
+        _keep_the_alias(self, esm, spec)
         for queue in sqs_backends[self.account_id][self.region_name].queues.values():
             if queue.queue_arn == esm.event_source_arn:
                 queue.lambda_event_source_mappings.clear()
         return esm
 
+    def update_event_source_mapping(self: Any, uuid: str, spec: dict[str, Any]) -> Any:
+        esm = update(self, uuid, spec)
+        if esm is not None:
+            _keep_the_alias(self, esm, spec)
+        return esm
+
     LambdaBackend.create_event_source_mapping = create_event_source_mapping
+    LambdaBackend.update_event_source_mapping = update_event_source_mapping
+
+
+def _keep_the_alias(backend: Any, esm: Any, spec: dict[str, Any]) -> None:
+    """A mapping on an alias invokes whatever version the alias names at the time, as Lambda's does;
+    moto would keep the version it pointed to when the mapping was made."""
+    given = str(spec.get("FunctionName") or "")
+    qualifier = given.split(":function:")[-1].partition(":")[2] if ":function:" in given else given.partition(":")[2]
+    if not qualifier or qualifier.isdigit() or qualifier == "$LATEST":
+        return
+    unqualified = backend.get_function(esm.function_arn).function_arn.rsplit(":", 1)
+    base = unqualified[0] if unqualified[1].isdigit() else ":".join(unqualified)
+    esm.function_arn = f"{base}:{qualifier}"
 
 
 def _iso(epoch: float) -> str:

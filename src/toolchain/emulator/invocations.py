@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from toolchain.emulator.clients import emulator_client
+from toolchain.emulator.concurrency import function_wide
 from toolchain.emulator.executor import Invocation
 from toolchain.emulator.tracing import TraceHeader, continuing, current
 
@@ -147,7 +148,8 @@ class AsyncInvoker:
 
     @staticmethod
     def _config(fn: Any) -> dict[str, Any]:
-        configs = getattr(fn, "event_invoke_config", None) or []
+        """The function's asynchronous configuration (moto keeps it on the function, not each version)."""
+        configs = getattr(function_wide(fn), "event_invoke_config", None) or []
         return configs[-1].config if configs else {}
 
     def _process(self, fn: Any, event: str, source: str, enqueued: float, trace: TraceHeader | None) -> None:

@@ -98,7 +98,7 @@ def _route(config: ProjectConfig, scaffold: Scaffold) -> None:
         raise ToolchainError("infra/http.tf has no place for new routes", f"put back the line: {ROUTES_MARKER.strip()}")
     module = f"module.{scaffold.package}"
     route = (f'    "GET /{scaffold.name}" = {{ function_name = {module}.function_name, '
-             f"invoke_arn = {module}.function_invoke_arn, authorized = true }}\n")  # fmt: skip
+             f"invoke_arn = {module}.live_invoke_arn, authorized = true }}\n")  # fmt: skip
     http.write_text(text.replace(ROUTES_MARKER, route + ROUTES_MARKER), encoding="utf-8")
     scaffold.written.append(http)
 

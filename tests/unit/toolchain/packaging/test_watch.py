@@ -38,11 +38,22 @@ class SmallToolchain:
 
 
 class RecordingLambda:
+    """Code updates, published versions and the `live` alias, as Lambda keeps them."""
+
     def __init__(self) -> None:
         self.updates: list[tuple[str, str]] = []
+        self.live: dict[str, str] = {}
 
-    def update_function_code(self, FunctionName: str, ZipFile: bytes, **_: Any) -> dict[str, Any]:
+    def update_function_code(self, FunctionName: str, ZipFile: bytes, Publish: bool = False) -> dict[str, Any]:
         self.updates.append((FunctionName, hashlib.sha256(ZipFile).hexdigest()))
+        return {"Version": str(len(self.updates) + 1) if Publish else "$LATEST"}
+
+    def get_alias(self, FunctionName: str, Name: str) -> dict[str, Any]:
+        return {"FunctionVersion": self.live.get(FunctionName, "1"), "Description": ""}
+
+    def update_alias(self, FunctionName: str, Name: str, FunctionVersion: str, **_: Any) -> dict[str, Any]:
+        assert Name == "live"
+        self.live[FunctionName] = FunctionVersion
         return {}
 
 
@@ -70,6 +81,7 @@ def test_an_edit_rebuilds_and_swaps_only_its_function(project) -> None:
     assert [u.function for u in outcome.updates] == ["alpha"]
     manifest = toolchain.package(toolchain.emulator_build()).manifest
     assert client.updates == [("platform-local-alpha", manifest.functions["alpha"].sha256)]
+    assert client.live == {"platform-local-alpha": "2"}  # published, and what the triggers invoke
     assert outcome.updates[0].sha256 == manifest.functions["alpha"].sha256
 
 
