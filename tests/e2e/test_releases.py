@@ -103,3 +103,7 @@ def test_rollback_moves_live_back_and_the_api_runs_the_earlier_version_again(dep
         client.update_alias(FunctionName=name, Name=ALIAS, Description="")
         client.delete_function(FunctionName=name, Qualifier=new)
         client.update_function_configuration(FunctionName=name, Description=before)
+    # AND the rollback told `up` the environment no longer runs what it applied: the next `up` applies
+    # (and releases) instead of skipping Terraform, after which a no-op `up` is a no-op again
+    assert "no Terraform" not in deployed.invoke("up").stderr
+    assert "already runs this build and infra/: no Terraform" in deployed.invoke("up").stderr
