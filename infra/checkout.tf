@@ -4,11 +4,12 @@ module "checkout" {
 
   defaults = local.function_defaults
 
-  name        = "${local.prefix}-checkout"
-  description = "POST /orders: accepts an order and queues it"
-  artifact    = local.artifacts["checkout"]
-  memory_size = lookup(var.function_memory, "checkout", 256)
-  timeout     = lookup(var.function_timeout, "checkout", 10)
+  name                    = "${local.prefix}-checkout"
+  description             = "POST /orders: accepts an order and queues it"
+  artifact                = local.artifacts["checkout"]
+  memory_size             = lookup(var.function_memory, "checkout", 256)
+  provisioned_concurrency = lookup(var.provisioned_concurrency, "checkout", 0)
+  timeout                 = lookup(var.function_timeout, "checkout", 10)
 
   environment = {
     WORK_QUEUE_URL       = module.work_queue.queue_url

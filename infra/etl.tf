@@ -44,11 +44,12 @@ module "etl" {
 
   defaults = local.function_defaults
 
-  name        = "${local.prefix}-etl"
-  description = "Loads sales CSV files from ${local.etl_incoming_prefix} into the sales table"
-  artifact    = local.artifacts["etl"]
-  memory_size = lookup(var.function_memory, "etl", 1024)
-  timeout     = lookup(var.function_timeout, "etl", 900)
+  name                    = "${local.prefix}-etl"
+  description             = "Loads sales CSV files from ${local.etl_incoming_prefix} into the sales table"
+  artifact                = local.artifacts["etl"]
+  memory_size             = lookup(var.function_memory, "etl", 1024)
+  provisioned_concurrency = lookup(var.provisioned_concurrency, "etl", 0)
+  timeout                 = lookup(var.function_timeout, "etl", 900)
 
   environment = {
     SALES_TABLE         = aws_dynamodb_table.sales.name

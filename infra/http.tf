@@ -62,11 +62,12 @@ module "users" {
 
   defaults = local.function_defaults
 
-  name        = "${local.prefix}-users"
-  description = "Users REST API"
-  artifact    = local.artifacts["users"]
-  memory_size = lookup(var.function_memory, "users", 512)
-  timeout     = lookup(var.function_timeout, "users", 10)
+  name                    = "${local.prefix}-users"
+  description             = "Users REST API"
+  artifact                = local.artifacts["users"]
+  memory_size             = lookup(var.function_memory, "users", 512)
+  provisioned_concurrency = lookup(var.provisioned_concurrency, "users", 0)
+  timeout                 = lookup(var.function_timeout, "users", 10)
 
   environment = {
     USERS_TABLE          = aws_dynamodb_table.users.name
@@ -88,11 +89,12 @@ module "authorizer" {
 
   defaults = local.function_defaults
 
-  name        = "${local.prefix}-authorizer"
-  description = "JWT TOKEN authorizer of the REST API"
-  artifact    = local.artifacts["authorizer"]
-  memory_size = lookup(var.function_memory, "authorizer", 256)
-  timeout     = lookup(var.function_timeout, "authorizer", 5)
+  name                    = "${local.prefix}-authorizer"
+  description             = "JWT TOKEN authorizer of the REST API"
+  artifact                = local.artifacts["authorizer"]
+  memory_size             = lookup(var.function_memory, "authorizer", 256)
+  provisioned_concurrency = lookup(var.provisioned_concurrency, "authorizer", 0)
+  timeout                 = lookup(var.function_timeout, "authorizer", 5)
 
   environment = {
     JWT_MODE      = var.jwt_mode
@@ -117,11 +119,12 @@ module "slack" {
 
   defaults = local.function_defaults
 
-  name        = "${local.prefix}-slack"
-  description = "Slack slash-command bot"
-  artifact    = local.artifacts["slack"]
-  memory_size = lookup(var.function_memory, "slack", 512)
-  timeout     = lookup(var.function_timeout, "slack", 5)
+  name                    = "${local.prefix}-slack"
+  description             = "Slack slash-command bot"
+  artifact                = local.artifacts["slack"]
+  memory_size             = lookup(var.function_memory, "slack", 512)
+  provisioned_concurrency = lookup(var.provisioned_concurrency, "slack", 0)
+  timeout                 = lookup(var.function_timeout, "slack", 5)
 
   environment = {
     SLACK_SIGNING_SECRET_ID = aws_secretsmanager_secret.slack_signing.arn

@@ -14,11 +14,12 @@ module "notifications" {
 
   defaults = local.function_defaults
 
-  name        = "${local.prefix}-notifications"
-  description = "Customer notifications for completed orders (SNS subscriber)"
-  artifact    = local.artifacts["notifications"]
-  memory_size = lookup(var.function_memory, "notifications", 256)
-  timeout     = lookup(var.function_timeout, "notifications", 10)
+  name                    = "${local.prefix}-notifications"
+  description             = "Customer notifications for completed orders (SNS subscriber)"
+  artifact                = local.artifacts["notifications"]
+  memory_size             = lookup(var.function_memory, "notifications", 256)
+  provisioned_concurrency = lookup(var.provisioned_concurrency, "notifications", 0)
+  timeout                 = lookup(var.function_timeout, "notifications", 10)
 
   environment = {
   }

@@ -68,11 +68,12 @@ module "orders" {
 
   defaults = local.function_defaults
 
-  name        = "${local.prefix}-orders"
-  description = "Validates orders from the stream; alerts once per large order"
-  artifact    = local.artifacts["order-stream"]
-  memory_size = lookup(var.function_memory, "order-stream", 256)
-  timeout     = lookup(var.function_timeout, "order-stream", 30)
+  name                    = "${local.prefix}-orders"
+  description             = "Validates orders from the stream; alerts once per large order"
+  artifact                = local.artifacts["order-stream"]
+  memory_size             = lookup(var.function_memory, "order-stream", 256)
+  provisioned_concurrency = lookup(var.provisioned_concurrency, "order-stream", 0)
+  timeout                 = lookup(var.function_timeout, "order-stream", 30)
 
   environment = {
     ORDER_ALERT_THRESHOLD = tostring(var.order_alert_threshold)

@@ -56,14 +56,15 @@ module "workflow_steps" {
   source   = "./modules/lambda_function"
   for_each = local.workflow_steps
 
-  defaults          = local.function_defaults
-  name              = "${local.prefix}-${each.key}"
-  description       = each.value.description
-  artifact          = local.artifacts[each.key]
-  memory_size       = lookup(var.function_memory, each.key, 256)
-  timeout           = lookup(var.function_timeout, each.key, 15)
-  environment       = local.step_environment
-  policy_statements = each.value.statements
+  defaults                = local.function_defaults
+  name                    = "${local.prefix}-${each.key}"
+  description             = each.value.description
+  artifact                = local.artifacts[each.key]
+  memory_size             = lookup(var.function_memory, each.key, 256)
+  provisioned_concurrency = lookup(var.provisioned_concurrency, each.key, 0)
+  timeout                 = lookup(var.function_timeout, each.key, 15)
+  environment             = local.step_environment
+  policy_statements       = each.value.statements
 }
 
 module "order_workflow" {

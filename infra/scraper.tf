@@ -93,11 +93,12 @@ module "scraper" {
 
   defaults = local.function_defaults
 
-  name        = "${local.prefix}-scraper"
-  description = "Scrapes product prices; alerts on drops"
-  artifact    = local.artifacts["scraper"]
-  memory_size = lookup(var.function_memory, "scraper", 512)
-  timeout     = lookup(var.function_timeout, "scraper", 300)
+  name                    = "${local.prefix}-scraper"
+  description             = "Scrapes product prices; alerts on drops"
+  artifact                = local.artifacts["scraper"]
+  memory_size             = lookup(var.function_memory, "scraper", 512)
+  provisioned_concurrency = lookup(var.provisioned_concurrency, "scraper", 0)
+  timeout                 = lookup(var.function_timeout, "scraper", 300)
 
   environment = {
     PRODUCTS_PARAMETER  = aws_ssm_parameter.products.name

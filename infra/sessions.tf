@@ -37,11 +37,12 @@ module "sessions" {
 
   defaults = local.function_defaults
 
-  name        = "${local.prefix}-sessions"
-  description = "Nightly sweep of expired sessions"
-  artifact    = local.artifacts["sessions"]
-  memory_size = lookup(var.function_memory, "sessions", 512)
-  timeout     = lookup(var.function_timeout, "sessions", 300)
+  name                    = "${local.prefix}-sessions"
+  description             = "Nightly sweep of expired sessions"
+  artifact                = local.artifacts["sessions"]
+  memory_size             = lookup(var.function_memory, "sessions", 512)
+  provisioned_concurrency = lookup(var.provisioned_concurrency, "sessions", 0)
+  timeout                 = lookup(var.function_timeout, "sessions", 300)
 
   environment = {
     SESSIONS_TABLE = aws_dynamodb_table.sessions.name

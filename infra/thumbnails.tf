@@ -23,11 +23,12 @@ module "thumbnails" {
 
   defaults = local.function_defaults
 
-  name        = "${local.prefix}-thumbnails"
-  description = "Creates a thumbnail under ${local.thumbnail_prefix} for each image created under ${local.upload_prefix}"
-  artifact    = local.artifacts["thumbnails"]
-  memory_size = lookup(var.function_memory, "thumbnails", 1024)
-  timeout     = lookup(var.function_timeout, "thumbnails", 30)
+  name                    = "${local.prefix}-thumbnails"
+  description             = "Creates a thumbnail under ${local.thumbnail_prefix} for each image created under ${local.upload_prefix}"
+  artifact                = local.artifacts["thumbnails"]
+  memory_size             = lookup(var.function_memory, "thumbnails", 1024)
+  provisioned_concurrency = lookup(var.provisioned_concurrency, "thumbnails", 0)
+  timeout                 = lookup(var.function_timeout, "thumbnails", 30)
 
   environment = {
     UPLOAD_PREFIX           = local.upload_prefix

@@ -59,6 +59,17 @@ variable "function_memory" {
   default     = {}
 }
 
+variable "provisioned_concurrency" {
+  description = "Execution environments kept initialised on the `live` alias, per function name (functions not listed: none). Billed by the hour whether used or not: set it where cold starts matter (the API's functions in prod)."
+  type        = map(number)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for n in values(var.provisioned_concurrency) : n >= 0 && floor(n) == n])
+    error_message = "Provisioned concurrency is a whole number of environments, 0 or more."
+  }
+}
+
 variable "function_timeout" {
   description = "Timeout in seconds per function name; functions not listed use their default."
   type        = map(number)

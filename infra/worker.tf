@@ -63,11 +63,12 @@ module "worker" {
 
   defaults = local.function_defaults
 
-  name        = "${local.prefix}-worker"
-  description = "Fulfils queued orders exactly once and starts their workflow"
-  artifact    = local.artifacts["worker"]
-  memory_size = lookup(var.function_memory, "worker", 256)
-  timeout     = local.worker_timeout
+  name                    = "${local.prefix}-worker"
+  description             = "Fulfils queued orders exactly once and starts their workflow"
+  artifact                = local.artifacts["worker"]
+  memory_size             = lookup(var.function_memory, "worker", 256)
+  provisioned_concurrency = lookup(var.provisioned_concurrency, "worker", 0)
+  timeout                 = local.worker_timeout
 
   environment = {
     WORKFLOW_ARN      = module.order_workflow.state_machine_arn

@@ -18,3 +18,5 @@ scraper_products = [
 ]
 # Short timeouts keep the emulator's retries quick: the work queue's visibility is 6 x 5 s.
 function_timeout = { worker = 5 }
+# One initialised environment for the users API, so the local rehearsal runs the provisioned path too.
+provisioned_concurrency = { users = 1 }

@@ -5,6 +5,9 @@ function_memory            = { thumbnails = 1536 }
 cors_allowed_origins       = ["https://app.example.com"]
 manage_api_gateway_account = true
 
+# The API's functions answer people: keep environments initialised for them (billed by the hour).
+provisioned_concurrency = { users = 2, authorizer = 2 }
+
 # What `invoke cost --env prod` assumes until CloudWatch has a month of metrics.
 expected_traffic = {
   users             = { invocations_per_month = 3000000, average_duration_ms = 45 }

@@ -67,6 +67,16 @@ resource "aws_lambda_alias" "live" {
   }
 }
 
+# Initialised environments for what the triggers invoke; when a release moves the alias, Lambda
+# provisions the new version (and splits them by weight during a canary).
+resource "aws_lambda_provisioned_concurrency_config" "live" {
+  count = var.provisioned_concurrency > 0 ? 1 : 0
+
+  function_name                     = aws_lambda_function.this.function_name
+  qualifier                         = aws_lambda_alias.live.name
+  provisioned_concurrent_executions = var.provisioned_concurrency
+}
+
 # Asynchronous triggers invoke the alias, and Lambda applies the configuration of what was invoked.
 resource "aws_lambda_function_event_invoke_config" "this" {
   function_name                = aws_lambda_function.this.function_name

@@ -92,6 +92,17 @@ variable "reserved_concurrency" {
   default     = -1
 }
 
+variable "provisioned_concurrency" {
+  description = "Execution environments Lambda keeps initialised on the `live` alias (0: none, on-demand only)."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.provisioned_concurrency >= 0 && floor(var.provisioned_concurrency) == var.provisioned_concurrency
+    error_message = "Provisioned concurrency is a whole number of environments, 0 or more."
+  }
+}
+
 variable "environment" {
   description = "Environment variables besides POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_LOG_LEVEL, which every function gets. Never secrets: those are read from Secrets Manager at run time."
   type        = map(string)

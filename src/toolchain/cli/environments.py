@@ -6,7 +6,7 @@ import json as json_module
 
 from invoke import Context
 
-from toolchain.cli.common import ENV_HELP, TARGET_HELP, environments, platform_task, say
+from toolchain.cli.common import ENV_HELP, TARGET_HELP, environments, failures_as_exit, platform_task, say
 from toolchain.deploy.targets import EMULATOR_ENVIRONMENT
 from toolchain.display import environment_report, table
 from toolchain.errors import ToolchainError
@@ -51,16 +51,35 @@ def outputs(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator
         "from_": "environment whose running artifacts are promoted (e.g. dev)",
         "to": "environment to deploy them to (e.g. staging)",
         "manifest": "instead of --from: sha256 of an earlier manifest to deploy (a rollback)",
+        "canary": "percent of the traffic the new versions get first (1-99); all of it after a clean bake",
+        "bake": "how long the canary bakes under its alarms (90s, 5m, 1h; default 5m)",
+        "linear": "percent of the traffic added at each step (1-99) until all of it",
+        "step": "how long each linear step bakes (default 1m)",
         "target": TARGET_HELP,
     },
 )
-def promote(c: Context, to: str, from_: str = "", manifest: str = "", target: str = "emulator") -> None:
-    """Deploy to an environment exactly what another runs (or an earlier manifest)."""
+def promote(
+    c: Context,
+    to: str,
+    from_: str = "",
+    manifest: str = "",
+    canary: int = 0,
+    bake: str = "",
+    linear: int = 0,
+    step: str = "",
+    target: str = "emulator",
+) -> None:
+    """Deploy to an environment exactly what another runs (or an earlier manifest), all at once or as a
+    canary or linear shift whose bake rolls `live` back by itself when an alarm on the new versions fires."""
     from toolchain.deploy.promotion import promote as promote_release
+    from toolchain.deploy.shifting import Strategy
 
+    with failures_as_exit():
+        strategy = Strategy.from_options(canary=canary, bake=bake, linear=linear, step=step)
     with environments(c, target) as envs:
         releases = envs.config.build_dir / "releases"
-        result = promote_release(envs, to, releases, envs.reporter, source=from_ or None, manifest_sha=manifest or None)
+        result = promote_release(envs, to, releases, envs.reporter, source=from_ or None,
+                                 manifest_sha=manifest or None, strategy=strategy)  # fmt: skip
     say(f"\nPromoted {result.source} -> {result.destination}: manifest {result.manifest_sha256[:12]}")
     for name, (before, after) in sorted(result.changes.items()):
         say(f"  {name:<20} {before or '(new)':<44} -> {after}")

@@ -20,7 +20,8 @@ from typing import Any
 from toolchain.context import Toolchain
 from toolchain.deploy.artifacts import ArtifactStore, bucket_name
 from toolchain.deploy.cost import Estimate, Usage, estimate
-from toolchain.deploy.release import Move, Releaser
+from toolchain.deploy.release import ALIAS, Move, Releaser
+from toolchain.deploy.shifting import Shifter, Strategy
 from toolchain.deploy.summary import plan_markdown, write_step_summary
 from toolchain.deploy.targets import EMULATOR_ENVIRONMENT, DeployTarget, relative_manifest
 from toolchain.errors import ToolchainError
@@ -158,8 +159,9 @@ class Environments:
             )
         return self.plan_manifest(env, build.manifest)
 
-    def apply(self, env: str) -> dict[str, Any]:
-        """Apply exactly the plan `plan` saved (Terraform refuses it if the state moved since)."""
+    def apply(self, env: str, strategy: Strategy | None = None) -> dict[str, Any]:
+        """Apply exactly the plan `plan` saved (Terraform refuses it if the state moved since), then
+        release the new versions: all at once, or by `strategy` (a canary or linear shift)."""
         plan_file = self.plan_file(env)
         if not plan_file.is_file():
             raise ToolchainError(
@@ -177,12 +179,23 @@ class Environments:
             inputs.replace(applied)
         outputs = project.outputs()
         self.target.after_apply(outputs)
-        self.release(env, outputs)
+        self.release(env, outputs, strategy or Strategy())
         return outputs
 
-    def release(self, env: str, outputs: dict[str, Any]) -> list[Move]:
-        """Every function's `live` alias on its latest published version (see release.py)."""
-        moves = Releaser(self.client("lambda", env)).release(outputs.get("functions") or {})
+    def release(self, env: str, outputs: dict[str, Any], strategy: Strategy) -> list[Move]:
+        """Every function's `live` alias on its latest published version (see release.py, shifting.py)."""
+        functions = outputs.get("functions") or {}
+        if strategy.gradual:
+            shifter = Shifter(self.client("lambda", env), self.client("cloudwatch", env), self.reporter,
+                              poll=float(os.environ.get("PLATFORM_BAKE_POLL_SECONDS", "5")))  # fmt: skip
+            try:
+                moves = shifter.run(functions, strategy)
+            except BaseException:
+                # live no longer runs what was applied: the next `up` applies and releases again
+                self._applied_file(env).unlink(missing_ok=True)
+                raise
+        else:
+            moves = Releaser(self.client("lambda", env)).release(functions)
         for move in moves:
             self.reporter.detail(f"{move.function}: live {move.before} -> {move.after}")
         return moves
@@ -250,11 +263,12 @@ class Environments:
 
     # -- what runs, as promotion reads it --------------------------------------------------------
     def running_code(self, env: str, outputs: dict[str, Any]) -> dict[str, str]:
-        """What really runs, asked of Lambda itself: each function's CodeSha256 (base64)."""
+        """What really runs, asked of Lambda itself: each function's CodeSha256 (base64) behind `live`,
+        what every trigger invokes (after a rollback, not what $LATEST holds)."""
         lambda_client = self.client("lambda", env)
         hashes = {}
         for name, fn in outputs["functions"].items():
-            config = lambda_client.get_function(FunctionName=fn["function_name"])["Configuration"]
+            config = lambda_client.get_function(FunctionName=fn["function_name"], Qualifier=ALIAS)["Configuration"]
             if config.get("State", "Active") != "Active" or config.get("LastUpdateStatus", "Successful") == "Failed":
                 raise Unhealthy(f"{fn['function_name']} is {config.get('State')}/{config.get('LastUpdateStatus')}")
             hashes[name] = config["CodeSha256"]
@@ -277,9 +291,9 @@ class Environments:
     def build_at_hand(self) -> Path:
         return self.target.build().manifest
 
-    def deploy_manifest(self, env: str, manifest: Path) -> dict[str, Any]:
+    def deploy_manifest(self, env: str, manifest: Path, strategy: Strategy | None = None) -> dict[str, Any]:
         self.plan_manifest(env, manifest)
-        return self.apply(env)
+        return self.apply(env, strategy)
 
     # -- bootstrap and cost ----------------------------------------------------------------------
     def bootstrap(self) -> dict[str, Any]:

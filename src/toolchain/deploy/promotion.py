@@ -1,9 +1,11 @@
 """Promotion: deploy to one environment exactly what another runs (or an earlier manifest: a rollback).
 
-Nothing is rebuilt. Before anything changes, the source must be trustworthy: every function runs
-the manifest the source records (Lambda's CodeSha256, not Terraform's word), every function is
-Active, no alarm of the source is in ALARM, and the build at hand, if any, is the one the source
-runs. After the apply, the destination must run the manifest; if it does not, that is said too.
+Nothing is rebuilt. Before anything changes, the source must be trustworthy: every function's
+`live` alias runs the manifest the source records (Lambda's CodeSha256, not Terraform's word: an
+environment rolled back is refused), every function is Active, no alarm of the source is in ALARM,
+and the build at hand, if any, is the one the source runs. The new versions then take the traffic
+all at once or gradually (a canary that can roll itself back); after that the destination must run
+the manifest, and if it does not, that is said too.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from toolchain.deploy.artifacts import ArtifactStore, function_hashes
+from toolchain.deploy.shifting import Strategy
 from toolchain.deploy.targets import EMULATOR_ENVIRONMENT
 from toolchain.errors import ToolchainError
 from toolchain.reporting import Reporter
@@ -47,7 +50,7 @@ class Site(Protocol):
 
     def build_at_hand(self) -> Path: ...
 
-    def deploy_manifest(self, env: str, manifest: Path) -> dict[str, Any]: ...
+    def deploy_manifest(self, env: str, manifest: Path, strategy: Strategy | None = None) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -95,8 +98,10 @@ def promote(
     *,
     source: str | None = None,
     manifest_sha: str | None = None,
+    strategy: Strategy | None = None,
 ) -> Promotion:
-    """Deploy to `destination` the very artifacts `source` runs, or the manifest `manifest_sha`."""
+    """Deploy to `destination` the very artifacts `source` runs, or the manifest `manifest_sha`; the
+    new versions take the traffic all at once or by `strategy` (a canary or linear shift, see shifting.py)."""
     if (source is None) == (manifest_sha is None):
         raise ToolchainError("promote needs either --from <env> or --manifest <sha256>")
     if destination == EMULATOR_ENVIRONMENT:
@@ -127,7 +132,7 @@ def promote(
     )
     for name, (old, new) in sorted(promotion.changes.items()):
         reporter.detail(f"{name}: {old or '(new)'} -> {new}")
-    promotion.outputs = site.deploy_manifest(destination, release)
+    promotion.outputs = site.deploy_manifest(destination, release, strategy)
     running = site.running_code(destination, promotion.outputs)
     if running != wanted:
         differing = sorted(n for n in wanted if running.get(n) != wanted[n])

@@ -40,6 +40,7 @@ from toolchain.emulator.apirules import (
 )
 from toolchain.emulator.deployments import as_deployed
 from toolchain.emulator.executor import Invocation
+from toolchain.emulator.routing import invoked
 from toolchain.emulator.tracing import HTTP_HEADER, STORE, Segment, TraceStore, continuing, entry_segment, span_in
 
 Run = Callable[[Any, str, str], Invocation]  # (function, event JSON, source) -> invocation
@@ -365,7 +366,7 @@ class LocalApiGateway:
             from moto.awslambda.utils import get_backend
 
             try:
-                return get_backend(account_id, region).get_function(arn)
+                return invoked(get_backend(account_id, region), arn)
             except Exception:
                 raise GatewayError(500, {"message": "Internal server error"}, f"no function {arn}") from None
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from toolchain.emulator.executor import Invocation
 from toolchain.emulator.invocations import Destinations, InvocationLog
+from toolchain.emulator.routing import invoked
 
 Run = Callable[[Any, str], Invocation]
 
@@ -89,7 +90,7 @@ class DynamoStreamPoller:
                 batch, self._pending[key] = pending[:size], pending[size:]
             if esm is None or not esm.enabled:
                 continue  # the mapping is gone or disabled: Lambda reads nothing for it
-            self._deliver(esm, backend.get_function(function_arn), source, batch, attempt=0)
+            self._deliver(esm, invoked(backend, function_arn), source, batch, attempt=0)
             delivered += 1
         return delivered
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from toolchain.emulator.executor import Invocation
 from toolchain.emulator.invocations import Destinations, InvocationLog
+from toolchain.emulator.routing import invoked, keep_the_alias
 from toolchain.emulator.tracing import STORE, Segment, TraceHeader, continuing
 
 THROTTLE_BACKOFF_SECONDS = 1  # a throttled SQS batch is visible again after this
@@ -36,7 +37,7 @@ def disable_push_delivery() -> None:
 
     def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
         esm = create(self, spec)
-        _keep_the_alias(self, esm, spec)
+        keep_the_alias(self, esm, spec)
         for queue in sqs_backends[self.account_id][self.region_name].queues.values():
             if queue.queue_arn == esm.event_source_arn:
                 queue.lambda_event_source_mappings.clear()
@@ -45,23 +46,11 @@ def disable_push_delivery() -> None:
     def update_event_source_mapping(self: Any, uuid: str, spec: dict[str, Any]) -> Any:
         esm = update(self, uuid, spec)
         if esm is not None:
-            _keep_the_alias(self, esm, spec)
+            keep_the_alias(self, esm, spec)
         return esm
 
     LambdaBackend.create_event_source_mapping = create_event_source_mapping
     LambdaBackend.update_event_source_mapping = update_event_source_mapping
-
-
-def _keep_the_alias(backend: Any, esm: Any, spec: dict[str, Any]) -> None:
-    """A mapping on an alias invokes whatever version the alias names at the time, as Lambda's does;
-    moto would keep the version it pointed to when the mapping was made."""
-    given = str(spec.get("FunctionName") or "")
-    qualifier = given.split(":function:")[-1].partition(":")[2] if ":function:" in given else given.partition(":")[2]
-    if not qualifier or qualifier.isdigit() or qualifier == "$LATEST":
-        return
-    unqualified = backend.get_function(esm.function_arn).function_arn.rsplit(":", 1)
-    base = unqualified[0] if unqualified[1].isdigit() else ":".join(unqualified)
-    esm.function_arn = f"{base}:{qualifier}"
 
 
 def _iso(epoch: float) -> str:
@@ -127,7 +116,7 @@ class KinesisPoller:
                     batch = [(seq, r) for seq, r in records if seq > position][: esm.batch_size or 100]
                     if not batch:
                         continue
-                    function = backend.get_function(esm.function_arn)
+                    function = invoked(backend, esm.function_arn)
                     self._deliver(esm, function, stream, shard.shard_id, batch, attempt=0)
                     self._positions[key] = batch[-1][0]
                     delivered += 1
@@ -332,7 +321,7 @@ class SqsPoller:
             messages = sqs.receive_message(queue.name, esm.batch_size or 10, 0, int(queue.visibility_timeout), ["All"])
             if not messages:
                 continue
-            function = backend.get_function(esm.function_arn)
+            function = invoked(backend, esm.function_arn)
             with _queue_segment(queue, messages):
                 result = self._run(function, self._event(queue, messages))
             if result.throttled:  # back off: the batch is visible again a second later
@@ -397,7 +386,7 @@ def deliver_sns_to_lambda_asynchronously(submit: Callable[[Any, str, str], None]
             ]
         }
         region = self.endpoint.split(":")[3]
-        function = get_backend(self.account_id, region).get_function(self.endpoint)
+        function = invoked(get_backend(self.account_id, region), self.endpoint)
         submit(function, json.dumps(event), "aws:sns")
         return None
 

@@ -17,7 +17,7 @@ import tempfile
 import time
 import uuid
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -226,6 +226,19 @@ class FunctionExecutor:
         )
 
     # -- running ---------------------------------------------------------------------------------
+    def provision(self, fn: Any, count: int, layers: LayerSource) -> str:
+        """Keep `count` initialised workers of this version (provisioned concurrency); returns their key.
+        Their init is logged when it happens, as Lambda logs a provisioned environment's."""
+        spec = self._spec(fn, layers)
+        env = {**dict(spec.env), "AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency"}
+        spec = replace(spec, env=tuple(sorted(env.items())))
+        for worker in self.pool.provision(spec, count):
+            worker.mark_init_reported()
+            report = f"INIT_REPORT Init Duration: {worker.init_ms:.2f} ms\tPhase: init\tStatus: success"
+            lines = [*worker.init_logs, report]
+            self._logs.write(fn, env["AWS_LAMBDA_LOG_STREAM_NAME"], lines)
+        return spec.key
+
     def invoke(self, fn: Any, event: str, layers: LayerSource) -> Invocation:
         service = _service_segment(fn)
         throttled = self.limits.acquire(fn)
@@ -262,7 +275,7 @@ class FunctionExecutor:
                 "request_id": request_id,
                 "event": event,
                 "deadline_ms": time.time() * 1000 + spec.timeout * 1000,
-                "invoked_function_arn": fn.function_arn,
+                "invoked_function_arn": getattr(fn, "invoked_arn", fn.function_arn),  # the alias's ARN through it
                 # the handler's subsegments (the X-Ray SDK's) hang under the function's segment
                 "trace_id": str(function.header) if function is not None else _untraced_header(),
             }

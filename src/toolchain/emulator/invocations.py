@@ -52,6 +52,8 @@ class InvocationLog:
                 {
                     "request_id": invocation.request_id,
                     "function_name": fn.function_name,
+                    "version": str(getattr(fn, "version", "$LATEST")),
+                    "alias": getattr(fn, "invoked_alias", None),
                     "source": source,
                     "attempt": attempt,
                     "errored": invocation.errored,
@@ -265,6 +267,7 @@ def install(
             raise _throttled(result.throttled)
         history.record(self, result, source or "invoke", 1)
         response_headers["x-amzn-RequestId"] = result.request_id
+        response_headers["x-amz-executed-version"] = str(self.version)  # boto3's ExecutedVersion
         if result.errored:
             response_headers["x-amz-function-error"] = "Unhandled"
         tail = result.logs.encode()[-4096:]

@@ -24,6 +24,7 @@ def apply() -> None:
     _mismatched_types_do_not_compare()
     _function_copies_are_shallow()
     _dynamodb_requests_are_atomic()
+    _metric_statistics_match_dimensions_exactly()
 
 
 # The emulator speaks plain HTTP on localhost but stands in for AWS's TLS endpoints.
@@ -179,3 +180,29 @@ def _dynamodb_requests_are_atomic() -> None:
 
     DynamoHandler.call_action = one_request_at_a_time
     LambdaBackend.send_dynamodb_items = send_after_the_request
+
+
+def _metric_statistics_match_dimensions_exactly() -> None:
+    """GetMetricStatistics answers the datapoints published with exactly the dimensions asked, as
+    CloudWatch does; moto added every datapoint whose dimensions include them, so a function's
+    Invocations also counted those Lambda publishes per alias and per version that ran."""
+    from moto.cloudwatch.models import CloudWatchBackend, MetricDatumBase
+
+    exact = threading.local()
+    statistics, matches = CloudWatchBackend.get_metric_statistics, MetricDatumBase.filter
+
+    def get_metric_statistics(self: Any, *args: Any, **kwargs: Any) -> Any:
+        exact.on = True
+        try:
+            return statistics(self, *args, **kwargs)
+        finally:
+            exact.on = False
+
+    def filter_exactly(self: Any, namespace: Any, name: Any, dimensions: Any, *args: Any, **kwargs: Any) -> bool:
+        if getattr(exact, "on", False):
+            asked = {(d["Name"], d.get("Value")) for d in dimensions or []}
+            return {(d.name, d.value) for d in self.dimensions} == asked
+        return matches(self, namespace, name, dimensions, *args, **kwargs)
+
+    CloudWatchBackend.get_metric_statistics = get_metric_statistics
+    MetricDatumBase.filter = filter_exactly

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from toolchain.emulator.routing import invoked
+
 MONTHS = {
     m: i for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1)
 }
@@ -195,7 +197,7 @@ class Scheduler:
     def _fire(self, rule: Any, moment: datetime) -> list[str]:
         from moto.awslambda.utils import get_backend
 
-        invoked = []
+        fired = []
         for target in rule.targets:
             arn = target.get("Arn", "")
             if ":lambda:" not in arn:
@@ -204,12 +206,12 @@ class Scheduler:
                 )
                 continue
             _, _, _, region, account, _ = arn.split(":", 5)
-            function = get_backend(account, region).get_function(arn)
+            function = invoked(get_backend(account, region), arn)
             event = target.get("Input") or json.dumps(scheduled_event(rule, moment))
             self._submit(function, event, "aws:events")
-            invoked.append(arn)
+            fired.append(arn)
         self._last[rule.arn] = moment.isoformat()
-        return invoked
+        return fired
 
     def fire(self, name_or_arn: str) -> list[str]:
         with self._lock:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from toolchain.emulator import deployments, moto_fixes, sites, trace_hops
+from toolchain.emulator import deployments, moto_fixes, routing, sites, trace_hops
 from toolchain.emulator.alarms import AlarmEvaluator, moto_backends, notify_actions
 from toolchain.emulator.apigateway import LocalApiGateway
 from toolchain.emulator.dynamo_streams import DynamoStreamPoller
@@ -33,6 +33,7 @@ from toolchain.emulator.event_sources import (
 )
 from toolchain.emulator.executor import FunctionExecutor, Invocation
 from toolchain.emulator.invocations import AsyncInvoker, Destinations, InvocationLog, install
+from toolchain.emulator.provisioned import ProvisionedConcurrency
 from toolchain.emulator.schedules import Scheduler
 from toolchain.emulator.tracing import STORE, XRayDaemon
 
@@ -67,6 +68,21 @@ class ServerInfo:
         return cls(**json.loads(text))
 
 
+def _dimension_sets(fn: Any, *, executed: bool) -> list[list[dict[str, str]]]:
+    """Where Lambda publishes an invocation's metrics: per function; per alias or version invoked
+    (Resource); and, for an alias, per version that ran (ExecutedVersion: what tells a canary from
+    the version beside it). Throttles stop at the alias: the limit they hit is the function's."""
+    by_function = [{"Name": "FunctionName", "Value": fn.function_name}]
+    resource = routing.resource(fn)
+    if resource is None:
+        return [by_function]
+    by_resource = [*by_function, {"Name": "Resource", "Value": resource}]
+    sets = [by_function, by_resource]
+    if executed and getattr(fn, "invoked_alias", None):
+        sets.append([*by_resource, {"Name": "ExecutedVersion", "Value": str(fn.version)}])
+    return sets
+
+
 class MotoLogSink:
     """Writes invocation logs into moto's CloudWatch Logs backend, creating group and stream as Lambda does,
     and the AWS/Lambda metrics Lambda publishes for every invocation (Invocations, Errors, Duration,
@@ -75,22 +91,26 @@ class MotoLogSink:
     def metrics(self, fn: Any, duration_ms: float, errored: bool) -> None:
         from moto.cloudwatch.models import cloudwatch_backends
 
-        dimensions = [{"Name": "FunctionName", "Value": fn.function_name}]
+        values = (("Invocations", 1, "Count"), ("Errors", 1 if errored else 0, "Count"),
+                  ("Duration", duration_ms, "Milliseconds"))  # fmt: skip
         cloudwatch_backends[fn.account_id][fn.region].put_metric_data(
             "AWS/Lambda",
             [
-                {"MetricName": "Invocations", "Value": 1, "Unit": "Count", "Dimensions": dimensions},
-                {"MetricName": "Errors", "Value": 1 if errored else 0, "Unit": "Count", "Dimensions": dimensions},
-                {"MetricName": "Duration", "Value": duration_ms, "Unit": "Milliseconds", "Dimensions": dimensions},
+                {"MetricName": name, "Value": value, "Unit": unit, "Dimensions": dimensions}
+                for dimensions in _dimension_sets(fn, executed=True)
+                for name, value, unit in values
             ],
         )
 
     def throttled(self, fn: Any) -> None:
         from moto.cloudwatch.models import cloudwatch_backends
 
-        dimensions = [{"Name": "FunctionName", "Value": fn.function_name}]
         cloudwatch_backends[fn.account_id][fn.region].put_metric_data(
-            "AWS/Lambda", [{"MetricName": "Throttles", "Value": 1, "Unit": "Count", "Dimensions": dimensions}]
+            "AWS/Lambda",
+            [
+                {"MetricName": "Throttles", "Value": 1, "Unit": "Count", "Dimensions": dimensions}
+                for dimensions in _dimension_sets(fn, executed=False)
+            ],
         )
 
     def write(self, fn: Any, stream: str, lines: list[str]) -> None:
@@ -101,6 +121,13 @@ class MotoLogSink:
             backend.create_log_stream(group, stream)
         now = int(time.time() * 1000)
         backend.put_log_events(group, stream, [{"timestamp": now, "message": line} for line in lines])
+
+
+def _lambda_backend(region: str) -> Any:
+    from moto.awslambda.utils import get_backend
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    return get_backend(DEFAULT_ACCOUNT_ID, region)
 
 
 def _layer_source(fn: Any) -> Callable[[str], tuple[bytes, str]]:
@@ -125,8 +152,10 @@ class ControlApp:
         gateway: LocalApiGateway,
         scheduler: Scheduler,
         executor: FunctionExecutor,
+        provisioned: ProvisionedConcurrency,
     ) -> None:
         self._executor = executor
+        self._provisioned = provisioned
         self._moto = moto_app
         self._info = info
         self._invoker = invoker
@@ -138,6 +167,8 @@ class ControlApp:
         path = environ.get("PATH_INFO", "")
         if path.startswith(sites.PREFIX):
             return sites.serve_site(environ, start_response)
+        if self._provisioned.handles(path):
+            return self._provisioned(environ, start_response)
         if not path.startswith(CONTROL_PREFIX):
             return self._moto(environ, start_response)
         query = parse_qs(environ.get("QUERY_STRING", ""))
@@ -216,6 +247,7 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
     streams = DynamoStreamPoller(run, Destinations(endpoint), history, log=_log)
     streams.install()
     install(run, invoker, history)
+    routing.install()
 
     def run_for_gateway(fn: Any, event: str, source: str) -> Invocation:
         result = run(fn, event)
@@ -231,7 +263,9 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
     queues = SqsPoller(run, history, log=_log)
     deliver_sns_to_lambda_asynchronously(invoker.submit)
     moto_app = trace_hops.traced_app(DomainDispatcherApplication(create_backend_app))
-    server.app = ControlApp(moto_app, lambda: info, invoker, history, gateway, scheduler, executor)
+    provisioned = ProvisionedConcurrency(lambda fn, count: executor.provision(fn, count, _layer_source(fn)),
+                                         executor.pool.keep_provisioned, _lambda_backend, _log)  # fmt: skip
+    server.app = ControlApp(moto_app, lambda: info, invoker, history, gateway, scheduler, executor, provisioned)
 
     stop = threading.Event()
 
@@ -249,6 +283,7 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
         ("dynamodb-streams", 0.25, streams.poll_once),
         ("schedules", 1.0, scheduler.tick),
         ("reaper", 30.0, executor.pool.reap),
+        ("provisioned", 2.0, provisioned.keep),
         ("alarms", float(os.environ.get("EMULATOR_ALARM_SECONDS", "5")), alarms.evaluate_once),
     ):
         threading.Thread(target=_every, args=(name, interval, job, stop), daemon=True, name=name).start()

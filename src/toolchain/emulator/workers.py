@@ -241,6 +241,10 @@ class Worker:
         return Outcome(response["ok"], response["payload"], logs, response["duration_ms"],
                        response["max_rss_kb"] // 1024, init_ms, error_type)  # fmt: skip
 
+    def mark_init_reported(self) -> None:
+        """A provisioned environment's init was logged when it happened, not with its first invocation."""
+        self._init_reported = True
+
     @property
     def alive(self) -> bool:
         return self.process.poll() is None and self.init_error is None
@@ -264,6 +268,7 @@ class WorkerPool:
     _current_key: dict[str, str] = field(default_factory=dict)
     _busy: set[Worker] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _provisioned: set[str] = field(default_factory=set)  # keys whose idle workers are never reaped
 
     def acquire(self, spec: WorkerSpec, start: Callable[[WorkerSpec], Worker] = Worker) -> Worker:
         stale: list[Worker] = []
@@ -294,13 +299,32 @@ class WorkerPool:
         if not keep:
             worker.kill()
 
+    def provision(self, spec: WorkerSpec, count: int, start: Callable[[WorkerSpec], Worker] = Worker) -> list[Worker]:
+        """Start workers of `spec` until `count` of them exist, idle or busy; returns those started.
+        They are kept (never reaped) while their key stays among those `keep_provisioned` was given."""
+        with self._lock:
+            self._provisioned.add(spec.key)
+            self._current_key[spec.function_arn] = spec.key
+            have = len(self._idle.get(spec.key, [])) + sum(1 for w in self._busy if w.spec.key == spec.key)
+        started = [start(spec) for _ in range(max(0, count - have))]
+        with self._lock:
+            self._idle.setdefault(spec.key, []).extend(started)
+        return started
+
+    def keep_provisioned(self, keys: set[str]) -> None:
+        """Only these keys' workers are provisioned from now on; the others idle out as usual."""
+        with self._lock:
+            self._provisioned = set(keys)
+
     def reap(self) -> int:
-        """End workers idle for longer than `idle_seconds`; returns how many."""
+        """End workers idle for longer than `idle_seconds` (not provisioned ones); returns how many."""
         cutoff = time.monotonic() - self.idle_seconds
         with self._lock:
-            expired = [w for ws in self._idle.values() for w in ws if w.last_used < cutoff]
+            reapable = [ws for k, ws in self._idle.items() if k not in self._provisioned]
+            expired = [w for ws in reapable for w in ws if w.last_used < cutoff]
             for key in list(self._idle):
-                self._idle[key] = [w for w in self._idle[key] if w.last_used >= cutoff]
+                if key not in self._provisioned:
+                    self._idle[key] = [w for w in self._idle[key] if w.last_used >= cutoff]
         for worker in expired:
             worker.kill()
         return len(expired)

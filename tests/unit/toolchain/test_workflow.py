@@ -62,3 +62,16 @@ def test_the_online_lock_file_policy_in_the_docs_matches_the_repository() -> Non
         assert "does not carry one yet" not in docs
     else:
         assert "This repository does not\ncarry one yet" in docs
+
+
+def test_promotions_shift_traffic_gradually_with_options_the_task_accepts() -> None:
+    from toolchain.deploy.shifting import Strategy
+
+    jobs = yaml.safe_load((ROOT / ".github/workflows/pipeline.yml").read_text())["jobs"]
+    for job in ("promote-staging", "promote-prod"):
+        (command,) = [s["run"] for s in jobs[job]["steps"] if "invoke promote" in s.get("run", "")]
+        options = dict(re.findall(r"--(canary|bake|linear|step) (\S+)", command))
+        strategy = Strategy.from_options(canary=int(options.get("canary", 0)), bake=options.get("bake", ""),
+                                         linear=int(options.get("linear", 0)), step=options.get("step", ""))  # fmt: skip
+        assert strategy.gradual, (job, command)
+        assert jobs[job]["timeout-minutes"] * 60 > strategy.hold * len(strategy.steps) + 15 * 60, job

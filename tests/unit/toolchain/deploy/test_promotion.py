@@ -12,6 +12,7 @@ import pytest
 
 from toolchain.deploy.environments import Unhealthy
 from toolchain.deploy.promotion import PromotionIncomplete, PromotionRefused, promote
+from toolchain.deploy.shifting import Strategy
 from toolchain.errors import ToolchainError
 from toolchain.reporting import RecordingReporter
 
@@ -56,6 +57,7 @@ class FakeSite:
     apply_fails_to_take: bool = False
     at_hand: str | None = None
     deployed: list[tuple[str, str]] = field(default_factory=list)
+    strategies: list[Strategy | None] = field(default_factory=list)
     buckets: dict[str, str] = field(default_factory=lambda: {"dev": "shared", "prod": "shared"})
 
     def __post_init__(self) -> None:
@@ -91,9 +93,10 @@ class FakeSite:
             path.write_text(self.at_hand)
         return path
 
-    def deploy_manifest(self, env: str, path: Path) -> dict[str, Any]:
+    def deploy_manifest(self, env: str, path: Path, strategy: Strategy | None = None) -> dict[str, Any]:
         text = path.read_text()
         self.deployed.append((env, sha(text)))
+        self.strategies.append(strategy)
         self.recorded[env] = text
         if not self.apply_fails_to_take:
             self.running[env] = {n: f["base64sha256"] for n, f in json.loads(text)["functions"].items()}
@@ -111,6 +114,14 @@ def test_a_healthy_source_is_promoted_and_only_changed_functions_are_listed(tmp_
     assert result.changes == {"users": ("old-users", "new-users")}
     assert site.running["prod"] == NEW
     assert (tmp_path / "releases" / f"{sha(manifest(NEW))}.json").read_text() == manifest(NEW)
+    assert site.strategies == [None]
+
+
+def test_the_strategy_goes_to_the_destination_s_release(tmp_path: Path) -> None:
+    site = FakeSite(tmp_path)
+    canary = Strategy.from_options(canary=10, bake="5m")
+    run(site, source="dev", strategy=canary)
+    assert site.strategies == [canary]
 
 
 def test_a_source_not_running_its_recorded_manifest_is_refused(tmp_path: Path) -> None:

@@ -181,6 +181,33 @@ def test_redrive_policies_come_back_as_compact_json() -> None:
         assert got == policy
 
 
+def test_metric_statistics_count_only_the_datapoints_with_exactly_the_dimensions_asked() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    import boto3
+    from moto import mock_aws
+
+    moto_fixes.apply()
+    with mock_aws():
+        cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
+        by_function = [{"Name": "FunctionName", "Value": "f"}]
+        by_version = [*by_function, {"Name": "Resource", "Value": "f:live"}, {"Name": "ExecutedVersion", "Value": "2"}]
+        # one invocation through the alias: Lambda publishes it under both dimension sets
+        cloudwatch.put_metric_data(Namespace="AWS/Lambda", MetricData=[
+            {"MetricName": "Invocations", "Value": 1, "Dimensions": dimensions} for dimensions in (by_function, by_version)
+        ])  # fmt: skip
+
+        def total(dimensions: list[dict[str, str]]) -> float:
+            now = datetime.now(UTC)
+            points = cloudwatch.get_metric_statistics(Namespace="AWS/Lambda", MetricName="Invocations",
+                                                      Dimensions=dimensions, StartTime=now - timedelta(minutes=5),
+                                                      EndTime=now + timedelta(minutes=1), Period=60,
+                                                      Statistics=["Sum"])["Datapoints"]  # fmt: skip
+            return sum(p["Sum"] for p in points)
+
+        assert (total(by_function), total(by_version)) == (1, 1)
+
+
 def test_a_scan_compares_only_values_of_the_same_type() -> None:
     import boto3
     from moto import mock_aws
