@@ -51,6 +51,14 @@ def _function(clients: dict[str, Any], role: str, mode: str) -> str:
     return name
 
 
+def _invoked(clients: dict[str, Any], role: str, mode: str) -> tuple[dict[str, Any], TraceHeader]:
+    """A new function with tracing `mode`, invoked once: the answer, and the trace header its handler saw."""
+    answer = clients["lambda"].invoke(FunctionName=_function(clients, role, mode), Payload=b"{}")
+    header = TraceHeader.parse(json.loads(answer["Payload"].read())["header"])
+    assert header is not None
+    return answer, header
+
+
 def _trace(xray: Any, trace_id: str, want: int, timeout: float = 15) -> list[dict[str, Any]]:
     """The trace's segment documents once `want` of them (and the handler's subsegment) are in."""
     deadline = time.monotonic() + timeout
@@ -67,10 +75,8 @@ def _trace(xray: Any, trace_id: str, want: int, timeout: float = 15) -> list[dic
 def test_an_active_function_writes_lambdas_segments_and_its_subsegments_join_them(
     clients: dict[str, Any], role: str, emulator: str
 ) -> None:
-    name = _function(clients, role, "Active")
-    answer = clients["lambda"].invoke(FunctionName=name, Payload=b"{}")
-    header = TraceHeader.parse(json.loads(answer["Payload"].read())["header"])
-    assert header is not None and header.sampled
+    answer, header = _invoked(clients, role, "Active")
+    assert header.sampled
     xray = emulator_client("xray", emulator)
     docs = {d["origin"]: d for d in _trace(xray, header.root, want=2)}
     service, function = docs["AWS::Lambda"], docs["AWS::Lambda::Function"]
@@ -88,10 +94,8 @@ def test_an_active_function_writes_lambdas_segments_and_its_subsegments_join_the
 def test_a_pass_through_function_called_without_a_trace_is_not_traced(
     clients: dict[str, Any], role: str, emulator: str
 ) -> None:
-    name = _function(clients, role, "PassThrough")
-    answer = clients["lambda"].invoke(FunctionName=name, Payload=b"{}")
-    header = TraceHeader.parse(json.loads(answer["Payload"].read())["header"])
-    assert header is not None and not header.sampled
+    _, header = _invoked(clients, role, "PassThrough")
+    assert not header.sampled
     time.sleep(0.5)
     xray = emulator_client("xray", emulator)
     assert xray.batch_get_traces(TraceIds=[header.root])["UnprocessedTraceIds"] == [header.root]

@@ -5,7 +5,8 @@ queued per mapping instead and delivered by a poller: in batches of the mapping'
 (after at most `MaximumBatchingWindowInSeconds`), a failed batch retried up to
 `MaximumRetryAttempts` (split in two first when `BisectBatchOnFunctionError`), records older than
 `MaximumRecordAgeInSeconds` given up, and a given-up batch described to the mapping's on-failure
-destination, as Lambda does. A throttled batch waits and is delivered again.
+destination, as Lambda does. A throttled batch waits and is delivered again. The delivery policy
+is the Kinesis poller's too (stream_batches.py); this module queues and batches the records.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from toolchain.emulator.executor import Invocation
 from toolchain.emulator.invocations import Destinations, InvocationLog
 from toolchain.emulator.routing import invoked
+from toolchain.emulator.stream_batches import StreamDelivery
 
 Run = Callable[[Any, str], Invocation]
 
@@ -35,6 +38,34 @@ def _record(item: Any, region: str, source: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
+@dataclass(frozen=True)
+class DynamoStream:
+    """A table stream's batch, (queued at, record) pairs, as Lambda shapes it."""
+
+    arn: str
+    event_source: str = "aws:dynamodb"
+
+    def arrival(self, item: tuple[float, dict[str, Any]]) -> float:
+        return item[0]
+
+    def event(self, function: Any, batch: list[tuple[float, dict[str, Any]]]) -> str:
+        import json
+
+        return json.dumps({"Records": [record for _, record in batch]})
+
+    def batch_info(self, batch: list[tuple[float, dict[str, Any]]]) -> tuple[str, dict[str, Any]]:
+        first, last = batch[0][1]["dynamodb"], batch[-1][1]["dynamodb"]
+        return "DDBStreamBatchInfo", {
+            "shardId": "shardId-00000000000000000000-00000000",
+            "startSequenceNumber": str(first.get("SequenceNumber", "")),
+            "endSequenceNumber": str(last.get("SequenceNumber", "")),
+            "approximateArrivalOfFirstRecord": str(first.get("ApproximateCreationDateTime", "")),
+            "approximateArrivalOfLastRecord": str(last.get("ApproximateCreationDateTime", "")),
+            "batchSize": len(batch),
+            "streamArn": self.arn,
+        }
+
+
 class DynamoStreamPoller:
     def __init__(
         self,
@@ -45,11 +76,7 @@ class DynamoStreamPoller:
         retry_delay: float = 0.5,
         log: Callable[[str], None] = print,
     ) -> None:
-        self._run = run
-        self._destinations = destinations
-        self._history = history
-        self._retry_delay = retry_delay
-        self._log = log
+        self._delivery = StreamDelivery(run, destinations, history, retry_delay=retry_delay, log=log)
         # (backend, function arn, stream arn) -> [(queued at, record)]
         self._pending: dict[tuple[Any, str, str], list[tuple[float, dict[str, Any]]]] = {}
         self._lock = threading.Lock()
@@ -90,55 +117,6 @@ class DynamoStreamPoller:
                 batch, self._pending[key] = pending[:size], pending[size:]
             if esm is None or not esm.enabled:
                 continue  # the mapping is gone or disabled: Lambda reads nothing for it
-            self._deliver(esm, invoked(backend, function_arn), source, batch, attempt=0)
+            self._delivery.deliver(esm, invoked(backend, function_arn), DynamoStream(source), batch)
             delivered += 1
         return delivered
-
-    def _deliver(self, esm: Any, function: Any, source: str, batch: list[tuple[float, dict]], attempt: int) -> None:
-        max_age = esm.max_record_age
-        if max_age not in (None, -1) and time.time() - batch[0][0] > float(max_age):
-            self._give_up(esm, function, source, batch, "RecordAgeExceeded", attempt, None)
-            return
-        import json
-
-        result = self._run(function, json.dumps({"Records": [record for _, record in batch]}))
-        if result.throttled:
-            time.sleep(self._retry_delay)
-            self._deliver(esm, function, source, batch, attempt)
-            return
-        self._history.record(function, result, "aws:dynamodb", attempt + 1)
-        if not result.errored:
-            return
-        if esm.bisect_on_error and len(batch) > 1:
-            middle = len(batch) // 2
-            self._deliver(esm, function, source, batch[:middle], attempt=0)
-            self._deliver(esm, function, source, batch[middle:], attempt=0)
-            return
-        retries = -1 if esm.max_retry_attempts is None else int(esm.max_retry_attempts)
-        if retries == -1 or attempt < retries:
-            time.sleep(self._retry_delay)
-            self._deliver(esm, function, source, batch, attempt + 1)
-            return
-        self._give_up(esm, function, source, batch, "RetryAttemptsExhausted", attempt + 1, result)
-
-    def _give_up(self, esm: Any, function: Any, source: str, batch: list[tuple[float, dict]], condition: str,
-                 attempts: int, result: Invocation | None) -> None:  # fmt: skip
-        first, last = batch[0][1]["dynamodb"], batch[-1][1]["dynamodb"]
-        record = {
-            "requestContext": {"requestId": result.request_id if result else "", "functionArn": function.function_arn,
-                               "condition": condition, "approximateInvokeCount": attempts},
-            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
-            "version": "1.0",
-            "timestamp": datetime.now().astimezone().isoformat(timespec="milliseconds"),
-            "DDBStreamBatchInfo": {"shardId": "shardId-00000000000000000000-00000000",
-                                   "startSequenceNumber": str(first.get("SequenceNumber", "")),
-                                   "endSequenceNumber": str(last.get("SequenceNumber", "")),
-                                   "approximateArrivalOfFirstRecord": str(first.get("ApproximateCreationDateTime", "")),
-                                   "approximateArrivalOfLastRecord": str(last.get("ApproximateCreationDateTime", "")),
-                                   "batchSize": len(batch), "streamArn": source},
-        }  # fmt: skip
-        destination = ((esm.destination_config or {}).get("OnFailure") or {}).get("Destination")
-        if destination:
-            self._destinations.deliver(destination, record)
-        self._log(f"{function.function_name}: {len(batch)} stream records given up ({condition})"
-                  + ("" if destination else "; no on-failure destination"))  # fmt: skip

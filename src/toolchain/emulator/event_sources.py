@@ -4,7 +4,8 @@ Kinesis: each mapping reads each shard in order from its starting position, in b
 `BatchSize`, and checkpoints after a batch succeeds. A failing batch is split in two and each half
 retried when `BisectBatchOnFunctionError` is set; a batch that still fails after
 `MaximumRetryAttempts` (or holds records older than `MaximumRecordAgeInSeconds`) is described to
-the on-failure destination and skipped, so one bad record never blocks its shard.
+the on-failure destination and skipped, so one bad record never blocks its shard (that policy is
+shared with DynamoDB streams: stream_batches.py).
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
 
 from toolchain.emulator.executor import Invocation
 from toolchain.emulator.invocations import Destinations, InvocationLog
 from toolchain.emulator.routing import invoked, keep_the_alias
+from toolchain.emulator.stream_batches import StreamDelivery, iso
 from toolchain.emulator.tracing import STORE, Segment, TraceHeader, continuing
 
 THROTTLE_BACKOFF_SECONDS = 1  # a throttled SQS batch is visible again after this
@@ -53,8 +55,55 @@ def disable_push_delivery() -> None:
     LambdaBackend.update_event_source_mapping = update_event_source_mapping
 
 
-def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+@dataclass(frozen=True)
+class KinesisShard:
+    """A Kinesis shard's batch, (sequence number, record) pairs, as Lambda shapes it."""
+
+    stream: Any
+    shard_id: str
+    event_source: str = "aws:kinesis"
+
+    def arrival(self, item: tuple[int, Any]) -> float:
+        return float(item[1].created_at)
+
+    def event(self, function: Any, batch: list[tuple[int, Any]]) -> str:
+        import json
+
+        return json.dumps(
+            {
+                "Records": [
+                    {
+                        "kinesis": {
+                            "kinesisSchemaVersion": "1.0",
+                            "partitionKey": record.partition_key,
+                            "sequenceNumber": str(seq),
+                            "data": record.data,
+                            "approximateArrivalTimestamp": record.created_at,
+                        },
+                        "eventSource": "aws:kinesis",
+                        "eventVersion": "1.0",
+                        "eventID": f"{self.shard_id}:{seq}",
+                        "eventName": "aws:kinesis:record",
+                        "invokeIdentityArn": function.role,
+                        "awsRegion": self.stream.region,
+                        "eventSourceARN": self.stream.arn,
+                    }
+                    for seq, record in batch
+                ]
+            }
+        )
+
+    def batch_info(self, batch: list[tuple[int, Any]]) -> tuple[str, dict[str, Any]]:
+        (first, first_record), (last, last_record) = batch[0], batch[-1]
+        return "KinesisBatchInfo", {
+            "shardId": self.shard_id,
+            "startSequenceNumber": str(first),
+            "endSequenceNumber": str(last),
+            "approximateArrivalOfFirstRecord": iso(first_record.created_at),
+            "approximateArrivalOfLastRecord": iso(last_record.created_at),
+            "batchSize": len(batch),
+            "streamArn": self.stream.arn,
+        }
 
 
 class KinesisPoller:
@@ -67,11 +116,7 @@ class KinesisPoller:
         retry_delay: float = 0.5,
         log: Callable[[str], None] = print,
     ) -> None:
-        self._run = run
-        self._destinations = destinations
-        self._history = history
-        self._retry_delay = retry_delay
-        self._log = log
+        self._delivery = StreamDelivery(run, destinations, history, retry_delay=retry_delay, log=log)
         self._positions: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
 
@@ -117,104 +162,10 @@ class KinesisPoller:
                     if not batch:
                         continue
                     function = invoked(backend, esm.function_arn)
-                    self._deliver(esm, function, stream, shard.shard_id, batch, attempt=0)
+                    self._delivery.deliver(esm, function, KinesisShard(stream, shard.shard_id), batch)
                     self._positions[key] = batch[-1][0]
                     delivered += 1
         return delivered
-
-    def _event(self, function: Any, stream: Any, shard_id: str, batch: list[tuple[int, Any]]) -> str:
-        import json
-
-        return json.dumps(
-            {
-                "Records": [
-                    {
-                        "kinesis": {
-                            "kinesisSchemaVersion": "1.0",
-                            "partitionKey": record.partition_key,
-                            "sequenceNumber": str(seq),
-                            "data": record.data,
-                            "approximateArrivalTimestamp": record.created_at,
-                        },
-                        "eventSource": "aws:kinesis",
-                        "eventVersion": "1.0",
-                        "eventID": f"{shard_id}:{seq}",
-                        "eventName": "aws:kinesis:record",
-                        "invokeIdentityArn": function.role,
-                        "awsRegion": stream.region,
-                        "eventSourceARN": stream.arn,
-                    }
-                    for seq, record in batch
-                ]
-            }
-        )
-
-    def _deliver(
-        self, esm: Any, function: Any, stream: Any, shard_id: str, batch: list[tuple[int, Any]], attempt: int
-    ) -> None:
-        max_age = esm.max_record_age
-        if max_age is not None and max_age != -1 and time.time() - batch[0][1].created_at > max_age:
-            self._give_up(esm, function, stream, shard_id, batch, "RecordAgeExceeded", attempt)
-            return
-        result = self._run(function, self._event(function, stream, shard_id, batch))
-        if result.throttled:  # the poller backs off; a throttle is not one of the batch's retries
-            time.sleep(self._retry_delay)
-            self._deliver(esm, function, stream, shard_id, batch, attempt)
-            return
-        self._history.record(function, result, "aws:kinesis", attempt + 1)
-        if not result.errored:
-            return
-        if esm.bisect_on_error and len(batch) > 1:
-            middle = len(batch) // 2
-            self._deliver(esm, function, stream, shard_id, batch[:middle], attempt=0)
-            self._deliver(esm, function, stream, shard_id, batch[middle:], attempt=0)
-            return
-        retries = -1 if esm.max_retry_attempts is None else int(esm.max_retry_attempts)
-        if retries == -1 or attempt < retries:
-            time.sleep(self._retry_delay)
-            self._deliver(esm, function, stream, shard_id, batch, attempt + 1)
-            return
-        self._give_up(esm, function, stream, shard_id, batch, "RetryAttemptsExhausted", attempt + 1, result)
-
-    def _give_up(
-        self,
-        esm: Any,
-        function: Any,
-        stream: Any,
-        shard_id: str,
-        batch: list[tuple[int, Any]],
-        condition: str,
-        attempts: int,
-        result: Invocation | None = None,
-    ) -> None:
-        destination = ((esm.destination_config or {}).get("OnFailure") or {}).get("Destination")
-        first, last = batch[0], batch[-1]
-        record = {
-            "requestContext": {
-                "requestId": result.request_id if result else "",
-                "functionArn": function.function_arn,
-                "condition": condition,
-                "approximateInvokeCount": attempts,
-            },
-            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
-            "version": "1.0",
-            "timestamp": _iso(time.time()),
-            "KinesisBatchInfo": {
-                "shardId": shard_id,
-                "startSequenceNumber": str(first[0]),
-                "endSequenceNumber": str(last[0]),
-                "approximateArrivalOfFirstRecord": _iso(first[1].created_at),
-                "approximateArrivalOfLastRecord": _iso(last[1].created_at),
-                "batchSize": len(batch),
-                "streamArn": stream.arn,
-            },
-        }
-        if destination:
-            self._destinations.deliver(destination, record)
-        self._log(
-            f"{function.function_name}: skipped {len(batch)} Kinesis record(s) {first[0]}..{last[0]} ({condition})"
-            + ("" if destination else "; no on-failure destination")
-        )
 
 
 def _trace_header(message: Any) -> str:
@@ -375,7 +326,7 @@ def deliver_sns_to_lambda_asynchronously(submit: Callable[[Any, str, str], None]
                         "TopicArn": self.topic.arn,
                         "Subject": subject,
                         "Message": message,
-                        "Timestamp": _iso(time.time()),
+                        "Timestamp": iso(time.time()),
                         "SignatureVersion": "1",
                         "Signature": "EMULATOR",
                         "SigningCertUrl": "",

@@ -221,18 +221,25 @@ class AsyncInvoker:
             "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "requestContext": {
                 "requestId": result.request_id,
-                "functionArn": f"{fn.function_arn}:$LATEST",
+                "functionArn": _invoked_arn(fn),
                 "condition": condition,
                 "approximateInvokeCount": attempts,
             },
             "requestPayload": json.loads(event),
-            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST"},
+            "responseContext": {"statusCode": 200, "executedVersion": str(fn.version)},
             "responsePayload": response_payload,
         }
         if result.errored:
             record["responseContext"]["functionError"] = "Unhandled"
         self._destinations.deliver(arn, record)
         return True
+
+
+def _invoked_arn(fn: Any) -> str:
+    """The ARN an invocation named: the alias's, a version's, or the function's with `$LATEST`."""
+    if getattr(fn, "invoked_arn", None):
+        return str(fn.invoked_arn)
+    return fn.function_arn if str(fn.version).isdigit() else f"{fn.function_arn}:$LATEST"
 
 
 def _throttled(reason: str) -> Exception:

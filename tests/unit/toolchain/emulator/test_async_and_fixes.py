@@ -23,7 +23,7 @@ class RecordingDestinations:
 def function(config: dict | None = None) -> types.SimpleNamespace:
     invoke_config = [types.SimpleNamespace(config=config)] if config is not None else []
     return types.SimpleNamespace(
-        function_name="fn", function_arn="arn:aws:lambda:us-east-1:123456789012:function:fn",
+        function_name="fn", function_arn="arn:aws:lambda:us-east-1:123456789012:function:fn", version="$LATEST",
         event_invoke_config=invoke_config,
     )  # fmt: skip
 
@@ -62,6 +62,24 @@ def test_a_failing_event_is_tried_three_times_then_sent_to_the_failure_destinati
     assert record["requestPayload"] == {"n": 1}
     assert record["responseContext"]["functionError"] == "Unhandled"
     assert record["responsePayload"]["errorType"] == "Boom"
+    # the ARN it was invoked by, and the version that ran
+    assert record["requestContext"]["functionArn"] == "arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST"
+    assert record["responseContext"]["executedVersion"] == "$LATEST"
+
+
+def test_a_failure_record_names_the_alias_invoked_and_the_version_that_ran() -> None:
+    run, _ = runner(failures=99)
+    destinations = RecordingDestinations()
+    fn = function({"MaximumRetryAttempts": 0, "DestinationConfig": {"OnFailure": {"Destination": FAILURE_QUEUE}}})
+    fn.version, fn.invoked_arn = "7", "arn:aws:lambda:us-east-1:123456789012:function:fn:live"
+    async_invoker = invoker(run, destinations)
+    async_invoker.submit(fn, "{}", "aws:s3")
+    assert async_invoker.wait_idle(5)
+    ((_, record),) = destinations.sent
+    assert (record["requestContext"]["functionArn"], record["responseContext"]["executedVersion"]) == (
+        "arn:aws:lambda:us-east-1:123456789012:function:fn:live",
+        "7",
+    )
 
 
 def test_a_retry_that_succeeds_sends_nothing_to_the_failure_destination() -> None:
