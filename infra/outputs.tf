@@ -12,16 +12,17 @@ output "functions" {
   description = "Every function: name, the `live` alias every trigger invokes, latest published version, code hash (equal to the manifest's base64sha256) and log group."
   value = {
     for name, fn in local.all_functions : name => {
-      function_name    = fn.function_name
-      memory_size      = fn.function_memory_size
-      timeout          = fn.function_timeout
-      architecture     = local.architecture
-      function_arn     = fn.function_arn
-      live_arn         = fn.live_arn
-      version          = fn.function_version
-      source_code_hash = fn.function_source_code_hash
-      log_group_name   = fn.log_group_name
-      errors_alarm_arn = fn.errors_alarm_arn
+      function_name           = fn.function_name
+      memory_size             = fn.function_memory_size
+      timeout                 = fn.function_timeout
+      provisioned_concurrency = fn.provisioned_concurrency
+      architecture            = local.architecture
+      function_arn            = fn.function_arn
+      live_arn                = fn.live_arn
+      version                 = fn.function_version
+      source_code_hash        = fn.function_source_code_hash
+      log_group_name          = fn.log_group_name
+      errors_alarm_arn        = fn.errors_alarm_arn
     }
   }
 }

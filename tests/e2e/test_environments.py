@@ -255,9 +255,11 @@ def test_cost_prices_measured_invocations_else_expected_traffic(deployed: Deploy
     prod = deployed.invoke("cost", "--env", "prod").stdout
     rows = {line.split()[0]: line.split() for line in prod.splitlines()[2:] if line and not line.startswith("-")}
     # order-stream in prod, from expected_traffic: 900,000 requests x 30 ms at 256 MB = 6,750 GB-s: $0.18 + $0.1125
-    assert rows["order-stream"][1:] == ["256", "x86_64", "900,000", "30.0", "6,750.0", "0.29", "estimate"]
-    # users in prod ran once (test_prod_serves_what_it_was_given): measured beats expected.
-    assert rows["users"][1:4] == ["512", "x86_64", "1"] and rows["users"][-1] == "metrics"
+    assert rows["order-stream"][1:] == ["256", "x86_64", "0", "900,000", "30.0", "6,750.0", "0.29", "estimate"]
+    # users in prod ran once (test_prod_serves_what_it_was_given): measured beats expected; its two
+    # provisioned environments (prod.tfvars) cost 2 x 0.5 GB x 730 h at $0.0000041667 per GB-s, used or not
+    assert rows["users"][1:5] == ["512", "x86_64", "2", "1"] and rows["users"][-1] == "metrics"
+    assert rows["users"][-2] == "10.95"
     assert "estimated monthly Lambda cost" in prod
 
 

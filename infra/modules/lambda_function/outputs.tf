@@ -77,3 +77,8 @@ output "function_timeout" {
   description = "Timeout of the function in seconds."
   value       = aws_lambda_function.this.timeout
 }
+
+output "provisioned_concurrency" {
+  description = "Environments kept initialised on the `live` alias (0: none)."
+  value       = var.provisioned_concurrency
+}

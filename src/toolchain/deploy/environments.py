@@ -329,5 +329,6 @@ class Environments:
                 )
             else:
                 usage = (Decimal(0), Decimal(0), "none")
-            usages.append(Usage(name, int(fn["memory_size"]), fn["architecture"], *usage))
+            provisioned = int(fn.get("provisioned_concurrency") or 0)
+            usages.append(Usage(name, int(fn["memory_size"]), fn["architecture"], *usage, provisioned=provisioned))
         return estimate(usages)

@@ -30,6 +30,19 @@ def test_arm64_seconds_cost_less_than_x86_seconds() -> None:
     assert arm.duration_usd / x86.duration_usd == Decimal("0.0000133334") / Decimal("0.0000166667")
 
 
+def test_provisioned_concurrency_costs_every_second_and_cheaper_duration() -> None:
+    # 2 environments of 512 MB for 730 hours: 2 x 0.5 GB x 2,628,000 s = 2,628,000 GB-s at $0.0000041667
+    plain, kept = usage(calls=3_000_000, ms="45"), Usage("users", 512, "x86_64", Decimal(3_000_000), Decimal(45),
+                                                         "estimate", provisioned=2)  # fmt: skip
+    cost = function_cost(kept)
+    assert cost.provisioned_usd == Decimal(2_628_000) * Decimal("0.0000041667")
+    assert cost.duration_usd == Decimal("67500") * Decimal("0.0000097222") < function_cost(plain).duration_usd
+    # and the free tier's GB-seconds do not cover it (its free requests still count)
+    assert estimate([plain]).free_tier_usd == Decimal("0.20") + Decimal("67500") * Decimal("0.0000166667")
+    assert estimate([kept]).free_tier_usd == Decimal("0.20")
+    assert " 2 " in table(estimate([kept])).splitlines()[2]
+
+
 def test_a_small_environment_is_free() -> None:
     result = estimate([usage(calls=20_000, ms="50"), usage("authorizer", 256, calls=5_000, ms="15")])
     assert result.gross_usd > 0
