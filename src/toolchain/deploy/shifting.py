@@ -105,6 +105,7 @@ class BakeAlarms:
         self.names: list[str] = []
 
     def create(self) -> list[str]:
+        self._clear_leftovers()
         for shift in self._shifts:
             for metric, per_version in WATCHED.items():
                 templates = self._cloudwatch.describe_alarms_for_metric(
@@ -124,6 +125,17 @@ class BakeAlarms:
                     )  # fmt: skip
                     self.names.append(name)
         return self.names
+
+    def _clear_leftovers(self) -> None:
+        """Bake alarms of the same functions left by a release that was killed mid-bake (an interrupted
+        one deletes its own): they would otherwise stay, in whatever state, for versions long gone."""
+        stale: list[str] = []
+        paginator = self._cloudwatch.get_paginator("describe_alarms")
+        for shift in self._shifts:
+            pages = paginator.paginate(AlarmNamePrefix=f"{shift.function}-bake-v")
+            stale += [a["AlarmName"] for page in pages for a in page["MetricAlarms"]]
+        for start in range(0, len(stale), 100):
+            self._cloudwatch.delete_alarms(AlarmNames=stale[start : start + 100])
 
     def firing(self) -> list[str]:
         """`name: reason` of each bake alarm in ALARM."""

@@ -78,6 +78,15 @@ class FakeCloudWatch:
     def put_metric_alarm(self, **alarm: Any) -> None:
         self.alarms[alarm["AlarmName"]] = alarm
 
+    def get_paginator(self, operation: str) -> Any:
+        alarms = self.alarms
+
+        class Pages:
+            def paginate(self, AlarmNamePrefix: str) -> list[dict]:
+                return [{"MetricAlarms": [{"AlarmName": n} for n in alarms if n.startswith(AlarmNamePrefix)]}]
+
+        return Pages()
+
     def describe_alarms(self, AlarmNames: list[str]) -> dict:
         self.polls += 1
         firing = self.fire_after_polls is not None and self.polls > self.fire_after_polls
@@ -153,6 +162,13 @@ def test_bake_alarms_watch_the_new_version_and_the_alias_as_lambda_publishes_the
         "fn-bake-v5-throttles": {"FunctionName": "fn", "Resource": "fn:live"},
     }
     assert {a["Period"] for a in cloudwatch.alarms.values()} == {60}
+
+
+def test_bake_alarms_left_by_a_killed_release_are_cleared_by_the_next_bake() -> None:
+    lam, cloudwatch, clock = FakeLambda(), FakeCloudWatch(), Clock()
+    cloudwatch.alarms = {"fn-bake-v3-errors": {}, "fn-errors": {}, "other-bake-v3-errors": {}}
+    _shifter(lam, cloudwatch, clock, RecordingReporter()).run(FUNCTIONS, Strategy((10,), 5.0))
+    assert set(cloudwatch.alarms) == {"fn-errors", "other-bake-v3-errors"}
 
 
 def test_nothing_to_shift_when_live_is_already_on_the_newest_version() -> None:
