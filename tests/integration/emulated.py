@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import textwrap
+import time
 import zipfile
+from typing import Any
 
 HANDLER = """
 import json, os, time
@@ -53,3 +55,12 @@ def layer_zip() -> bytes:
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("python/helper.py", "VALUE = 'from the layer'\n")
     return out.getvalue()
+
+
+def behind_live(lam: Any, role: str, layer_arn: str, prefix: str, **alias: Any) -> str:
+    """A new function (code_zip, version 1 published) and its `live` alias on version 1; its name."""
+    name = f"{prefix}-{time.time_ns()}"
+    lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
+                        Code={"ZipFile": code_zip("1")}, Timeout=10, Layers=[layer_arn], Publish=True)  # fmt: skip
+    lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1", **alias)
+    return name

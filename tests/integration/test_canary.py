@@ -18,7 +18,7 @@ from toolchain.deploy.shifting import ReleaseRolledBack, Shifter, Strategy
 from toolchain.emulator.clients import emulator_client
 from toolchain.reporting import RecordingReporter
 
-from .emulated import code_zip
+from .emulated import behind_live, code_zip
 
 pytestmark = pytest.mark.usefixtures("control")
 
@@ -34,10 +34,7 @@ def _failing_zip() -> bytes:
 def released(clients: dict[str, Any], role: str, layer_arn: str) -> str:
     """A function on version 1 behind `live`, with an errors alarm as infra/ gives every function."""
     lam = clients["lambda"]
-    name = f"canary-{time.time_ns()}"
-    lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
-                        Code={"ZipFile": code_zip("1")}, Timeout=10, Layers=[layer_arn], Publish=True)  # fmt: skip
-    lam.create_alias(FunctionName=name, Name=ALIAS, FunctionVersion="1")
+    name = behind_live(lam, role, layer_arn, "canary")
     emulator_client("cloudwatch", lam.meta.endpoint_url).put_metric_alarm(
         AlarmName=f"{name}-errors", Namespace="AWS/Lambda", MetricName="Errors", Statistic="Sum", Period=300,
         Dimensions=[{"Name": "FunctionName", "Value": name}], EvaluationPeriods=1, Threshold=1,

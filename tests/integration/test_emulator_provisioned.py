@@ -11,19 +11,14 @@ import pytest
 
 from toolchain.emulator.clients import emulator_client
 
-from .emulated import code_zip
+from .emulated import behind_live, code_zip
 
 pytestmark = pytest.mark.usefixtures("control")
 
 
 @pytest.fixture
 def aliased(clients: dict[str, Any], role: str, layer_arn: str) -> str:
-    lam = clients["lambda"]
-    name = f"provisioned-{time.time_ns()}"
-    lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
-                        Code={"ZipFile": code_zip("1")}, Timeout=10, Layers=[layer_arn], Publish=True)  # fmt: skip
-    lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
-    return name
+    return behind_live(clients["lambda"], role, layer_arn, "provisioned")
 
 
 def _report(lam: Any, name: str) -> str:

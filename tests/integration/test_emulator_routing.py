@@ -12,7 +12,7 @@ import pytest
 
 from toolchain.emulator.clients import emulator_client
 
-from .emulated import code_zip
+from .emulated import behind_live, code_zip
 
 pytestmark = pytest.mark.usefixtures("control")
 
@@ -21,12 +21,9 @@ pytestmark = pytest.mark.usefixtures("control")
 def weighted(clients: dict[str, Any], role: str, layer_arn: str) -> str:
     """A function whose `live` alias runs version 1 and sends 30% of the traffic to version 2."""
     lam = clients["lambda"]
-    name = f"weighted-{time.time_ns()}"
-    lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
-                        Code={"ZipFile": code_zip("1")}, Timeout=10, Layers=[layer_arn], Publish=True)  # fmt: skip
+    name = behind_live(lam, role, layer_arn, "weighted")
     lam.update_function_code(FunctionName=name, ZipFile=code_zip("2"), Publish=True)
-    lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1",
-                     RoutingConfig={"AdditionalVersionWeights": {"2": 0.3}})  # fmt: skip
+    lam.update_alias(FunctionName=name, Name="live", RoutingConfig={"AdditionalVersionWeights": {"2": 0.3}})
     return name
 
 

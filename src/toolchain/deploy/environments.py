@@ -186,8 +186,7 @@ class Environments:
         """Every function's `live` alias on its latest published version (see release.py, shifting.py)."""
         functions = outputs.get("functions") or {}
         if strategy.gradual:
-            shifter = Shifter(self.client("lambda", env), self.client("cloudwatch", env), self.reporter,
-                              poll=float(os.environ.get("PLATFORM_BAKE_POLL_SECONDS", "5")))  # fmt: skip
+            shifter = Shifter(self.client("lambda", env), self.client("cloudwatch", env), self.reporter)
             try:
                 moves = shifter.run(functions, strategy)
             except BaseException:

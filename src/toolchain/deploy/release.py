@@ -33,7 +33,8 @@ class Releaser:
     def __init__(self, lambda_client: Any) -> None:
         self._lambda = lambda_client
 
-    def _alias(self, function_name: str) -> dict[str, Any]:
+    def alias(self, function_name: str) -> dict[str, Any]:
+        """The function's `live` alias; a ToolchainError saying what to do when it has none."""
         try:
             return dict(self._lambda.get_alias(FunctionName=function_name, Name=ALIAS))
         except self._lambda.exceptions.ResourceNotFoundException:
@@ -45,7 +46,7 @@ class Releaser:
     def move(self, function_name: str, version: str, *, rolling_back: bool = False) -> Move | None:
         """Point `live` at `version` with all of the traffic; None if it already was. The description
         remembers where it came from: a release can be rolled back, a rollback cannot (again)."""
-        alias = self._alias(function_name)
+        alias = self.alias(function_name)
         before = str(alias["FunctionVersion"])
         weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
         if before == version and not weights:
@@ -70,7 +71,7 @@ class Releaser:
         moves, nothing = [], []
         for fn in functions.values():
             name = fn["function_name"]
-            previous = _PREVIOUS.search(self._alias(name).get("Description") or "")
+            previous = _PREVIOUS.search(self.alias(name).get("Description") or "")
             if previous is None:
                 nothing.append(name)
                 continue

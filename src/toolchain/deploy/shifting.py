@@ -186,7 +186,7 @@ class Shifter:
         shifts = []
         for fn in functions.values():
             name, new = fn["function_name"], str(fn["version"])
-            primary = str(self._lambda.get_alias(FunctionName=name, Name=ALIAS)["FunctionVersion"])
+            primary = str(self._releaser.alias(name)["FunctionVersion"])
             if primary != new:
                 shifts.append(Shift(name, primary, new))
         return shifts
