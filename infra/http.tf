@@ -57,6 +57,14 @@ resource "aws_secretsmanager_secret" "slack_signing" {
   recovery_window_in_days = var.secret_recovery_days
 }
 
+resource "aws_secretsmanager_secret" "users_cursor" {
+  # checkov:skip=CKV2_AWS_57: a rotation invalidates every pagination token in flight (clients start again from the first page); rotate it by hand with put-secret-value when needed
+  # checkov:skip=CKV_AWS_149: encrypted with Secrets Manager's AWS-managed key; a customer-managed key is an account-level choice
+  name                    = "${local.prefix}/users-cursor-key"
+  description             = "Key the users API signs its pagination tokens with (at least 32 random characters)."
+  recovery_window_in_days = var.secret_recovery_days
+}
+
 module "users" {
   source = "./modules/lambda_function"
 
@@ -70,8 +78,9 @@ module "users" {
   timeout                 = lookup(var.function_timeout, "users", 10)
 
   environment = {
-    USERS_TABLE          = aws_dynamodb_table.users.name
-    CORS_ALLOWED_ORIGINS = join(",", var.cors_allowed_origins)
+    USERS_TABLE            = aws_dynamodb_table.users.name
+    CORS_ALLOWED_ORIGINS   = join(",", var.cors_allowed_origins)
+    USERS_CURSOR_SECRET_ID = aws_secretsmanager_secret.users_cursor.arn
   }
 
   policy_statements = [
@@ -79,6 +88,11 @@ module "users" {
       sid       = "ReadWriteUsers"
       actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem", "dynamodb:Query"]
       resources = [aws_dynamodb_table.users.arn, "${aws_dynamodb_table.users.arn}/index/byEntity"]
+    },
+    {
+      sid       = "ReadCursorKey"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [aws_secretsmanager_secret.users_cursor.arn]
     },
   ]
 

@@ -87,6 +87,11 @@ output "jwt_secret_id" {
   value       = aws_secretsmanager_secret.jwt_signing.arn
 }
 
+output "users_cursor_secret_id" {
+  description = "Secrets Manager secret holding the key the users API signs pagination tokens with (value set outside Terraform)."
+  value       = aws_secretsmanager_secret.users_cursor.arn
+}
+
 output "slack_secret_id" {
   description = "Secrets Manager secret holding the Slack signing secret (value set outside Terraform)."
   value       = aws_secretsmanager_secret.slack_signing.arn

@@ -44,12 +44,14 @@ def environment_report(env: str, target: str, outputs: dict[str, Any], local_api
     functions = outputs.get("functions") or {}
     if functions:
         width = max(len(n) for n in functions)
-        lines.append(f"{'function'.ljust(width)}  version  code sha256 (base64)                          memory  name")
+        lines.append(f"{'function'.ljust(width)}  live (published)  code sha256 (base64)                          "
+                     "memory  name")  # fmt: skip
         for name in sorted(functions):
             fn = functions[name]
-            version, memory = str(fn.get("version", "-")), str(fn.get("memory_size", "-"))
+            memory = str(fn.get("memory_size", "-"))
+            version = _version(fn)
             code = fn.get("source_code_hash", "-")
-            lines.append(f"{name.ljust(width)}  {version:>7}  {code:<44}  {memory:>6}  {fn.get('function_name', '-')}")
+            lines.append(f"{name.ljust(width)}  {version:<16}  {code:<44}  {memory:>6}  {fn.get('function_name', '-')}")
         lines.append("")
     for title, key in (("queues", "queues"), ("topics", "topics")):
         values = outputs.get(key) or {}
@@ -58,10 +60,26 @@ def environment_report(env: str, target: str, outputs: dict[str, Any], local_api
             lines += [f"  {name:<20} {value or '-'}" for name, value in sorted(values.items())]
             lines.append("")
     alarms = outputs.get("alarm_names") or []
-    lines.append(f"alarms ({len(alarms)}, to {outputs.get('alarm_topic_arn', '-')}):")
-    if alarms:
-        # Two to a row: a person scans them for one name; --json lists them for machines.
-        width = max(len(a) for a in alarms)
-        for start in range(0, len(alarms), 2):
-            lines.append("  " + "  ".join(a.ljust(width) for a in alarms[start : start + 2]).rstrip())
+    states = outputs.get("alarm_states") or {}
+    firing = [a for a in alarms if states.get(a) == "ALARM"]
+    summary = f", {len(firing)} in ALARM" if states else ""
+    lines.append(f"alarms ({len(alarms)}{summary}, to {outputs.get('alarm_topic_arn', '-')}):")
+    # What fires first, by name; the rest two to a row: a person scans them for one name, --json has them all.
+    lines += [f"  ALARM  {a}" for a in firing]
+    quiet = [a for a in alarms if a not in firing]
+    if quiet:
+        width = max(len(a) for a in quiet)
+        for start in range(0, len(quiet), 2):
+            lines.append("  " + "  ".join(a.ljust(width) for a in quiet[start : start + 2]).rstrip())
     return "\n".join(lines)
+
+
+def _version(fn: dict[str, Any]) -> str:
+    """The version `live` serves (with a canary's share), and Terraform's where they differ."""
+    published = str(fn.get("version", "-"))
+    live = fn.get("live")
+    if not isinstance(live, dict):
+        return published
+    shares = ", ".join(f"+{v} {w:.0%}" for v, w in sorted((live.get("weights") or {}).items()))
+    served = f"{live.get('version')}" + (f" {shares}" if shares else "")
+    return served if str(live.get("version")) == published and not shares else f"{served} ({published})"

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from toolchain.errors import ToolchainError
+
 SEARCH_HOURS = 6.0  # X-Ray answers GetTraceSummaries for at most 24 hours at a time
 BATCH = 5  # BatchGetTraces takes at most five ids
 
@@ -31,6 +33,9 @@ class Node:
         return float(self.doc.get("end_time") or self.start)
 
 
+FILTER_HINT = 'the emulator understands annotation.KEY = value, service("name") and id("...") joined by AND'
+
+
 class TraceReader:
     """GetTraceSummaries and BatchGetTraces, paginated, against any X-Ray endpoint."""
 
@@ -46,7 +51,14 @@ class TraceReader:
             params["FilterExpression"] = filter_expression
         summaries: list[dict[str, Any]] = []
         while True:
-            page = self._xray.get_trace_summaries(**params)
+            try:
+                page = self._xray.get_trace_summaries(**params)
+            except Exception as exc:
+                code = (getattr(exc, "response", None) or {}).get("Error", {})
+                if filter_expression and code.get("Code") in ("InvalidRequestException", "ValidationException"):
+                    raise ToolchainError(f"X-Ray refused the filter {filter_expression!r}: {code.get('Message', '')}",
+                                         FILTER_HINT) from None  # fmt: skip
+                raise
             summaries += page.get("TraceSummaries") or []
             if not page.get("NextToken"):
                 break

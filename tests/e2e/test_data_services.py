@@ -53,7 +53,7 @@ def test_a_csv_loads_good_rows_reports_bad_ones_and_reloads_without_duplicates(d
     s3, bucket = deployed.client("s3"), deployed.outputs()["data_bucket_name"]
     s3.put_object(Bucket=bucket, Key="incoming/e2e/sales.csv", Body=CSV.encode())
     assert deployed.control.wait_async(60)
-    report = json.loads(s3.get_object(Bucket=bucket, Key="reports/e2e/sales.report.json")["Body"].read())
+    report = json.loads(s3.get_object(Bucket=bucket, Key="reports/e2e/sales.csv.report.json")["Body"].read())
     assert (report["status"], report["rows_loaded"], report["rows_rejected"]) == ("complete", 2, 2)
     assert [r["line"] for r in report["rejections"]] == [3, 5]
     items = all_items(deployed, "platform-local-sales")
@@ -70,7 +70,7 @@ def test_an_upper_case_csv_from_windows_loads_without_mangled_text(deployed: Dep
     body = "id,date,amount,region,product\r\nw-1,2026-11-05,3.50,eu,Caf\xe9\r\nw-2,2026-11-05,4.00,eu,Tea\r\n"
     s3.put_object(Bucket=bucket, Key="incoming/e2e/WINDOWS.CSV", Body=body.encode("cp1252"))
     assert deployed.control.wait_async(60)
-    report = json.loads(s3.get_object(Bucket=bucket, Key="reports/e2e/WINDOWS.report.json")["Body"].read())
+    report = json.loads(s3.get_object(Bucket=bucket, Key="reports/e2e/WINDOWS.CSV.report.json")["Body"].read())
     assert (report["status"], report["rows_loaded"], report["rows_rejected"]) == ("complete", 1, 1)
     assert report["rejections"][0]["line"] == 2
     assert "byte 0xe9" in report["rejections"][0]["reason"]

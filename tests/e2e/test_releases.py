@@ -73,6 +73,14 @@ def _served_version(deployed: Deployed, function_name: str, request: Any) -> str
     return wait_for(start_line, timeout=20).rsplit("Version: ", 1)[1].strip()
 
 
+def _live_in_outputs(deployed: Deployed) -> tuple[str, str]:
+    users = json.loads(deployed.invoke("outputs", "--json").stdout)["functions"]["users"]
+    table = deployed.invoke("outputs").stdout
+    (row,) = [line for line in table.splitlines() if line.startswith("users ")]
+    assert row.split()[1] == users["live"]["version"]  # the table's first version is live's
+    return users["live"]["version"], str(users["version"])
+
+
 def test_rollback_moves_live_back_and_the_api_runs_the_earlier_version_again(deployed: Deployed) -> None:
     outputs = deployed.outputs()
     users = outputs["functions"]["users"]
@@ -91,11 +99,14 @@ def test_rollback_moves_live_back_and_the_api_runs_the_earlier_version_again(dep
         # GIVEN a release moved live to a new version, which serves the API
         Releaser(client).move(name, new)
         assert _served_version(deployed, name, request) == new
+        # (outputs say what live serves, beside the version Terraform published)
+        assert _live_in_outputs(deployed) == (new, deployed_version)
         # WHEN it is rolled back
         result = deployed.invoke("rollback", "--function", "users")
         assert f"{name}: live {new} -> {deployed_version}" in result.stdout
-        # THEN the API runs the earlier version, and a second rollback has nothing to do
+        # THEN the API runs the earlier version, outputs say so, and a second rollback has nothing to do
         assert _served_version(deployed, name, request) == deployed_version
+        assert _live_in_outputs(deployed) == (deployed_version, deployed_version)
         again = deployed.invoke("rollback", "--function", "users", check=False)
         assert again.returncode == 1 and "nothing to roll back in emulator" in again.stderr
     finally:

@@ -71,7 +71,7 @@ def test_good_rows_load_and_bad_rows_are_reported(etl_env, lambda_context) -> No
     assert result["files"][0]["rows_loaded"] == 2
     assert [i["id"]["S"] for i in sales_items()] == ["s-1", "s-3"]
     assert sales_items()[0]["amount"] == {"N": "19.99"}
-    report = json.loads(etl_env.get_object(Bucket="data", Key="reports/nov 2026.report.json")["Body"].read())
+    report = json.loads(etl_env.get_object(Bucket="data", Key="reports/nov 2026.csv.report.json")["Body"].read())
     assert (report["status"], report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (
         "complete",
         4,
@@ -89,11 +89,24 @@ def test_loading_the_same_file_again_leaves_the_table_as_it_was(etl_env, lambda_
     assert sales_items() == before
 
 
+def test_files_whose_names_differ_only_by_case_or_extension_keep_their_own_reports(etl_env, lambda_context) -> None:
+    # GIVEN files whose reports one rule (drop the extension) would give one key
+    files = {"incoming/x.csv": CSV, "incoming/x.CSV": CSV.replace("s-3,", "s-9,"), "incoming/x.csv.csv": "id,date\n"}
+    for key, body in files.items():
+        etl_env.put_object(Bucket="data", Key=key, Body=body.encode())
+        etl.lambda_handler(s3_event(key), lambda_context)
+    # THEN each has a report of its own, naming its own source: none overwrote another
+    listed = etl_env.list_objects_v2(Bucket="data", Prefix="reports/")["Contents"]
+    reports = {o["Key"]: json.loads(etl_env.get_object(Bucket="data", Key=o["Key"])["Body"].read()) for o in listed}
+    assert {r["source"] for r in reports.values()} == {f"s3://data/{key}" for key in files}
+    assert len(reports) == 3
+
+
 @pytest.mark.parametrize(("body", "error"), [(b"", "bad_header"), (b"name,price\nx,1\n", "bad_header")])
 def test_an_unusable_file_gets_a_rejected_report(etl_env, lambda_context, caplog, body: bytes, error: str) -> None:
     etl_env.put_object(Bucket="data", Key="incoming/bad.csv", Body=body)
     etl.lambda_handler(s3_event("incoming/bad.csv"), lambda_context)
-    report = json.loads(etl_env.get_object(Bucket="data", Key="reports/bad.report.json")["Body"].read())
+    report = json.loads(etl_env.get_object(Bucket="data", Key="reports/bad.csv.report.json")["Body"].read())
     assert (report["status"], report["error"].split(":")[0]) == ("rejected", error)
     assert [r for r in caplog.records if r.getMessage() == "file processed" and r.levelname == "ERROR"]
 
@@ -119,7 +132,7 @@ def test_a_windows_1252_file_stores_no_mangled_text(etl_env, lambda_context) -> 
     raw_lines = [line for line in (TEXTS / "sample-french-1.txt").read_bytes().splitlines() if line.strip()]
     etl_env.put_object(Bucket="data", Key="incoming/legacy.csv", Body=sales_file(raw_lines, b"\r\n"))
     etl.lambda_handler(s3_event("incoming/legacy.csv"), lambda_context)
-    report = json.loads(etl_env.get_object(Bucket="data", Key="reports/legacy.report.json")["Body"].read())
+    report = json.loads(etl_env.get_object(Bucket="data", Key="reports/legacy.csv.report.json")["Body"].read())
     accented = [n for n, line in enumerate(raw_lines) if not line.isascii()]
     assert accented and report["rows_rejected"] == len(accented)
     assert all("not valid in the file's encoding" in r["reason"] for r in report["rejections"])
@@ -146,7 +159,7 @@ def test_utf8_and_utf16_files_load_exactly(etl_env, lambda_context, name: str, e
     text = sales_file([line.encode() for line in lines]).decode()
     etl_env.put_object(Bucket="data", Key="incoming/texts.csv", Body=encode(text))
     etl.lambda_handler(s3_event("incoming/texts.csv"), lambda_context)
-    report = json.loads(etl_env.get_object(Bucket="data", Key="reports/texts.report.json")["Body"].read())
+    report = json.loads(etl_env.get_object(Bucket="data", Key="reports/texts.csv.report.json")["Body"].read())
     assert (report["status"], report["rows_rejected"], report["rows_loaded"]) == ("complete", 0, len(lines))
     assert {i["product"]["S"] for i in sales_items()} == {line.strip().replace('"', "'")[:150] for line in lines}
 
@@ -162,7 +175,7 @@ def test_utf8_and_utf16_files_load_exactly(etl_env, lambda_context, name: str, e
 def test_files_in_other_encodings_are_refused_with_a_clear_report(etl_env, lambda_context, body, reason) -> None:
     etl_env.put_object(Bucket="data", Key="incoming/other.csv", Body=body)
     etl.lambda_handler(s3_event("incoming/other.csv"), lambda_context)
-    report = json.loads(etl_env.get_object(Bucket="data", Key="reports/other.report.json")["Body"].read())
+    report = json.loads(etl_env.get_object(Bucket="data", Key="reports/other.csv.report.json")["Body"].read())
     assert (report["status"], report["error"].split(":")[0]) == ("rejected", "bad_encoding")
     assert reason in report["error"]
     assert sales_items() == []
@@ -187,7 +200,7 @@ def test_a_file_above_the_stated_limit_is_refused_before_loading(etl_env, lambda
     settings.clear_cached()
     etl_env.put_object(Bucket="data", Key="incoming/big.csv", Body=(CSV * 20).encode())
     etl.lambda_handler(s3_event("incoming/big.csv"), lambda_context)
-    report = json.loads(etl_env.get_object(Bucket="data", Key="reports/big.report.json")["Body"].read())
+    report = json.loads(etl_env.get_object(Bucket="data", Key="reports/big.csv.report.json")["Body"].read())
     assert report["status"] == "rejected"
     assert "split the file" in report["error"]
     assert sales_items() == []
@@ -203,7 +216,7 @@ def test_running_out_of_time_is_loud_and_reported(etl_env, monkeypatch) -> None:
 
     with pytest.raises(OutOfTime):
         etl.lambda_handler(s3_event("incoming/slow.csv"), AlmostOutOfTime())
-    report = json.loads(etl_env.get_object(Bucket="data", Key="reports/slow.report.json")["Body"].read())
+    report = json.loads(etl_env.get_object(Bucket="data", Key="reports/slow.csv.report.json")["Body"].read())
     assert (report["status"], report["rows_loaded"]) == ("incomplete", 25)
 
 

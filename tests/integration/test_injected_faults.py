@@ -95,7 +95,7 @@ def test_etl_throttled_past_its_retries_fails_loudly_then_loads_on_redelivery(mo
         faults.error("dynamodb", "BatchWriteItem", "ThrottlingException", times=1000, status=400)
         with pytest.raises(DependencyError):
             etl.lambda_handler(copy.deepcopy(event), FakeLambdaContext())
-    report = json.loads(client("s3").get_object(Bucket="data", Key="reports/persistent.report.json")["Body"].read())
+    report = json.loads(client("s3").get_object(Bucket="data", Key="reports/persistent.csv.report.json")["Body"].read())
     assert report["status"] == "failed" and "unprocessed" in report["error"]
 
     result, _ = deliver(etl.lambda_handler, event)  # Lambda's retry, the throttling over

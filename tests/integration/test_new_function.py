@@ -50,9 +50,9 @@ def test_what_it_writes_is_lint_clean_and_formatted(checkout: Path) -> None:
     run(checkout, sys.executable, "-m", "invoke", "tf.fmt", "--check")
 
 
-def test_its_generated_tests_pass(checkout: Path) -> None:
-    tests = [f"tests/unit/lambdas/services/{n.replace('-', '_')}" for n in NAMES.values()]
-    tests += [f"tests/integration/test_{n.replace('-', '_')}_handler.py" for n in NAMES.values()]
+def test_its_generated_tests_and_the_whole_unit_suite_pass(checkout: Path) -> None:
+    # the whole unit suite: suite-wide checks (every service's settings, every pattern) see it too
+    tests = ["tests/unit"] + [f"tests/integration/test_{n.replace('-', '_')}_handler.py" for n in NAMES.values()]
     result = run(checkout, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests)
     assert " passed" in result.stdout and "failed" not in result.stdout
 

@@ -11,6 +11,9 @@ import pytest
 
 from lambdas.common import settings
 from lambdas.services.users import handler as users
+from lambdas.services.users.cursors import CursorCodec
+
+CURSOR_KEY = "cursor-key-" + "x" * 40
 
 
 @pytest.fixture
@@ -27,6 +30,8 @@ def table(moto_aws, monkeypatch: pytest.MonkeyPatch) -> str:
     )  # fmt: skip
     monkeypatch.setenv("USERS_TABLE", "users")
     monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "http://localhost:3000,https://app.example.com")
+    key = boto3.client("secretsmanager", region_name="us-east-1").create_secret(Name="cursor", SecretString=CURSOR_KEY)
+    monkeypatch.setenv("USERS_CURSOR_SECRET_ID", key["ARN"])
     settings.clear_cached()
     users._users.cache_clear()
     yield "users"
@@ -193,6 +198,7 @@ def test_an_unexpected_failure_is_a_500_that_leaks_nothing(table, load_event, la
 
 def test_a_missing_table_is_a_503(moto_aws, load_event, lambda_context, monkeypatch) -> None:
     monkeypatch.setenv("USERS_TABLE", "no-such-table")
+    monkeypatch.setenv("USERS_CURSOR_SECRET_ID", "no-such-secret")
     settings.clear_cached()
     users._users.cache_clear()
     status, _, answer = call(load_event, lambda_context, "GET", "/users", "/users")
@@ -221,3 +227,17 @@ def test_a_crafted_deeply_nested_cursor_is_400(table, load_event, lambda_context
     token = base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
     status, _, body = call(load_event, lambda_context, "GET", "/users", "/users", query={"next": token})
     assert (status, body["error"]["code"]) == (400, "validation_failed")
+
+
+def test_a_well_shaped_forged_cursor_is_400_not_a_page(table, load_event, lambda_context) -> None:
+    # GIVEN users, and a cursor of exactly the shape the API hands out, for a position it never handed out
+    for n in range(4):
+        call(load_event, lambda_context, "POST", "/users", "/users", {"name": f"U{n}", "email": f"u{n}@example.com"})
+    issued = call(load_event, lambda_context, "GET", "/users", "/users", query={"limit": "1"})[2]["next"]
+    # the codec's own shape, signed under a key the attacker guessed
+    forged = CursorCodec(lambda: b"guessed key " * 4).encode({"entity": "user", "listKey": "~", "pk": "USER#x"})
+    assert forged.count(".") == issued.count(".") == 2
+    # WHEN it is sent THEN the answer is the documented 400, and the issued one still works
+    status, _, body = call(load_event, lambda_context, "GET", "/users", "/users", query={"next": forged})
+    assert (status, body["error"]["fields"]) == (400, {"next": "is not a token this API issued"})
+    assert call(load_event, lambda_context, "GET", "/users", "/users", query={"next": issued})[0] == 200

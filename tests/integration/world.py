@@ -101,6 +101,7 @@ def build_world(monkeypatch: pytest.MonkeyPatch, base_url: str) -> World:
     sm = client("secretsmanager")
     jwt_arn = sm.create_secret(Name="jwt", SecretString=tokens.SECRET)["ARN"]
     slack_arn = sm.create_secret(Name="slack", SecretString=SLACK_SECRET)["ARN"]
+    cursor_arn = sm.create_secret(Name="users-cursor", SecretString="k" * 48)["ARN"]
     table("users", "pk", attributes=("entity", "listKey"), GlobalSecondaryIndexes=[{
         "IndexName": "byEntity", "Projection": {"ProjectionType": "ALL"},
         "KeySchema": [{"AttributeName": "entity", "KeyType": "HASH"}, {"AttributeName": "listKey", "KeyType": "RANGE"}],
@@ -127,7 +128,7 @@ def build_world(monkeypatch: pytest.MonkeyPatch, base_url: str) -> World:
     products = [{"id": "p-ok", "url": f"{base_url}/ok"}]
     client("ssm").put_parameter(Name="/products", Value=json.dumps(products), Type="String")
     env = {
-        "USERS_TABLE": "users", "CORS_ALLOWED_ORIGINS": "https://app.example.com",
+        "USERS_TABLE": "users", "CORS_ALLOWED_ORIGINS": "https://app.example.com", "USERS_CURSOR_SECRET_ID": cursor_arn,
         "JWT_MODE": "hs256", "JWT_SECRET_ID": jwt_arn, "JWT_ISSUER": tokens.ISSUER, "JWT_AUDIENCE": tokens.AUDIENCE,
         "SLACK_SIGNING_SECRET_ID": slack_arn, "WEATHER_URL": f"{base_url}/weather/{{place}}",
         "WEATHER_TIMEOUT_SECONDS": "1", "STATUS_TABLES": "users", "STATUS_FUNCTIONS": "none",

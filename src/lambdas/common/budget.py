@@ -13,3 +13,9 @@ class TimeBudget:
     def exhausted(self) -> bool:
         """True when less than the margin is left (never, without a Lambda context)."""
         return self._remaining is not None and self._remaining() < self._margin_ms
+
+    def seconds_left(self) -> float:
+        """Seconds until only the margin is left (infinite without a Lambda context)."""
+        if self._remaining is None:
+            return float("inf")
+        return max(0.0, (self._remaining() - self._margin_ms) / 1000)

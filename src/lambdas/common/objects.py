@@ -24,6 +24,8 @@ TooLarge = Callable[[str], PlatformError]
 def _open(ref: S3ObjectRef, max_bytes: int, too_large: TooLarge) -> dict[str, Any]:
     params = {"Bucket": ref.bucket, "Key": ref.key, **({"VersionId": ref.version_id} if ref.version_id else {})}
     gone = {code: lambda: ObjectGone(f"s3://{ref.bucket}/{ref.key} no longer exists") for code in GONE_CODES}
+    # a bucket that does not exist will not exist on a retry either: the event names nothing to read
+    gone["NoSuchBucket"] = lambda: ObjectGone(f"bucket {ref.bucket} does not exist")
     with aws.dependency(f"reading s3://{ref.bucket}/{ref.key}", answers=gone):
         response = aws.client("s3").get_object(**params)
     if response.get("ContentLength", 0) > max_bytes:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from lambdas.common.exceptions import ConfigurationError
+from lambdas.common.money import AmountError, parse_amount
 
 # Read by Powertools itself (and by every function for its metrics); Terraform sets them everywhere.
 METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
@@ -69,23 +70,21 @@ def integer(env: Mapping[str, str], name: str, default: int, *, minimum: int, ma
     if raw is None:
         return default
     try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigurationError(f"{name}={raw!r} is not an integer") from None
+        value = int(parse_amount(raw.strip(), decimals=0, integer_digits=18, allow_zero=True, allow_negative=True))
+    except AmountError:
+        raise ConfigurationError(f"{name}={raw[:40]!r} is not an integer") from None
     if not minimum <= value <= maximum:
         raise ConfigurationError(f"{name}={value} is outside {minimum}..{maximum}")
     return value
 
 
 def decimal(env: Mapping[str, str], name: str, default: str) -> Decimal:
-    raw = env.get(name, default)
+    """A non-negative number in the platform's one grammar (money.py): "12.5", never "1e3" or "١٢"."""
+    raw = env.get(name, default).strip()
     try:
-        value = Decimal(raw)
-    except ArithmeticError:
-        raise ConfigurationError(f"{name}={raw!r} is not a number") from None
-    if not value.is_finite() or value < 0:
-        raise ConfigurationError(f"{name}={raw!r} must be a non-negative number")
-    return value
+        return parse_amount(raw, decimals=6, integer_digits=12, allow_zero=True)
+    except AmountError as exc:
+        raise ConfigurationError(f"{name}={raw[:40]!r} {exc}") from None
 
 
 def url(env: Mapping[str, str], name: str) -> str:

@@ -40,10 +40,30 @@ def say(text: str) -> None:
 
 @contextmanager
 def failures_as_exit() -> Iterator[None]:
+    """A failed precondition, or AWS (or the emulator) refusing a call, ends the task with a message:
+    never a traceback."""
     try:
         yield
     except ToolchainError as exc:
         raise Exit(f"error: {exc}", code=1) from None
+    except Exception as exc:
+        message = aws_failure(exc)
+        if message is None:
+            raise
+        raise Exit(f"error: {message}", code=1) from None
+
+
+def aws_failure(exc: BaseException) -> str | None:
+    """What an AWS SDK error says, in one line; None for anything that is not one (botocore is only
+    looked at when it is already imported: the tasks that never call AWS never load it)."""
+    if not type(exc).__module__.startswith("botocore"):
+        return None
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        error = response.get("Error") or {}
+        operation = getattr(exc, "operation_name", "a call")
+        return f"{operation} failed: {error.get('Code', 'Error')}: {error.get('Message', '')}".rstrip(": ")
+    return str(exc)
 
 
 @contextmanager

@@ -27,18 +27,25 @@ def plan(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator") 
 @platform_task(help={"env": ENV_HELP, "target": TARGET_HELP})
 def apply(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator") -> None:
     """Apply exactly the plan `invoke plan` saved for an environment."""
+    from toolchain.deploy.live import read_running, with_running
+
     with environments(c, target) as envs:
         outputs = envs.apply(env)
         local_api_url = envs.local_api_url(outputs)
-    say("\n" + environment_report(env, target, outputs, local_api_url))
+        running = read_running(envs.client("lambda", env), envs.client("cloudwatch", env), outputs)
+    say("\n" + environment_report(env, target, with_running(outputs, running), local_api_url))
 
 
 @platform_task(help={"env": ENV_HELP, "target": TARGET_HELP, "json": "machine-readable JSON instead of the table"})
 def outputs(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator", json: bool = False) -> None:
-    """Show an environment: API URL, functions with version and code hash, queues, topics, alarms."""
+    """Show an environment: API URL, the version `live` serves of each function (a canary's weights too) and
+    its code hash, queues, topics, alarms with their state. Read from Lambda and CloudWatch, not only Terraform."""
+    from toolchain.deploy.live import read_running, with_running
+
     with environments(c, target) as envs:
         values = envs.outputs(env)
         local_api_url = envs.local_api_url(values)
+        values = with_running(values, read_running(envs.client("lambda", env), envs.client("cloudwatch", env), values))
     if json:
         say(json_module.dumps({**values, "local_api_url": local_api_url}, indent=2, sort_keys=True))
     else:
@@ -63,9 +70,9 @@ def promote(
     to: str,
     from_: str = "",
     manifest: str = "",
-    canary: int = 0,
+    canary: str = "",
     bake: str = "",
-    linear: int = 0,
+    linear: str = "",
     step: str = "",
     target: str = "emulator",
 ) -> None:

@@ -108,6 +108,9 @@ def promote(
         raise ToolchainError(
             "promotion deploys to dev, staging or prod", "the emulator environment is built by `invoke up`"
         )
+    if source == destination:
+        raise ToolchainError(f"--from and --to both name {destination}: nothing would be promoted",
+                             "promote from the environment before it (dev -> staging -> prod)")  # fmt: skip
     site.require(destination)
     store = site.artifacts_store(destination)
     if source is not None:

@@ -30,16 +30,24 @@ from toolchain.reporting import Reporter
 
 # metric -> judged per version that ran (True) or per alias (False)
 WATCHED = {"Errors": True, "Duration": True, "Throttles": False}
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$")
+_DURATION = re.compile(r"(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s?)?")
 
 
 def parse_duration(text: str) -> float:
     """Seconds in `90`, `90s`, `5m`, `1m30s` or `1h`."""
-    match = _DURATION.match(text.strip())
+    match = _DURATION.fullmatch(text.strip())
     if not text.strip() or match is None:
         raise ToolchainError(f"not a duration: {text!r}", "write it as 90s, 5m, 1m30s or 1h")
     hours, minutes, seconds = (int(part or 0) for part in match.groups())
     return float(hours * 3600 + minutes * 60 + seconds)
+
+
+def _share(option: str, value: int | str) -> int:
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 99:
+        raise ToolchainError(f"--{option} {text}: a share of the traffic is 1 to 99 percent",
+                             f"leave --{option} out to release all at once")  # fmt: skip
+    return int(text)
 
 
 @dataclass(frozen=True)
@@ -50,20 +58,26 @@ class Strategy:
     hold: float = 0.0
 
     @classmethod
-    def from_options(cls, canary: int = 0, bake: str = "", linear: int = 0, step: str = "") -> Strategy:
-        if canary and linear:
+    def from_options(
+        cls, canary: int | str | None = None, bake: str = "", linear: int | str | None = None, step: str = ""
+    ) -> Strategy:
+        """From the task's options; a share left out is None or "" (0 is a share given, and refused)."""
+        given = {name: value for name, value in (("canary", canary), ("linear", linear)) if value not in (None, "")}
+        if len(given) == 2:
             raise ToolchainError("choose --canary or --linear, not both")
-        percent, hold = (canary, bake) if canary else (linear, step)
-        if not percent:
+        if not given:
             if bake or step:
                 raise ToolchainError("--bake goes with --canary, --step with --linear")
             return cls()
-        if not 1 <= percent <= 99:
-            raise ToolchainError(f"a share of {percent}% is not a gradual release", "give 1 to 99")
-        seconds = parse_duration(hold or ("5m" if canary else "1m"))
+        ((option, value),) = given.items()
+        percent = _share(option, value)
+        hold = bake if option == "canary" else step
+        if (option == "canary" and step) or (option == "linear" and bake):
+            raise ToolchainError("--bake goes with --canary, --step with --linear")
+        seconds = parse_duration(hold or ("5m" if option == "canary" else "1m"))
         if seconds <= 0:
             raise ToolchainError("the bake must last some time", "give --bake 5m or --step 1m, say")
-        return cls((percent,) if canary else tuple(range(percent, 100, percent)), seconds)
+        return cls((percent,) if option == "canary" else tuple(range(percent, 100, percent)), seconds)
 
     @property
     def gradual(self) -> bool:

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 import uuid
 import zipfile
@@ -135,10 +136,16 @@ class FunctionExecutor:
         self.limits = limits or ConcurrencyLimits()
         self._logs = logs
         self.debugging: dict[str, int] = {}  # function name -> the port its next worker waits for an IDE on
+        self._debug_turns: dict[str, threading.Lock] = {}
 
     def debug(self, function_name: str, port: int) -> None:
-        """Start the function's next worker under debugpy on `port` (0: stop debugging it)."""
+        """Start the function's next worker under debugpy on `port` (0: stop debugging it).
+
+        A function under the debugger runs in one worker: its invocations take turns (a second worker
+        could not listen on the same port), each waiting for the IDE rather than failing, and no
+        provisioned workers are kept for it meanwhile (they would be a second listener)."""
         if port:
+            self._debug_turns.setdefault(function_name, threading.Lock())
             self.debugging[function_name] = port
         else:
             self.debugging.pop(function_name, None)
@@ -228,7 +235,10 @@ class FunctionExecutor:
     # -- running ---------------------------------------------------------------------------------
     def provision(self, fn: Any, count: int, layers: LayerSource) -> str:
         """Keep `count` initialised workers of this version (provisioned concurrency); returns their key.
-        Their init is logged when it happens, as Lambda logs a provisioned environment's."""
+        Their init is logged when it happens, as Lambda logs a provisioned environment's. A function under
+        the debugger keeps none: its one debug worker serves it on demand."""
+        if fn.function_name in self.debugging:
+            return ""
         spec = self._spec(fn, layers)
         env = {**dict(spec.env), "AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency"}
         spec = replace(spec, env=tuple(sorted(env.items())))
@@ -251,7 +261,11 @@ class FunctionExecutor:
             payload = json.dumps(error)
             return Invocation(str(uuid.uuid4()), payload, True, "TooManyRequestsException", "", throttled)
         try:
-            return self._run(fn, event, layers, service)
+            turn = self._debug_turns.get(fn.function_name) if fn.function_name in self.debugging else None
+            if turn is None:
+                return self._run(fn, event, layers, service)
+            with turn:
+                return self._run(fn, event, layers, service)
         finally:
             self.limits.release(fn)
 

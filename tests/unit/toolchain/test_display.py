@@ -67,3 +67,21 @@ def test_the_local_url_is_shown_only_when_there_is_one() -> None:
 def test_an_environment_without_an_api_or_functions_still_reads() -> None:
     text = environment_report("dev", "emulator", {"region": "us-east-1"})
     assert "API        -" in text and "alarms (0, to -):" in text
+
+
+def test_the_version_live_serves_is_shown_beside_terraforms_and_a_canarys_share() -> None:
+    functions = outputs()["functions"]
+    functions["users"]["live"] = {"version": "6", "weights": {}}  # rolled back from 7
+    functions["authorizer"]["live"] = {"version": "12", "weights": {"13": 0.1}}  # a 10% canary of 13
+    lines = environment_report("prod", "aws", outputs(functions=functions)).splitlines()
+    assert any(line.startswith("users") and " 6 (7) " in line for line in lines)
+    assert any(line.startswith("authorizer") and " 12 +13 10% (12) " in line for line in lines)
+
+
+def test_alarms_in_alarm_come_first_by_name() -> None:
+    states = {"platform-prod-users-errors": "OK", "platform-prod-users-throttles": "ALARM",
+              "platform-prod-work-dlq-not-empty": "INSUFFICIENT_DATA"}  # fmt: skip
+    text = environment_report("prod", "aws", outputs(alarm_states=states))
+    assert "alarms (3, 1 in ALARM, to" in text
+    alarm_lines = text.split("alarms (", 1)[1].splitlines()[1:]
+    assert alarm_lines[0] == "  ALARM  platform-prod-users-throttles"

@@ -71,7 +71,7 @@ def test_promotions_shift_traffic_gradually_with_options_the_task_accepts() -> N
     for job in ("promote-staging", "promote-prod"):
         (command,) = [s["run"] for s in jobs[job]["steps"] if "invoke promote" in s.get("run", "")]
         options = dict(re.findall(r"--(canary|bake|linear|step) (\S+)", command))
-        strategy = Strategy.from_options(canary=int(options.get("canary", 0)), bake=options.get("bake", ""),
-                                         linear=int(options.get("linear", 0)), step=options.get("step", ""))  # fmt: skip
+        strategy = Strategy.from_options(canary=options.get("canary"), bake=options.get("bake", ""),
+                                         linear=options.get("linear"), step=options.get("step", ""))  # fmt: skip
         assert strategy.gradual, (job, command)
         assert jobs[job]["timeout-minutes"] * 60 > strategy.hold * len(strategy.steps) + 15 * 60, job

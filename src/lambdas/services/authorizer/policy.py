@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_METHOD_ARN = re.compile(r"^(arn:aws[a-z-]*:execute-api:[a-z0-9-]+:\d{12}:[A-Za-z0-9]+/[A-Za-z0-9_-]+)/")
+_METHOD_ARN = re.compile(r"(arn:aws[a-z-]*:execute-api:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9]+/[A-Za-z0-9_-]+)/", re.ASCII)
 
 
 def stage_arn(method_arn: Any) -> str | None:

@@ -21,7 +21,7 @@ from lambdas.common.exceptions import Unauthorized
 from lambdas.common.untrusted import MalformedJson, json_value
 
 MAX_TOKEN_LENGTH = 8192
-_SEGMENT = re.compile(r"^[A-Za-z0-9_-]*$")
+_SEGMENT = re.compile(r"[A-Za-z0-9_-]*", re.ASCII)  # with fullmatch: "abc\n" is not a segment
 _BASE64URL = {c: n for n, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")}
 # by segment length mod 4: the low bits of the last character that encode no byte (None: impossible length)
 _SPARE_BITS = (0, None, 0b1111, 0b11)
@@ -89,7 +89,7 @@ def _canonical(token: str) -> bool:
     if len(segments) != 3:
         return False
     for segment in segments:
-        if not _SEGMENT.match(segment):
+        if not _SEGMENT.fullmatch(segment):
             return False
         spare_bits = _SPARE_BITS[len(segment) % 4]
         if spare_bits is None or (spare_bits and _BASE64URL[segment[-1]] & spare_bits):

@@ -7,7 +7,6 @@ region, product. A row is either a Sale ready to store or a Rejection naming its
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -15,14 +14,17 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from lambdas.common.exceptions import UnprocessableContent
+from lambdas.common.identifiers import Shape
+from lambdas.common.money import AmountError, parse_amount
 from lambdas.services.etl.text import BadEncoding, invalid_bytes
 
 COLUMNS = ("id", "date", "amount", "region", "product")
 MAX_DECIMALS = 4
-MAX_AMOUNT = Decimal("1e12")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
-_REGION = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]{0,31}$")
-_AMOUNT = re.compile(r"^-?(\d+)(?:\.(\d+))?$")
+MAX_INTEGER_DIGITS = 12
+SALE_ID = Shape(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}", "1-64 letters, digits or . _ : -")
+REGION = Shape(r"[A-Za-z][A-Za-z0-9 _-]{0,31}", "1-32 letters, digits, spaces, _ or -, starting with a letter")
+# date.fromisoformat alone also takes 20240105 and 2024-W01-1 (Python 3.11+): the docs promise YYYY-MM-DD
+DAY = Shape(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "an ISO date (YYYY-MM-DD)")
 # A CSV field larger than this is damage, not data; the csv module's own limit is 128 KB.
 MAX_FIELD = 4096
 SAVE_AS = "save the file as UTF-8 (or UTF-16 with a byte-order mark)"
@@ -52,28 +54,28 @@ class Rejection:
 def _sale(raw_id: str, raw_day: str, raw_amount: str, raw_region: str, raw_product: str) -> Sale | str:
     """The row as a Sale, or why it is not one."""
     sale_id = raw_id.strip()
-    if not _ID.match(sale_id):
-        return "id must be 1-64 letters, digits or . _ : -"
+    if not SALE_ID.holds(sale_id):
+        return f"id must be {SALE_ID.description}"
     raw_day = raw_day.strip()
     try:
+        if not DAY.holds(raw_day):
+            raise ValueError
         day = date.fromisoformat(raw_day).isoformat()
     except ValueError:
-        return f"date {raw_day[:40]!r} is not an ISO date (YYYY-MM-DD)"
+        return f"date {raw_day[:40]!r} is not {DAY.description}"
     raw_amount = raw_amount.strip()
-    number = _AMOUNT.match(raw_amount)
-    if number is None:
-        return f"amount {raw_amount[:40]!r} is not a plain decimal like 1299.99"
-    integer, fraction = number.groups()
-    # at most 4 decimals and below 1e12, read from the digits (no Decimal arithmetic per row)
-    if (fraction is not None and len(fraction) > MAX_DECIMALS) or len(integer.lstrip("0")) > 12:
-        return f"amount {raw_amount[:40]!r} has more than {MAX_DECIMALS} decimals or is too large"
+    try:
+        amount = parse_amount(raw_amount, decimals=MAX_DECIMALS, integer_digits=MAX_INTEGER_DIGITS, allow_zero=True,
+                              allow_negative=True)  # fmt: skip
+    except AmountError as exc:
+        return f"amount {raw_amount[:40]!r} {exc}"
     region = raw_region.strip()
-    if not _REGION.match(region):
-        return "region must be 1-32 letters, digits, spaces, _ or -, starting with a letter"
+    if not REGION.holds(region):
+        return f"region must be {REGION.description}"
     product = raw_product.strip()
     if not 1 <= len(product) <= 200:
         return "product must be 1-200 characters"
-    return _new_sale((sale_id, day, Decimal(raw_amount), region.upper(), product))
+    return _new_sale((sale_id, day, amount, region.upper(), product))
 
 
 def _rejected_lines(lines: Iterable[str], bad: dict[int, str]) -> Iterator[str]:

@@ -8,7 +8,6 @@ in silence. Reloading a file is harmless (idempotent writes).
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -21,8 +20,9 @@ from lambdas.services.etl.text import DecodedText
 
 
 def report_key(source_key: str, settings: EtlSettings) -> str:
-    relative = source_key[len(settings.incoming_prefix) :]
-    return settings.report_prefix + posixpath.splitext(relative)[0] + ".report.json"
+    """The report of `source_key`: its whole relative key plus `.report.json` (sales/x.csv ->
+    reports/sales/x.csv.report.json). Dropping the extension would give x.csv and x.CSV one report."""
+    return settings.report_prefix + source_key[len(settings.incoming_prefix) :] + ".report.json"
 
 
 def wanted(key: str, settings: EtlSettings) -> str | None:

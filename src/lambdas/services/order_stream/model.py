@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from lambdas.common import money
 from lambdas.common.exceptions import UnprocessableContent
+from lambdas.common.identifiers import CURRENCY, ID
 from lambdas.common.untrusted import json_value
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_RECORD_BYTES = 64 * 1024
 
 
@@ -29,20 +28,16 @@ class Order:
     currency: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"order_id": self.order_id, "customer_id": self.customer_id, "amount": str(self.amount),
+        return {"order_id": self.order_id, "customer_id": self.customer_id, "amount": money.to_text(self.amount),
                 "currency": self.currency}  # fmt: skip
 
 
 def _amount(value: Any) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise InvalidOrder("amount must be a number or a decimal string")
+    # a JSON number arrives as int or float: within the bounds its repr is what the producer wrote
     try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise InvalidOrder(f"amount {str(value)[:30]!r} is not a number") from None
-    if not amount.is_finite() or amount <= 0 or -amount.as_tuple().exponent > 2:
-        raise InvalidOrder("amount must be positive with at most 2 decimals")
-    return amount
+        return money.parse_amount(value, allow_float=True)
+    except money.AmountError as exc:
+        raise InvalidOrder(f"amount {str(value)[:30]!r}: {exc}") from None
 
 
 def parse_order(data: str) -> Order:
@@ -57,11 +52,11 @@ def parse_order(data: str) -> Order:
     if not isinstance(body, dict):
         raise InvalidOrder("the order must be a JSON object")
     order_id, customer_id = body.get("orderId"), body.get("customerId")
-    if not isinstance(order_id, str) or not _ID.match(order_id):
-        raise InvalidOrder("orderId must be 1-64 letters, digits, _ or -")
-    if not isinstance(customer_id, str) or not _ID.match(customer_id):
-        raise InvalidOrder("customerId must be 1-64 letters, digits, _ or -")
+    if not ID.holds(order_id):
+        raise InvalidOrder(f"orderId must be {ID.description}")
+    if not ID.holds(customer_id):
+        raise InvalidOrder(f"customerId must be {ID.description}")
     currency = body.get("currency", "USD")
-    if not isinstance(currency, str) or not _CURRENCY.match(currency):
-        raise InvalidOrder("currency must be a three-letter ISO code")
+    if not CURRENCY.holds(currency):
+        raise InvalidOrder(f"currency must be {CURRENCY.description}")
     return Order(order_id, customer_id, _amount(body.get("amount")), currency)

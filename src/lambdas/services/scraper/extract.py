@@ -7,8 +7,9 @@ with its own CSS selector is read with BeautifulSoup's CSS engine, imported only
 product is scraped (its import alone costs more than a page), as is a page nested deeper than lxml
 builds trees for.
 
-The page's bytes are decoded as a browser would: a byte order mark, else the charset the page
-declares, else UTF-8 if the bytes are UTF-8, else windows-1252.
+The page's bytes are decoded as a browser would (WHATWG's encoding sniffing, in its order): a byte
+order mark, else the charset of the HTTP Content-Type header, else the charset the page declares in
+a meta tag, else UTF-8 if the bytes are UTF-8, else windows-1252.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from lxml import etree, html
 
-from lambdas.services.scraper.prices import Money, PriceNotFound, parse_price
+from lambdas.services.scraper.prices import Money, PriceNotFound, parse_machine_price, parse_price
 
 # (what it is called in an error, whether an element is one): the order is the order of trust
 DEFAULT_SELECTORS = (
@@ -37,25 +38,38 @@ _CANDIDATES = etree.XPath('//*[@itemprop or @property or @data-price or contains
 _TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style or ancestor::template)]")
 _PARSER = html.HTMLParser(encoding="utf-8", remove_comments=True, no_network=True)
 _DECLARED = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+# WHATWG's Encoding standard reads these labels as windows-1252 (€ at 0x80 and the rest of 0x80-0x9F),
+# and a declared UTF-16 without a byte order mark as UTF-8.
+_AS_BROWSERS_READ = {"iso8859-1": "cp1252", "ascii": "cp1252", "utf-16": "utf-8", "utf-16-le": "utf-8",
+                     "utf-16-be": "utf-8"}  # fmt: skip
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
-def decode_page(page: bytes) -> str:
-    return _decoded(page)[0]
+def decode_page(page: bytes, charset: str | None = None) -> str:
+    return _decoded(page, charset)[0]
 
 
-def _decoded(page: bytes) -> tuple[str, str]:
-    """The page's text and the encoding it was read in."""
+def _known(label: str | bytes | None) -> str | None:
+    """Python's name of a charset label, None when no codec knows it (a browser then goes on sniffing)."""
+    if not label:
+        return None
+    try:
+        text = label.decode("ascii") if isinstance(label, bytes) else label
+        name = codecs.lookup(text.strip().strip("\"'")).name
+    except (LookupError, UnicodeDecodeError):
+        return None
+    return _AS_BROWSERS_READ.get(name, name)
+
+
+def _decoded(page: bytes, charset: str | None = None) -> tuple[str, str]:
+    """The page's text and the encoding it was read in; `charset` is the HTTP header's, if it named one."""
     for bom, encoding in _BOMS:
         if page.startswith(bom):
             return page.decode(encoding, errors="replace"), encoding + "-bom"
     declared = _DECLARED.search(page[:4096])
-    if declared:
-        try:
-            encoding = codecs.lookup(declared.group(1).decode("ascii")).name
+    for encoding in (_known(charset), _known(declared.group(1) if declared else None)):
+        if encoding:
             return page.decode(encoding, errors="replace"), encoding
-        except LookupError:
-            pass  # a charset no one knows: guess, as a browser does
     try:
         return page.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -67,9 +81,9 @@ def _text(element: Any) -> str:
 
 
 def _value(element: Any, currency: str | None) -> Money:
-    # Machine-readable values first: content= and data-price= are plain decimals.
+    # Machine-readable values first: content= and data-price= are plain decimals, "." their point.
     machine = element.get("content") or element.get("data-price")
-    return parse_price(machine if machine else _text(element), currency)
+    return parse_machine_price(machine, currency) if machine else parse_price(_text(element), currency)
 
 
 def _tree(page: bytes, text: str, encoding: str) -> Any | None:
@@ -100,7 +114,9 @@ def _with_soup(text: str, selectors: tuple[str, ...]) -> Money:
         tag = soup.select_one(selector)
         if tag is not None:
             machine = tag.get("content") or tag.get("data-price")
-            return parse_price(str(machine) if machine else tag.get_text(" ", strip=True), currency)
+            if machine:
+                return parse_machine_price(str(machine), currency)
+            return parse_price(tag.get_text(" ", strip=True), currency)
     raise PriceNotFound(f"no element matches {', '.join(selectors)}")
 
 
@@ -115,8 +131,9 @@ def _currency(candidates: list[Any]) -> str | None:
     return None
 
 
-def extract_price(page: bytes, selector: str | None = None) -> Money:
-    text, encoding = _decoded(page)
+def extract_price(page: bytes, selector: str | None = None, charset: str | None = None) -> Money:
+    """The product's price on `page`; `charset` is what the HTTP Content-Type header named, if anything."""
+    text, encoding = _decoded(page, charset)
     if not text.strip():
         raise PriceNotFound("the page is empty")
     if selector:

@@ -54,6 +54,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         details = {f"product_{k}" if k == "name" else k: v for k, v in drop.items()}
         observed.logger.info("price drop alerted", extra={**details, "message_id": alerts(drop)["message_id"]})
 
+    budget = TimeBudget(context, config.time_margin_seconds)
     report = run(
         products,
         fetcher=fetcher(),
@@ -62,8 +63,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         alert=publish,
         now=_now,
         drop_percent=config.drop_percent,
-        out_of_time=TimeBudget(context, config.time_margin_seconds).exhausted,
+        out_of_time=budget.exhausted,
         report_failure=_failed,
+        seconds_for=lambda: min(float(config.product_seconds), budget.seconds_left()),
     )
     summary = report.__dict__ | {"products": len(products), "ignored_entries": len(problems)}
     (observed.logger.info if not report.failed and not report.skipped else observed.logger.warning)(

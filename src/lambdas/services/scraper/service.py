@@ -7,16 +7,17 @@ keyed by (product, previous observation, new price), so a retried run cannot sen
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from lambdas.common.identifiers import Shape
+from lambdas.common.money import EXACT
 from lambdas.services.scraper.prices import Money
 
-_PRODUCT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+PRODUCT_ID = Shape(r"[a-z0-9][a-z0-9-]{0,63}", "1-64 lowercase letters, digits and -")
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,17 @@ class PriceHistory(Protocol):
     def record(self, product: Product, observation: Observation) -> None: ...
 
 
+class Fetched(Protocol):
+    body: bytes
+    charset: str | None
+
+
 class Fetcher(Protocol):
-    def get(self, url: str) -> bytes: ...
+    def get(self, url: str, *, deadline: float) -> Fetched:
+        """The page, or an exception, by `deadline` (a point on `now()`'s clock)."""
+        ...
+
+    def now(self) -> float: ...
 
 
 def parse_products(raw: Any) -> tuple[list[Product], list[str]]:
@@ -50,8 +60,8 @@ def parse_products(raw: Any) -> tuple[list[Product], list[str]]:
         return [], ["the product list must be a JSON array"]
     products, problems = [], []
     for index, entry in enumerate(raw):
-        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not _PRODUCT_ID.match(entry["id"]):
-            problems.append(f"entry {index}: needs an id of lowercase letters, digits and -")
+        if not isinstance(entry, dict) or not PRODUCT_ID.holds(entry.get("id")):
+            problems.append(f"entry {index}: needs an id of {PRODUCT_ID.description}")
             continue
         url = entry.get("url")
         if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
@@ -65,7 +75,8 @@ def parse_products(raw: Any) -> tuple[list[Product], list[str]]:
 def dropped(previous: Observation | None, current: Money, percent: Decimal) -> bool:
     if previous is None or previous.currency != current.currency or previous.amount <= 0:
         return False
-    return current.amount <= previous.amount * (1 - percent / 100)
+    # exact: current <= previous x (1 - percent/100), multiplied out so nothing is divided or rounded
+    return EXACT.multiply(current.amount, Decimal(100)) <= EXACT.multiply(previous.amount, EXACT.subtract(100, percent))
 
 
 @dataclass
@@ -80,14 +91,17 @@ def run(
     products: list[Product],
     *,
     fetcher: Fetcher,
-    extract: Callable[[bytes, str | None], Money],
+    extract: Callable[[bytes, str | None, str | None], Money],
     history: PriceHistory,
     alert: Callable[[dict[str, Any]], None],
     now: Callable[[], str],
     drop_percent: Decimal,
     out_of_time: Callable[[], bool],
     report_failure: Callable[[Product, Exception], None],
+    seconds_for: Callable[[], float],
 ) -> RunReport:
+    """Every product checked in turn; each gets `seconds_for()` (its share of what time is left), and
+    a product that cannot be fetched by then fails alone, so one stalling shop never starves the rest."""
     report = RunReport()
     # Grouped by host, so the politeness delay between requests to one host overlaps nothing else.
     for product in sorted(products, key=lambda p: (urlsplit(p.url).hostname or "", p.product_id)):
@@ -95,7 +109,8 @@ def run(
             report.skipped += 1
             continue
         try:
-            money = extract(fetcher.get(product.url), product.selector)
+            page = fetcher.get(product.url, deadline=fetcher.now() + seconds_for())
+            money = extract(page.body, product.selector, page.charset)
             previous = history.latest(product.product_id)
             observation = Observation(now(), money.amount, money.currency)
             if previous is not None and dropped(previous, money, drop_percent):

@@ -17,9 +17,10 @@ DROP_PERCENT = "PRICE_DROP_PERCENT"
 ALLOW_HOSTS = "SCRAPER_ALLOW_HOSTS"
 HOST_DELAY_SECONDS = "SCRAPER_HOST_DELAY_SECONDS"
 TIMEOUT_SECONDS = "SCRAPER_TIMEOUT_SECONDS"
+PRODUCT_SECONDS = "SCRAPER_PRODUCT_SECONDS"
 TIME_MARGIN_SECONDS = "TIME_MARGIN_SECONDS"
 VARIABLES = (PRODUCTS_PARAMETER, PRICES_TABLE, ALERTS_TOPIC_ARN, IDEMPOTENCY_TABLE, DROP_PERCENT, ALLOW_HOSTS,
-             HOST_DELAY_SECONDS, TIMEOUT_SECONDS, TIME_MARGIN_SECONDS)  # fmt: skip
+             HOST_DELAY_SECONDS, TIMEOUT_SECONDS, PRODUCT_SECONDS, TIME_MARGIN_SECONDS)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class ScraperSettings:
     allow_hosts: tuple[str, ...]
     host_delay_seconds: float
     timeout_seconds: int
+    product_seconds: int  # one product's whole budget: every attempt, redirect and Retry-After wait
     time_margin_seconds: int
 
     @classmethod
@@ -45,6 +47,7 @@ class ScraperSettings:
             allow_hosts=read.names(env, ALLOW_HOSTS),
             host_delay_seconds=float(read.decimal(env, HOST_DELAY_SECONDS, "1")),
             timeout_seconds=read.integer(env, TIMEOUT_SECONDS, 10, minimum=1, maximum=60),
+            product_seconds=read.integer(env, PRODUCT_SECONDS, 30, minimum=1, maximum=600),
             time_margin_seconds=read.integer(env, TIME_MARGIN_SECONDS, 10, minimum=1, maximum=300),
         )
 

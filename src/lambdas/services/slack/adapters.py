@@ -7,10 +7,12 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from urllib.parse import quote
 
 from lambdas.common import aws
+from lambdas.common.money import parse_amount
 from lambdas.services.slack.commands import Check, Weather, WeatherUnavailable
 
 USER_AGENT = "serverless-platform-slack-bot/1.0 (+https://github.com/)"
 STATUS_BUDGET_SECONDS = 1.5
+MAX_DESCRIPTION = 200
 
 
 class HttpWeather:
@@ -31,7 +33,11 @@ class HttpWeather:
             reply.raise_for_status()
             data = reply.json()
             now = data["current_condition"][0]
-            return Weather(place, float(now["temp_C"]), str(now["weatherDesc"][0]["value"]).lower())
+            # the site's number goes through the platform's one number rule: no NaN, inf or "١٢"
+            celsius = parse_amount(now["temp_C"], decimals=2, integer_digits=3, allow_zero=True, allow_negative=True,
+                                   allow_float=True)  # fmt: skip
+            description = str(now["weatherDesc"][0]["value"]).lower()[:MAX_DESCRIPTION]
+            return Weather(place, float(celsius), description)
         except (requests.RequestException, ValueError, KeyError, IndexError, TypeError) as exc:
             raise WeatherUnavailable(f"{type(exc).__name__}: {exc}") from None
 

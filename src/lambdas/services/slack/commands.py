@@ -23,7 +23,7 @@ JOKES = (
 
 HELP = (
     "Commands:\n"
-    "• `/weather <place>`: the current weather there\n"
+    "• `/weather &lt;place&gt;`: the current weather there\n"
     "• `/joke`: a joke for the channel\n"
     "• `/status`: health of the platform's own resources"
 )
@@ -73,6 +73,15 @@ def parse_command(body: bytes) -> SlashCommand:
     return SlashCommand(command[:50], (fields.get("text") or [""])[0].strip(), (fields.get("user_id") or [""])[0])
 
 
+_SLACK_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def escaped(text: str) -> str:
+    """`text` as Slack shows it literally: its control sequences (`<!channel>`, `<@U1>`, `<url|label>`)
+    all start with `<`, so escaping the three characters Slack's formatting rules name disarms them."""
+    return text.translate(_SLACK_ESCAPES)
+
+
 def _reply(text: str, *, public: bool) -> dict[str, Any]:
     return {"response_type": "in_channel" if public else "ephemeral", "text": text}
 
@@ -97,20 +106,24 @@ class Bot:
             return _reply(self._choose(JOKES), public=True)
         if command.command == "/status":
             checks = self._health.checks()
-            lines = [f"{'✅' if c.healthy else '❌'} {c.name}: {c.detail}" for c in checks]
+            lines = [f"{'✅' if c.healthy else '❌'} {escaped(c.name)}: {escaped(c.detail)}" for c in checks]
             healthy = all(c.healthy for c in checks)
             summary = "All systems healthy." if healthy else "Some resources are unhealthy."
             return _reply("\n".join([summary, *lines]), public=False)
-        return _reply(f"I don't know `{command.command}`.\n{HELP}", public=False)
+        return _reply(f"I don't know `{escaped(command.command)}`.\n{HELP}", public=False)
 
     def _weather_reply(self, place: str) -> dict[str, Any]:
         if not place:
-            return _reply("Usage: `/weather <place>`, for example `/weather Lisbon`", public=False)
+            return _reply("Usage: `/weather &lt;place&gt;`, for example `/weather Lisbon`", public=False)
         if len(place) > MAX_PLACE_LENGTH:
             return _reply(f"That place name is longer than {MAX_PLACE_LENGTH} characters.", public=False)
         try:
             weather = self._weather.current(place)
         except WeatherUnavailable as exc:
             self._on_unavailable(str(exc))
-            return _reply(f"Sorry, I can't get the weather for {place} right now. Try again in a minute.", public=False)
-        return _reply(f"Weather in {weather.place}: {weather.temperature_c:.0f}°C, {weather.description}", public=True)
+            return _reply(
+                f"Sorry, I can't get the weather for {escaped(place)} right now. Try again in a minute.", public=False
+            )
+        # the place is the caller's text and the description the weather site's: both are escaped
+        text = f"Weather in {escaped(weather.place)}: {weather.temperature_c:.0f}°C, {escaped(weather.description)}"
+        return _reply(text, public=True)

@@ -32,7 +32,8 @@ _OUTPUT_FORMAT = {
     "TIFF": "PNG",
 }
 CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
-EXTENSIONS = {"JPEG": (".jpg", ".jpeg", ".jpe", ".jfif"), "PNG": (".png",), "WEBP": (".webp",)}
+# What of image.info an encoder may see: pixel data only (a PNG's tRNS key), never text or tags.
+KEPT_INFO = frozenset({"transparency"})
 
 # Decode JPEGs at no less than this multiple of the box, then resample down: keeps LANCZOS quality.
 REDUCING_GAP = 2
@@ -252,9 +253,10 @@ def render_thumbnail(source: BinaryIO, *, box: int, max_pixels: int) -> Thumbnai
         image = _workable(decoded)
         image.thumbnail((box, box), Image.Resampling.LANCZOS)
         image, icc_profile = _for_format(*_colour(image, icc_profile), fmt)
-        # PNG's encoder falls back to info["icc_profile"] (Pillow's own conversions put one there):
-        # only the profile decided above may reach the file.
-        image.info.pop("icc_profile", None)
+        # Encoders fall back to image.info for what the call does not pass (JPEG and GIF write its
+        # "comment", PNG its "icc_profile", newer Pillows may add more): by allow-list, nothing of the
+        # source's metadata reaches the file but the transparency key; the profile is passed below.
+        image.info = {key: value for key, value in image.info.items() if key in KEPT_INFO}
         out = io.BytesIO()
         options: dict[str, object] = {"icc_profile": icc_profile} if icc_profile else {}
         if fmt == "JPEG":

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-import posixpath
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import quote
 
 from lambdas.common.events import S3ObjectRef
 from lambdas.common.exceptions import PayloadTooLarge, RejectedInput
-from lambdas.services.thumbnails.imaging import EXTENSIONS, render_thumbnail
+from lambdas.services.thumbnails.imaging import render_thumbnail
 from lambdas.services.thumbnails.settings import ThumbnailSettings
 
 
@@ -43,20 +42,19 @@ class ThumbnailCreated:
     decoded_height: int
 
 
-def thumbnail_key(source_key: str, output_format: str, settings: ThumbnailSettings) -> str:
-    """Where the thumbnail of `source_key` goes: same relative path under the thumbnail prefix.
+def thumbnail_key(source_key: str, settings: ThumbnailSettings) -> str:
+    """Where the thumbnail of `source_key` goes: exactly its path relative to the upload prefix, under
+    the thumbnail prefix (uploads/a/pic.gif -> thumbnails/a/pic.gif).
 
-    The extension is kept when it already names the output format, otherwise the output's
-    extension is appended (photo.bmp -> photo.bmp.png) so distinct sources never collide.
+    The key is never rewritten to name the output's format (the object's Content-Type does): any
+    rewriting that keeps some names and changes others maps two uploads to one key (pic.gif, whose
+    thumbnail is a PNG, and pic.gif.png), and the second thumbnail would overwrite the first.
     """
     if not source_key.startswith(settings.upload_prefix):
         raise OutsideUploadPrefix(f"key is not under {settings.upload_prefix!r}")
     relative = source_key[len(settings.upload_prefix) :]
     if not relative or relative.endswith("/"):
         raise OutsideUploadPrefix("key names a folder, not an object")
-    extensions = EXTENSIONS[output_format]
-    if posixpath.splitext(relative)[1].lower() not in extensions:
-        relative += extensions[0]
     return settings.thumbnail_prefix + relative
 
 
@@ -68,7 +66,7 @@ def create_thumbnail(ref: S3ObjectRef, store: ObjectStore, settings: ThumbnailSe
         raise SourceTooLarge(f"{ref.size} bytes exceeds the limit of {settings.max_source_bytes}")
     data = store.read(ref, max_bytes=settings.max_source_bytes)
     thumb = render_thumbnail(io.BytesIO(data), box=settings.max_dimension, max_pixels=settings.max_source_pixels)
-    key = thumbnail_key(ref.key, thumb.format, settings)
+    key = thumbnail_key(ref.key, settings)
     # S3 metadata travels as HTTP headers: ASCII only, so the key is percent-encoded.
     metadata = {"source-key": quote(ref.key, safe="/")}
     if ref.version_id:

@@ -7,7 +7,9 @@ from typing import Any
 
 from lambdas.common.http import Cors, Request, Router, log_outcome, response
 from lambdas.common.observability import observe
+from lambdas.common.secrets import get_secret
 from lambdas.services.users import settings
+from lambdas.services.users.cursors import CursorCodec
 from lambdas.services.users.repository import DynamoUserRepository
 from lambdas.services.users.service import Users
 
@@ -15,9 +17,14 @@ observed = observe("users")
 router = Router(lambda: Cors(settings.current().cors_origins))
 
 
+def _cursor_secret() -> bytes:
+    config = settings.current()
+    return get_secret(config.cursor_secret_id, max_age=settings.CURSOR_KEY_CACHE_SECONDS, min_length=32).encode()
+
+
 @cache
 def _users() -> Users:
-    return Users(DynamoUserRepository(settings.current().table))
+    return Users(DynamoUserRepository(settings.current().table), CursorCodec(_cursor_secret))
 
 
 @router.route("GET", "/users")

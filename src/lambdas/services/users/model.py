@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from lambdas.common.exceptions import Conflict, NotFound, ValidationFailed
+from lambdas.common.identifiers import Shape
 
 NAME_MAX = 200
 EMAIL_MAX = 254
 # Pragmatic address check: one @, a dotted domain, no spaces; deliverability is the mail server's job.
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_EMAIL = re.compile(rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+$")
+EMAIL = Shape(rf"[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+", "a valid email address")
 WRITABLE_FIELDS = frozenset({"name", "email"})
 
 
@@ -63,7 +63,7 @@ def _check_email(value: Any, errors: dict[str, str]) -> str | None:
         errors["email"] = "must be a string"
         return None
     email = value.strip()
-    if len(email) > EMAIL_MAX or not _EMAIL.match(email):
+    if len(email) > EMAIL_MAX or not EMAIL.holds(email):
         errors["email"] = "must be a valid email address"
         return None
     return email

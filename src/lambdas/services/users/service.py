@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,12 +9,13 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from lambdas.common.exceptions import RejectedInput, ValidationFailed
-from lambdas.common.untrusted import json_value
+from lambdas.common.identifiers import Shape
+from lambdas.services.users.cursors import CursorCodec
 from lambdas.services.users.model import User, UserNotFound, validate
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
-_USER_ID = re.compile(r"^[0-9a-f]{32}$")
+USER_ID = Shape(r"[0-9a-f]{32}", "32 lowercase hexadecimal digits")
 
 
 class UserRepository(Protocol):
@@ -49,20 +46,8 @@ class Page:
     next_token: str | None
 
 
-def encode_cursor(cursor: dict[str, str]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(cursor, sort_keys=True).encode()).decode().rstrip("=")
-
-
 def _bad_token() -> ValidationFailed:
     return ValidationFailed("invalid pagination token", details={"fields": {"next": "is not a token this API issued"}})
-
-
-def decode_cursor(token: str, repository: UserRepository) -> dict[str, str]:
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        return repository.check_cursor(json_value(raw, what="the pagination token"))
-    except (binascii.Error, ValueError, RejectedInput):
-        raise _bad_token() from None
 
 
 def _now() -> str:
@@ -73,11 +58,13 @@ class Users:
     def __init__(
         self,
         repository: UserRepository,
+        cursors: CursorCodec,
         *,
         clock: Callable[[], str] = _now,
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
     ) -> None:
         self._repository = repository
+        self._cursors = cursors
         self._clock = clock
         self._new_id = new_id
 
@@ -90,7 +77,7 @@ class Users:
 
     def get(self, user_id: str) -> User:
         # A malformed id names no user: the same 404 as a missing one, no database round trip.
-        user = self._repository.get(user_id) if _USER_ID.match(user_id) else None
+        user = self._repository.get(user_id) if USER_ID.holds(user_id) else None
         if user is None:
             raise UserNotFound(f"no user {user_id[:64]!r}")
         return user
@@ -101,9 +88,15 @@ class Users:
             if not (limit.isascii() and limit.isdigit()) or not 1 <= int(limit) <= MAX_PAGE:
                 raise ValidationFailed("invalid limit", details={"fields": {"limit": f"must be 1-{MAX_PAGE}"}})
             size = int(limit)
-        cursor = decode_cursor(token, self._repository) if token else None
+        cursor = self._cursor(token) if token else None
         users, next_cursor = self._repository.page(size, cursor)
-        return Page(users, encode_cursor(next_cursor) if next_cursor else None)
+        return Page(users, self._cursors.encode(next_cursor) if next_cursor else None)
+
+    def _cursor(self, token: str) -> dict[str, str]:
+        try:
+            return self._repository.check_cursor(self._cursors.decode(token))
+        except (ValueError, RejectedInput):
+            raise _bad_token() from None
 
     def update(self, user_id: str, body: Any) -> User:
         values = validate(body, partial=True)

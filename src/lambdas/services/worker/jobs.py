@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from lambdas.common import money
 from lambdas.common.exceptions import UnprocessableContent
+from lambdas.common.identifiers import ID
 from lambdas.common.untrusted import json_value
-
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
 class InvalidJob(UnprocessableContent):
@@ -29,9 +28,13 @@ def parse_job(body: str) -> Job:
     if not isinstance(data, dict):
         raise InvalidJob("the message body must be a JSON object")
     job_id = data.get("jobId")
-    if not isinstance(job_id, str) or not _ID.match(job_id):
-        raise InvalidJob("jobId must be 1-64 letters, digits, _ or -")
+    if not ID.holds(job_id):
+        raise InvalidJob(f"jobId must be {ID.description}")
     items = data.get("items")
-    if not isinstance(items, list) or not items or not isinstance(data.get("customerId"), str):
-        raise InvalidJob("a job needs a customerId and items")
+    if not isinstance(items, list) or not items or not ID.holds(data.get("customerId")):
+        raise InvalidJob(f"a job needs items and a customerId of {ID.description}")
+    try:
+        money.parse_amount(data.get("total"))
+    except money.AmountError as exc:
+        raise InvalidJob(f"the job's total {exc}") from None
     return Job(job_id, data)

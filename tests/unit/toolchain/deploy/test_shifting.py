@@ -37,9 +37,14 @@ def test_a_canary_holds_one_share_and_a_linear_release_climbs_in_equal_steps() -
     ("options", "message"),
     [
         ({"canary": 10, "linear": 10}, "not both"),
-        ({"canary": 100}, "not a gradual release"),
-        ({"linear": -5}, "not a gradual release"),
+        ({"canary": 100}, "1 to 99 percent"),
+        ({"linear": -5}, "1 to 99 percent"),
+        ({"canary": 0}, "leave --canary out to release all at once"),  # an explicit 0 is not "all at once"
+        ({"canary": "0"}, "leave --canary out"),
+        ({"linear": "0"}, "leave --linear out"),
+        ({"canary": "１０"}, "1 to 99 percent"),
         ({"bake": "5m"}, "--bake goes with --canary"),
+        ({"canary": 10, "step": "1m"}, "--bake goes with --canary"),
         ({"canary": 10, "bake": "0s"}, "must last some time"),
         ({"canary": 10, "bake": "soon"}, "not a duration"),
     ],

@@ -12,7 +12,7 @@ def test_an_order_becomes_a_job_with_exact_totals() -> None:
     job = validate_order({"customerId": "c-1", "items": [{"sku": "kettle", "quantity": 3, "unitPrice": "19.99"},
                                                          {"sku": "mug", "quantity": 1, "unitPrice": 5}]})  # fmt: skip
     assert job == {"customerId": "c-1", "currency": "USD", "total": "64.97",
-                   "items": [{"sku": "kettle", "quantity": 3, "unitPrice": "19.99"}, {"sku": "mug", "quantity": 1, "unitPrice": "5"}]}  # fmt: skip
+                   "items": [{"sku": "kettle", "quantity": 3, "unitPrice": "19.99"}, {"sku": "mug", "quantity": 1, "unitPrice": "5.00"}]}  # fmt: skip
 
 
 @pytest.mark.parametrize(

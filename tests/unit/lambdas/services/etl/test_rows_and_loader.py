@@ -154,7 +154,7 @@ def test_amounts_past_the_cap_are_their_rows_rejection(amount: str, accepted: bo
     parsed = rows(HEADER + f"s-1,2026-11-27,1,eu,K\ns-2,2026-11-27,{amount},eu,K\ns-3,2026-11-27,3,eu,K\n")
     assert [type(row).__name__ for row in parsed] == ["Sale", "Sale" if accepted else "Rejection", "Sale"]
     if not accepted:
-        assert parsed[1] == Rejection(3, f"amount {amount[:40]!r} has more than 4 decimals or is too large")
+        assert parsed[1] == Rejection(3, f"amount {amount[:40]!r} is too large (at most 12 digits before the point)")
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])

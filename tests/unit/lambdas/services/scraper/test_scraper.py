@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from lambdas.services.scraper.extract import extract_price
-from lambdas.services.scraper.fetch import BlockedUrl, FetchFailed, PoliteFetcher
+from lambdas.services.scraper.fetch import BlockedUrl, FetchFailed, Page, PoliteFetcher
 from lambdas.services.scraper.prices import InvalidPrice, Money, PriceNotFound, parse_price
 from lambdas.services.scraper.service import Observation, Product, dropped, parse_products, run
 from tests.httpserver import serve
@@ -100,7 +100,7 @@ def test_redirects_are_followed_and_checked_like_the_first_url() -> None:
         routes["/moved"] = lambda p: (302, "text/plain", b"", {"Location": "/page"})
         routes["/escape"] = lambda p: (302, "text/plain", b"", {"Location": f"http://localhost:{port}/page"})
         fetcher = PoliteFetcher(timeout=2, host_delay=0, allow_hosts=("127.0.0.1",), retries=0)
-        assert fetcher.get(f"{url}/moved") == b"<p>hi</p>"
+        assert fetcher.get(f"{url}/moved").body == b"<p>hi</p>"
         with pytest.raises(BlockedUrl, match="localhost resolves to"):
             fetcher.get(f"{url}/escape")
 
@@ -160,12 +160,17 @@ def test_a_drop_is_ten_percent_or_more_in_the_same_currency(previous, current, e
 class Pages:
     def __init__(self, prices: dict[str, str]) -> None:
         self.prices = prices
+        self.deadlines: list[float] = []
 
-    def get(self, url: str) -> bytes:
+    def now(self) -> float:
+        return 1000.0
+
+    def get(self, url: str, *, deadline: float) -> Page:
+        self.deadlines.append(deadline)
         product = url.rsplit("/", 1)[-1]
         if product == "down":
             raise FetchFailed("down")
-        return f'<span class="price">{self.prices[product]}</span>'.encode()
+        return Page(f'<span class="price">{self.prices[product]}</span>'.encode(), None)
 
 
 class History:
@@ -179,10 +184,11 @@ class History:
         self.rows.setdefault(product.product_id, []).append(observation)
 
 
-def scrape(pages: Pages, history: History, alerts: list, failures: list, out_of_time=lambda: False):
+def scrape(pages: Pages, history: History, alerts: list, failures: list, out_of_time=lambda: False, seconds=30.0):
     products = [Product(i, f"https://shop.example/{i}", i) for i in ("kettle", "down", "lamp")]
     return run(products, fetcher=pages, extract=extract_price, history=history, alert=alerts.append, now=lambda: "now",
-               drop_percent=Decimal(10), out_of_time=out_of_time, report_failure=lambda p, e: failures.append(p.product_id))  # fmt: skip
+               drop_percent=Decimal(10), out_of_time=out_of_time, seconds_for=lambda: seconds,
+               report_failure=lambda p, e: failures.append(p.product_id))  # fmt: skip
 
 
 def test_a_run_records_prices_alerts_on_drops_and_survives_a_failing_product() -> None:
@@ -199,3 +205,9 @@ def test_a_run_records_prices_alerts_on_drops_and_survives_a_failing_product() -
 def test_a_run_out_of_time_skips_the_rest() -> None:
     report = scrape(Pages({"kettle": "$1", "lamp": "$1"}), History(), [], [], out_of_time=lambda: True)
     assert (report.checked, report.skipped) == (0, 3)
+
+
+def test_each_product_is_fetched_with_its_own_deadline() -> None:
+    pages = Pages({"kettle": "$1", "lamp": "$1"})
+    scrape(pages, History(), [], [], seconds=12.5)
+    assert pages.deadlines == [1012.5, 1012.5, 1012.5]

@@ -110,3 +110,46 @@ def test_joke_and_help_and_status() -> None:
 def test_bodies_without_a_slash_command_are_invalid(body: bytes) -> None:
     with pytest.raises(ValidationFailed):
         parse_command(body)
+
+
+# Slack's control sequences, as its "Formatting text for app surfaces" page lists them: each pings,
+# links or renders when a reply carries it unescaped.
+CONTROL_SEQUENCES = ["<!channel>", "<!here>", "<!everyone>", "<@U012AB3CD>", "<#C123ABC456|general>",
+                     "<!subteam^SAZ94GDB8>", "<https://evil.example/login|Your weather>", "<mailto:a@b.co|hi>",
+                     "<!date^1392734382^{date_num}|Feb 18>", "&lt;!channel&gt;", "a & b <> c"]  # fmt: skip
+
+
+def _unescaped(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _no_control(text: str) -> bool:
+    return "<" not in text and ">" not in text
+
+
+@pytest.mark.parametrize("sequence", CONTROL_SEQUENCES)
+def test_user_and_site_text_is_escaped_in_every_reply(sequence: str) -> None:
+    from urllib.parse import quote_plus
+
+    place = f"Lisbon {sequence}"
+    # the caller's place, echoed publicly and in the failure reply
+    public = reply(bot(), f"command=%2Fweather&text={quote_plus(place)}")["text"]
+    failed = reply(bot(FixedWeather(fail=True)), f"command=%2Fweather&text={quote_plus(place)}")["text"]
+    # the weather site's own words, and an unknown command's name
+    site = Bot(_SiteSays(sequence), FixedHealth()).handle(parse_command(b"command=%2Fweather&text=Lisbon"))["text"]
+    unknown = reply(bot(), f"command={quote_plus('/x' + sequence)}")["text"]
+    health = Bot(FixedWeather(), FixedHealth(Check(sequence, False, sequence))).handle(
+        parse_command(b"command=%2Fstatus")
+    )["text"]
+    for text in (public, failed, site, unknown, health):
+        assert _no_control(text), text
+    assert place in _unescaped(public)  # escaped, not dropped: Slack shows exactly what was typed
+    assert sequence in _unescaped(site)
+
+
+class _SiteSays:
+    def __init__(self, words: str) -> None:
+        self.words = words
+
+    def current(self, place: str) -> Weather:
+        return Weather(place, 10.0, self.words)

@@ -36,24 +36,54 @@ class MemoryStore:
 
 
 @pytest.mark.parametrize(
-    ("source", "fmt", "expected"),
+    ("source", "expected"),
     [
-        ("uploads/a.jpg", "JPEG", "thumbnails/a.jpg"),
-        ("uploads/a.JPEG", "JPEG", "thumbnails/a.JPEG"),
-        ("uploads/x/y/z.png", "PNG", "thumbnails/x/y/z.png"),
-        ("uploads/pic.bmp", "PNG", "thumbnails/pic.bmp.png"),
-        ("uploads/noext", "JPEG", "thumbnails/noext.jpg"),
-        ("uploads/holiday photo+1 ü.jpg", "JPEG", "thumbnails/holiday photo+1 ü.jpg"),
+        ("uploads/a.jpg", "thumbnails/a.jpg"),
+        ("uploads/a.JPEG", "thumbnails/a.JPEG"),
+        ("uploads/x/y/z.png", "thumbnails/x/y/z.png"),
+        ("uploads/pic.bmp", "thumbnails/pic.bmp"),
+        ("uploads/noext", "thumbnails/noext"),
+        ("uploads/holiday photo+1 ü.jpg", "thumbnails/holiday photo+1 ü.jpg"),
     ],
 )
-def test_thumbnail_key_mirrors_the_upload(source: str, fmt: str, expected: str) -> None:
-    assert thumbnail_key(source, fmt, SETTINGS) == expected
+def test_thumbnail_key_mirrors_the_upload(source: str, expected: str) -> None:
+    assert thumbnail_key(source, SETTINGS) == expected
 
 
 @pytest.mark.parametrize("key", ["other/a.jpg", "uploads/", "uploads/folder/", "thumbnails/a.jpg"])
 def test_keys_outside_the_upload_prefix_are_refused(key: str) -> None:
     with pytest.raises(OutsideUploadPrefix):
-        thumbnail_key(key, "JPEG", SETTINGS)
+        thumbnail_key(key, SETTINGS)
+
+
+# Uploads whose names differ only by what a format-naming rule would add or change: each pair
+# collided when keys were rewritten to name the thumbnail's format.
+LOOKALIKES = {
+    "uploads/pic.gif": ("GIF", "PNG"),
+    "uploads/pic.gif.png": ("PNG", "PNG"),
+    "uploads/photo.png": ("WEBP", "WEBP"),  # a WebP under a .png name
+    "uploads/photo.png.webp": ("WEBP", "WEBP"),
+    "uploads/scan.bmp": ("BMP", "PNG"),
+    "uploads/scan.bmp.png": ("PNG", "PNG"),
+    "uploads/scan": ("PNG", "PNG"),
+    "uploads/scan.png": ("PNG", "PNG"),
+    "uploads/a.jpg": ("JPEG", "JPEG"),
+    "uploads/a.JPG": ("JPEG", "JPEG"),
+    "uploads/a.jpeg": ("JPEG", "JPEG"),
+    "uploads/a.jpg.jpg": ("JPEG", "JPEG"),
+}
+
+
+def test_distinct_uploads_never_share_a_thumbnail() -> None:
+    # GIVEN uploads whose names differ only by an extension, in formats whose thumbnails change format
+    store = MemoryStore({key: make_image(fmt, (64, 48)) for key, (fmt, _) in LOOKALIKES.items()})
+    # WHEN each gets its thumbnail
+    made = {key: create_thumbnail(S3ObjectRef("b", key, None, None), store, SETTINGS) for key in LOOKALIKES}
+    # THEN every one was written to its own key, none overwrote another, and each says its own format
+    keys = [result.thumbnail_key for result in made.values()]
+    assert len(set(keys)) == len(LOOKALIKES) == len(store.writes)
+    for key, (_, output) in LOOKALIKES.items():
+        assert store.writes[made[key].thumbnail_key][1] == f"image/{output.lower()}"
 
 
 def test_creates_the_thumbnail_with_metadata() -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 
 from lambdas.common.exceptions import ValidationFailed
+from lambdas.services.users.cursors import CursorCodec
 from lambdas.services.users.model import NAME_MAX, User, UserNotFound, email_key, validate
-from lambdas.services.users.service import Users, decode_cursor, encode_cursor
+from lambdas.services.users.service import Users
+
+KEY = b"pagination-test-key-0123456789abcdef"
 
 
 def fields(error: ValidationFailed) -> dict:
@@ -77,9 +80,10 @@ class MemoryRepository:
         return cursor
 
 
-def service() -> Users:
+def service(key: bytes = KEY, repository: MemoryRepository | None = None) -> Users:
     ids = iter(f"{n:032x}" for n in range(1, 100))
-    return Users(MemoryRepository(), clock=lambda: "2026-01-01T00:00:00.000Z", new_id=lambda: next(ids))
+    return Users(repository or MemoryRepository(), CursorCodec(lambda: key), clock=lambda: "2026-01-01T00:00:00.000Z",
+                 new_id=lambda: next(ids))  # fmt: skip
 
 
 def test_listing_pages_with_opaque_tokens() -> None:
@@ -104,11 +108,54 @@ def test_bad_limits_are_validation_errors(limit: str) -> None:
     assert "limit" in fields(caught.value)
 
 
-@pytest.mark.parametrize("token", ["garbage!", encode_cursor({"pk": "USER#x"}), "eyJ4IjogMX0", "%%%"])
-def test_forged_tokens_are_validation_errors(token: str) -> None:
+def _issued_token() -> tuple[Users, str]:
+    users = service()
+    for n in range(3):
+        users.create({"name": f"U{n}", "email": f"u{n}@example.com"})
+    token = users.list("1", None).next_token
+    assert token is not None
+    return users, token
+
+
+def _forgeries(token: str) -> dict[str, str]:
+    import base64
+    import json
+
+    version, payload, mac = token.split(".")
+    position = {"entity": "user", "listKey": "k", "pk": "2"}
+    well_formed = base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
+    return {
+        "garbage": "garbage!",
+        "percent signs": "%%%",
+        "the old unsigned shape": well_formed,
+        "a well-shaped position with the MAC of another": f"{version}.{well_formed}.{mac}",
+        "signed with another key": CursorCodec(lambda: b"another key, 32 bytes or longer!").encode(position),
+        "MAC cut short": f"{version}.{payload}.{mac[:-4]}",
+        "MAC missing": f"{version}.{payload}.",
+        "another version": f"v2.{payload}.{mac}",
+        "one MAC character changed": f"{version}.{payload}.{mac[:-1]}{'A' if mac[-1] != 'A' else 'B'}",
+        "non-ASCII in the MAC": f"{version}.{payload}.{mac[:-1]}\u00e9",
+        "4 KB": "v1." + "A" * 4096 + ".x",
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_forgeries("v1.e30.AAAA")))
+def test_forged_and_foreign_tokens_are_validation_errors(name: str) -> None:
+    # GIVEN tokens that are not exactly what this API, with this key, handed out
+    users, token = _issued_token()
+    forged = _forgeries(token)[name]
+    # WHEN a page is asked for with one, THEN the answer is the 400 the docs promise, not a position
     with pytest.raises(ValidationFailed) as caught:
-        decode_cursor(token, MemoryRepository())
+        users.list("1", forged)
     assert fields(caught.value) == {"next": "is not a token this API issued"}
+
+
+def test_an_issued_token_is_accepted_until_the_key_changes() -> None:
+    users, token = _issued_token()
+    assert [u.name for u in users.list("1", token).users] == ["U1"]
+    rotated = service(key=b"a rotated key of 32 bytes or more", repository=users._repository)
+    with pytest.raises(ValidationFailed):
+        rotated.list("1", token)
 
 
 def test_malformed_and_missing_ids_are_404() -> None:
