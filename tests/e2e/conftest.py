@@ -1,7 +1,17 @@
 """The platform as a user runs it: `invoke` in a child process, Terraform for real, the emulator in the background.
 
 Everything goes to a build directory of the session's own (PLATFORM_BUILD_DIR), so the developer's
-own emulator and artifacts are never touched.
+own emulator and artifacts are never touched. Two platforms are applied, each once per session:
+
+- `deployed`: this checkout, applied to the emulator environment; every module that only uses a
+  platform (triggers, HTTP, data, pipeline, limits, releases) shares it and leaves it as it found it.
+- `workbench`: a copy of the checkout with an emulator of its own, for the modules that change what
+  is built (`invoke watch` edits, `invoke new`, changed builds promoted through dev, staging and prod).
+
+Under xdist (`invoke test` runs e2e with two workers) each platform's modules form one group
+(`xdist_group`), so each platform is applied by one worker and its modules run one after another,
+while the two platforms' waiting (Terraform's, bakes', retries') overlaps. `--reverse-modules` runs the
+modules in reverse order, to show they do not depend on it.
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from tests.checkout import copy_checkout, copy_environment
 from toolchain.emulator.clients import emulator_client
 from toolchain.emulator.control import EmulatorControl
 
@@ -56,12 +67,46 @@ class Deployed:
         return {k: v["value"] for k, v in json.loads(state.read_text())["outputs"].items()}
 
 
-@pytest.fixture(scope="session")
-def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
-    build_dir = tmp_path_factory.mktemp("build")
-    env = {**os.environ, "PLATFORM_BUILD_DIR": str(build_dir), "EMULATOR_ASYNC_RETRY_DELAYS": "0.2,0.2"}
-    platform = Deployed(build_dir, env, "", EmulatorControl(build_dir / "emulator"))
+WORKBENCH_MODULES = {"test_environments", "test_inner_loop"}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--reverse-modules", action="store_true", help="run the e2e modules in reverse order")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.xdist_group("workbench" if module in WORKBENCH_MODULES else "platform"))
+    if config.getoption("--reverse-modules", default=False):
+        order: list[str] = []
+        for item in items:
+            if item.module.__name__ not in order:
+                order.append(item.module.__name__)
+        rank = {name: index for index, name in enumerate(reversed(order))}
+        items.sort(key=lambda item: rank[item.module.__name__])  # stable: a module's own order is kept
+
+
+def _platform(build_dir: Path, root: Path, env: dict[str, str]) -> Deployed:
+    env = {**env, "PLATFORM_BUILD_DIR": str(build_dir), "EMULATOR_ASYNC_RETRY_DELAYS": "0.2,0.2"}
+    platform = Deployed(build_dir, env, "", EmulatorControl(build_dir / "emulator"), root=root)
     up = platform.invoke("up")
     platform.up_output = up.stdout + up.stderr
+    return platform
+
+
+@pytest.fixture(scope="session")
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
+    platform = _platform(tmp_path_factory.mktemp("build"), ROOT, dict(os.environ))
+    yield platform
+    platform.invoke("down", check=False)
+
+
+@pytest.fixture(scope="session")
+def workbench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
+    root = copy_checkout(tmp_path_factory.mktemp("checkout"))
+    build_dir = tmp_path_factory.mktemp("workbench-build")
+    platform = _platform(build_dir, root, copy_environment(root, build_dir))
     yield platform
     platform.invoke("down", check=False)

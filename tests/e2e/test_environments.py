@@ -35,6 +35,12 @@ from .conftest import ROOT, Deployed
 pytestmark = pytest.mark.e2e
 
 
+@pytest.fixture(scope="module")
+def deployed(workbench: Deployed) -> Deployed:
+    """The workbench: this module makes changed builds the build at hand, which no other platform may see."""
+    return workbench
+
+
 @dataclass
 class Release:
     manifest_sha256: str
@@ -70,7 +76,8 @@ def failure(result: subprocess.CompletedProcess) -> str:
 
 @pytest.fixture(scope="module")
 def first(deployed: Deployed) -> Release:
-    """GIVEN a bootstrapped account and dev planned and applied from the build at hand."""
+    """GIVEN a bootstrapped account (`invoke up` bootstraps the emulated one; bootstrapping again changes
+    nothing) and dev planned and applied from the build at hand."""
     deployed.invoke("bootstrap")
     deployed.invoke("plan", "--env", "dev")
     deployed.invoke("apply", "--env", "dev")
@@ -112,11 +119,8 @@ def invoke_in(deployed: Deployed, checkout: Path, *args: str, check: bool = True
     return result
 
 
-def test_before_bootstrap_and_deploy_the_tasks_say_what_to_do(deployed: Deployed) -> None:
-    bucket = "s3://platform-123456789012-us-east-1-artifacts"
-    no_bucket = failure(deployed.invoke("plan", "--env", "staging", check=False))
-    assert f"error: the artifacts bucket {bucket} does not exist" in no_bucket
-    assert "create it with `invoke bootstrap`" in no_bucket
+def test_before_deploying_the_tasks_say_what_to_do(deployed: Deployed) -> None:
+    # (before bootstrapping: tests/integration/test_environment_preconditions.py, on a bare emulator)
     nothing = failure(deployed.invoke("promote", "--from", "staging", "--to", "prod", check=False))
     assert "error: staging on the emulator has nothing deployed" in nothing
     assert "run `invoke plan --env staging` then `invoke apply --env staging`" in nothing
@@ -144,11 +148,16 @@ def test_outputs_are_a_table_for_people_and_json_for_machines(deployed: Deployed
     assert f"API        {values['api_url']}" in table
     assert f"  served at {values['local_api_url']}" in table
     for name, fn in values["functions"].items():
-        assert f"{fn['version']:>7}  {first.hashes[name]:<44}" in table
+        # right after an apply, live serves the version Terraform published: one number, no "(N)"
+        assert fn["live"] == {"version": str(fn["version"]), "weights": {}}
+        assert f"  {fn['version']:<16}  {first.hashes[name]:<44}" in table
         assert fn["function_name"] in table
     assert values["queues"]["work_dead_letter"] in table
     assert values["topics"]["alarms"] in table
     assert all(alarm in table for alarm in values["alarm_names"])
+    assert set(values["alarm_states"]) == set(values["alarm_names"])
+    firing = sum(1 for state in values["alarm_states"].values() if state == "ALARM")
+    assert f"alarms ({len(values['alarm_names'])}, {firing} in ALARM, to " in table
     assert values["deployed_manifest_sha256"] == first.manifest_sha256
 
 

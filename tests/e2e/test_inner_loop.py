@@ -22,9 +22,8 @@ import pytest
 import requests
 
 from tests import tokens
-from tests.checkout import copy_checkout, copy_environment, run
+from tests.checkout import run
 from toolchain.demo import sample_jpeg
-from toolchain.emulator.control import EmulatorControl
 
 from .conftest import Deployed
 from .test_spine import wait_for
@@ -72,16 +71,27 @@ class Watch:
         return "\n".join(rest)
 
 
+def _sources(root: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+
+
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
-    root = copy_checkout(tmp_path_factory.mktemp("checkout"))
-    build_dir = tmp_path_factory.mktemp("build")
-    env = copy_environment(root, build_dir)
-    copy = Deployed(build_dir, env, "", EmulatorControl(build_dir / "emulator"), root=root)
-    up = copy.invoke("up")
-    copy.up_output = up.stdout + up.stderr
-    yield copy
-    copy.invoke("down", check=False)
+def platform(workbench: Deployed) -> Iterator[Deployed]:
+    """The workbench, its sources as this module found them again afterwards (edits undone, the new
+    function removed) and the emulator environment converged back onto them."""
+    before = _sources(workbench.root)
+    yield workbench
+    after = _sources(workbench.root)
+    for path in after.keys() - before.keys():
+        path.unlink()
+    for path, data in before.items():
+        if after.get(path) != data:
+            path.write_bytes(data)
+    for folder in sorted({p.parent for p in after.keys() - before.keys()}, key=lambda p: len(p.parts), reverse=True):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    if after != before:
+        workbench.invoke("up")
 
 
 def _edit(path: Path, marker: str) -> None:

@@ -46,15 +46,15 @@ def test_ten_messages_two_poison_eight_done_once_two_dead_lettered_then_redriven
     url = sqs.get_queue_url(QueueName="platform-local-work")["QueueUrl"]
     bodies = [job(f"batch-{n}") for n in range(8)] + ["{not json", json.dumps({"jobId": "batch-poison"})]
     sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(n), "MessageBody": b} for n, b in enumerate(bodies)])
-    done = wait_for(lambda: (lambda f: f if len(f) == 8 else None)(fulfilments(deployed, "batch-")), timeout=60)
-    assert done == {f"batch-{n}": 1 for n in range(8)}
-    wait_for(lambda: queue_depth(deployed, "platform-local-work-dlq") == 2, timeout=90)
-    assert queue_depth(deployed, "platform-local-work") == 0
-    assert fulfilments(deployed, "batch-") == {f"batch-{n}": 1 for n in range(8)}  # nothing done twice
+    # the work queue is empty once every message is processed or dead-lettered, retries and back-offs included
+    assert deployed.control.wait_idle(180)
+    assert fulfilments(deployed, "batch-") == {f"batch-{n}": 1 for n in range(8)}  # each once, nothing twice
+    assert (queue_depth(deployed, "platform-local-work"), queue_depth(deployed, "platform-local-work-dlq")) == (0, 2)
     redriven = deployed.invoke("queues.redrive", "--queue", "platform-local-work")
     assert "moved 2 message(s) from platform-local-work-dlq to platform-local-work; 0 left" in redriven.stdout
     # Still poison: they come back to the dead-letter queue after their retries.
-    wait_for(lambda: queue_depth(deployed, "platform-local-work-dlq") == 2, timeout=90)
+    assert deployed.control.wait_idle(180)
+    assert (queue_depth(deployed, "platform-local-work"), queue_depth(deployed, "platform-local-work-dlq")) == (0, 2)
 
 
 def test_a_publish_reaches_the_subscriber_through_its_filter(deployed: Deployed) -> None:
@@ -177,6 +177,14 @@ def one_trace_spans_every_hop(deployed: Deployed, correlation_id: str) -> None:
     assert [s["name"] for s in states] == ["Validate", "Process", "Notify"]
     drawn = deployed.invoke("traces", "--id", trees[0].doc["trace_id"]).stdout
     assert f"correlation_id={correlation_id}" in drawn and "platform-local-order-workflow" in drawn
+
+
+@pytest.mark.parametrize("expression", ["duration > 1", 'annotation.x = 1 OR id("y")', "(", "http.status = 500"])
+def test_a_filter_x_ray_refuses_is_a_message_not_a_traceback(deployed: Deployed, expression: str) -> None:
+    result = deployed.invoke("traces", "--filter", expression, check=False)
+    assert result.returncode == 1
+    assert "error: X-Ray refused the filter" in result.stderr and 'service("name")' in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_a_failing_order_goes_through_catch_and_is_recorded(deployed: Deployed) -> None:

@@ -47,7 +47,7 @@ def test_the_iam_audit_of_the_plan_has_no_findings(deployed: Deployed) -> None:
 def test_no_secret_value_is_in_plan_state_environment_or_logs(deployed: Deployed, secrets_in_use: dict) -> None:
     result = deployed.invoke("security.secrets")
 
-    assert "2 secrets (jwt_secret_id, slack_secret_id)" in result.stdout
+    assert "3 secrets (jwt_secret_id, slack_secret_id, users_cursor_secret_id)" in result.stdout
     assert result.stdout.rstrip().endswith("not found")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -14,6 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from toolchain.emulator.clients import ACCESS_KEY_ID, SECRET_ACCESS_KEY, emulator_client
+from toolchain.emulator.control import EmulatorControl
 
 from .emulated import code_zip
 
@@ -29,9 +31,22 @@ def limited(clients: dict[str, Any], role: str, layer_arn: str) -> str:
     return name
 
 
+def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.05)
+
+
+def throttles(cloudwatch: Any, function: str) -> float:
+    stats = cloudwatch.get_metric_statistics(Namespace="AWS/Lambda", MetricName="Throttles", Statistics=["Sum"],
+                                             Dimensions=[{"Name": "FunctionName", "Value": function}], Period=60,
+                                             StartTime=time.time() - 600, EndTime=time.time() + 60)  # fmt: skip
+    return sum(point["Sum"] for point in stats["Datapoints"])
+
+
 def test_reserved_concurrency_throttles_with_429_counts_throttles_and_fires_the_alarm(
-    emulator: str,
-    limited: str,
+    emulator: str, limited: str, control: EmulatorControl
 ) -> None:
     # one attempt per call: boto3 would otherwise retry a throttle until it got through
     direct = boto3.client("lambda", region_name="us-east-1", endpoint_url=emulator, aws_access_key_id=ACCESS_KEY_ID,
@@ -51,26 +66,24 @@ def test_reserved_concurrency_throttles_with_429_counts_throttles_and_fires_the_
         except ClientError as error:
             outcomes.append(f"{error.response['ResponseMetadata']['HTTPStatusCode']} {error.response['Error']['Code']}")
 
-    # WHEN three invocations arrive together at a function with reserved concurrency 1
-    callers = [threading.Thread(target=call) for _ in range(3)]
-    for caller in callers:
+    # WHEN three invocations arrive at a function with reserved concurrency 1, while the first runs
+    first = threading.Thread(target=call)
+    first.start()
+    wait_until(lambda: control.concurrency(limited) == 1)
+    others = [threading.Thread(target=call) for _ in range(2)]
+    for caller in others:
         caller.start()
-        time.sleep(0.2)
-    for caller in callers:
-        caller.join(30)
+    for caller in [first, *others]:
+        caller.join(60)
     # THEN one runs and two are throttled, the Throttles metric says so, and the alarm fires
     assert sorted(outcomes) == ["429 TooManyRequestsException", "429 TooManyRequestsException", "ran"]
-    stats = cloudwatch.get_metric_statistics(Namespace="AWS/Lambda", MetricName="Throttles", Statistics=["Sum"],
-                                             Dimensions=[{"Name": "FunctionName", "Value": limited}], Period=60,
-                                             StartTime=time.time() - 600, EndTime=time.time() + 60)  # fmt: skip
-    assert sum(point["Sum"] for point in stats["Datapoints"]) == 2
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    assert throttles(cloudwatch, limited) == 2
+
+    def alarmed() -> bool:
         (alarm,) = cloudwatch.describe_alarms(AlarmNames=[f"{limited}-throttles"])["MetricAlarms"]
-        if alarm["StateValue"] == "ALARM":
-            break
-        time.sleep(0.5)
-    assert alarm["StateValue"] == "ALARM", alarm
+        return alarm["StateValue"] == "ALARM"
+
+    wait_until(alarmed)
 
 
 def test_an_async_event_waits_out_a_throttle_and_then_runs(emulator: str, limited: str, control) -> None:
@@ -79,12 +92,15 @@ def test_an_async_event_waits_out_a_throttle_and_then_runs(emulator: str, limite
         target=lambda: lam.invoke(FunctionName=limited, Payload=b'{"action": "sleep", "seconds": 1}')
     )
     busy.start()
-    time.sleep(0.3)
+    # GIVEN the one slot taken (waited for, not slept for: a slow worker start must not let the event through)
+    wait_until(lambda: control.concurrency(limited) == 1)
     lam.invoke(FunctionName=limited, InvocationType="Event", Payload=b'{"action": "ok"}')
     busy.join(30)
     assert control.wait_async(30)
+    # THEN the event was throttled, waited, and ran once, on its first attempt: a throttle uses up no retry
     history = [h for h in control.invocations(limited) if h["source"] == "invoke-async"]
     assert [(h["attempt"], h["errored"]) for h in history] == [(1, False)]
+    assert throttles(emulator_client("cloudwatch", emulator), limited) >= 1
 
 
 def test_an_alarm_that_changes_state_notifies_its_topic_as_cloudwatch_does(emulator: str) -> None:

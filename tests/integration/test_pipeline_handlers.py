@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -94,9 +95,28 @@ def job(job_id: str) -> str:
                        "items": [{"sku": "kettle", "quantity": 2, "unitPrice": "19.99"}]})  # fmt: skip
 
 
-def visible(pipeline: dict[str, Any]) -> int:
+def depth(pipeline: dict[str, Any]) -> tuple[int, int]:
+    """(visible, in flight): a message backing off is in flight, not visible."""
     attributes = pipeline["sqs"].get_queue_attributes(QueueUrl=pipeline["queue"], AttributeNames=["All"])["Attributes"]
-    return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+    return int(attributes["ApproximateNumberOfMessages"]), int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+@contextmanager
+def visibility_changes() -> Iterator[list[int]]:
+    """The VisibilityTimeout of every ChangeMessageVisibility the handler's client sends."""
+    from lambdas.common import aws
+
+    seen: list[int] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        seen.append(params["VisibilityTimeout"])
+
+    events = aws.client("sqs").meta.events
+    events.register("provide-client-params.sqs.ChangeMessageVisibility", record)
+    try:
+        yield seen
+    finally:
+        events.unregister("provide-client-params.sqs.ChangeMessageVisibility", record)
 
 
 def processed_counts() -> dict[str, int]:
@@ -106,16 +126,30 @@ def processed_counts() -> dict[str, int]:
 
 def test_a_partial_failure_deletes_what_succeeded_and_keeps_the_rest(pipeline, lambda_context, caplog) -> None:
     event = sqs_event(pipeline, job("j-1"), "{poison", job("j-2"))
-    with pytest.raises(BatchPartiallyFailed, match="1 of 3 messages failed"):
+    with visibility_changes() as backoffs, pytest.raises(BatchPartiallyFailed, match="1 of 3 messages failed"):
         worker.lambda_handler(event, lambda_context)
     assert processed_counts() == {"j-1": 1, "j-2": 1}
-    assert visible(pipeline) == 1  # only the poison message is left, in flight with its backoff
+    # only the poison message is left: in flight, not visible, for its first back-off of 2 s
+    assert depth(pipeline) == (0, 1)
+    assert backoffs == [2]
     (failed,) = logged(caplog, "job failed")
     assert (failed.error, failed.receive_count) == ("invalid_job", 1)
     executions = boto3.client("stepfunctions", region_name="us-east-1").list_executions(
         stateMachineArn=pipeline["machine"]
     )
     assert sorted(e["name"] for e in executions["executions"]) == ["j-1", "j-2"]
+
+
+@pytest.mark.parametrize(("receive_count", "backoff"), [(1, 2), (2, 4), (3, 8), (4, 16), (9, 300), (50, 300)])
+def test_each_failed_receive_doubles_the_back_off_up_to_its_cap(
+    pipeline, lambda_context, receive_count, backoff
+) -> None:
+    event = sqs_event(pipeline, "{poison")
+    event["Records"][0]["attributes"]["ApproximateReceiveCount"] = str(receive_count)
+    with visibility_changes() as backoffs, pytest.raises(BatchPartiallyFailed):
+        worker.lambda_handler(event, lambda_context)
+    assert backoffs == [backoff]
+    assert depth(pipeline) == (0, 1)
 
 
 def test_a_redelivered_message_does_no_double_work(pipeline, lambda_context) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
+import copy
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -110,29 +111,38 @@ def test_the_ci_workflow_passes_actionlint() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def _task_names() -> list[str]:
-    listing = subprocess.run([sys.executable, "-m", "invoke", "--list", "--list-format=json"], cwd=ROOT,
-                             capture_output=True, text=True, check=True).stdout  # fmt: skip
+def _tasks() -> dict[str, Any]:
+    """Every task of tasks.py's collection, by its dotted name, as `invoke --list` shows them."""
+    import importlib.util
 
-    def names(collection: dict, prefix: str = "") -> list[str]:
-        found = [prefix + task["name"] for task in collection["tasks"]]
-        for child in collection["collections"]:
-            found += names(child, f"{prefix}{child['name']}.")
-        return found
+    spec = importlib.util.spec_from_file_location("platform_tasks", ROOT / "tasks.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    collection = module.ns
+    return {name: collection[name] for name in collection.task_names}
 
-    return names(json.loads(listing))
+
+def test_every_task_has_a_docstring_and_describes_every_option() -> None:
+    tasks = _tasks()
+    assert {"fn.invoke", "fn.logs", "rules.fire", "up", "promote"} <= set(tasks)
+    for name, task in tasks.items():
+        assert (task.__doc__ or "").strip(), f"{name} has no docstring (its --help)"
+        # get_arguments() moves the task's help texts into the arguments it makes: ask a copy
+        copied = copy.copy(task)
+        copied.help = dict(task.help)
+        undescribed = [argument.name for argument in copied.get_arguments() if not argument.help]
+        assert undescribed == [], (name, undescribed)
 
 
 @pytest.mark.parametrize("flag", ["--help", "-h"])
-def test_every_task_answers_help_with_its_usage(invoke, flag: str) -> None:
+@pytest.mark.parametrize("name", ["fn.invoke", "fn.logs", "rules.fire", "promote"])
+def test_tasks_with_positional_arguments_answer_help_with_their_usage(invoke, flag: str, name: str) -> None:
     # invoke's parser used to give `--help` to a task's first missing positional argument:
     # `fn.logs --help` looked up a function named "--help", `fn.invoke --help` failed outright.
-    names = _task_names()
-    assert {"fn.invoke", "fn.logs", "rules.fire"} <= set(names)
-    for name in names:
-        result = invoke(name, flag)
-        assert result.returncode == 0, (name, result.stdout, result.stderr)
-        assert f"Usage: inv[oke] [--core-opts] {name}" in result.stdout, name
-        options = result.stdout.split("Options:\n", 1)[1].splitlines()
-        undescribed = [line for line in options if re.fullmatch(r"\s+(-\w, )?--[\w-]+(=\w+)?\s*", line)]
-        assert undescribed == [], name
+    result = invoke(name, flag)
+    assert result.returncode == 0, (name, result.stdout, result.stderr)
+    assert f"Usage: inv[oke] [--core-opts] {name}" in result.stdout, name
+    options = result.stdout.split("Options:\n", 1)[1].splitlines()
+    undescribed = [line for line in options if re.fullmatch(r"\s+(-\w, )?--[\w-]+(=\w+)?\s*", line)]
+    assert undescribed == [], name

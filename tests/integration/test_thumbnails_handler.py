@@ -14,6 +14,7 @@ from lambdas.services.thumbnails import handler as thumbnails
 from tests.conftest import make_image
 
 from .conftest import logged
+from .faults import injected
 
 BUCKET = "media"
 
@@ -119,10 +120,22 @@ def test_the_functions_own_output_does_not_trigger_work(bucket: Any, load_event,
     assert keys(bucket, "thumbnails/thumbnails") == []
 
 
-def test_s3_failures_propagate_so_lambda_retries(s3: Any, load_event, lambda_context) -> None:
+def test_s3_failures_propagate_so_lambda_retries(bucket: Any, load_event, lambda_context) -> None:
+    bucket.put_object(Bucket=BUCKET, Key="uploads/busy.jpg", Body=make_image())
+    event = event_for(bucket, "uploads/busy.jpg", load_event)
+    with injected() as faults:
+        faults.error("s3", "GetObject", "SlowDown", times=1, status=503)
+        with pytest.raises(DependencyError, match="reading s3:.* failed: SlowDown"):
+            thumbnails.lambda_handler(event, lambda_context)
+
+
+def test_a_bucket_that_does_not_exist_is_a_named_rejection_not_a_retry(s3: Any, load_event, lambda_context) -> None:
+    # a retry cannot make a bucket exist: the event names nothing to read (as docs/development.md's
+    # `events.generate s3 | fn.invoke thumbnails -` showed, with an 80-line traceback)
     event = load_event("s3-object-created.json", media_bucket_name="no-such-bucket")
-    with pytest.raises(DependencyError, match="reading s3:.* failed: NoSuchBucket"):
-        thumbnails.lambda_handler(event, lambda_context)
+    result = thumbnails.lambda_handler(event, lambda_context)
+    assert result["rejected"][0]["error"] == "source_gone"
+    assert "bucket no-such-bucket does not exist" in result["rejected"][0]["reason"]
 
 
 @pytest.mark.parametrize("event", [{}, {"Records": []}, {"Records": [{"eventSource": "aws:sqs"}]}, {"detail": {}}])

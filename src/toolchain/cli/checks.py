@@ -132,26 +132,48 @@ def lint(c: Context) -> None:
     tf_fmt(c, check=True)
 
 
+# What each suite may take per test before it is stopped (pytest-timeout), and how it is spread over
+# workers (pytest-xdist): integration modules keep their emulator (one file, one worker), each e2e
+# platform's modules stay together on one worker (tests/e2e/conftest.py).
+SUITES = {
+    "unit": ("tests/unit", 60, ""),
+    "integration": ("tests/integration", 300, "--dist loadfile"),
+    "e2e": ("tests/e2e", 900, "--dist loadgroup"),
+}
+
+
 @platform_task(
     help={
-        "suite": "unit, integration, e2e or all",
+        "suite": "unit, integration, e2e or all (all: in that order, each only after the one before it passed)",
         "pytest_args": "extra arguments for pytest, e.g. '-k thumbnail -x'",
+        "workers": "pytest workers per suite (default 2, this machine's cores; 0 runs in one process)",
     }
 )
-def test(c: Context, suite: str = "all", pytest_args: str = "") -> None:
-    """Run lint, the security scan and the test suites (unit, integration, e2e).
+def test(c: Context, suite: str = "all", pytest_args: str = "", workers: int = 2) -> None:
+    """Run lint, then the unit, integration and e2e suites, stopping at the first that fails.
 
-    unit: no network; integration: handlers against moto, and the emulator process; e2e: Terraform
-    applied for real on the embedded emulator, driven through these tasks.
+    unit: no network, each test at most 60 s; integration: handlers against moto, and the emulator
+    process (300 s); e2e: Terraform applied for real on the embedded emulator, driven through these
+    tasks (900 s). Each suite runs on `--workers` processes. The security scanners' own check of the
+    tree runs with the integration suite (`invoke security.scan` runs them all, pip-audit included).
     """
-    paths = {"unit": "tests/unit", "integration": "tests/integration", "e2e": "tests/e2e", "all": "tests"}
-    if suite not in paths:
-        raise Exit(f"error: unknown suite {suite!r}; use one of {', '.join(paths)}", code=2)
+    if suite != "all" and suite not in SUITES:
+        raise Exit(f"error: unknown suite {suite!r}; use one of {', '.join([*SUITES, 'all'])}", code=2)
+    if workers < 0:
+        raise Exit("error: --workers must be 0 or more", code=2)
     if suite == "all":
         lint(c)
-        security_scan(c)
-    with c.cd(str(root(c))):
-        c.run(f"{sys.executable} -m pytest {paths[suite]} {pytest_args}", pty=False)
+    for name in SUITES if suite == "all" else [suite]:
+        path, timeout, distribution = SUITES[name]
+        parallel = f"-n {workers} {distribution}" if workers else ""
+        say(f"==> {name} tests")
+        with c.cd(str(root(c))):
+            result = c.run(f"{sys.executable} -m pytest {path} --timeout={timeout} {parallel} --durations=10 "
+                           f"{pytest_args}", pty=False, warn=True)  # fmt: skip
+        if result is None or result.failed:
+            later = list(SUITES)[list(SUITES).index(name) + 1 :] if suite == "all" else []
+            skipped = f"; not run: {', '.join(later)}" if later else ""
+            raise Exit(f"error: the {name} suite failed{skipped}", code=1)
 
 
 @platform_task(

@@ -41,11 +41,22 @@ class UploadReport:
     present: list[str]
 
 
+class BucketMissing(ToolchainError):
+    pass
+
+
 class ArtifactStore:
     def __init__(self, s3: Any, bucket: str) -> None:
         self._s3 = s3
         self.bucket = bucket
         self._bucket_checked = False
+
+    def bucket_exists(self) -> bool:
+        try:
+            self.require_bucket()
+        except BucketMissing:
+            return False
+        return True
 
     def require_bucket(self) -> None:
         """A missing bucket would otherwise read as "no such object" and fail later, on the upload."""
@@ -56,7 +67,7 @@ class ArtifactStore:
         except Exception as exc:
             code = getattr(exc, "response", {}).get("Error", {}).get("Code")
             if code in ("404", "NoSuchBucket", "NotFound"):
-                raise ToolchainError(
+                raise BucketMissing(
                     f"the artifacts bucket s3://{self.bucket} does not exist",
                     "create it with `invoke bootstrap` (--target aws in an AWS account)",
                 ) from None

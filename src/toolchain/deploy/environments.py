@@ -1,8 +1,10 @@
 """Environments (Terraform workspaces) on a target: plan, apply, outputs, bootstrap, cost.
 
-Written once for every target (deploy/targets.py holds what differs). Every environment but the
-emulator's own deploys from the artifacts bucket; `deploy` is plan, then apply of exactly that plan,
-the one way anything is deployed (`invoke up` included).
+Written once for every target (deploy/targets.py holds what differs). Every environment deploys from
+the artifacts bucket, the emulator's own too: Terraform's aws provider serialises the creation of
+functions whose code is a local file (one provider-wide lock, held through the 5 s wait for each
+function to be Active), so local files cost `invoke up` a minute that S3 keys do not. `deploy` is
+plan, then apply of exactly that plan, the one way anything is deployed (`invoke up` included).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from toolchain.deploy.cost import Estimate, Usage, estimate
 from toolchain.deploy.release import ALIAS, Move, Releaser
 from toolchain.deploy.shifting import Shifter, Strategy
 from toolchain.deploy.summary import plan_markdown, write_step_summary
-from toolchain.deploy.targets import EMULATOR_ENVIRONMENT, DeployTarget, relative_manifest
+from toolchain.deploy.targets import DeployTarget, relative_manifest
 from toolchain.errors import ToolchainError
 from toolchain.terraform.project import TerraformProject
 
@@ -75,11 +77,6 @@ class Environments:
     def client(self, service: str, env: str) -> Any:
         return self.target.client(service, self.region(env))
 
-    @staticmethod
-    def from_bucket(env: str) -> bool:
-        """Whether an environment deploys from the artifacts bucket (all but the emulator's own)."""
-        return env != EMULATOR_ENVIRONMENT
-
     def artifacts_store(self, env: str) -> ArtifactStore:
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -101,8 +98,7 @@ class Environments:
         if not manifest.is_file():
             raise ToolchainError(f"no build at {manifest}", "run `invoke package` first")
         variables = {"manifest_path": relative_manifest(manifest, project), **self.target.variables(env)}
-        if self.from_bucket(env):
-            variables["artifacts_bucket"] = self.artifacts_store(env).bucket
+        variables["artifacts_bucket"] = self.artifacts_store(env).bucket
         return [project.root_dir / "workspaces" / f"{env}.tfvars"], variables
 
     def plan_file(self, env: str) -> Path:
@@ -148,15 +144,15 @@ class Environments:
     def plan(self, env: str) -> PlanResult:
         """Build (if needed), upload the artifacts, and save a plan for `apply` to carry out unchanged."""
         self.require(env)
+        store = self.artifacts_store(env)
+        store.require_bucket()  # before anything is built: a missing bucket is a precondition, said first
         build = self.target.build()
         report = self.toolchain.package(build)
         self.reporter.detail(f"build: {len(report.built)} built, {len(report.reused)} unchanged")
-        if self.from_bucket(env):
-            store = self.artifacts_store(env)
-            uploaded = store.upload_build(build.manifest)
-            self.reporter.detail(
-                f"s3://{store.bucket}: {len(uploaded.uploaded)} uploaded, {len(uploaded.present)} already there"
-            )
+        uploaded = store.upload_build(build.manifest)
+        self.reporter.detail(
+            f"s3://{store.bucket}: {len(uploaded.uploaded)} uploaded, {len(uploaded.present)} already there"
+        )
         return self.plan_manifest(env, build.manifest)
 
     def apply(self, env: str, strategy: Strategy | None = None) -> dict[str, Any]:
@@ -228,6 +224,8 @@ class Environments:
         if outputs:
             self.reporter.step(f"{env} on the {self.target.name} already runs this build and infra/: no Terraform")
             return outputs
+        if self.target.name == "emulator" and not self.artifacts_store(env).bucket_exists():
+            self.bootstrap()  # a new emulated account: its artifacts bucket, as `invoke bootstrap` makes it
         self.plan(env)
         return self.apply(env)
 

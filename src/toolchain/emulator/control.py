@@ -119,6 +119,18 @@ class EmulatorControl:
         result = self._get(self.require(), f"async/wait?timeout={timeout}", timeout=timeout + 5)
         return bool(result["idle"])
 
+    def wait_idle(self, timeout: float = 120.0) -> bool:
+        """Wait until the emulator has nothing left to deliver: async invocations and their retries done,
+        every stream read to its end, every queue with a mapping empty (processed or dead-lettered)."""
+        result = self._get(self.require(), f"idle?timeout={timeout}", timeout=timeout + 5)
+        return bool(result["idle"])
+
+    def concurrency(self, function_name: str) -> int:
+        """How many invocations of the function are running now (each holds a concurrency slot)."""
+        from urllib.parse import quote
+
+        return int(self._get(self.require(), f"concurrency?function={quote(function_name, safe='')}")["running"])
+
     def apis(self) -> list[dict[str, str]]:
         """Every deployed REST API stage and the localhost URL it is served on."""
         return self._get(self.require(), "apis")

@@ -80,6 +80,7 @@ class DynamoStreamPoller:
         # (backend, function arn, stream arn) -> [(queued at, record)]
         self._pending: dict[tuple[Any, str, str], list[tuple[float, dict[str, Any]]]] = {}
         self._lock = threading.Lock()
+        self._delivering = threading.Lock()
 
     def install(self) -> None:
         """Take over moto's push: records are queued for the poller (after the write, as before)."""
@@ -100,7 +101,21 @@ class DynamoStreamPoller:
                 return esm
         return None
 
+    def idle(self) -> bool:
+        """No batch being delivered and no record queued."""
+        if not self._delivering.acquire(blocking=False):
+            return False
+        try:
+            with self._lock:
+                return not any(self._pending.values())
+        finally:
+            self._delivering.release()
+
     def poll_once(self) -> int:
+        with self._delivering:
+            return self._poll()
+
+    def _poll(self) -> int:
         delivered = 0
         now = time.time()
         with self._lock:

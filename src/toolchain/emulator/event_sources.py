@@ -142,6 +142,28 @@ class KinesisPoller:
                 return stream
         return None
 
+    def _unread(self, esm: Any, shard: Any) -> list[tuple[int, Any]]:
+        records = list(shard.records.items())
+        key = (esm.uuid, shard.shard_id)
+        if key not in self._positions:
+            latest = esm.starting_position == "LATEST"
+            before = [seq for seq, r in records if r.created_at <= esm.last_modified] if latest else []
+            self._positions[key] = max(before, default=-1)
+        return [(seq, r) for seq, r in records if seq > self._positions[key]]
+
+    def idle(self) -> bool:
+        """No batch being delivered, and every mapping has read its shards to their end."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            for _backend, esm in self._mappings():
+                stream = self._stream(esm)
+                if stream is not None and any(self._unread(esm, s) for s in list(stream.shards.values())):
+                    return False
+            return True
+        finally:
+            self._lock.release()
+
     def poll_once(self) -> int:
         """Deliver at most one batch per (mapping, shard); returns how many batches were delivered."""
         delivered = 0
@@ -151,14 +173,8 @@ class KinesisPoller:
                 if stream is None:
                     continue
                 for shard in list(stream.shards.values()):
-                    records = list(shard.records.items())
                     key = (esm.uuid, shard.shard_id)
-                    if key not in self._positions:
-                        latest = esm.starting_position == "LATEST"
-                        before = [seq for seq, r in records if r.created_at <= esm.last_modified] if latest else []
-                        self._positions[key] = max(before, default=-1)
-                    position = self._positions[key]
-                    batch = [(seq, r) for seq, r in records if seq > position][: esm.batch_size or 100]
+                    batch = self._unread(esm, shard)[: esm.batch_size or 100]
                     if not batch:
                         continue
                     function = invoked(backend, esm.function_arn)
@@ -204,6 +220,21 @@ class SqsPoller:
         self._run = run
         self._history = history
         self._log = log
+        self._polling = threading.Lock()
+
+    def idle(self) -> bool:
+        """No batch being delivered, and every mapped queue empty: each message processed, or moved to a
+        dead-letter queue. (A message in flight waits for its visibility timeout: it is not done yet.)"""
+        if not self._polling.acquire(blocking=False):
+            return False
+        try:
+            return all(
+                queue.approximate_number_of_messages + queue.approximate_number_of_messages_not_visible
+                + queue.approximate_number_of_messages_delayed == 0
+                for _backend, _esm, _sqs, queue in self._mappings()
+            )  # fmt: skip
+        finally:
+            self._polling.release()
 
     @staticmethod
     def _mappings() -> list[tuple[Any, Any, Any, Any]]:
@@ -267,6 +298,10 @@ class SqsPoller:
         )
 
     def poll_once(self) -> int:
+        with self._polling:
+            return self._poll()
+
+    def _poll(self) -> int:
         delivered = 0
         for backend, esm, sqs, queue in self._mappings():
             messages = sqs.receive_message(queue.name, esm.batch_size or 10, 0, int(queue.visibility_timeout), ["All"])

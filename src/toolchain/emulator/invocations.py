@@ -45,9 +45,11 @@ class InvocationLog:
     def __init__(self, size: int = 500) -> None:
         self._items: collections.deque[dict[str, Any]] = collections.deque(maxlen=size)
         self._lock = threading.Lock()
+        self.recorded = 0  # every invocation ever recorded: what moved, between two looks at the emulator
 
     def record(self, fn: Any, invocation: Invocation, source: str, attempt: int) -> None:
         with self._lock:
+            self.recorded += 1
             self._items.append(
                 {
                     "request_id": invocation.request_id,

@@ -153,7 +153,9 @@ class ControlApp:
         scheduler: Scheduler,
         executor: FunctionExecutor,
         provisioned: ProvisionedConcurrency,
+        pollers: Iterable[Any] = (),
     ) -> None:
+        self._pollers = list(pollers)
         self._executor = executor
         self._provisioned = provisioned
         self._moto = moto_app
@@ -162,6 +164,24 @@ class ControlApp:
         self._history = history
         self._gateway = gateway
         self._scheduler = scheduler
+
+    def _quiet(self, timeout: float) -> bool:
+        """Wait until nothing is left to deliver: the async queue empty (retries included), every stream
+        read to its end, every mapped queue empty, and no invocation recorded across two looks."""
+
+        def still() -> bool:
+            return self._invoker.pending() == 0 and all(poller.idle() for poller in self._pollers)
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            before = self._history.recorded
+            if still():
+                time.sleep(0.3)  # one more look: a delivery that began meanwhile shows as a new invocation
+                if self._history.recorded == before and still():
+                    return True
+                continue
+            time.sleep(0.1)
+        return False
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -199,6 +219,11 @@ class ControlApp:
         elif route == "async/wait":
             timeout = min(float(query.get("timeout", ["30"])[0]), 300.0)
             body = {"idle": self._invoker.wait_idle(timeout), "pending": self._invoker.pending()}
+        elif route == "concurrency":
+            body = {"function": query.get("function", [""])[0],
+                    "running": self._executor.limits.running(query.get("function", [""])[0])}  # fmt: skip
+        elif route == "idle":
+            body = {"idle": self._quiet(min(float(query.get("timeout", ["30"])[0]), 600.0))}
         else:
             start_response("404 Not Found", [("Content-Type", "application/json")])
             return [b'{"error": "unknown emulator route"}']
@@ -265,7 +290,8 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
     moto_app = trace_hops.traced_app(DomainDispatcherApplication(create_backend_app))
     provisioned = ProvisionedConcurrency(lambda fn, count: executor.provision(fn, count, _layer_source(fn)),
                                          executor.pool.keep_provisioned, _lambda_backend, _log)  # fmt: skip
-    server.app = ControlApp(moto_app, lambda: info, invoker, history, gateway, scheduler, executor, provisioned)
+    server.app = ControlApp(moto_app, lambda: info, invoker, history, gateway, scheduler, executor, provisioned,
+                            pollers=(kinesis, queues, streams))  # fmt: skip
 
     stop = threading.Event()
 
