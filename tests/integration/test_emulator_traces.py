@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from toolchain.emulator.clients import emulator_client
-from toolchain.emulator.tracing import TraceHeader
+from toolchain.emulator.xray.segments import TraceHeader
 
 pytestmark = pytest.mark.usefixtures("control")
 

@@ -20,10 +20,10 @@ import boto3
 import pytest
 import requests
 
-from toolchain.emulator import deployments
-from toolchain.emulator.apigateway import LocalApiGateway
-from toolchain.emulator.apirules import MAX_URL_CHARACTERS
-from toolchain.emulator.executor import Invocation
+from toolchain.emulator.apigateway.gateway import LocalApiGateway
+from toolchain.emulator.apigateway.rules import MAX_URL_CHARACTERS
+from toolchain.emulator.awslambda.executor import Invocation
+from toolchain.emulator.patches import apply_corrections
 
 REGION = "us-east-1"
 
@@ -139,7 +139,7 @@ def test_a_ttl_of_zero_caches_nothing(moto_aws: None) -> None:
 def test_a_cached_result_expires_after_its_ttl(moto_aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
     gateway, served = serve_api(ttl=60)
     clock = [1000.0]
-    monkeypatch.setattr("toolchain.emulator.apigateway.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("toolchain.emulator.apigateway.gateway.time.monotonic", lambda: clock[0])
     try:
         get = lambda: requests.get(f"{served.url}/users", headers={"Authorization": "Bearer good"}, timeout=10)  # noqa: E731
         assert get().ok and get().ok
@@ -162,7 +162,7 @@ def test_a_denied_token_is_403_and_the_function_never_runs(api: Served) -> None:
 
 def test_a_stage_serves_its_deployment_not_the_live_api(moto_aws: None) -> None:
     # GIVEN deployments that snapshot the API (as the emulator installs them) and a deployed stage
-    deployments.install()
+    apply_corrections()
     gateway, served = serve_api(ttl=0)
     apigw = boto3.client("apigateway", region_name=REGION)
     try:

@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from toolchain.emulator.server import ServerInfo, code_version
+from toolchain.emulator.info import ServerInfo, code_version
 from toolchain.errors import ToolchainError
 
 START_TIMEOUT_SECONDS = 60.0

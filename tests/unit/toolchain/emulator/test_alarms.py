@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from toolchain.emulator.alarms import HOLD_SECONDS, AlarmEvaluator, evaluate
+from toolchain.emulator.cloudwatch.alarms import HOLD_SECONDS, AlarmEvaluator, evaluate
 
 NOW = 1_800_000_000.0
 

@@ -6,7 +6,7 @@ import types
 
 import pytest
 
-from toolchain.emulator.apirules import GatewayError, TokenBucket, match_route, policy_allows
+from toolchain.emulator.apigateway.rules import GatewayError, TokenBucket, match_route, policy_allows
 
 
 def api(*paths: str, methods: tuple[str, ...] = ("GET",)) -> types.SimpleNamespace:

@@ -7,9 +7,9 @@ import types
 
 import pytest
 
-from toolchain.emulator import moto_fixes
-from toolchain.emulator.executor import Invocation
-from toolchain.emulator.invocations import AsyncInvoker, InvocationLog, event_source
+from toolchain.emulator.awslambda.executor import Invocation
+from toolchain.emulator.awslambda.invocations import AsyncInvoker, InvocationLog, event_source
+from toolchain.emulator.patches import apply_corrections
 
 
 class RecordingDestinations:
@@ -163,7 +163,7 @@ TLS_ONLY = {
 def test_a_deny_unless_tls_policy_does_not_deny_the_emulators_requests() -> None:
     from moto.iam.access_control import IAMPolicy, PermissionResult
 
-    moto_fixes.apply()
+    apply_corrections()
     assert IAMPolicy(json.dumps(TLS_ONLY)).is_action_permitted("s3:PutObject", "arn:aws:s3:::b/k") == (
         PermissionResult.NEUTRAL
     )
@@ -172,7 +172,7 @@ def test_a_deny_unless_tls_policy_does_not_deny_the_emulators_requests() -> None
 def test_an_unconditional_deny_still_denies() -> None:
     from moto.iam.access_control import IAMPolicy, PermissionResult
 
-    moto_fixes.apply()
+    apply_corrections()
     policy = json.loads(json.dumps(TLS_ONLY))
     del policy["Statement"][0]["Condition"]
     assert IAMPolicy(json.dumps(policy)).is_action_permitted("s3:PutObject", "arn:aws:s3:::b/k") == (
@@ -188,7 +188,7 @@ def test_redrive_policies_come_back_as_compact_json() -> None:
     import boto3
     from moto import mock_aws
 
-    moto_fixes.apply()
+    apply_corrections()
     with mock_aws():
         sqs = boto3.client("sqs", region_name="us-east-1")
         dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
@@ -205,7 +205,7 @@ def test_metric_statistics_count_only_the_datapoints_with_exactly_the_dimensions
     import boto3
     from moto import mock_aws
 
-    moto_fixes.apply()
+    apply_corrections()
     with mock_aws():
         cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
         by_function = [{"Name": "FunctionName", "Value": "f"}]
@@ -230,7 +230,7 @@ def test_a_scan_compares_only_values_of_the_same_type() -> None:
     import boto3
     from moto import mock_aws
 
-    moto_fixes.apply()
+    apply_corrections()
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name="us-east-1")
         ddb.create_table(TableName="t", BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
@@ -248,7 +248,7 @@ def test_a_published_function_is_answered_from_a_shallow_copy() -> None:
     from moto import mock_aws
     from moto.awslambda.models import lambda_backends
 
-    moto_fixes.apply()
+    apply_corrections()
     with mock_aws():
         role = boto3.client("iam", region_name="us-east-1").create_role(
             RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]  # fmt: skip
@@ -269,7 +269,7 @@ def test_a_scan_beside_an_update_sees_the_item_whole_or_not_at_all(monkeypatch: 
     from moto import mock_aws
     from moto.dynamodb import models
 
-    moto_fixes.apply()
+    apply_corrections()
     scanned: list[list[dict[str, object]]] = []
     readers: list[threading.Thread] = []
     original_execute = models.UpdateExpressionExecutor.execute
@@ -294,43 +294,3 @@ def test_a_scan_beside_an_update_sees_the_item_whole_or_not_at_all(monkeypatch: 
         readers[0].join(timeout=10)
     # THEN the reader saw the finished item
     assert scanned == [[{"k": {"S": "job"}, "c": {"S": "x"}, "processed": {"N": "1"}}]]
-
-
-def test_a_stream_handler_can_read_the_table_that_called_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    import threading
-
-    import boto3
-    from moto import mock_aws
-    from moto.awslambda.models import LambdaFunction
-
-    moto_fixes.apply()
-    read_back: list[dict[str, object]] = []
-
-    def handler_reading_the_table(self: object, body: str, request_headers: object, response_headers: object) -> str:
-        # A deployed handler calls DynamoDB over HTTP, from another thread than the write's.
-        reader = threading.Thread(
-            target=lambda: read_back.append(ddb.get_item(TableName="t", Key={"k": {"S": "a"}})["Item"])
-        )
-        reader.start()
-        reader.join(timeout=5)
-        return json.dumps({"records": len(json.loads(body)["Records"])})
-
-    monkeypatch.setattr(LambdaFunction, "invoke", handler_reading_the_table)
-    with mock_aws():
-        ddb = boto3.client("dynamodb", region_name="us-east-1")
-        # GIVEN a table whose stream triggers a function
-        stream = ddb.create_table(
-            TableName="t", BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
-        )["TableDescription"]["LatestStreamArn"]  # fmt: skip
-        role = boto3.client("iam", region_name="us-east-1").create_role(
-            RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]  # fmt: skip
-        awslambda = boto3.client("lambda", region_name="us-east-1")
-        awslambda.create_function(FunctionName="f", Runtime="python3.12", Role=role, Handler="h.h",
-                                  Code={"ZipFile": b"PK\x05\x06" + bytes(18)})  # fmt: skip
-        awslambda.create_event_source_mapping(EventSourceArn=stream, FunctionName="f", StartingPosition="LATEST")
-        # WHEN an item is written
-        ddb.put_item(TableName="t", Item={"k": {"S": "a"}, "v": {"N": "1"}})
-    # THEN the handler ran and read the item back (instead of waiting on the write's lock)
-    assert read_back == [{"k": {"S": "a"}, "v": {"N": "1"}}]

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from toolchain.emulator import interpreters
-from toolchain.emulator.interpreters import RuntimeUnavailable, choose_interpreter
+from toolchain.emulator.awslambda import interpreters
+from toolchain.emulator.awslambda.interpreters import RuntimeUnavailable, choose_interpreter
 
 
 def layer(tmp_path: Path, name: str, *tags: str) -> Path:

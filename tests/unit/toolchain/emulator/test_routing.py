@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from toolchain.emulator.routing import name_and_qualifier, pick, resource, weights
+from toolchain.emulator.awslambda.routing import name_and_qualifier, pick, resource, weights
 
 
 @pytest.mark.parametrize(
@@ -48,7 +48,7 @@ def test_the_resource_dimension_names_the_alias_or_version_invoked_and_none_for_
 
 
 def test_provisioned_environments_are_split_over_an_alias_s_versions_by_weight() -> None:
-    from toolchain.emulator.provisioned import split
+    from toolchain.emulator.awslambda.provisioned import split
 
     assert split("7", {}, 4) == {"7": 4}
     assert split("7", {"8": 0.5}, 4) == {"8": 2, "7": 2}

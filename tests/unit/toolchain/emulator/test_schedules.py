@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from toolchain.emulator.schedules import InvalidSchedule, next_fire
+from toolchain.emulator.events.schedules import InvalidSchedule, next_fire
 
 AT = datetime(2026, 11, 27, 17, 5, 30, tzinfo=UTC)  # a Friday
 

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from toolchain.emulator import trace_queries
-from toolchain.emulator.tracing import (
+from toolchain.emulator.xray import queries
+from toolchain.emulator.xray.segments import (
     Segment,
     TraceHeader,
     TraceStore,
@@ -124,7 +124,7 @@ def test_summaries_answer_in_the_apis_shape_newest_first() -> None:
     store = TraceStore()
     older = a_request(store, "c-1")
     newer = a_request(store, "c-2", fail=True)
-    answer = trace_queries.trace_summaries(store, time.time() - 60, time.time() + 60)
+    answer = queries.trace_summaries(store, time.time() - 60, time.time() + 60)
     assert [s["Id"] for s in answer["TraceSummaries"]] == [newer, older]
     failed = answer["TraceSummaries"][0]
     assert failed["HasFault"] and not answer["TraceSummaries"][1]["HasFault"]
@@ -132,7 +132,7 @@ def test_summaries_answer_in_the_apis_shape_newest_first() -> None:
     assert failed["Annotations"] == {"correlation_id": [{"AnnotationValue": {"StringValue": "c-2"}}]}
     assert failed["EntryPoint"]["Type"] == "AWS::ApiGateway::Stage"
     assert {s["Name"] for s in failed["ServiceIds"]} == {"api/local", "checkout"}
-    assert trace_queries.trace_summaries(store, 0, time.time() - 3600)["TraceSummaries"] == []
+    assert queries.trace_summaries(store, 0, time.time() - 3600)["TraceSummaries"] == []
 
 
 def test_filters_by_annotation_service_and_id_and_refuses_the_rest() -> None:
@@ -140,21 +140,19 @@ def test_filters_by_annotation_service_and_id_and_refuses_the_rest() -> None:
     first, second = a_request(store, "c-1"), a_request(store, "c-2")
 
     def ids(expression: str) -> list[str]:
-        return [
-            s["Id"] for s in trace_queries.trace_summaries(store, 0, time.time() + 60, expression)["TraceSummaries"]
-        ]
+        return [s["Id"] for s in queries.trace_summaries(store, 0, time.time() + 60, expression)["TraceSummaries"]]
 
     assert ids('annotation.correlation_id = "c-1"') == [first]
     assert ids('annotation.correlation_id = "c-3"') == []
     assert ids('service("checkout") AND annotation.correlation_id = "c-2"') == [second]
-    with pytest.raises(trace_queries.UnsupportedFilter, match="responsetime > 5"):
+    with pytest.raises(queries.UnsupportedFilter, match="responsetime > 5"):
         ids("responsetime > 5")
 
 
 def test_batch_get_traces_gives_documents_and_names_unknown_ids() -> None:
     store = TraceStore()
     trace_id = a_request(store, "c-1")
-    answer = trace_queries.batch_get_traces(store, [trace_id, "1-00000000-000000000000000000000000"])
+    answer = queries.batch_get_traces(store, [trace_id, "1-00000000-000000000000000000000000"])
     assert answer["UnprocessedTraceIds"] == ["1-00000000-000000000000000000000000"]
     (trace,) = answer["Traces"]
     origins = sorted(json.loads(s["Document"])["origin"] for s in trace["Segments"])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from toolchain.emulator.workers import Worker, WorkerPool, WorkerSpec
+from toolchain.emulator.awslambda.workers import Worker, WorkerPool, WorkerSpec
 
 HANDLER = """
 import json, logging, os, sys, time

@@ -76,35 +76,23 @@ def resource(fn: Any) -> str | None:
     return None if version.upper() == "$LATEST" else f"{fn.function_name}:{version}"
 
 
-def install() -> None:
-    """Route moto's own invocation paths (the Invoke API, S3 notifications) through `invoked`. moto's
-    Invoke also read its `Qualifier` under another spelling, so every qualified call ran $LATEST."""
-    import json
+class AliasInvocations:
+    """Mixin for moto's LambdaBackend: the Invoke API runs the version `invoked` draws (weights applied)."""
 
-    import moto.s3.notifications as s3_notifications
-    from moto.awslambda.models import LambdaBackend
-    from moto.awslambda.responses import LambdaResponse
-    from moto.awslambda.utils import get_backend
-
-    get_param = LambdaResponse._get_param
-
-    def _get_param(self: Any, name: str, if_none: Any = None) -> Any:
-        if name == "qualifier":  # only Invoke asks for it so; the request carries `Qualifier`
-            return get_param(self, "Qualifier", None) or get_param(self, name, if_none)
-        return get_param(self, name, if_none)
-
-    def invoke(self: Any, function_name: str, qualifier: str | None, body: Any, headers: Any,
+    def invoke(self, function_name: str, qualifier: str | None, body: Any, headers: Any,
                response_headers: Any) -> str | bytes | None:  # fmt: skip
         payload = invoked(self, function_name, qualifier).invoke(body, headers, response_headers)
         response_headers["Content-Length"] = str(len(payload))
         return payload
 
-    def invoke_from_s3(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
-        try:
-            invoked(get_backend(account_id, region_name), fn_arn).invoke(json.dumps(event_body), {}, {})
-        except Exception:  # S3 delivers asynchronously: the upload succeeded whatever happens here
-            return
 
-    LambdaResponse._get_param = _get_param
-    LambdaBackend.invoke = invoke
-    s3_notifications._invoke_awslambda = invoke_from_s3
+def qualifier_param(original: Any, emulator: Any) -> Any:
+    """LambdaResponse._get_param: Invoke's `Qualifier` read under the name the request carries it by
+    (moto asked for `qualifier`, found nothing, and ran $LATEST for every qualified invocation)."""
+
+    def _get_param(self: Any, name: str, if_none: Any = None) -> Any:
+        if name == "qualifier":  # only Invoke asks for it so
+            return original(self, "Qualifier", None) or original(self, name, if_none)
+        return original(self, name, if_none)
+
+    return _get_param

@@ -6,7 +6,7 @@ queued per mapping instead and delivered by a poller: in batches of the mapping'
 `MaximumRetryAttempts` (split in two first when `BisectBatchOnFunctionError`), records older than
 `MaximumRecordAgeInSeconds` given up, and a given-up batch described to the mapping's on-failure
 destination, as Lambda does. A throttled batch waits and is delivered again. The delivery policy
-is the Kinesis poller's too (stream_batches.py); this module queues and batches the records.
+is the Kinesis poller's too (batches.py); this module queues and batches the records.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from toolchain.emulator.executor import Invocation
-from toolchain.emulator.invocations import Destinations, InvocationLog
-from toolchain.emulator.routing import invoked
-from toolchain.emulator.stream_batches import StreamDelivery
+from toolchain.emulator.awslambda.executor import Invocation
+from toolchain.emulator.awslambda.invocations import Destinations, InvocationLog
+from toolchain.emulator.awslambda.routing import invoked
+from toolchain.emulator.event_sources.batches import StreamDelivery
 
 Run = Callable[[Any, str], Invocation]
 
@@ -82,17 +82,11 @@ class DynamoStreamPoller:
         self._lock = threading.Lock()
         self._delivering = threading.Lock()
 
-    def install(self) -> None:
-        """Take over moto's push: records are queued for the poller (after the write, as before)."""
-        from moto.awslambda.models import LambdaBackend
-
-        def queue(backend: Any, function_arn: str, items: list[Any], source: str) -> str:
-            records = [(time.time(), _record(item, backend.region_name, source)) for item in items]
-            with self._lock:
-                self._pending.setdefault((backend, function_arn, source), []).extend(records)
-            return "queued"  # truthy: moto forgets the records it handed over
-
-        LambdaBackend.send_dynamodb_items = queue
+    def queue(self, backend: Any, function_arn: str, items: list[Any], source: str) -> None:
+        """A table write's stream records, for the mapping's next batch (moto hands them over inside the write)."""
+        records = [(time.time(), _record(item, backend.region_name, source)) for item in items]
+        with self._lock:
+            self._pending.setdefault((backend, function_arn, source), []).extend(records)
 
     @staticmethod
     def _mapping(backend: Any, function_arn: str, source: str) -> Any | None:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from toolchain.emulator import bootstrap
+from toolchain.emulator.awslambda import bootstrap
 
 BOOTSTRAP = Path(bootstrap.__file__)
 LOG_DRAIN_SECONDS = 2.0

@@ -5,7 +5,7 @@ variable) while the emulator works for that request, rides on SQS messages (`AWS
 handed to each function as `_X_AMZN_TRACE_ID`. The emulator writes the segments the services write
 (API Gateway's stage, Lambda's service and function segments, Step Functions' execution); the
 functions' own subsegments arrive from the X-Ray SDK over UDP (`XRayDaemon`), as they reach the X-Ray
-daemon on Lambda. `TraceStore` assembles both into traces the X-Ray API serves (see trace_hops.py).
+daemon on Lambda. `TraceStore` assembles both into traces the X-Ray API serves (see api.py).
 """
 
 from __future__ import annotations

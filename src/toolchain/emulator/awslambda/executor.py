@@ -24,12 +24,12 @@ from typing import Any, Protocol
 
 from toolchain.cache import cache_dir
 from toolchain.emulator import clients
-from toolchain.emulator.bootstrap import DEBUG_PORT
-from toolchain.emulator.concurrency import ConcurrencyLimits
-from toolchain.emulator.interpreters import choose_interpreter
-from toolchain.emulator.runtime_packages import debugger_dir, provided_packages_dir
-from toolchain.emulator.tracing import STORE, Segment, TraceHeader, TraceStore, current
-from toolchain.emulator.workers import Outcome, WorkerDied, WorkerPool, WorkerSpec
+from toolchain.emulator.awslambda.bootstrap import DEBUG_PORT
+from toolchain.emulator.awslambda.concurrency import ConcurrencyLimits
+from toolchain.emulator.awslambda.interpreters import choose_interpreter
+from toolchain.emulator.awslambda.runtime_packages import debugger_dir, provided_packages_dir
+from toolchain.emulator.awslambda.workers import Outcome, WorkerDied, WorkerPool, WorkerSpec
+from toolchain.emulator.xray.segments import STORE, Segment, TraceHeader, TraceStore, current
 
 INIT_SECONDS = 10.0
 DEBUG_WAIT_SECONDS = 600.0  # a worker under the debugger waits this long for the IDE to attach

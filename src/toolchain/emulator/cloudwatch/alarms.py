@@ -143,23 +143,25 @@ def notification(alarm: Any, old_state: str, region: str) -> dict[str, Any]:
     }
 
 
-def notify_actions(log: Callable[[str], None] = print) -> None:
-    """Make moto's SetAlarmState (which the evaluator uses too) notify the new state's SNS actions."""
-    from moto.cloudwatch.models import CloudWatchBackend
-    from moto.sns.models import sns_backends
+class AlarmActions:
+    """Mixin for moto's CloudWatchBackend: SetAlarmState (which the evaluator uses too) notifies the new
+    state's SNS actions when the alarm's actions are enabled, with the message CloudWatch publishes."""
 
-    original = CloudWatchBackend.set_alarm_state
+    emulator: Any
 
-    def set_alarm_state(self: Any, alarm_name: str, reason: str, reason_data: str, state_value: str) -> None:
-        alarm = self.alarms.get(alarm_name)
+    def set_alarm_state(self, alarm_name: str, reason: str, reason_data: str, state_value: str) -> None:
+        from moto.sns.models import sns_backends
+
+        alarm = self.alarms.get(alarm_name)  # type: ignore[attr-defined]
         old_state = alarm.state_value if alarm is not None else None
-        original(self, alarm_name, reason, reason_data, state_value)
+        super().set_alarm_state(alarm_name, reason, reason_data, state_value)  # type: ignore[misc]
         if alarm is None or old_state == state_value or not alarm.actions_enabled:
             return
         actions = {"ALARM": alarm.alarm_actions, "OK": alarm.ok_actions,
                    "INSUFFICIENT_DATA": alarm.insufficient_data_actions}.get(state_value) or []  # fmt: skip
-        message = json.dumps(notification(alarm, str(old_state), self.region_name))
-        subject = f'{state_value}: "{alarm_name}" in {self.region_name}'[:99]
+        region = self.region_name  # type: ignore[attr-defined]
+        message = json.dumps(notification(alarm, str(old_state), region))
+        subject = f'{state_value}: "{alarm_name}" in {region}'[:99]
         for arn in actions:
             parts = str(arn).split(":")
             if len(parts) < 6 or parts[2] != "sns":
@@ -167,9 +169,8 @@ def notify_actions(log: Callable[[str], None] = print) -> None:
             try:
                 sns_backends[parts[4]][parts[3]].publish(message, arn=arn, subject=subject)
             except Exception as exc:  # a missing topic must not undo the state change
+                log = self.emulator.log if self.emulator else print
                 log(f"alarm {alarm_name}: action {arn} not notified: {exc!r}")
-
-    CloudWatchBackend.set_alarm_state = set_alarm_state
 
 
 def moto_backends() -> Iterable[Any]:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from toolchain.emulator.tracing import TraceStore, walk
+from toolchain.emulator.xray.segments import TraceStore, walk
 
 Document = dict[str, Any]
 _CLAUSE = re.compile(

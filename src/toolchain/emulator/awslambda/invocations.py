@@ -21,10 +21,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
+from toolchain.emulator.awslambda.concurrency import function_wide
+from toolchain.emulator.awslambda.executor import Invocation
 from toolchain.emulator.clients import emulator_client
-from toolchain.emulator.concurrency import function_wide
-from toolchain.emulator.executor import Invocation
-from toolchain.emulator.tracing import TraceHeader, continuing, current
+from toolchain.emulator.xray.segments import TraceHeader, continuing, current
 
 ASYNC_SOURCES = ("aws:s3", "aws:sns")
 
@@ -254,11 +254,8 @@ def _throttled(reason: str) -> Exception:
     return error
 
 
-def install(
-    executor_invoke: Callable[[Any, str], Invocation], async_invoker: AsyncInvoker, history: InvocationLog
-) -> None:
-    """Route moto's Lambda invocations to the executor (see the module docstring)."""
-    from moto.awslambda.models import LambdaFunction
+def run_in_workers(original: Any, emulator: Any) -> Any:
+    """LambdaFunction.invoke (moto would start a container): routed as the module's docstring says."""
 
     def invoke(self: Any, body: str, request_headers: Any, response_headers: Any) -> str | bytes:
         body = body or "{}"
@@ -268,13 +265,13 @@ def install(
         if invocation_type == "DryRun":
             return ""
         if invocation_type == "Event" or (not headers and source in ASYNC_SOURCES):
-            async_invoker.submit(self, body, source or "invoke-async")
+            emulator.invoker.submit(self, body, source or "invoke-async")
             response_headers["x-amzn-RequestId"] = str(uuid.uuid4())
             return ""
-        result = executor_invoke(self, body)
+        result = emulator.run(self, body)
         if result.throttled:
             raise _throttled(result.throttled)
-        history.record(self, result, source or "invoke", 1)
+        emulator.history.record(self, result, source or "invoke", 1)
         response_headers["x-amzn-RequestId"] = result.request_id
         response_headers["x-amz-executed-version"] = str(self.version)  # boto3's ExecutedVersion
         if result.errored:
@@ -283,9 +280,14 @@ def install(
         response_headers["x-amz-log-result"] = base64.b64encode(tail).decode()
         return result.payload.encode()
 
+    return invoke
+
+
+def run_internally_in_workers(original: Any, emulator: Any) -> Any:
+    """LambdaFunction._invoke_lambda, what moto's own integrations (Step Functions' tasks) call."""
+
     def _invoke_lambda(self: Any, event: str | None = None) -> tuple[str, bool, str]:
-        result = executor_invoke(self, json.dumps(event) if not isinstance(event, str) else event)
+        result = emulator.run(self, json.dumps(event) if not isinstance(event, str) else event)
         return result.payload, result.errored, result.logs
 
-    LambdaFunction.invoke = invoke
-    LambdaFunction._invoke_lambda = _invoke_lambda
+    return _invoke_lambda

@@ -13,17 +13,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from toolchain.emulator.executor import Invocation
-from toolchain.emulator.invocations import Destinations, InvocationLog
+from toolchain.emulator.awslambda.executor import Invocation
+from toolchain.emulator.awslambda.invocations import Destinations, InvocationLog
+from toolchain.emulator.timestamps import iso
 
 Run = Callable[[Any, str], Invocation]
-
-
-def iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class StreamSource(Protocol):

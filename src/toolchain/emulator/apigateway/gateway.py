@@ -28,7 +28,8 @@ from urllib.parse import parse_qsl
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from toolchain.emulator.apirules import (
+from toolchain.emulator.apigateway.deployments import as_deployed
+from toolchain.emulator.apigateway.rules import (
     MAX_METHOD_ARN_BYTES,
     MAX_URL_CHARACTERS,
     GatewayError,
@@ -38,10 +39,9 @@ from toolchain.emulator.apirules import (
     policy_allows,
     uri_too_long,
 )
-from toolchain.emulator.deployments import as_deployed
-from toolchain.emulator.executor import Invocation
-from toolchain.emulator.routing import invoked
-from toolchain.emulator.tracing import HTTP_HEADER, STORE, Segment, TraceStore, continuing, entry_segment, span_in
+from toolchain.emulator.awslambda.executor import Invocation
+from toolchain.emulator.awslambda.routing import invoked
+from toolchain.emulator.xray.segments import HTTP_HEADER, STORE, Segment, TraceStore, continuing, entry_segment, span_in
 
 Run = Callable[[Any, str, str], Invocation]  # (function, event JSON, source) -> invocation
 _FUNCTION_URI = re.compile(

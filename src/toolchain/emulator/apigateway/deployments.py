@@ -40,12 +40,8 @@ class DeployedApi:
         return getattr(self._api, name)
 
 
-def install() -> None:
-    from moto.apigateway.models import RestAPI
-
-    if getattr(RestAPI.create_deployment, "snapshots", False):
-        return
-    original = RestAPI.create_deployment
+def snapshots(original: Any, emulator: Any) -> Any:
+    """RestAPI.create_deployment, keeping the deployment's snapshot of the API (the module's docstring)."""
 
     def create_deployment(self: Any, name: str, description: str, stage_variables: Any = None) -> Any:
         deployment = original(self, name, description, stage_variables)
@@ -55,8 +51,7 @@ def install() -> None:
             _SNAPSHOTS[(self.id, deployment.id)] = frozen
         return deployment
 
-    create_deployment.snapshots = True  # type: ignore[attr-defined]
-    RestAPI.create_deployment = create_deployment
+    return create_deployment
 
 
 def as_deployed(api: Any, stage_name: str) -> Any:

@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from toolchain.emulator.routing import name_and_qualifier, weights
-from toolchain.emulator.workers import WorkerDied
+from toolchain.emulator.awslambda.routing import name_and_qualifier, weights
+from toolchain.emulator.awslambda.workers import WorkerDied
 
 PATH = re.compile(r"^/2019-09-30/functions/(?P<function>[^/]+)/provisioned-concurrency/?$")
 _REGION = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[a-z0-9-]+)/lambda/")

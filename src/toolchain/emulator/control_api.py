@@ -1,0 +1,96 @@
+"""The emulator's own HTTP API, beside AWS's on its port: `/_emulator/` (health, recent invocations, the
+local API stages, schedules, waiting until idle, debugging) and the stand-in websites (`/_sites/`)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qs
+
+from toolchain.emulator import sites
+from toolchain.emulator.info import ServerInfo
+
+CONTROL_PREFIX = "/_emulator/"
+
+
+class ControlApp:
+    """WSGI app: `/_emulator/*` and the stand-in sites here, Lambda's provisioned concurrency API (moto has
+    none), everything else to moto."""
+
+    def __init__(self, moto_app: Any, info: Callable[[], ServerInfo], emulator: Any) -> None:
+        self._moto = moto_app
+        self._info = info
+        self._pollers = list(emulator.pollers)
+        self._executor = emulator.parts.executor
+        self._invoker = emulator.parts.invoker
+        self._history = emulator.parts.history
+        self._provisioned = emulator.provisioned
+        self._gateway = emulator.gateway
+        self._scheduler = emulator.scheduler
+
+    def _quiet(self, timeout: float) -> bool:
+        """Wait until nothing is left to deliver: the async queue empty (retries included), every stream
+        read to its end, every mapped queue empty, and no invocation recorded across two looks."""
+
+        def still() -> bool:
+            return self._invoker.pending() == 0 and all(poller.idle() for poller in self._pollers)
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            before = self._history.recorded
+            if still():
+                time.sleep(0.3)  # one more look: a delivery that began meanwhile shows as a new invocation
+                if self._history.recorded == before and still():
+                    return True
+                continue
+            time.sleep(0.1)
+        return False
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(sites.PREFIX):
+            return sites.serve_site(environ, start_response)
+        if self._provisioned.handles(path):
+            return self._provisioned(environ, start_response)
+        if not path.startswith(CONTROL_PREFIX):
+            return self._moto(environ, start_response)
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        route = path[len(CONTROL_PREFIX) :]
+        if route == "health":
+            body: Any = {
+                "status": "running",
+                **self._info().__dict__,
+                "async_pending": self._invoker.pending(),
+            }
+        elif route == "invocations":
+            function = query.get("function", [None])[0]
+            body = [i for i in self._history.items() if function in (None, i["function_name"])]
+        elif route == "apis":
+            body = self._gateway.refresh()
+        elif route == "schedules":
+            body = self._scheduler.describe()
+        elif route == "schedules/fire":
+            try:
+                body = {"invoked": self._scheduler.fire(query.get("rule", [""])[0])}
+            except KeyError:
+                start_response("404 Not Found", [("Content-Type", "application/json")])
+                return [b'{"error": "no such rule"}']
+        elif route == "debug":
+            function, port = query.get("function", [""])[0], int(query.get("port", ["0"])[0] or 0)
+            self._executor.debug(function, port)
+            body = {"function": function, "port": port}
+        elif route == "async/wait":
+            timeout = min(float(query.get("timeout", ["30"])[0]), 300.0)
+            body = {"idle": self._invoker.wait_idle(timeout), "pending": self._invoker.pending()}
+        elif route == "concurrency":
+            body = {"function": query.get("function", [""])[0],
+                    "running": self._executor.limits.running(query.get("function", [""])[0])}  # fmt: skip
+        elif route == "idle":
+            body = {"idle": self._quiet(min(float(query.get("timeout", ["30"])[0]), 600.0))}
+        else:
+            start_response("404 Not Found", [("Content-Type", "application/json")])
+            return [b'{"error": "unknown emulator route"}']
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(body).encode()]

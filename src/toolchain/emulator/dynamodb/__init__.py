@@ -1,0 +1,1 @@
+"""DynamoDB: requests atomic to readers, and comparisons that DynamoDB answers false."""

@@ -1,0 +1,44 @@
+"""Event source mappings as Lambda keeps them: read by pollers, invoking the alias they name.
+
+moto pushes to a mapping from inside the write that feeds it: one invocation per Kinesis record
+inside PutRecord, the SQS mapping inside SendMessage (in the sender's request), every DynamoDB
+stream record inside the table write. The emulator's pollers (kinesis.py, sqs.py, dynamodb.py) read
+instead, as Lambda's pollers do; these overrides of moto's Lambda backend stop the pushes and hand
+DynamoDB stream records to the poller's queue. A mapping on an alias also keeps invoking whatever
+version the alias names at the time, as Lambda's does (moto kept the version it found at creation).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from toolchain.emulator.awslambda.routing import keep_the_alias
+
+
+class PolledMappings:
+    """Mixin for moto's LambdaBackend (registered in emulator/patches.py)."""
+
+    emulator: Any
+
+    def create_event_source_mapping(self, spec: dict[str, Any]) -> Any:
+        from moto.sqs.models import sqs_backends
+
+        esm = super().create_event_source_mapping(spec)  # type: ignore[misc]
+        keep_the_alias(self, esm, spec)
+        for queue in sqs_backends[self.account_id][self.region_name].queues.values():  # type: ignore[attr-defined]
+            if queue.queue_arn == esm.event_source_arn:
+                queue.lambda_event_source_mappings.clear()  # the SQS poller delivers, not SendMessage
+        return esm
+
+    def update_event_source_mapping(self, uuid: str, spec: dict[str, Any]) -> Any:
+        esm = super().update_event_source_mapping(uuid, spec)  # type: ignore[misc]
+        if esm is not None:
+            keep_the_alias(self, esm, spec)
+        return esm
+
+    def send_kinesis_message(self, *args: Any, **kwargs: Any) -> None:
+        return None  # the Kinesis poller reads the shards
+
+    def send_dynamodb_items(self, function_arn: str, items: list[Any], source: str) -> str:
+        self.emulator.dynamodb_streams.queue(self, function_arn, items, source)
+        return "queued"  # truthy: moto forgets the records it handed over

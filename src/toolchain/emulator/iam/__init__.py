@@ -1,0 +1,1 @@
+"""IAM: how policies are evaluated (resource policies' conditions)."""

@@ -1,0 +1,111 @@
+"""Every change the emulator makes to moto, in one list: owner, what, why (patching.py applies them).
+
+A new emulated behaviour is a module in its service's package and one row here. `CORRECTION` rows
+make moto answer as AWS does and need nothing running (tests running moto in-process apply them
+too); `EMULATION` rows need the emulator's parts (parts.py).
+"""
+
+from __future__ import annotations
+
+from toolchain.emulator.apigateway.deployments import snapshots
+from toolchain.emulator.awslambda.corrections import EventInvokeConfigs, shallow_copies
+from toolchain.emulator.awslambda.invocations import run_in_workers, run_internally_in_workers
+from toolchain.emulator.awslambda.routing import AliasInvocations, qualifier_param
+from toolchain.emulator.cloudwatch.alarms import AlarmActions
+from toolchain.emulator.cloudwatch.metrics import ExactDimensions, exact_filter
+from toolchain.emulator.dynamodb.corrections import atomic_requests, tolerant_comparison
+from toolchain.emulator.event_sources.mappings import PolledMappings
+from toolchain.emulator.iam.conditions import bool_conditions, unmet_conditions_do_not_apply
+from toolchain.emulator.patching import CORRECTION, EMULATION, Change, Override, Patch
+from toolchain.emulator.s3.notifications import notify_the_alias
+from toolchain.emulator.sns.delivery import publish_to_lambda
+from toolchain.emulator.sqs.corrections import compact_redrive_policy
+from toolchain.emulator.sqs.trace_header import MessagesKeepTheirTrace
+from toolchain.emulator.stepfunctions.tracing import (
+    executions_run,
+    header_on_task_clients,
+    traced_end,
+    traced_lambda_task,
+    traced_start,
+)
+from toolchain.emulator.xray.api import TraceStoreApi
+
+LAMBDA = "moto.awslambda.models:lambda_backends"
+FUNCTION = "moto.awslambda.models:LambdaFunction"
+SFN_TASKS = "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils"
+SFN_EXECUTIONS = "moto.stepfunctions.parser.backend.execution"
+
+CHANGES: list[Change] = [
+    # -- Lambda: invocations run in worker processes, as Lambda routes them -------------------------------
+    Patch("awslambda", FUNCTION, "invoke", run_in_workers, EMULATION,
+          why="moto would start a container; the executor runs the zip, async invocations go through Lambda's queue"),
+    Patch("awslambda", FUNCTION, "_invoke_lambda", run_internally_in_workers, EMULATION,
+          why="moto's own integrations (Step Functions' tasks) invoke through it"),
+    Override("awslambda", LAMBDA, AliasInvocations, EMULATION,
+             why="an alias's invocation runs the version its weights draw (a canary), not its primary"),
+    Patch("awslambda", "moto.awslambda.responses:LambdaResponse", "_get_param", qualifier_param,
+          why="Invoke's Qualifier was read under another spelling: every qualified call ran $LATEST"),
+    Override("awslambda", LAMBDA, EventInvokeConfigs,
+             why="PutFunctionEventInvokeConfig replaces the configuration; moto appended and kept the first"),
+    Patch("awslambda", FUNCTION, "__deepcopy__", shallow_copies,
+          why="deep copies raced Terraform's parallel creates into 500s and failed applies"),
+    # -- event source mappings: polled, not pushed --------------------------------------------------------
+    Override("event_sources", LAMBDA, PolledMappings, EMULATION,
+             why="Lambda polls streams and queues in batches; moto pushed inside the writes, one record at a time"),
+    # -- S3 and SNS deliver to the alias, asynchronously ----------------------------------------------------
+    Patch("s3", "moto.s3.notifications", "_invoke_awslambda", notify_the_alias, EMULATION,
+          why="S3 invokes the alias asynchronously; moto ran the primary version inside the upload"),
+    Patch("sns", "moto.sns.models:Subscription", "publish", publish_to_lambda, EMULATION,
+          why="SNS applies the filter policy and sends the real topic, id and attributes, asynchronously"),
+    # -- SQS -------------------------------------------------------------------------------------------------
+    Patch("sqs", "moto.sqs.models:Queue", "attributes", compact_redrive_policy,
+          why="RedrivePolicy is compact JSON on AWS; moto's spaces made aws 3.39 plan a change every time"),
+    Override("sqs", "moto.sqs.models:sqs_backends", MessagesKeepTheirTrace, EMULATION,
+             why="a message keeps the trace it was sent in (AWSTraceHeader), so a trace crosses the queue"),
+    # -- DynamoDB --------------------------------------------------------------------------------------------
+    Patch("dynamodb", "moto.dynamodb.responses:DynamoHandler", "call_action", atomic_requests,
+          why="a write is atomic to readers; moto's Scan could see an UpdateItem half applied"),
+    *(
+        Patch("dynamodb", f"moto.dynamodb.comparisons:{operator}", "expr", tolerant_comparison,
+              why="comparing a number with a string is false in DynamoDB; moto's TypeError failed the Scan")
+        for operator in ("OpLessThan", "OpLessThanOrEqual", "OpGreaterThan", "OpGreaterThanOrEqual")
+    ),
+    # -- IAM ---------------------------------------------------------------------------------------------------
+    Patch("iam", "moto.iam.access_control:IAMPolicyStatement", "_check_conditions", bool_conditions,
+          why="Bool conditions are evaluated (aws:SecureTransport is true for the emulator's TLS stand-in)"),
+    Patch("iam", "moto.iam.access_control:IAMPolicyStatement", "is_action_permitted", unmet_conditions_do_not_apply,
+          why="a statement whose condition does not hold does not apply; moto denied"),
+    # -- CloudWatch --------------------------------------------------------------------------------------------
+    Override("cloudwatch", "moto.cloudwatch.models:cloudwatch_backends", ExactDimensions,
+             why="GetMetricStatistics matches dimensions exactly; moto added the alias's and versions' datapoints"),
+    Patch("cloudwatch", "moto.cloudwatch.models:MetricDatumBase", "filter", exact_filter,
+          why="the datum side of exact dimensions"),
+    Override("cloudwatch", "moto.cloudwatch.models:cloudwatch_backends", AlarmActions, EMULATION,
+             why="a state change notifies the new state's SNS actions; moto changed state silently"),
+    # -- API Gateway -------------------------------------------------------------------------------------------
+    Patch("apigateway", "moto.apigateway.models:RestAPI", "create_deployment", snapshots,
+          why="a deployment freezes the API; a stage serves its deployment's snapshot, not the live API"),
+    # -- X-Ray and Step Functions --------------------------------------------------------------------------------
+    Override("xray", "moto.xray.models:xray_backends", TraceStoreApi, EMULATION,
+             why="the X-Ray API reads and writes the traces the emulator collects"),
+    Patch("stepfunctions", "moto.core.config", "default_user_config", executions_run, EMULATION,
+          why="executions run their Lambda tasks for real instead of returning canned output"),
+    Patch("stepfunctions", f"{SFN_EXECUTIONS}:Execution", "start", traced_start, EMULATION,
+          why="a sampled execution writes its segment, as Step Functions does"),
+    Patch("stepfunctions", f"{SFN_EXECUTIONS}:BaseExecutionWorkerCommunication", "terminated", traced_end,
+          EMULATION, why="the execution's segment, with a subsegment per state, is stored when it ends"),
+    Patch("stepfunctions", SFN_TASKS, "execute_lambda_function_integration", traced_lambda_task, EMULATION,
+          why="a Lambda task runs inside its state's subsegment"),
+    Patch("stepfunctions", SFN_TASKS, "boto_client_for", header_on_task_clients, EMULATION,
+          why="the task's call carries the trace header into the function"),
+]  # fmt: skip
+
+CORRECTIONS_ONLY = (CORRECTION,)
+EVERYTHING = (CORRECTION, EMULATION)
+
+
+def apply_corrections() -> int:
+    """The CORRECTION rows, in this process (tests that run moto in-process meet AWS's answers too)."""
+    from toolchain.emulator.patching import APPLIED
+
+    return APPLIED.apply(CHANGES, None, kinds=CORRECTIONS_ONLY)

@@ -1,0 +1,1 @@
+"""S3: what its notifications do to Lambda."""

@@ -1,0 +1,62 @@
+"""SNS delivering to Lambda as AWS delivers: the subscription's filter policy applied, the real topic
+ARN, message id and message attributes in the event, the function invoked asynchronously (with its
+retry policy and failure destination). moto sends a fixed placeholder event, synchronously, without
+the attributes.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from toolchain.emulator.awslambda.routing import invoked
+from toolchain.emulator.timestamps import iso
+
+
+def publish_to_lambda(original: Any, emulator: Any) -> Any:
+    """Subscription.publish, delivering to a Lambda endpoint as SNS does (the module's docstring)."""
+    import json
+
+    from moto.awslambda.utils import get_backend
+
+    def publish(self: Any, message: str, message_id: str, subject: str | None = None,
+                message_attributes: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> None:  # fmt: skip
+        if self.protocol != "lambda":
+            return original(self, message, message_id, subject, message_attributes, *args, **kwargs)
+        if self._filter_policy_matcher is not None and not self._filter_policy_matcher.matches(
+            message_attributes, message
+        ):
+            return None
+        # moto keeps attributes as {"Type", "Value"}: the shape SNS puts in a Lambda event.
+        attributes = {
+            name: {"Type": value.get("Type", "String"), "Value": value.get("Value")}
+            for name, value in (message_attributes or {}).items()
+        }
+        event = {
+            "Records": [
+                {
+                    "EventVersion": "1.0",
+                    "EventSubscriptionArn": self.arn,
+                    "EventSource": "aws:sns",
+                    "Sns": {
+                        "Type": "Notification",
+                        "MessageId": message_id,
+                        "TopicArn": self.topic.arn,
+                        "Subject": subject,
+                        "Message": message,
+                        "Timestamp": iso(time.time()),
+                        "SignatureVersion": "1",
+                        "Signature": "EMULATOR",
+                        "SigningCertUrl": "",
+                        "UnsubscribeUrl": "",
+                        "MessageAttributes": attributes,
+                    },
+                }
+            ]
+        }
+        region = self.endpoint.split(":")[3]
+        function = invoked(get_backend(self.account_id, region), self.endpoint)
+        emulator.invoker.submit(function, json.dumps(event), "aws:sns")
+        return None
+
+    return publish

@@ -1,0 +1,1 @@
+"""Step Functions: executions run for real, and traced."""
