@@ -13,7 +13,7 @@ module "checkout" {
 
   environment = {
     WORK_QUEUE_URL       = module.work_queue.queue_url
-    CORS_ALLOWED_ORIGINS = join(",", var.cors_allowed_origins)
+    CORS_ALLOWED_ORIGINS = join(",", var.api_cors_allowed_origins)
   }
 
   policy_statements = [

@@ -12,24 +12,12 @@ module "data_bucket" {
   force_destroy = var.force_destroy_buckets
 }
 
-resource "aws_dynamodb_table" "sales" {
-  # checkov:skip=CKV_AWS_119: encrypted at rest with DynamoDB's AWS-owned key; a customer-managed key is an account-level choice (cost, key policy for every reader)
-  name         = "${local.prefix}-sales"
-  billing_mode = "PAY_PER_REQUEST"
-  hash_key     = "id"
+module "sales_table" {
+  source = "./modules/table"
 
-  attribute {
-    name = "id"
-    type = "S"
-  }
-
-  point_in_time_recovery {
-    enabled = true
-  }
-
-  server_side_encryption {
-    enabled = true
-  }
+  name       = "${local.prefix}-sales"
+  hash_key   = "id"
+  attributes = { id = "S" }
 }
 
 module "etl_failures" {
@@ -52,7 +40,7 @@ module "etl" {
   timeout                 = lookup(var.function_timeout, "etl", 900)
 
   environment = {
-    SALES_TABLE         = aws_dynamodb_table.sales.name
+    SALES_TABLE         = module.sales_table.name
     ETL_INCOMING_PREFIX = local.etl_incoming_prefix
     ETL_REPORT_PREFIX   = local.etl_report_prefix
   }
@@ -71,7 +59,7 @@ module "etl" {
     {
       sid       = "LoadSales"
       actions   = ["dynamodb:BatchWriteItem"]
-      resources = [aws_dynamodb_table.sales.arn]
+      resources = [module.sales_table.arn]
     },
   ]
 

@@ -1,41 +1,16 @@
 # The HTTP surface: one REST API with the users API behind the JWT authorizer and the Slack bot
 # (authenticated by Slack's signature instead).
 
-resource "aws_dynamodb_table" "users" {
-  # checkov:skip=CKV_AWS_119: encrypted at rest with DynamoDB's AWS-owned key; a customer-managed key is an account-level choice (cost, key policy for every reader)
-  name         = "${local.prefix}-users"
-  billing_mode = "PAY_PER_REQUEST"
-  hash_key     = "pk"
+# Users and the e-mail claims that keep addresses unique; the byEntity index lists users in
+# creation order, page by page, so listing never scans the table.
+module "users_table" {
+  source = "./modules/table"
 
-  attribute {
-    name = "pk"
-    type = "S"
-  }
-
-  attribute {
-    name = "entity"
-    type = "S"
-  }
-
-  attribute {
-    name = "listKey"
-    type = "S"
-  }
-
-  # Users in creation order, page by page: listing never scans the table.
-  global_secondary_index {
-    name            = "byEntity"
-    hash_key        = "entity"
-    range_key       = "listKey"
-    projection_type = "ALL"
-  }
-
-  point_in_time_recovery {
-    enabled = true
-  }
-
-  server_side_encryption {
-    enabled = true
+  name       = "${local.prefix}-users"
+  hash_key   = "pk"
+  attributes = { pk = "S", entity = "S", listKey = "S" }
+  global_secondary_indexes = {
+    byEntity = { hash_key = "entity", range_key = "listKey" }
   }
 }
 
@@ -78,8 +53,8 @@ module "users" {
   timeout                 = lookup(var.function_timeout, "users", 10)
 
   environment = {
-    USERS_TABLE            = aws_dynamodb_table.users.name
-    CORS_ALLOWED_ORIGINS   = join(",", var.cors_allowed_origins)
+    USERS_TABLE            = module.users_table.name
+    CORS_ALLOWED_ORIGINS   = join(",", var.api_cors_allowed_origins)
     USERS_CURSOR_SECRET_ID = aws_secretsmanager_secret.users_cursor.arn
   }
 
@@ -87,7 +62,7 @@ module "users" {
     {
       sid       = "ReadWriteUsers"
       actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem", "dynamodb:Query"]
-      resources = [aws_dynamodb_table.users.arn, "${aws_dynamodb_table.users.arn}/index/byEntity"]
+      resources = [module.users_table.arn, "${module.users_table.arn}/index/byEntity"]
     },
     {
       sid       = "ReadCursorKey"
@@ -111,11 +86,11 @@ module "authorizer" {
   timeout                 = lookup(var.function_timeout, "authorizer", 5)
 
   environment = {
-    JWT_MODE      = var.jwt_mode
+    JWT_MODE      = var.authorizer_jwt_mode
     JWT_SECRET_ID = aws_secretsmanager_secret.jwt_signing.arn
-    JWKS_URL      = var.jwks_url
-    JWT_ISSUER    = var.jwt_issuer
-    JWT_AUDIENCE  = var.jwt_audience
+    JWKS_URL      = var.authorizer_jwks_url
+    JWT_ISSUER    = var.authorizer_jwt_issuer
+    JWT_AUDIENCE  = var.authorizer_jwt_audience
   }
 
   policy_statements = [
@@ -142,8 +117,8 @@ module "slack" {
 
   environment = {
     SLACK_SIGNING_SECRET_ID = aws_secretsmanager_secret.slack_signing.arn
-    WEATHER_URL             = replace(var.weather_url, "{site}", var.site_base_url)
-    STATUS_TABLES           = aws_dynamodb_table.users.name
+    WEATHER_URL             = replace(var.slack_weather_url, "{site}", var.site_base_url)
+    STATUS_TABLES           = module.users_table.name
     STATUS_FUNCTIONS        = join(",", ["${local.prefix}-users", "${local.prefix}-authorizer"])
   }
 
@@ -156,7 +131,7 @@ module "slack" {
     {
       sid       = "CheckPlatformHealth"
       actions   = ["dynamodb:DescribeTable", "lambda:GetFunctionConfiguration"]
-      resources = [aws_dynamodb_table.users.arn, module.users.function_arn, module.authorizer.function_arn]
+      resources = [module.users_table.arn, module.users.function_arn, module.authorizer.function_arn]
     },
   ]
 

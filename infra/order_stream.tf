@@ -9,23 +9,10 @@ resource "aws_kinesis_stream" "orders" {
   kms_key_id       = "alias/aws/kinesis"
 }
 
-resource "aws_sns_topic" "order_alerts" {
-  name              = "${local.prefix}-order-alerts"
-  kms_master_key_id = "alias/aws/sns"
-}
+module "order_alerts" {
+  source = "./modules/alert_topic"
 
-module "order_alerts_queue" {
-  source = "./modules/queue"
-
-  name                 = "${local.prefix}-order-alerts"
-  publisher_topic_arns = [aws_sns_topic.order_alerts.arn]
-}
-
-resource "aws_sns_topic_subscription" "order_alerts_queue" {
-  topic_arn            = aws_sns_topic.order_alerts.arn
-  protocol             = "sqs"
-  endpoint             = module.order_alerts_queue.queue_arn
-  raw_message_delivery = true
+  name = "${local.prefix}-order-alerts"
 }
 
 module "orders_failures" {
@@ -36,29 +23,13 @@ module "orders_failures" {
 }
 
 # Remembers which orders were alerted (Powertools idempotency), so a redelivered record alerts once.
-resource "aws_dynamodb_table" "orders_idempotency" {
-  # checkov:skip=CKV_AWS_119: encrypted at rest with DynamoDB's AWS-owned key; a customer-managed key is an account-level choice (cost, key policy for every reader)
-  name         = "${local.prefix}-orders-idempotency"
-  billing_mode = "PAY_PER_REQUEST"
-  hash_key     = "id"
+module "orders_idempotency_table" {
+  source = "./modules/table"
 
-  attribute {
-    name = "id"
-    type = "S"
-  }
-
-  ttl {
-    attribute_name = "expiration"
-    enabled        = true
-  }
-
-  point_in_time_recovery {
-    enabled = true
-  }
-
-  server_side_encryption {
-    enabled = true
-  }
+  name          = "${local.prefix}-orders-idempotency"
+  hash_key      = "id"
+  attributes    = { id = "S" }
+  ttl_attribute = "expiration"
 }
 
 # The consumer of the order stream (function `order-stream`). Its address and deployed name keep
@@ -76,9 +47,9 @@ module "orders" {
   timeout                 = lookup(var.function_timeout, "order-stream", 30)
 
   environment = {
-    ORDER_ALERT_THRESHOLD = tostring(var.order_alert_threshold)
-    ALERTS_TOPIC_ARN      = aws_sns_topic.order_alerts.arn
-    IDEMPOTENCY_TABLE     = aws_dynamodb_table.orders_idempotency.name
+    ORDER_ALERT_THRESHOLD = tostring(var.order_stream_alert_threshold)
+    ALERTS_TOPIC_ARN      = module.order_alerts.topic_arn
+    IDEMPOTENCY_TABLE     = module.orders_idempotency_table.name
   }
 
   policy_statements = [
@@ -90,12 +61,12 @@ module "orders" {
     {
       sid       = "PublishAlerts"
       actions   = ["sns:Publish"]
-      resources = [aws_sns_topic.order_alerts.arn]
+      resources = [module.order_alerts.topic_arn]
     },
     {
       sid       = "RememberAlerts"
       actions   = local.idempotency_actions
-      resources = [aws_dynamodb_table.orders_idempotency.arn]
+      resources = [module.orders_idempotency_table.arn]
     },
     {
       sid       = "DivertFailedBatches"

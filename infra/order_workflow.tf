@@ -4,13 +4,13 @@
 # (validate -> process -> notify, failures recorded) -> order events topic -> notifications.
 locals {
   step_environment = {
-    ORDER_STATUS_TABLE     = aws_dynamodb_table.order_status.name
+    ORDER_STATUS_TABLE     = module.order_status_table.name
     ORDER_EVENTS_TOPIC_ARN = aws_sns_topic.order_events.arn
   }
   status_statement = {
     sid       = "RecordOrderStatus"
     actions   = ["dynamodb:UpdateItem"]
-    resources = [aws_dynamodb_table.order_status.arn]
+    resources = [module.order_status_table.arn]
   }
   workflow_steps = {
     "workflow-validate" = { description = "Order workflow: validate", statements = [] }
@@ -27,24 +27,12 @@ locals {
   }
 }
 
-resource "aws_dynamodb_table" "order_status" {
-  # checkov:skip=CKV_AWS_119: encrypted at rest with DynamoDB's AWS-owned key; a customer-managed key is an account-level choice (cost, key policy for every reader)
-  name         = "${local.prefix}-order-status"
-  billing_mode = "PAY_PER_REQUEST"
-  hash_key     = "orderId"
+module "order_status_table" {
+  source = "./modules/table"
 
-  attribute {
-    name = "orderId"
-    type = "S"
-  }
-
-  point_in_time_recovery {
-    enabled = true
-  }
-
-  server_side_encryption {
-    enabled = true
-  }
+  name       = "${local.prefix}-order-status"
+  hash_key   = "orderId"
+  attributes = { orderId = "S" }
 }
 
 resource "aws_sns_topic" "order_events" {

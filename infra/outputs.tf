@@ -79,7 +79,7 @@ output "api_access_log_group_name" {
 
 output "users_table_name" {
   description = "DynamoDB table of the users API."
-  value       = aws_dynamodb_table.users.name
+  value       = module.users_table.name
 }
 
 output "jwt_secret_id" {
@@ -104,7 +104,7 @@ output "data_bucket_name" {
 
 output "sales_table_name" {
   description = "DynamoDB table the ETL loads sales into."
-  value       = aws_dynamodb_table.sales.name
+  value       = module.sales_table.name
 }
 
 output "etl_failure_queue_url" {
@@ -119,12 +119,12 @@ output "orders_stream_name" {
 
 output "order_alerts_topic_arn" {
   description = "SNS topic of large-order alerts."
-  value       = aws_sns_topic.order_alerts.arn
+  value       = module.order_alerts.topic_arn
 }
 
 output "order_alerts_queue_url" {
   description = "SQS queue subscribed to the order alerts topic (audit trail, integrations)."
-  value       = module.order_alerts_queue.queue_url
+  value       = module.order_alerts.queue_url
 }
 
 output "orders_failure_queue_url" {
@@ -134,7 +134,7 @@ output "orders_failure_queue_url" {
 
 output "sessions_table_name" {
   description = "DynamoDB table of sessions (TTL on expiresAt)."
-  value       = aws_dynamodb_table.sessions.name
+  value       = module.sessions_table.name
 }
 
 output "session_cleanup_rule_name" {
@@ -154,17 +154,17 @@ output "products_parameter_name" {
 
 output "prices_table_name" {
   description = "DynamoDB table of price history."
-  value       = aws_dynamodb_table.prices.name
+  value       = module.prices_table.name
 }
 
 output "price_alerts_topic_arn" {
   description = "SNS topic of price-drop alerts."
-  value       = aws_sns_topic.price_alerts.arn
+  value       = module.price_alerts.topic_arn
 }
 
 output "price_alerts_queue_url" {
   description = "SQS queue subscribed to the price alerts topic."
-  value       = module.price_alerts_queue.queue_url
+  value       = module.price_alerts.queue_url
 }
 
 output "work_queue_url" {
@@ -189,12 +189,12 @@ output "order_events_topic_arn" {
 
 output "order_status_table_name" {
   description = "DynamoDB table with each order's status (failed orders with their reason)."
-  value       = aws_dynamodb_table.order_status.name
+  value       = module.order_status_table.name
 }
 
 output "fulfilments_table_name" {
   description = "DynamoDB table of fulfilled jobs (processed counts each job's executions)."
-  value       = aws_dynamodb_table.fulfilments.name
+  value       = module.fulfilments_table.name
 }
 
 output "dashboard_name" {
@@ -222,8 +222,8 @@ output "queues" {
   value = {
     work                   = module.work_queue.queue_url
     work_dead_letter       = module.work_queue.dlq_url
-    order_alerts           = module.order_alerts_queue.queue_url
-    price_alerts           = module.price_alerts_queue.queue_url
+    order_alerts           = module.order_alerts.queue_url
+    price_alerts           = module.price_alerts.queue_url
     orders_failures        = module.orders_failures.queue_url
     etl_failures           = module.etl_failures.queue_url
     thumbnails_failures    = module.thumbnails_failures.queue_url
@@ -237,8 +237,8 @@ output "topics" {
   description = "Every SNS topic of the platform, by role."
   value = {
     alarms       = aws_sns_topic.alarms.arn
-    order_alerts = aws_sns_topic.order_alerts.arn
-    price_alerts = aws_sns_topic.price_alerts.arn
+    order_alerts = module.order_alerts.topic_arn
+    price_alerts = module.price_alerts.topic_arn
     order_events = aws_sns_topic.order_events.arn
   }
 }

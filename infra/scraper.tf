@@ -1,5 +1,5 @@
 # Price scraper: on a schedule, fetch each configured product page, keep the price history, and
-# alert once when a price drops by price_drop_percent or more.
+# alert once when a price drops by scraper_price_drop_percent or more.
 resource "aws_ssm_parameter" "products" {
   # checkov:skip=CKV2_AWS_34: the product list (URLs, CSS selectors) is configuration, not a secret; SecureString would add kms:Decrypt for nothing
   name        = "/${local.prefix}/scraper/products"
@@ -10,74 +10,28 @@ resource "aws_ssm_parameter" "products" {
   ])
 }
 
-resource "aws_dynamodb_table" "prices" {
-  # checkov:skip=CKV_AWS_119: encrypted at rest with DynamoDB's AWS-owned key; a customer-managed key is an account-level choice (cost, key policy for every reader)
-  name         = "${local.prefix}-prices"
-  billing_mode = "PAY_PER_REQUEST"
-  hash_key     = "productId"
-  range_key    = "observedAt"
+module "prices_table" {
+  source = "./modules/table"
 
-  attribute {
-    name = "productId"
-    type = "S"
-  }
-
-  attribute {
-    name = "observedAt"
-    type = "S"
-  }
-
-  point_in_time_recovery {
-    enabled = true
-  }
-
-  server_side_encryption {
-    enabled = true
-  }
+  name       = "${local.prefix}-prices"
+  hash_key   = "productId"
+  range_key  = "observedAt"
+  attributes = { productId = "S", observedAt = "S" }
 }
 
-resource "aws_dynamodb_table" "scraper_idempotency" {
-  # checkov:skip=CKV_AWS_119: encrypted at rest with DynamoDB's AWS-owned key; a customer-managed key is an account-level choice (cost, key policy for every reader)
-  name         = "${local.prefix}-scraper-idempotency"
-  billing_mode = "PAY_PER_REQUEST"
-  hash_key     = "id"
+module "scraper_idempotency_table" {
+  source = "./modules/table"
 
-  attribute {
-    name = "id"
-    type = "S"
-  }
-
-  ttl {
-    attribute_name = "expiration"
-    enabled        = true
-  }
-
-  point_in_time_recovery {
-    enabled = true
-  }
-
-  server_side_encryption {
-    enabled = true
-  }
+  name          = "${local.prefix}-scraper-idempotency"
+  hash_key      = "id"
+  attributes    = { id = "S" }
+  ttl_attribute = "expiration"
 }
 
-resource "aws_sns_topic" "price_alerts" {
-  name              = "${local.prefix}-price-alerts"
-  kms_master_key_id = "alias/aws/sns"
-}
+module "price_alerts" {
+  source = "./modules/alert_topic"
 
-module "price_alerts_queue" {
-  source = "./modules/queue"
-
-  name                 = "${local.prefix}-price-alerts"
-  publisher_topic_arns = [aws_sns_topic.price_alerts.arn]
-}
-
-resource "aws_sns_topic_subscription" "price_alerts_queue" {
-  topic_arn            = aws_sns_topic.price_alerts.arn
-  protocol             = "sqs"
-  endpoint             = module.price_alerts_queue.queue_arn
-  raw_message_delivery = true
+  name = "${local.prefix}-price-alerts"
 }
 
 # A run that fails (after Lambda's retries) is described here, not lost.
@@ -102,10 +56,10 @@ module "scraper" {
 
   environment = {
     PRODUCTS_PARAMETER  = aws_ssm_parameter.products.name
-    PRICES_TABLE        = aws_dynamodb_table.prices.name
-    ALERTS_TOPIC_ARN    = aws_sns_topic.price_alerts.arn
-    IDEMPOTENCY_TABLE   = aws_dynamodb_table.scraper_idempotency.name
-    PRICE_DROP_PERCENT  = tostring(var.price_drop_percent)
+    PRICES_TABLE        = module.prices_table.name
+    ALERTS_TOPIC_ARN    = module.price_alerts.topic_arn
+    IDEMPOTENCY_TABLE   = module.scraper_idempotency_table.name
+    PRICE_DROP_PERCENT  = tostring(var.scraper_price_drop_percent)
     SCRAPER_ALLOW_HOSTS = join(",", var.scraper_allow_hosts)
   }
 
@@ -118,17 +72,17 @@ module "scraper" {
     {
       sid       = "KeepPriceHistory"
       actions   = ["dynamodb:Query", "dynamodb:PutItem"]
-      resources = [aws_dynamodb_table.prices.arn]
+      resources = [module.prices_table.arn]
     },
     {
       sid       = "RememberAlerts"
       actions   = local.idempotency_actions
-      resources = [aws_dynamodb_table.scraper_idempotency.arn]
+      resources = [module.scraper_idempotency_table.arn]
     },
     {
       sid       = "PublishAlerts"
       actions   = ["sns:Publish"]
-      resources = [aws_sns_topic.price_alerts.arn]
+      resources = [module.price_alerts.topic_arn]
     },
   ]
 

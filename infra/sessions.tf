@@ -1,27 +1,11 @@
 # Sessions: DynamoDB TTL deletes expired sessions; a nightly sweep removes those TTL has not yet.
-resource "aws_dynamodb_table" "sessions" {
-  # checkov:skip=CKV_AWS_119: encrypted at rest with DynamoDB's AWS-owned key; a customer-managed key is an account-level choice (cost, key policy for every reader)
-  name         = "${local.prefix}-sessions"
-  billing_mode = "PAY_PER_REQUEST"
-  hash_key     = "sessionId"
+module "sessions_table" {
+  source = "./modules/table"
 
-  attribute {
-    name = "sessionId"
-    type = "S"
-  }
-
-  ttl {
-    attribute_name = "expiresAt"
-    enabled        = true
-  }
-
-  point_in_time_recovery {
-    enabled = true
-  }
-
-  server_side_encryption {
-    enabled = true
-  }
+  name          = "${local.prefix}-sessions"
+  hash_key      = "sessionId"
+  attributes    = { sessionId = "S" }
+  ttl_attribute = "expiresAt"
 }
 
 # A sweep that fails is described here, not lost.
@@ -45,14 +29,14 @@ module "sessions" {
   timeout                 = lookup(var.function_timeout, "sessions", 300)
 
   environment = {
-    SESSIONS_TABLE = aws_dynamodb_table.sessions.name
+    SESSIONS_TABLE = module.sessions_table.name
   }
 
   policy_statements = [
     {
       sid       = "SweepSessions"
       actions   = ["dynamodb:Scan", "dynamodb:BatchWriteItem"]
-      resources = [aws_dynamodb_table.sessions.arn]
+      resources = [module.sessions_table.arn]
     },
   ]
 
@@ -65,7 +49,7 @@ module "session_cleanup_schedule" {
 
   name                = "${local.prefix}-session-cleanup"
   description         = "Deletes expired sessions TTL has not deleted yet"
-  schedule_expression = var.session_cleanup_schedule
+  schedule_expression = var.sessions_cleanup_schedule
   function_name       = module.sessions.function_name
   function_arn        = module.sessions.live_arn
   function_qualifier  = module.sessions.live_name

@@ -105,41 +105,41 @@ variable "tags" {
   default     = {}
 }
 
-variable "cors_allowed_origins" {
+variable "api_cors_allowed_origins" {
   description = "Origins allowed to call the users API from a browser (exact scheme://host[:port]); never \"*\"."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = !contains(var.cors_allowed_origins, "*")
+    condition     = !contains(var.api_cors_allowed_origins, "*")
     error_message = "List the allowed origins; \"*\" is not accepted."
   }
 }
 
-variable "jwt_mode" {
-  description = "How the authorizer verifies tokens: hs256 (secret in Secrets Manager) or jwks (RS256/ES256 keys at jwks_url)."
+variable "authorizer_jwt_mode" {
+  description = "How the authorizer verifies tokens: hs256 (secret in Secrets Manager) or jwks (RS256/ES256 keys at authorizer_jwks_url)."
   type        = string
   default     = "hs256"
 
   validation {
-    condition     = contains(["hs256", "jwks"], var.jwt_mode)
+    condition     = contains(["hs256", "jwks"], var.authorizer_jwt_mode)
     error_message = "The JWT mode must be hs256 or jwks."
   }
 }
 
-variable "jwks_url" {
+variable "authorizer_jwks_url" {
   description = "JWKS document of the identity provider (jwks mode)."
   type        = string
   default     = ""
 }
 
-variable "jwt_issuer" {
+variable "authorizer_jwt_issuer" {
   description = "Expected `iss` of every token."
   type        = string
   default     = "https://auth.example.com/"
 }
 
-variable "jwt_audience" {
+variable "authorizer_jwt_audience" {
   description = "Expected `aud` of every token."
   type        = string
   default     = "platform-api"
@@ -170,12 +170,12 @@ variable "manage_api_gateway_account" {
 }
 
 variable "site_base_url" {
-  description = "Replaces {site} in weather_url and the scraper's product URLs (the emulator sets it to its stand-in websites)."
+  description = "Replaces {site} in slack_weather_url and the scraper's product URLs (the emulator sets it to its stand-in websites)."
   type        = string
   default     = ""
 }
 
-variable "weather_url" {
+variable "slack_weather_url" {
   description = "Weather endpoint of the Slack bot, with {place} where the place goes (wttr.in JSON format)."
   type        = string
   default     = "https://wttr.in/{place}?format=j1"
@@ -192,13 +192,13 @@ variable "secret_recovery_days" {
   }
 }
 
-variable "order_alert_threshold" {
+variable "order_stream_alert_threshold" {
   description = "Orders above this amount publish an alert."
   type        = number
   default     = 1000
 }
 
-variable "session_cleanup_schedule" {
+variable "sessions_cleanup_schedule" {
   description = "When the expired-session sweep runs (UTC)."
   type        = string
   default     = "cron(0 2 * * ? *)"
@@ -227,13 +227,13 @@ variable "scraper_allow_hosts" {
   default     = []
 }
 
-variable "price_drop_percent" {
+variable "scraper_price_drop_percent" {
   description = "A price this many percent (or more) below the previous one publishes an alert."
   type        = number
   default     = 10
 }
 
-variable "work_queue_max_receive_count" {
+variable "worker_queue_max_receive_count" {
   description = "Receives of a work message before it moves to the dead-letter queue."
   type        = number
   default     = 3

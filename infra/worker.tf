@@ -9,53 +9,25 @@ module "work_queue" {
   name = "${local.prefix}-work"
   # Six times the worker's timeout, as AWS advises for Lambda event sources.
   visibility_timeout_seconds = 6 * local.worker_timeout
-  max_receive_count          = var.work_queue_max_receive_count
+  max_receive_count          = var.worker_queue_max_receive_count
   alarm_actions              = [aws_sns_topic.alarms.arn]
 }
 
-resource "aws_dynamodb_table" "fulfilments" {
-  # checkov:skip=CKV_AWS_119: encrypted at rest with DynamoDB's AWS-owned key; a customer-managed key is an account-level choice (cost, key policy for every reader)
-  name         = "${local.prefix}-fulfilments"
-  billing_mode = "PAY_PER_REQUEST"
-  hash_key     = "jobId"
+module "fulfilments_table" {
+  source = "./modules/table"
 
-  attribute {
-    name = "jobId"
-    type = "S"
-  }
-
-  point_in_time_recovery {
-    enabled = true
-  }
-
-  server_side_encryption {
-    enabled = true
-  }
+  name       = "${local.prefix}-fulfilments"
+  hash_key   = "jobId"
+  attributes = { jobId = "S" }
 }
 
-resource "aws_dynamodb_table" "worker_idempotency" {
-  # checkov:skip=CKV_AWS_119: encrypted at rest with DynamoDB's AWS-owned key; a customer-managed key is an account-level choice (cost, key policy for every reader)
-  name         = "${local.prefix}-worker-idempotency"
-  billing_mode = "PAY_PER_REQUEST"
-  hash_key     = "id"
+module "worker_idempotency_table" {
+  source = "./modules/table"
 
-  attribute {
-    name = "id"
-    type = "S"
-  }
-
-  ttl {
-    attribute_name = "expiration"
-    enabled        = true
-  }
-
-  point_in_time_recovery {
-    enabled = true
-  }
-
-  server_side_encryption {
-    enabled = true
-  }
+  name          = "${local.prefix}-worker-idempotency"
+  hash_key      = "id"
+  attributes    = { id = "S" }
+  ttl_attribute = "expiration"
 }
 
 module "worker" {
@@ -72,8 +44,8 @@ module "worker" {
 
   environment = {
     WORKFLOW_ARN      = module.order_workflow.state_machine_arn
-    FULFILMENTS_TABLE = aws_dynamodb_table.fulfilments.name
-    IDEMPOTENCY_TABLE = aws_dynamodb_table.worker_idempotency.name
+    FULFILMENTS_TABLE = module.fulfilments_table.name
+    IDEMPOTENCY_TABLE = module.worker_idempotency_table.name
   }
 
   policy_statements = [
@@ -85,12 +57,12 @@ module "worker" {
     {
       sid       = "RecordFulfilments"
       actions   = ["dynamodb:UpdateItem"]
-      resources = [aws_dynamodb_table.fulfilments.arn]
+      resources = [module.fulfilments_table.arn]
     },
     {
       sid       = "RememberJobs"
       actions   = local.idempotency_actions
-      resources = [aws_dynamodb_table.worker_idempotency.arn]
+      resources = [module.worker_idempotency_table.arn]
     },
     {
       sid       = "StartWorkflow"

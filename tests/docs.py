@@ -53,6 +53,8 @@ def commands(document: Path) -> list[Command]:
             text = raw.strip()
         elif raw.startswith("$ "):
             text = raw[2:].strip()
+        elif language == "text" and raw.startswith(("invoke ", "python3 ")):
+            text = raw.strip()  # an unlabelled block of commands
         else:
             continue
         text = _without_comment(text)
@@ -69,6 +71,88 @@ def commands(document: Path) -> list[Command]:
 
 def all_commands() -> list[Command]:
     return [command for document in DOCUMENTS for command in commands(document)]
+
+
+def documented(document: str, starts: str) -> Command:
+    """The command of `document` that starts with `starts`: a test runs the docs' own words."""
+    found = [c for c in commands(ROOT / document) if c.text.startswith(starts)]
+    exact = [c for c in found if c.text == starts]
+    assert len(exact or found) == 1, f"{document} shows {len(found)} commands starting {starts!r}"
+    return (exact or found)[0]
+
+
+# -- behaviours: what the docs promise, each with a test that says it checks it ----------------------
+BEHAVIOUR_DOCUMENTS = ["emulator.md", "services.md", "environments.md", "observability.md", "packaging.md",
+                       "security.md", "terraform.md"]  # fmt: skip
+_NAMED = re.compile(r"^\s*(?:[-*] |\d+\. )?\*\*(?P<name>[^*]+)\*\*")
+
+
+def behaviour_name(text: str) -> str:
+    return text.strip().rstrip(".:").strip()
+
+
+def behaviours(document: str) -> list[tuple[int, str]]:
+    """(line, name) of every behaviour `docs/<document>` states: a paragraph, bullet or numbered item
+    that opens with a bold name (`**Memory is a limit.** ...`). Code blocks are not prose."""
+    found, fenced = [], False
+    for number, line in enumerate((ROOT / "docs" / document).read_text(encoding="utf-8").splitlines(), start=1):
+        if _FENCE.match(line.strip()):
+            fenced = not fenced
+            continue
+        match = None if fenced else _NAMED.match(line)
+        if match:
+            found.append((number, behaviour_name(match.group("name"))))
+    return found
+
+
+@dataclass(frozen=True)
+class How:
+    kind: str  # run | interrupt | elsewhere | not_here
+    detail: str = ""
+
+
+# How each command in the docs is tested; tests/unit/test_docs.py refuses a command missing here.
+# run: tests/e2e/test_documented_commands.py runs it on the shared platform, as written;
+# interrupt: the same, for a command that runs until Ctrl-C (it must print, then stop on SIGINT);
+# elsewhere: a test with a story around it runs it, read from the docs with `documented`;
+# not_here: why no test here can run it.
+HOW: dict[str, How] = {
+    "python3 -m venv .venv && .venv/bin/pip install -q -r requirements/dev.txt && .venv/bin/invoke demo": How(
+        "elsewhere", "tests/e2e/test_documented_commands.py::test_the_readme_demo_runs"),
+    "python3 -m venv .venv && .venv/bin/pip install -q -r requirements/dev.txt && .venv/bin/invoke test": How(
+        "not_here", ".ci/run runs exactly this line on a fresh machine: it is the CI"),
+    "invoke up --watch": How("interrupt"),
+    "invoke fn.invoke users events/apigateway-rest-proxy.json": How("run"),
+    "invoke events.generate s3 --bucket '{{media_bucket_name}}' --key \"uploads/a b.jpg\" | invoke fn.invoke "
+    "thumbnails -": How("run"),
+    "invoke fn.logs users --since 10m": How("run"),
+    "invoke fn.logs worker --follow": How("interrupt"),
+    "invoke fn.logs users --env dev --target aws --since 1h": How(
+        "not_here", "--target aws needs an AWS account and online Terraform; the emulator form runs above"),
+    "invoke traces": How("run"),
+    "invoke traces --filter 'service(\"platform-local-checkout\")'": How("elsewhere", "tests/e2e/test_order_pipeline.py::"
+        "test_an_order_placed_through_the_api_runs_the_workflow_and_one_correlation_id_follows_it"),
+    "invoke watch --debug users": How("elsewhere", "tests/e2e/test_debugging.py::"
+                                      "test_watch_debug_holds_requests_for_the_ide_and_then_answers_them"),
+    "invoke new probe --trigger sqs": How("elsewhere", "tests/e2e/test_inner_loop.py::test_a_new_function_is_one_command"),
+    "invoke up": How("elsewhere", "tests/e2e/test_inner_loop.py::test_a_new_function_is_one_command"),
+    "invoke fn.invoke probe events/probe.json": How(
+        "elsewhere", "tests/e2e/test_inner_loop.py::test_a_new_function_is_one_command"),
+    "invoke rollback --env prod": How(
+        "elsewhere", "tests/e2e/test_canaries.py::test_a_canary_of_a_good_build_serves_its_share_then_all_of_the_traffic"),
+    "invoke rollback --env prod --function users": How(
+        "elsewhere", "tests/e2e/test_canaries.py::test_a_canary_of_a_good_build_serves_its_share_then_all_of_the_traffic"),
+    "invoke promote --from staging --to prod --canary 10 --bake 10m": How(
+        "not_here", "the pipeline's own bake of ten minutes; tests/e2e/test_canaries.py promotes with a canary "
+        "and a 60 s bake, tests/unit/toolchain/test_workflow.py parses these options as the task does"),
+    "invoke promote --from dev --to staging --linear 25 --step 2m": How(
+        "not_here", "the pipeline's own steps of two minutes; the linear climb is unit-tested "
+        "(test_releases_strategies) and the task parses these options (test_workflow.py)"),
+}  # fmt: skip
+
+
+def how_run(command: Command) -> How | None:
+    return HOW.get(command.text)
 
 
 def run(command: Command, env: dict[str, str], cwd: Path = ROOT, timeout: float = 600) -> subprocess.CompletedProcess:

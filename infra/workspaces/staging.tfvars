@@ -1,7 +1,7 @@
-environment            = "staging"
-log_retention_days     = 30
-errors_alarm_threshold = 1
-cors_allowed_origins   = ["https://staging.app.example.com"]
+environment              = "staging"
+log_retention_days       = 30
+errors_alarm_threshold   = 1
+api_cors_allowed_origins = ["https://staging.app.example.com"]
 
 expected_traffic = {
   users          = { invocations_per_month = 50000, average_duration_ms = 45 }

@@ -1,18 +1,22 @@
 """The platform as a user runs it: `invoke` in a child process, Terraform for real, the emulator in the background.
 
 Everything goes to a build directory of the session's own (PLATFORM_BUILD_DIR), so the developer's
-own emulator and artifacts are never touched. Two platforms are applied, each once per session:
+own emulator and artifacts are never touched, and runs in a copy of the checkout (the inner loop
+edits its sources and puts them back). Three platforms, each made once per session:
 
-- `deployed`: this checkout, applied to the emulator environment; every module that only uses a
-  platform (triggers, HTTP, data, pipeline, limits, releases) shares it and leaves it as it found it.
-- `workbench`: a copy of the checkout with an emulator of its own, for the modules that change what
-  is built (`invoke watch` edits, `invoke new`, changed builds promoted through dev, staging and prod).
+- `deployed`: the copy, applied to the emulator environment by `invoke up`; every module that uses
+  a running platform (triggers, HTTP, data, pipeline, limits, releases, the inner loop) shares it
+  and leaves it as it found it.
+- `accounts` and `canary_accounts`: an emulator each, bootstrapped by `invoke bootstrap` with nothing
+  deployed, for dev, staging and prod and the changed builds promoted through them
+  (test_environments, test_canaries).
 
-Under xdist (`invoke test` runs e2e with two workers) each platform's modules form one group, sent
-whole to one worker (`pytest_xdist_make_scheduler` below: xdist 3.8's own `xdist_group` marks do not
-group under pytest 9), so each platform is applied once, its modules run one after another, and the
-two platforms' waiting (Terraform's, bakes', retries') overlaps. `--reverse-modules` runs the modules
-in reverse order, to show they do not depend on it.
+Under xdist (`invoke test` runs e2e with three workers) each of the two environment stories is a
+scope sent whole to a worker of its own and every other module is the third scope
+(`pytest_xdist_make_scheduler` below: xdist 3.8's own `xdist_group` marks do not group under
+pytest 9). Most of an e2e run is waiting (Terraform's fixed delays, bakes, retries), so three
+workers overlap it on two cores. `--reverse-modules` runs the modules in reverse order, to show
+they do not depend on it; each module also runs alone.
 """
 
 from __future__ import annotations
@@ -68,17 +72,17 @@ class Deployed:
         return {k: v["value"] for k, v in json.loads(state.read_text())["outputs"].items()}
 
 
-WORKBENCH_MODULES = {"test_environments", "test_inner_loop"}
+ALONE = {"test_environments", "test_canaries"}  # a worker each: each story is about as long as the rest
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--reverse-modules", action="store_true", help="run the e2e modules in reverse order")
 
 
-def platform_of(nodeid: str) -> str:
-    """The platform a test's module uses: the group its worker runs."""
+def scope_of(nodeid: str) -> str:
+    """The worker scope of a test: its module when that runs alone, else the shared one."""
     module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
-    return "workbench" if module in WORKBENCH_MODULES else "platform"
+    return module if module in ALONE else "shared"
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
@@ -88,7 +92,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
     class ByPlatform(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return platform_of(nodeid)
+            return scope_of(nodeid)
 
     return ByPlatform(config, log)
 
@@ -103,25 +107,34 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items.sort(key=lambda item: rank[item.module.__name__])  # stable: a module's own order is kept
 
 
-def _platform(build_dir: Path, root: Path, env: dict[str, str]) -> Deployed:
+def _platform(build_dir: Path, root: Path, env: dict[str, str], *, start: str = "up") -> Deployed:
     env = {**env, "PLATFORM_BUILD_DIR": str(build_dir), "EMULATOR_ASYNC_RETRY_DELAYS": "0.2,0.2"}
     platform = Deployed(build_dir, env, "", EmulatorControl(build_dir / "emulator"), root=root)
-    up = platform.invoke("up")
-    platform.up_output = up.stdout + up.stderr
+    started = platform.invoke(start)
+    platform.up_output = started.stdout + started.stderr
     return platform
 
 
 @pytest.fixture(scope="session")
 def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
-    platform = _platform(tmp_path_factory.mktemp("build"), ROOT, dict(os.environ))
+    root = copy_checkout(tmp_path_factory.mktemp("checkout"))
+    build_dir = tmp_path_factory.mktemp("build")
+    platform = _platform(build_dir, root, copy_environment(root, build_dir))
+    yield platform
+    platform.invoke("down", check=False)
+
+
+def _bootstrapped(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Deployed]:
+    platform = _platform(tmp_path_factory.mktemp(name), ROOT, dict(os.environ), start="bootstrap")
     yield platform
     platform.invoke("down", check=False)
 
 
 @pytest.fixture(scope="session")
-def workbench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
-    root = copy_checkout(tmp_path_factory.mktemp("checkout"))
-    build_dir = tmp_path_factory.mktemp("workbench-build")
-    platform = _platform(build_dir, root, copy_environment(root, build_dir))
-    yield platform
-    platform.invoke("down", check=False)
+def accounts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
+    yield from _bootstrapped(tmp_path_factory, "accounts-build")
+
+
+@pytest.fixture(scope="session")
+def canary_accounts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
+    yield from _bootstrapped(tmp_path_factory, "canary-accounts-build")

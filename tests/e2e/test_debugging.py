@@ -18,6 +18,7 @@ import requests
 
 from tests import tokens
 from tests.dap import attach
+from tests.docs import documented
 
 from .conftest import Deployed
 
@@ -30,8 +31,10 @@ def test_watch_debug_holds_requests_for_the_ide_and_then_answers_them(deployed: 
     headers = {"Authorization": "Bearer " + tokens.hs256(secret["SecretString"])}
     users = deployed.outputs()["functions"]["users"]["function_name"]
     assert deployed.client("lambda").get_provisioned_concurrency_config(FunctionName=users, Qualifier="live")
-    watch = subprocess.Popen([sys.executable, "-m", "invoke", "watch", "--debug", "users"], cwd=deployed.root,
-                             env=deployed.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    command = documented("docs/development.md", "invoke watch --debug").text.split()
+    assert command == ["invoke", "watch", "--debug", "users"]
+    watch = subprocess.Popen([sys.executable, "-m", *command], cwd=deployed.root, env=deployed.env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in watch.stdout], daemon=True).start()  # type: ignore[union-attr]
     try:

@@ -3,26 +3,17 @@ the very same artifacts, refusals, rollback, the operator's view and the cost es
 
 The tests run in order and tell one story; each step builds on the state the previous one left.
 A "changed build" is made the way a developer makes one: a copy of the checkout with one handler
-edited, packaged into the same build directory (so it becomes the build at hand). Whatever happens
-in between, the module leaves the session's build as it found it (the checkout's own).
+edited, packaged into the same build directory (so it becomes the build at hand). The platform is
+the module's own (`accounts`: an emulator bootstrapped by `invoke bootstrap`, nothing deployed), so
+no other module ever sees a changed build.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
-import math
-import shutil
-import subprocess
-import sys
-import time
 import zipfile
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
@@ -30,93 +21,31 @@ import requests
 from tests import tokens
 from toolchain.deploy.release import ALIAS
 
-from .conftest import ROOT, Deployed
+from .conftest import Deployed
+from .environments import A_CHANGE, Release, failure, invoke_in, outputs, release_at_hand, running, users_changed
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def deployed(workbench: Deployed) -> Deployed:
-    """The workbench: this module makes changed builds the build at hand, which no other platform may see."""
-    return workbench
-
-
-@dataclass
-class Release:
-    manifest_sha256: str
-    hashes: dict[str, str]  # function -> base64 sha256 of its zip, as Lambda reports CodeSha256
-
-
-def release_at_hand(deployed: Deployed) -> Release:
-    path = deployed.build_dir / "manifest.json"
-    functions = json.loads(path.read_text())["functions"]
-    return Release(hashlib.sha256(path.read_bytes()).hexdigest(), {n: f["base64sha256"] for n, f in functions.items()})
-
-
-def outputs(deployed: Deployed, env: str) -> dict[str, Any]:
-    return json.loads(deployed.invoke("outputs", "--env", env, "--json").stdout)
-
-
-def running(deployed: Deployed, env: str) -> dict[str, str]:
-    """What Lambda itself says each function of an environment runs behind `live` (what triggers invoke)."""
-    lambda_client = deployed.client("lambda")
-    return {
-        name: lambda_client.get_function(FunctionName=fn["function_name"], Qualifier=ALIAS)["Configuration"][
-            "CodeSha256"
-        ]
-        for name, fn in outputs(deployed, env)["functions"].items()
-    }
-
-
-def failure(result: subprocess.CompletedProcess) -> str:
-    assert result.returncode == 1, result.stdout[-3000:] + result.stderr
-    assert "Traceback" not in result.stderr
-    return result.stderr
+def deployed(accounts: Deployed) -> Deployed:
+    return accounts
 
 
 @pytest.fixture(scope="module")
 def first(deployed: Deployed) -> Release:
-    """GIVEN a bootstrapped account (`invoke up` bootstraps the emulated one; bootstrapping again changes
-    nothing) and dev planned and applied from the build at hand."""
+    """GIVEN a bootstrapped account (the platform's `invoke bootstrap` started the emulator and made
+    it; bootstrapping again changes nothing) and dev planned and applied from the build at hand."""
     deployed.invoke("bootstrap")
     deployed.invoke("plan", "--env", "dev")
     deployed.invoke("apply", "--env", "dev")
     return release_at_hand(deployed)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _the_build_at_hand_is_restored(deployed: Deployed) -> Iterator[None]:
-    yield
-    deployed.invoke("package")
-    result = deployed.invoke("plan")
-    assert "No changes planned for emulator on the emulator" in result.stdout, result.stdout[-5000:]
-
-
-def checkout_copy(tmp_path_factory: pytest.TempPathFactory, name: str, users_handler_tail: str) -> Path:
-    """A copy of the checkout whose users handler ends with `users_handler_tail`."""
-    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                           capture_output=True, check=True).stdout.decode().split("\0")  # fmt: skip
-    copy = tmp_path_factory.mktemp(name)
-    for path in filter(None, files):
-        if (ROOT / path).is_file():
-            (copy / path).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / path, copy / path)
-    handler = copy / "src/lambdas/services/users/handler.py"
-    handler.write_text(handler.read_text() + users_handler_tail)
-    return copy
-
-
 @pytest.fixture(scope="module")
 def changed_checkout(deployed: Deployed, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the checkout whose users handler differs by one comment."""
-    return checkout_copy(tmp_path_factory, "changed-checkout", "\n# a change on its way to production\n")
-
-
-def invoke_in(deployed: Deployed, checkout: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "invoke", *args], cwd=checkout, env=deployed.env,
-                            capture_output=True, text=True, check=False)  # fmt: skip
-    assert result.returncode == 0 or not check, result.stdout[-6000:] + result.stderr
-    return result
+    return users_changed(tmp_path_factory.mktemp("changed-checkout"), A_CHANGE)
 
 
 def test_before_deploying_the_tasks_say_what_to_do(deployed: Deployed) -> None:
@@ -270,117 +199,3 @@ def test_cost_prices_measured_invocations_else_expected_traffic(deployed: Deploy
     assert rows["users"][1:5] == ["512", "x86_64", "2", "1"] and rows["users"][-1] == "metrics"
     assert rows["users"][-2] == "10.95"
     assert "estimated monthly Lambda cost" in prod
-
-
-# -- gradual releases: the canary rehearsed on the emulator --------------------------------------
-def _users_request() -> bytes:
-    """GET /users/{id} for a user that does not exist, as API Gateway hands it to the function: a 404."""
-    event = json.loads((ROOT / "events" / "apigateway-rest-proxy.json").read_text())
-    event.update(httpMethod="GET", resource="/users/{id}", path="/users/nobody", pathParameters={"id": "nobody"},
-                 body=None, headers={"Accept": "application/json"})  # fmt: skip
-    return json.dumps(event).encode()
-
-
-def _weighted(lambda_client: Any, name: str) -> tuple[str, dict[str, float]]:
-    alias = lambda_client.get_alias(FunctionName=name, Name=ALIAS)
-    return alias["FunctionVersion"], (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
-
-
-def _canary_started(lambda_client: Any, name: str, promotion: subprocess.Popen, timeout: float = 300) -> str:
-    """The new version, once `live` routes a share to it (the apply before it takes a while)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and promotion.poll() is None:
-        weights = _weighted(lambda_client, name)[1]
-        if weights:
-            return next(iter(weights))
-        time.sleep(0.5)
-    output = promotion.communicate(timeout=60)[0] if promotion.poll() is not None else "(still running)"
-    raise AssertionError(f"the canary never started:\n{output[-4000:]}")
-
-
-def _promotion(deployed: Deployed, checkout: Path, *options: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "invoke", "promote", "--from", "dev", "--to", "prod", *options],
-                            cwd=checkout, env=deployed.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)  # fmt: skip
-
-
-def test_a_canary_of_a_good_build_serves_its_share_then_all_of_the_traffic(
-    deployed: Deployed, first: Release, changed_checkout: Path
-) -> None:
-    # GIVEN dev runs the changed build (users differs) and prod the first one
-    changed = release_at_hand(deployed)
-    lambda_client = deployed.client("lambda")
-    name = outputs(deployed, "prod")["functions"]["users"]["function_name"]
-    previous = _weighted(lambda_client, name)[0]
-    # WHEN it is promoted as a 10% canary and 1000 requests arrive during the bake
-    promotion = _promotion(deployed, changed_checkout, "--canary", "10", "--bake", "60s")
-    try:
-        new = _canary_started(lambda_client, name, promotion)
-        request = _users_request()
-
-        def one(_: int) -> str:
-            answer = lambda_client.invoke(FunctionName=name, Qualifier=ALIAS, Payload=request)
-            assert "FunctionError" not in answer, answer["Payload"].read()
-            return str(answer["ExecutedVersion"])
-
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            executed = list(pool.map(one, range(1000)))
-        still_canary = _weighted(lambda_client, name)
-    finally:
-        output = promotion.communicate(timeout=300)[0]
-    assert promotion.returncode == 0, output[-5000:]
-    # THEN all 1000 ran during the canary, and the new version's share is within binomial bounds of 10%
-    assert still_canary == (previous, {new: 0.1}), "the requests outlasted the bake: lengthen it"
-    assert set(executed) <= {previous, new}
-    share, deviation = executed.count(new), math.sqrt(1000 * 0.1 * 0.9)
-    assert abs(share - 100) <= 4.5 * deviation, f"{share} of 1000 ran version {new}"
-    # AND the bake was shown as it went, and ended with all of the traffic on the new version
-    assert "10% on the new versions" in output and "no alarm" in output, output[-3000:]
-    assert _weighted(lambda_client, name) == (new, {})
-    assert running(deployed, "prod") == changed.hashes
-
-
-@pytest.fixture(scope="module")
-def broken_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the checkout whose users handler fails every request."""
-    return checkout_copy(tmp_path_factory, "broken-checkout", "\n\ndef lambda_handler(event, context):  # noqa: F811\n"
-                         "    raise RuntimeError('this build is broken')\n")  # fmt: skip
-
-
-def test_a_canary_of_a_failing_build_trips_its_alarm_and_rolls_itself_back(
-    deployed: Deployed, first: Release, broken_checkout: Path
-) -> None:
-    # GIVEN dev runs a build whose users handler fails (nothing calls it there)
-    invoke_in(deployed, broken_checkout, "plan", "--env", "dev")
-    invoke_in(deployed, broken_checkout, "apply", "--env", "dev")
-    prod = outputs(deployed, "prod")
-    lambda_client = deployed.client("lambda")
-    name = prod["functions"]["users"]["function_name"]
-    previous = _weighted(lambda_client, name)[0]
-    secret = deployed.client("secretsmanager").get_secret_value(SecretId=prod["jwt_secret_id"])["SecretString"]
-    auth = {"Authorization": "Bearer " + tokens.hs256(secret)}
-    # WHEN it is promoted as a canary with a long bake while people use the API
-    started = time.monotonic()
-    promotion = _promotion(deployed, broken_checkout, "--canary", "50", "--bake", "5m")
-    try:
-        broken = _canary_started(lambda_client, name, promotion)
-        statuses = []
-        while promotion.poll() is None and time.monotonic() - started < 400:
-            statuses.append(requests.get(f"{prod['local_api_url']}/users/nobody", headers=auth, timeout=30).status_code)
-            time.sleep(0.2)
-    finally:
-        output = promotion.communicate(timeout=120)[0]
-    # THEN the per-version errors alarm fired during the bake and the promotion failed saying so
-    assert promotion.returncode == 1 and "Traceback" not in output, output[-5000:]
-    assert f"rolled back at 50%: platform-prod-users-bake-v{broken}-errors" in output, output[-3000:]
-    assert time.monotonic() - started < 300, "the bake ran to its end: the alarm did not stop it"
-    assert 502 in statuses, statuses  # the canary did fail requests: that is what the alarm saw
-    # AND live is back on the previous version, and every request after the rollback succeeds
-    assert _weighted(lambda_client, name) == (previous, {})
-    for index in range(10):
-        created = requests.post(f"{prod['local_api_url']}/users", headers=auth, timeout=30,
-                                json={"name": f"After {index}", "email": f"after{index}@example.com"})  # fmt: skip
-        assert created.status_code == 201, created.text
-    # AND prod, whose live no longer runs the manifest it recorded, is not a source to promote from
-    refused = failure(deployed.invoke("promote", "--from", "prod", "--to", "staging", check=False))
-    assert "error: prod's functions do not run its recorded manifest" in refused

@@ -1,4 +1,4 @@
-"""The everyday loop in a copy of this checkout with an emulator of its own: `invoke up`, then `invoke
+"""The everyday loop on the shared platform (a copy of this checkout): `invoke up`, then `invoke
 watch` carries saved edits to the running functions (an HTTP request and an S3 upload run the new
 code; a save that does not compile is refused and the old code keeps running); the next `invoke up`
 converges Terraform's state on that one function; then `invoke new probe --trigger sqs` is deployed
@@ -8,6 +8,7 @@ by `invoke up` with its alarms, dashboard widgets and outputs, and processes its
 from __future__ import annotations
 
 import json
+import os
 import queue
 import re
 import signal
@@ -23,6 +24,8 @@ import requests
 
 from tests import tokens
 from tests.checkout import run
+from tests.docs import documented
+from tests.docs import run as run_documented
 from toolchain.demo import sample_jpeg
 
 from .conftest import Deployed
@@ -38,9 +41,10 @@ class Watch:
     """`invoke watch` in the background, its output read line by line."""
 
     def __init__(self, platform: Deployed) -> None:
+        # a session of its own: Ctrl-C in a terminal signals the whole foreground group, and so does stop()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "invoke", "watch"], cwd=platform.root, env=platform.env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
         )  # fmt: skip
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
@@ -63,8 +67,9 @@ class Watch:
                 return match
 
     def stop(self) -> str:
-        self.process.send_signal(signal.SIGINT)
-        self.process.wait(timeout=30)
+        os.killpg(self.process.pid, signal.SIGINT)
+        # an event, not a budget: the watch exits once Ctrl-C is handled (generously bounded for a busy machine)
+        self.process.wait(timeout=300)
         rest = []
         while not self.lines.empty():
             rest.append(self.lines.get())
@@ -76,12 +81,12 @@ def _sources(root: Path) -> dict[Path, bytes]:
 
 
 @pytest.fixture(scope="module")
-def platform(workbench: Deployed) -> Iterator[Deployed]:
-    """The workbench, its sources as this module found them again afterwards (edits undone, the new
+def platform(deployed: Deployed) -> Iterator[Deployed]:
+    """The shared platform (in a copy of the checkout), its sources as this module found them again afterwards (edits undone, the new
     function removed) and the emulator environment converged back onto them."""
-    before = _sources(workbench.root)
-    yield workbench
-    after = _sources(workbench.root)
+    before = _sources(deployed.root)
+    yield deployed
+    after = _sources(deployed.root)
     for path in after.keys() - before.keys():
         path.unlink()
     for path, data in before.items():
@@ -91,7 +96,7 @@ def platform(workbench: Deployed) -> Iterator[Deployed]:
         if folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
     if after != before:
-        workbench.invoke("up")
+        deployed.invoke("up")
 
 
 def _edit(path: Path, marker: str) -> None:
@@ -171,13 +176,20 @@ def test_saved_edits_run_on_the_next_trigger_and_broken_saves_are_refused(platfo
     assert running["CodeSha256"] == platform.manifest["functions"]["users"]["base64sha256"]
 
 
+def _as_documented(platform: Deployed, starts: str) -> subprocess.CompletedProcess:
+    """docs/development.md's "Add a function" command, run as written in the platform's checkout."""
+    result = run_documented(documented("docs/development.md", starts), platform.env, cwd=platform.root)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return result
+
+
 def test_a_new_function_is_one_command(platform: Deployed) -> None:
-    # GIVEN `invoke new probe --trigger sqs`, WHEN its generated tests run and `invoke up` deploys it
-    platform.invoke("new", "probe", "--trigger", "sqs")
+    # GIVEN the docs' `invoke new probe --trigger sqs`, WHEN its generated tests run and `invoke up` deploys it
+    _as_documented(platform, "invoke new probe")
     generated = run(platform.root, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                     "tests/unit/lambdas/services/probe", "tests/integration/test_probe_handler.py")  # fmt: skip
     assert " passed" in generated.stdout and "failed" not in generated.stdout
-    up = platform.invoke("up")
+    up = _as_documented(platform, "invoke up")
     assert "Apply complete!" in up.stdout
     outputs = platform.outputs()
 
@@ -195,5 +207,5 @@ def test_a_new_function_is_one_command(platform: Deployed) -> None:
     assert probe["log_group_name"] == "/aws/lambda/platform-local-probe"
 
     # AND fn.invoke runs it with its sample event
-    result = platform.invoke("fn.invoke", "probe", "events/probe.json")
+    result = _as_documented(platform, "invoke fn.invoke probe")
     assert '"processed": 1' in result.stdout

@@ -9,6 +9,8 @@ import pytest
 import requests
 
 from tests import tokens
+from tests.docs import documented
+from tests.docs import run as run_documented
 from toolchain.traces import build_tree
 
 from .conftest import Deployed
@@ -130,6 +132,11 @@ def test_an_order_placed_through_the_api_runs_the_workflow_and_one_correlation_i
             if e["message"].startswith('{"level"')
         )
     one_trace_spans_every_hop(deployed, correlation_id)
+
+    # docs/development.md's filter by service finds it, as written
+    command = documented("docs/development.md", "invoke traces --filter 'service(")
+    listed = run_documented(command, deployed.env, cwd=deployed.root)
+    assert listed.returncode == 0 and "platform-local-checkout" in listed.stdout, listed.stdout + listed.stderr
 
 
 def one_trace_spans_every_hop(deployed: Deployed, correlation_id: str) -> None:

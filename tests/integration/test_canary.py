@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from toolchain.deploy.release import ALIAS
-from toolchain.deploy.shifting import ReleaseRolledBack, Shifter, Strategy
+from toolchain.deploy.releases import ReleaseRolledBack, Shifter, Strategy
 from toolchain.emulator.clients import emulator_client
 from toolchain.reporting import RecordingReporter
 

@@ -1,4 +1,5 @@
-"""The invoke tasks, by subject; `namespace` assembles them as tasks.py shows them."""
+"""The invoke tasks: one module per namespace (`invoke fn.*` is fn.py), assembled with
+`Collection.from_module` as invoke's docs show; the top-level tasks come from the modules by subject."""
 
 from __future__ import annotations
 
@@ -6,8 +7,24 @@ from pathlib import Path
 
 from invoke import Collection
 
-from toolchain.cli import build, checks, emulator, environments, functions, loop, traces
+from toolchain.cli import (
+    build,
+    checks,
+    deps,
+    emulator,
+    environments,
+    events,
+    fn,
+    loop,
+    queues,
+    rules,
+    security,
+    tf,
+    traces,
+)
 from toolchain.cli.common import help_is_never_a_positional_value
+
+NAMESPACES = (fn, tf, deps, events, rules, queues, security)
 
 
 def namespace(root: Path) -> Collection:
@@ -32,13 +49,7 @@ def namespace(root: Path) -> Collection:
         checks.lint,
         checks.bench,
     )
-    ns.add_collection(Collection("fn", functions.invoke_function, functions.logs))
-    ns.add_collection(Collection("tf", checks.tf_install, checks.tf_fmt, checks.tf_validate, checks.tf_docs))
-    ns.add_collection(Collection("deps", build.deps_lock))
-    ns.add_collection(Collection("events", loop.events_generate))
-    ns.add_collection(Collection("rules", emulator.rules_list, emulator.rules_fire))
-    ns.add_collection(Collection("queues", emulator.queues_redrive))
-    security = (checks.security_tools, checks.security_scan, checks.security_iam, checks.security_secrets)
-    ns.add_collection(Collection("security", *security))
+    for module in NAMESPACES:
+        ns.add_collection(Collection.from_module(module, name=module.__name__.rsplit(".", 1)[-1]))
     ns.configure({"platform": {"root": str(root)}})
     return ns

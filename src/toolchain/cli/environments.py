@@ -78,14 +78,15 @@ def promote(
 ) -> None:
     """Deploy to an environment exactly what another runs (or an earlier manifest), all at once or as a
     canary or linear shift whose bake rolls `live` back by itself when an alarm on the new versions fires."""
+    from toolchain.deploy.promotion import EnvironmentsSite
     from toolchain.deploy.promotion import promote as promote_release
-    from toolchain.deploy.shifting import Strategy
+    from toolchain.deploy.releases import Strategy
 
     with failures_as_exit():
         strategy = Strategy.from_options(canary=canary, bake=bake, linear=linear, step=step)
     with environments(c, target) as envs:
         releases = envs.config.build_dir / "releases"
-        result = promote_release(envs, to, releases, envs.reporter, source=from_ or None,
+        result = promote_release(EnvironmentsSite(envs), to, releases, envs.reporter, source=from_ or None,
                                  manifest_sha=manifest or None, strategy=strategy)  # fmt: skip
     say(f"\nPromoted {result.source} -> {result.destination}: manifest {result.manifest_sha256[:12]}")
     for name, (before, after) in sorted(result.changes.items()):
@@ -105,11 +106,12 @@ def rollback(c: Context, env: str = EMULATOR_ENVIRONMENT, function: str = "", ta
     """Move each function's `live` alias (what every trigger invokes) back to the version it pointed at before
     the last release: seconds, no build, no Terraform. The next apply, promote or up moves it forward again."""
     from toolchain.deploy.functions import check_function
+    from toolchain.deploy.releases import Releases
 
     with environments(c, target) as envs:
         if function:
             check_function(envs.config, function)
-        moves = envs.rollback(env, function or None)
+        moves = Releases(envs).rollback(env, function or None)
     for move in moves:
         say(f"{move.function}: live {move.before} -> {move.after}")
     say(f"Rolled back {len(moves)} function(s) in {env} on the {target}.")
@@ -118,10 +120,11 @@ def rollback(c: Context, env: str = EMULATOR_ENVIRONMENT, function: str = "", ta
 @platform_task(help={"env": ENV_HELP, "target": TARGET_HELP})
 def cost(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator") -> None:
     """Estimate an environment's monthly Lambda cost per function."""
+    from toolchain.deploy.cost import read_usage
     from toolchain.deploy.cost import table as cost_table
 
     with environments(c, target) as envs:
-        result = envs.cost(env)
+        result = read_usage(envs, env)
     say(cost_table(result))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import socket
 
 from invoke import Context
@@ -55,7 +54,7 @@ def watch(c: Context, env: str = EMULATOR_ENVIRONMENT, debug: str = "") -> None:
             say("stopped watching; `invoke up` records what the watch deployed in Terraform's state")
         finally:
             if debug:
-                envs.toolchain.emulator.debug(outputs["functions"][debug]["function_name"], 0)
+                envs.target.debug(outputs["functions"][debug]["function_name"], 0)
 
 
 def start_debugging(envs: object, outputs: dict, env: str, function: str) -> int:
@@ -63,43 +62,7 @@ def start_debugging(envs: object, outputs: dict, env: str, function: str) -> int
     if function not in functions:
         raise ToolchainError(f"{function} is not deployed in {env}", f"deployed: {', '.join(sorted(functions))}")
     port = free_port()
-    envs.toolchain.emulator.debug(functions[function]["function_name"], port)  # type: ignore[attr-defined]
+    envs.target.debug(functions[function]["function_name"], port)
     say(f"Debugging {function}: its next invocation waits for your IDE on 127.0.0.1:{port}")
     say(f'  VS Code: "request": "attach", "connect": {{"host": "127.0.0.1", "port": {port}}}')
     return port
-
-
-@platform_task(
-    name="generate",
-    help={
-        "trigger": "s3, api, authorizer, sqs, sns, kinesis, schedule or dynamodb",
-        "bucket": "s3: the bucket",
-        "key": "s3: the object key (written URL-encoded, as S3 does)",
-        "body": "the payload: the request body (api), message (sqs, sns), record data (kinesis), new image (dynamodb)",
-        "method": "api, authorizer: the HTTP method",
-        "path": "api, authorizer: the resource path",
-        "token": "api, authorizer: the Authorization header",
-        "arn": "the source's ARN: queue, topic, stream, table stream or rule",
-    },
-)
-def events_generate(
-    c: Context,
-    trigger: str,
-    bucket: str = "",
-    key: str = "",
-    body: str = "",
-    method: str = "",
-    path: str = "",
-    token: str = "",
-    arn: str = "",
-) -> None:
-    """Print a valid event for a trigger, to edit or pipe: `invoke events.generate sqs | invoke fn.invoke worker -`."""
-    from dataclasses import fields
-
-    from toolchain.cli.common import failures_as_exit
-    from toolchain.events import Choices, generate
-
-    given = {"bucket": bucket, "key": key, "body": body, "method": method, "path": path, "token": token, "arn": arn}
-    choices = Choices(**{f.name: given[f.name] for f in fields(Choices) if given[f.name]})
-    with failures_as_exit():
-        say(json.dumps(generate(trigger, choices), indent=2))

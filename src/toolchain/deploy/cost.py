@@ -11,7 +11,9 @@ Prices are us-east-1's; other regions differ slightly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 REQUEST_PRICE_PER_MILLION = Decimal("0.20")
 GB_SECOND_PRICE = {"x86_64": Decimal("0.0000166667"), "arm64": Decimal("0.0000133334")}
@@ -107,3 +109,33 @@ def table(result: Estimate) -> str:
         f"{'estimated monthly Lambda cost':<74} {_cents(result.net_usd):>10}",
     ]
     return "\n".join(lines)
+
+
+def read_usage(environments: Any, env: str) -> Estimate:
+    """An environment's estimate from its last 30 days of Lambda metrics, or, for a function with none,
+    from the traffic its workspace expects (`expected_traffic`)."""
+    outputs = environments.outputs(env)
+    expected = outputs.get("expected_traffic") or {}
+    cloudwatch = environments.client("cloudwatch", env)
+    end = datetime.now(UTC)
+    usages = []
+    for name, fn in sorted(outputs["functions"].items()):
+        stats = {}
+        for metric, statistic in (("Invocations", "Sum"), ("Duration", "Average")):
+            dimensions = [{"Name": "FunctionName", "Value": fn["function_name"]}]
+            points = cloudwatch.get_metric_statistics(
+                Namespace="AWS/Lambda", MetricName=metric, Dimensions=dimensions, StartTime=end - timedelta(days=30),
+                EndTime=end, Period=86400 * 30, Statistics=[statistic],
+            )["Datapoints"]  # fmt: skip
+            stats[metric] = Decimal(str(points[0][statistic])) if points else None
+        if stats["Invocations"]:
+            usage = (stats["Invocations"], stats["Duration"] or Decimal(0), "metrics")
+        elif name in expected:
+            traffic = expected[name]
+            usage = (Decimal(str(traffic["invocations_per_month"])), Decimal(str(traffic["average_duration_ms"])),
+                     "estimate")  # fmt: skip
+        else:
+            usage = (Decimal(0), Decimal(0), "none")
+        provisioned = int(fn.get("provisioned_concurrency") or 0)
+        usages.append(Usage(name, int(fn["memory_size"]), fn["architecture"], *usage, provisioned=provisioned))
+    return estimate(usages)

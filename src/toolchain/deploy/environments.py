@@ -1,4 +1,4 @@
-"""Environments (Terraform workspaces) on a target: plan, apply, outputs, bootstrap, cost.
+"""Environments (Terraform workspaces) on a target: what they are, plan, apply, outputs, bootstrap.
 
 Written once for every target (deploy/targets.py holds what differs). Every environment deploys from
 the artifacts bucket, the emulator's own too: Terraform's aws provider serialises the creation of
@@ -14,24 +14,17 @@ import json
 import os
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from toolchain.context import Toolchain
 from toolchain.deploy.artifacts import ArtifactStore, bucket_name
-from toolchain.deploy.cost import Estimate, Usage, estimate
-from toolchain.deploy.release import ALIAS, Move, Releaser
-from toolchain.deploy.shifting import Shifter, Strategy
+from toolchain.deploy.releases import Releases, Strategy
 from toolchain.deploy.summary import plan_markdown, write_step_summary
 from toolchain.deploy.targets import DeployTarget, relative_manifest
 from toolchain.errors import ToolchainError
+from toolchain.terraform.moves import carry_out, load_moves
 from toolchain.terraform.project import TerraformProject
-
-
-class Unhealthy(ToolchainError):
-    """A function of the environment is not Active, or its last update failed."""
 
 
 @dataclass
@@ -94,6 +87,11 @@ class Environments:
         self.require(env)
         return self.target.project(env)
 
+    def _moved(self, env: str, project: TerraformProject) -> None:
+        """infra/moved.json's moves made in the state, before anything is planned (terraform/moves.py)."""
+        for move in carry_out(project, load_moves(self.config.infra_dir)):
+            self.reporter.detail(f"moved in {env}'s state: {move.source} -> {move.target}")
+
     def _variables(self, env: str, project: TerraformProject, manifest: Path) -> tuple[list[Path], dict[str, str]]:
         if not manifest.is_file():
             raise ToolchainError(f"no build at {manifest}", "run `invoke package` first")
@@ -107,6 +105,7 @@ class Environments:
     def plan_manifest(self, env: str, manifest: Path) -> PlanResult:
         """Save a plan that deploys exactly `manifest` to `env`."""
         project = self.project(env)
+        self._moved(env, project)
         var_files, variables = self._variables(env, project, manifest)
         plan_file = self.plan_file(env)
         plan_file.parent.mkdir(parents=True, exist_ok=True)
@@ -175,44 +174,13 @@ class Environments:
             inputs.replace(applied)
         outputs = project.outputs()
         self.target.after_apply(outputs)
-        self.release(env, outputs, strategy or Strategy())
+        Releases(self).release(env, outputs, strategy or Strategy())
         return outputs
 
-    def release(self, env: str, outputs: dict[str, Any], strategy: Strategy) -> list[Move]:
-        """Every function's `live` alias on its latest published version (see release.py, shifting.py)."""
-        functions = outputs.get("functions") or {}
-        if strategy.gradual:
-            shifter = Shifter(self.client("lambda", env), self.client("cloudwatch", env), self.reporter)
-            try:
-                moves = shifter.run(functions, strategy)
-            except BaseException:
-                # live no longer runs what was applied: the next `up` applies and releases again
-                self._applied_file(env).unlink(missing_ok=True)
-                raise
-        else:
-            moves = Releaser(self.client("lambda", env)).release(functions)
-        for move in moves:
-            self.reporter.detail(f"{move.function}: live {move.before} -> {move.after}")
-        return moves
-
-    def rollback(self, env: str, function: str | None = None) -> list[Move]:
-        """Every function's (or one's) `live` alias back on the version it pointed at before."""
-        self.require(env)
-        functions = self.deployed_outputs(env).get("functions") or {}
-        if function is not None:
-            if function not in functions:
-                raise ToolchainError(f"{function} is not deployed in {env}", f"apply {env} first")
-            functions = {function: functions[function]}
-        moves, nothing = Releaser(self.client("lambda", env)).rollback(functions)
-        # the environment no longer runs the build it was applied with: the next `up` is not a no-op,
-        # and its apply releases the newest versions again
+    def forget_applied(self, env: str) -> None:
+        """`env` no longer runs exactly what it was last applied from (a rollback, an interrupted canary):
+        the next `up` plans and applies instead of skipping Terraform."""
         self._applied_file(env).unlink(missing_ok=True)
-        if not moves:
-            raise ToolchainError(
-                f"nothing to roll back in {env}: " + ("no earlier version recorded" if nothing else "already there"),
-                "deploy an earlier manifest instead: `invoke promote --manifest <sha256> --to " + env + "`",
-            )
-        return moves
 
     def deploy(self, env: str) -> dict[str, Any]:
         """Plan, then apply that plan: what `invoke up` does for the emulator environment. When nothing
@@ -235,8 +203,9 @@ class Environments:
         build = self.target.build()
         self.toolchain.package(build)
         project = self.project(env)
+        self._moved(env, project)
         var_files, variables = self._variables(env, project, build.manifest)
-        self._applied_file(env).unlink(missing_ok=True)
+        self.forget_applied(env)
         self.reporter.step(f"Destroying {env} on the {self.target.name}")
         project.destroy(var_files, variables)
 
@@ -258,74 +227,9 @@ class Environments:
     def local_api_url(self, outputs: dict[str, Any]) -> str | None:
         return self.target.local_api_url(outputs)
 
-    # -- what runs, as promotion reads it --------------------------------------------------------
-    def running_code(self, env: str, outputs: dict[str, Any]) -> dict[str, str]:
-        """What really runs, asked of Lambda itself: each function's CodeSha256 (base64) behind `live`,
-        what every trigger invokes (after a rollback, not what $LATEST holds)."""
-        lambda_client = self.client("lambda", env)
-        hashes = {}
-        for name, fn in outputs["functions"].items():
-            config = lambda_client.get_function(FunctionName=fn["function_name"], Qualifier=ALIAS)["Configuration"]
-            if config.get("State", "Active") != "Active" or config.get("LastUpdateStatus", "Successful") == "Failed":
-                raise Unhealthy(f"{fn['function_name']} is {config.get('State')}/{config.get('LastUpdateStatus')}")
-            hashes[name] = config["CodeSha256"]
-        return hashes
-
-    def alarms_firing(self, env: str, outputs: dict[str, Any]) -> list[str]:
-        names = outputs.get("alarm_names") or []
-        cloudwatch = self.client("cloudwatch", env)
-        firing = []
-        for start in range(0, len(names), 100):
-            alarms = cloudwatch.describe_alarms(AlarmNames=names[start : start + 100])["MetricAlarms"]
-            firing += [a["AlarmName"] for a in alarms if a["StateValue"] == "ALARM"]
-        return firing
-
-    def recorded_code(self, env: str) -> dict[str, str]:
-        """What Terraform's state says each function of an environment runs (empty if nothing yet)."""
-        outputs = self.project(env).outputs()
-        return {n: f["source_code_hash"] for n, f in (outputs.get("functions") or {}).items()}
-
-    def build_at_hand(self) -> Path:
-        return self.target.build().manifest
-
-    def deploy_manifest(self, env: str, manifest: Path, strategy: Strategy | None = None) -> dict[str, Any]:
-        self.plan_manifest(env, manifest)
-        return self.apply(env, strategy)
-
-    # -- bootstrap and cost ----------------------------------------------------------------------
+    # -- bootstrap ----------------------------------------------------------------------
     def bootstrap(self) -> dict[str, Any]:
         project = self.target.bootstrap_project()
         self.reporter.step(f"Bootstrapping the {self.target.name}: state bucket, lock table, artifacts bucket")
         project.apply([], {})
         return project.outputs()
-
-    def cost(self, env: str) -> Estimate:
-        outputs = self.outputs(env)
-        expected = outputs.get("expected_traffic") or {}
-        cloudwatch = self.client("cloudwatch", env)
-        end = datetime.now(UTC)
-        usages = []
-        for name, fn in sorted(outputs["functions"].items()):
-            stats = {}
-            for metric, statistic in (("Invocations", "Sum"), ("Duration", "Average")):
-                dimensions = [{"Name": "FunctionName", "Value": fn["function_name"]}]
-                start = end - timedelta(days=30)
-                points = cloudwatch.get_metric_statistics(
-                    Namespace="AWS/Lambda", MetricName=metric, Dimensions=dimensions, StartTime=start, EndTime=end,
-                    Period=86400 * 30, Statistics=[statistic],
-                )["Datapoints"]  # fmt: skip
-                stats[metric] = Decimal(str(points[0][statistic])) if points else None
-            if stats["Invocations"]:
-                usage = (stats["Invocations"], stats["Duration"] or Decimal(0), "metrics")
-            elif name in expected:
-                traffic = expected[name]
-                usage = (
-                    Decimal(str(traffic["invocations_per_month"])),
-                    Decimal(str(traffic["average_duration_ms"])),
-                    "estimate",
-                )
-            else:
-                usage = (Decimal(0), Decimal(0), "none")
-            provisioned = int(fn.get("provisioned_concurrency") or 0)
-            usages.append(Usage(name, int(fn["memory_size"]), fn["architecture"], *usage, provisioned=provisioned))
-        return estimate(usages)

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from toolchain.deploy.artifacts import ArtifactStore, function_hashes
-from toolchain.deploy.shifting import Strategy
+from toolchain.deploy.live import alarm_states
+from toolchain.deploy.release import ALIAS
+from toolchain.deploy.releases import Strategy
 from toolchain.deploy.targets import EMULATOR_ENVIRONMENT
 from toolchain.errors import ToolchainError
 from toolchain.reporting import Reporter
@@ -23,6 +25,10 @@ from toolchain.reporting import Reporter
 
 class PromotionRefused(ToolchainError):
     pass
+
+
+class Unhealthy(ToolchainError):
+    """A function of the environment is not Active, or its last update failed."""
 
 
 class PromotionIncomplete(ToolchainError):
@@ -51,6 +57,54 @@ class Site(Protocol):
     def build_at_hand(self) -> Path: ...
 
     def deploy_manifest(self, env: str, manifest: Path, strategy: Strategy | None = None) -> dict[str, Any]: ...
+
+
+class EnvironmentsSite:
+    """What promotion reads and does, over deploy.environments' `Environments`: the readings only
+    promotion makes (what Lambda runs behind `live`, alarms firing, what Terraform recorded) live here."""
+
+    def __init__(self, environments: Any) -> None:
+        self._envs = environments
+
+    def check(self, env: str) -> None:
+        self._envs.check(env)
+
+    def require(self, env: str) -> None:
+        self._envs.require(env)
+
+    def outputs(self, env: str) -> dict[str, Any]:
+        return self._envs.outputs(env)
+
+    def artifacts_store(self, env: str) -> ArtifactStore:
+        return self._envs.artifacts_store(env)
+
+    def running_code(self, env: str, outputs: dict[str, Any]) -> dict[str, str]:
+        """What really runs, asked of Lambda itself: each function's CodeSha256 (base64) behind `live`,
+        what every trigger invokes (after a rollback, not what $LATEST holds)."""
+        lambda_client = self._envs.client("lambda", env)
+        hashes = {}
+        for name, fn in outputs["functions"].items():
+            config = lambda_client.get_function(FunctionName=fn["function_name"], Qualifier=ALIAS)["Configuration"]
+            if config.get("State", "Active") != "Active" or config.get("LastUpdateStatus", "Successful") == "Failed":
+                raise Unhealthy(f"{fn['function_name']} is {config.get('State')}/{config.get('LastUpdateStatus')}")
+            hashes[name] = config["CodeSha256"]
+        return hashes
+
+    def alarms_firing(self, env: str, outputs: dict[str, Any]) -> list[str]:
+        states = alarm_states(self._envs.client("cloudwatch", env), list(outputs.get("alarm_names") or []))
+        return [name for name, state in states.items() if state == "ALARM"]
+
+    def recorded_code(self, env: str) -> dict[str, str]:
+        """What Terraform's state says each function of an environment runs (empty if nothing yet)."""
+        outputs = self._envs.project(env).outputs()
+        return {n: f["source_code_hash"] for n, f in (outputs.get("functions") or {}).items()}
+
+    def build_at_hand(self) -> Path:
+        return self._envs.target.build().manifest
+
+    def deploy_manifest(self, env: str, manifest: Path, strategy: Strategy | None = None) -> dict[str, Any]:
+        self._envs.plan_manifest(env, manifest)
+        return self._envs.apply(env, strategy)
 
 
 @dataclass
@@ -101,7 +155,7 @@ def promote(
     strategy: Strategy | None = None,
 ) -> Promotion:
     """Deploy to `destination` the very artifacts `source` runs, or the manifest `manifest_sha`; the
-    new versions take the traffic all at once or by `strategy` (a canary or linear shift, see shifting.py)."""
+    new versions take the traffic all at once or by `strategy` (a canary or linear shift, see releases.py)."""
     if (source is None) == (manifest_sha is None):
         raise ToolchainError("promote needs either --from <env> or --manifest <sha256>")
     if destination == EMULATOR_ENVIRONMENT:

@@ -63,6 +63,10 @@ class DeployTarget(Protocol):
         """Logs of this target's own machinery (searched for leaked secrets)."""
         ...
 
+    def debug(self, function_name: str, port: int) -> None:
+        """The function's next invocations wait for a debugger on `port` (0: no longer)."""
+        ...
+
 
 class EmulatorTarget:
     """The embedded emulator: one account, local state, every environment side by side."""
@@ -107,6 +111,11 @@ class EmulatorTarget:
         return self._project
 
     def bootstrap_project(self) -> TerraformProject:
+        # The emulated account exists while the emulator runs: bootstrapping it starts one if none does,
+        # so dev, staging and prod can be tried on it without the emulator environment `up` deploys.
+        info, started = self.toolchain.emulator.start()
+        if started:
+            self.toolchain.reporter.step(f"Started the emulator at {info.endpoint} (pid {info.pid})")
         return self._staged("bootstrap")
 
     def variables(self, env: str) -> dict[str, str]:
@@ -160,6 +169,9 @@ class EmulatorTarget:
     def log_sources(self) -> dict[str, str]:
         log = self.toolchain.emulator.log_file
         return {"emulator server log": log.read_text(errors="replace") if log.is_file() else ""}
+
+    def debug(self, function_name: str, port: int) -> None:
+        self.toolchain.emulator.debug(function_name, port)
 
 
 class AwsTarget:
@@ -228,6 +240,9 @@ class AwsTarget:
 
     def log_sources(self) -> dict[str, str]:
         return {}
+
+    def debug(self, function_name: str, port: int) -> None:
+        raise ToolchainError("a debugger attaches to functions on the emulator only", "use --target emulator")
 
 
 def deploy_target(toolchain: Toolchain, name: str) -> DeployTarget:

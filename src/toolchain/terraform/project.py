@@ -142,12 +142,6 @@ class TerraformProject:
                 f"apply it first (`invoke apply --env {name}`), or pick one of: {', '.join(self.workspaces())}",
             )
 
-    def forget_state(self, workspace: str) -> None:
-        """Drop a workspace's local state (the emulator it described is gone)."""
-        state_dir = self.module_dir / "terraform.tfstate.d" / workspace
-        for path in state_dir.glob("terraform.tfstate*"):
-            path.unlink()
-
     @staticmethod
     def _var_args(var_files: Sequence[Path], variables: Mapping[str, str]) -> list[str]:
         args = [f"-var-file={path}" for path in var_files]

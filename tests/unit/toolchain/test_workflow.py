@@ -65,7 +65,7 @@ def test_the_online_lock_file_policy_in_the_docs_matches_the_repository() -> Non
 
 
 def test_promotions_shift_traffic_gradually_with_options_the_task_accepts() -> None:
-    from toolchain.deploy.shifting import Strategy
+    from toolchain.deploy.releases import Strategy
 
     jobs = yaml.safe_load((ROOT / ".github/workflows/pipeline.yml").read_text())["jobs"]
     for job in ("promote-staging", "promote-prod"):

@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 
-from toolchain.deploy.environments import Unhealthy
-from toolchain.deploy.promotion import PromotionIncomplete, PromotionRefused, promote
-from toolchain.deploy.shifting import Strategy
+from toolchain.deploy.promotion import PromotionIncomplete, PromotionRefused, Unhealthy, promote
+from toolchain.deploy.releases import Strategy
 from toolchain.errors import ToolchainError
 from toolchain.reporting import RecordingReporter
 

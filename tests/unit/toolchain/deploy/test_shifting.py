@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from toolchain.deploy.shifting import BakeAlarms, ReleaseRolledBack, Shift, Shifter, Strategy, parse_duration
+from toolchain.deploy.releases import BakeAlarms, ReleaseRolledBack, Shift, Shifter, Strategy, parse_duration
 from toolchain.errors import ToolchainError
 from toolchain.reporting import RecordingReporter
 

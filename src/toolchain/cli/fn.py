@@ -30,7 +30,7 @@ FUNCTION_HELP = "function name as in pyproject.toml, e.g. thumbnails"
         "debug": "run it under debugpy: it waits for your IDE on a printed port (emulator only)",
     },
 )
-def invoke_function(
+def invoke(
     c: Context,
     function: str,
     event: str,
@@ -54,7 +54,7 @@ def invoke_function(
                                                          LogType="Tail")  # fmt: skip
         finally:
             if debug:
-                envs.toolchain.emulator.debug(name, 0)
+                envs.target.debug(name, 0)
     result = response["Payload"].read().decode()
     say("Logs:")
     say(base64.b64decode(response.get("LogResult", "")).decode(errors="replace").rstrip())
@@ -92,6 +92,8 @@ def logs(
         start = since_ms(since)
         group = deployed(envs.deployed_outputs(env), function, env)["log_group_name"]
         reader = LogReader(envs.client("logs", env), group)
+        if follow:  # said first: a quiet function would otherwise look like a hung command
+            envs.reporter.step(f"Following {group} (Ctrl-C stops)")
         try:
             for line in reader.lines(start, lines or None, follow):
                 say(line)

@@ -1,4 +1,9 @@
-"""Gradual releases: a canary or a linear shift of each function's `live` alias, baked under alarms.
+"""Releases and rollbacks of an environment: `live` moved all at once, or gradually (a canary or a
+linear shift) baked under alarms; and moved back.
+
+`Releases` is the one place both happen (an apply releases through it, `invoke rollback` rolls back
+through it); `Strategy` says how a release reaches all of the traffic, `Shifter` carries out a gradual
+one, release.py's `Releaser` makes the single alias moves.
 
 A release that changed functions publishes their new versions; here each `live` alias keeps its
 current version as primary and routes a share of the traffic to the new one (RoutingConfig's
@@ -256,3 +261,47 @@ class Shifter:
             if elapsed >= hold:
                 return
             self._sleep(min(self._poll, hold - elapsed))
+
+
+class Releases:
+    """Release and rollback of one environment's functions, on the environment's own clients."""
+
+    def __init__(self, environments: Any) -> None:
+        self._envs = environments
+
+    def release(self, env: str, outputs: dict[str, Any], strategy: Strategy) -> list[Move]:
+        """Every function's `live` alias on its latest published version: all at once, or by `strategy`."""
+        functions = outputs.get("functions") or {}
+        if strategy.gradual:
+            shifter = Shifter(self._envs.client("lambda", env), self._envs.client("cloudwatch", env),
+                              self._envs.reporter)  # fmt: skip
+            try:
+                moves = shifter.run(functions, strategy)
+            except BaseException:
+                # live no longer runs what was applied: the next `up` applies and releases again
+                self._envs.forget_applied(env)
+                raise
+        else:
+            moves = Releaser(self._envs.client("lambda", env)).release(functions)
+        for move in moves:
+            self._envs.reporter.detail(f"{move.function}: live {move.before} -> {move.after}")
+        return moves
+
+    def rollback(self, env: str, function: str | None = None) -> list[Move]:
+        """Every function's (or one's) `live` alias back on the version it pointed at before."""
+        self._envs.require(env)
+        functions = self._envs.deployed_outputs(env).get("functions") or {}
+        if function is not None:
+            if function not in functions:
+                raise ToolchainError(f"{function} is not deployed in {env}", f"apply {env} first")
+            functions = {function: functions[function]}
+        moves, nothing = Releaser(self._envs.client("lambda", env)).rollback(functions)
+        # the environment no longer runs the build it was applied with: the next `up` is not a no-op,
+        # and its apply releases the newest versions again
+        self._envs.forget_applied(env)
+        if not moves:
+            raise ToolchainError(
+                f"nothing to roll back in {env}: " + ("no earlier version recorded" if nothing else "already there"),
+                "deploy an earlier manifest instead: `invoke promote --manifest <sha256> --to " + env + "`",
+            )
+        return moves
