@@ -13,5 +13,7 @@ if str(ROOT / "src") not in sys.path:
     sys.path.insert(0, str(ROOT / "src"))
 
 from toolchain.cli import namespace  # noqa: E402
+from toolchain.cli.common import interrupts_stop_tasks  # noqa: E402
 
+interrupts_stop_tasks()
 ns = namespace(ROOT)

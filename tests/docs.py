@@ -84,7 +84,7 @@ def documented(document: str, starts: str) -> Command:
 # -- behaviours: what the docs promise, each with a test that says it checks it ----------------------
 BEHAVIOUR_DOCUMENTS = ["emulator.md", "services.md", "environments.md", "observability.md", "packaging.md",
                        "security.md", "terraform.md"]  # fmt: skip
-_NAMED = re.compile(r"^\s*(?:[-*] |\d+\. )?\*\*(?P<name>[^*]+)\*\*")
+_NAMED = re.compile(r"^\s*(?:[-*] )?\*\*(?P<name>[^*]+)\*\*")
 
 
 def behaviour_name(text: str) -> str:
@@ -92,8 +92,9 @@ def behaviour_name(text: str) -> str:
 
 
 def behaviours(document: str) -> list[tuple[int, str]]:
-    """(line, name) of every behaviour `docs/<document>` states: a paragraph, bullet or numbered item
-    that opens with a bold name (`**Memory is a limit.** ...`). Code blocks are not prose."""
+    """(line, name) of every behaviour `docs/<document>` states: a paragraph or bullet that opens with a
+    bold name (`**Memory is a limit.** ...`). Code blocks are not prose; a numbered list's bold words
+    name steps (the pipeline's jobs), not behaviours."""
     found, fenced = [], False
     for number, line in enumerate((ROOT / "docs" / document).read_text(encoding="utf-8").splitlines(), start=1):
         if _FENCE.match(line.strip()):
@@ -148,6 +149,17 @@ HOW: dict[str, How] = {
     "invoke promote --from dev --to staging --linear 25 --step 2m": How(
         "not_here", "the pipeline's own steps of two minutes; the linear climb is unit-tested "
         "(test_releases_strategies) and the task parses these options (test_workflow.py)"),
+    "invoke test --suite unit": How(
+        "not_here", "the suite that runs this check; .ci/run calls `invoke test`, which runs each suite this way"),
+    "invoke test --suite integration --pytest-args '-k thumbnail -x'": How(
+        "not_here", "runs a suite from inside a suite; the options are checked to exist (test_docs.py)"),
+    "invoke test --workers 0": How(
+        "not_here", "the whole suite again in one process, from inside the suite; CI runs it with workers"),
+    "invoke mutants --module lambdas.common.money": How(
+        "not_here", "a mutation run takes many minutes and is kept out of CI; tests/unit/toolchain/test_mutation.py "
+        "checks its selection, scoring and report"),
+    "invoke mutants --report": How(
+        "not_here", "needs the results of a mutation run (mutants/), which CI does not make"),
 }  # fmt: skip
 
 

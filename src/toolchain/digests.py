@@ -15,3 +15,8 @@ def sha256_of(path: Path) -> Any:
 
 def file_sha256(path: Path) -> str:
     return sha256_of(path).hexdigest()
+
+
+def sha256_hex(data: bytes | str) -> str:
+    """The hex sha256 of bytes in memory (text as UTF-8): manifests, descriptions, fetched bodies."""
+    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()

@@ -106,6 +106,7 @@ def _canary_started(lambda_client: Any, name: str, promotion: Promotion, timeout
     raise AssertionError(f"the canary never started:\n{promotion.output()[-4000:]}")
 
 
+@pytest.mark.documents("environments.md", "Gradual releases: canary and linear")
 def test_a_canary_of_a_good_build_serves_its_share_then_all_of_the_traffic(
     deployed: Deployed, first: Release, changed_checkout: Path
 ) -> None:
@@ -158,6 +159,7 @@ def broken_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
                          "    raise RuntimeError('this build is broken')\n")  # fmt: skip
 
 
+@pytest.mark.documents("environments.md", "Gradual releases: canary and linear")
 def test_a_canary_of_a_failing_build_trips_its_alarm_and_rolls_itself_back(
     deployed: Deployed, first: Release, broken_checkout: Path
 ) -> None:

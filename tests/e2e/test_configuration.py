@@ -21,6 +21,7 @@ pytestmark = pytest.mark.e2e
 FUNCTIONS = load_config(ROOT).functions
 
 
+@pytest.mark.documents("environments.md", "Per-environment values")
 @pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda spec: spec.name)
 def test_every_function_gets_the_settings_its_code_reads_and_nothing_else(deployed: Deployed, spec) -> None:
     settings = importlib.import_module(f"{spec.package}.settings")
@@ -33,6 +34,7 @@ def test_every_function_gets_the_settings_its_code_reads_and_nothing_else(deploy
         parse.__wrapped__(environment)  # the service's from_env, from exactly this environment
 
 
+@pytest.mark.documents("observability.md", "Alarms", "Dashboard")
 @pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda spec: spec.name)
 def test_every_declared_function_is_deployed_with_its_alarms_dashboard_and_outputs(deployed: Deployed, spec) -> None:
     # pyproject.toml is the one list of functions: Terraform finds them through the generated index,

@@ -90,6 +90,8 @@ def test_an_upper_case_csv_from_windows_loads_without_mangled_text(deployed: Dep
     assert "w-1" not in stored and stored["w-2"]["product"]["S"] == "Tea"
 
 
+@pytest.mark.documents("services.md", "A bad record is isolated; the shard never stalls", "One alert per large order")
+@pytest.mark.documents("emulator.md", "Kinesis mappings, polled")
 def test_a_large_order_alerts_once_and_a_garbage_record_is_diverted(deployed: Deployed) -> None:
     kinesis = deployed.client("kinesis")
     stream = deployed.outputs()["orders_stream_name"]
@@ -115,6 +117,7 @@ def test_a_large_order_alerts_once_and_a_garbage_record_is_diverted(deployed: De
     assert any(not h["errored"] for h in history)
 
 
+@pytest.mark.documents("emulator.md", "EventBridge schedules, fired")
 def test_the_nightly_sweep_fired_now_cleans_more_than_a_megabyte(deployed: Deployed) -> None:
     ddb = deployed.client("dynamodb")
     now, live = int(time.time()), set()
@@ -135,6 +138,7 @@ def test_the_nightly_sweep_fired_now_cleans_more_than_a_megabyte(deployed: Deplo
     assert {i["sessionId"]["S"] for i in all_items(deployed, "platform-local-sessions")} == live
 
 
+@pytest.mark.documents("emulator.md", "Stand-ins for outside websites")
 def test_two_scraper_runs_with_a_price_drop_send_exactly_one_alert(deployed: Deployed) -> None:
     endpoint = deployed.control.require().endpoint
     requests.put(f"{endpoint}/_sites/shop/products/kettle", json={"price": "$1,299.99"}, timeout=5).raise_for_status()

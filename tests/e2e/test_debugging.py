@@ -34,7 +34,7 @@ def test_watch_debug_holds_requests_for_the_ide_and_then_answers_them(deployed: 
     command = documented("docs/development.md", "invoke watch --debug").text.split()
     assert command == ["invoke", "watch", "--debug", "users"]
     watch = subprocess.Popen([sys.executable, "-m", *command], cwd=deployed.root, env=deployed.env,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)  # fmt: skip
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in watch.stdout], daemon=True).start()  # type: ignore[union-attr]
     try:
@@ -53,8 +53,12 @@ def test_watch_debug_holds_requests_for_the_ide_and_then_answers_them(deployed: 
             statuses = [a.result(timeout=300).status_code for a in answers]
         session.close()
     finally:
-        watch.send_signal(signal.SIGINT)
-        watch.wait(timeout=300)
+        watch.send_signal(signal.SIGINT)  # Ctrl-C: the watch releases the function from the debugger
+        try:
+            watch.wait(timeout=120)
+        finally:
+            if watch.poll() is None:  # never leave a watch holding the shared platform's function
+                watch.kill()
     # THEN both are answered, and nothing counted as an error
     assert statuses == [200, 200]
     alarm = f"{users}-errors"

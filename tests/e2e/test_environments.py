@@ -48,6 +48,7 @@ def changed_checkout(deployed: Deployed, tmp_path_factory: pytest.TempPathFactor
     return users_changed(tmp_path_factory.mktemp("changed-checkout"), A_CHANGE)
 
 
+@pytest.mark.documents("environments.md", "State")
 def test_before_deploying_the_tasks_say_what_to_do(deployed: Deployed) -> None:
     # (before bootstrapping: tests/integration/test_environment_preconditions.py, on a bare emulator)
     nothing = failure(deployed.invoke("promote", "--from", "staging", "--to", "prod", check=False))
@@ -56,6 +57,7 @@ def test_before_deploying_the_tasks_say_what_to_do(deployed: Deployed) -> None:
     assert "has nothing deployed" in failure(deployed.invoke("cost", "--env", "prod", check=False))
 
 
+@pytest.mark.documents("environments.md", "Plan, then apply exactly that", "One way to deploy", "Artifacts bucket")
 def test_the_plan_is_saved_and_apply_carries_it_out(deployed: Deployed, first: Release) -> None:
     assert not (deployed.build_dir / "plans" / "emulator-dev.tfplan").exists()  # consumed by apply
     assert running(deployed, "dev") == first.hashes
@@ -68,6 +70,7 @@ def test_the_plan_is_saved_and_apply_carries_it_out(deployed: Deployed, first: R
     assert {f"artifacts/{a['sha256']}.zip" for a in manifest["functions"].values()} <= keys
 
 
+@pytest.mark.documents("environments.md", "The operator's view")
 def test_outputs_are_a_table_for_people_and_json_for_machines(deployed: Deployed, first: Release) -> None:
     table = deployed.invoke("outputs", "--env", "dev").stdout
     values = outputs(deployed, "dev")
@@ -90,6 +93,7 @@ def test_outputs_are_a_table_for_people_and_json_for_machines(deployed: Deployed
     assert values["deployed_manifest_sha256"] == first.manifest_sha256
 
 
+@pytest.mark.documents("environments.md", "Promote")
 def test_promotion_carries_the_dev_build_to_staging_then_prod(deployed: Deployed, first: Release) -> None:
     to_staging = deployed.invoke("promote", "--from", "dev", "--to", "staging")
     assert f"Promoted dev -> staging: manifest {first.manifest_sha256[:12]}" in to_staging.stdout
@@ -101,6 +105,7 @@ def test_promotion_carries_the_dev_build_to_staging_then_prod(deployed: Deployed
     assert "no function changed" in again.stdout
 
 
+@pytest.mark.documents("emulator.md", "Secrets")
 def test_prod_serves_what_it_was_given(deployed: Deployed, first: Release) -> None:
     values = outputs(deployed, "prod")
     secret = deployed.client("secretsmanager").get_secret_value(SecretId=values["jwt_secret_id"])["SecretString"]
@@ -111,6 +116,7 @@ def test_prod_serves_what_it_was_given(deployed: Deployed, first: Release) -> No
     assert requests.get(f"{values['local_api_url']}/users", timeout=10).status_code == 401
 
 
+@pytest.mark.documents("environments.md", "Promote")
 def test_a_changed_build_is_not_promoted(deployed: Deployed, first: Release, changed_checkout: Path) -> None:
     invoke_in(deployed, changed_checkout, "package")
     changed = release_at_hand(deployed)
@@ -126,6 +132,7 @@ def test_a_changed_build_is_not_promoted(deployed: Deployed, first: Release, cha
     assert running(deployed, "staging") == first.hashes
 
 
+@pytest.mark.documents("environments.md", "Promote")
 def test_a_source_not_running_its_manifest_is_not_promoted(deployed: Deployed, first: Release) -> None:
     # Someone changed dev's code outside Terraform: dev no longer runs what its manifest records.
     lambda_client = deployed.client("lambda")
@@ -155,6 +162,7 @@ def test_a_source_not_running_its_manifest_is_not_promoted(deployed: Deployed, f
     assert running(deployed, "dev") == first.hashes
 
 
+@pytest.mark.documents("environments.md", "Promote")
 def test_an_unhealthy_source_is_not_promoted(deployed: Deployed, first: Release, changed_checkout: Path) -> None:
     invoke_in(deployed, changed_checkout, "plan", "--env", "dev")
     invoke_in(deployed, changed_checkout, "apply", "--env", "dev")
@@ -171,6 +179,7 @@ def test_an_unhealthy_source_is_not_promoted(deployed: Deployed, first: Release,
         cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="e2e: fixed")
 
 
+@pytest.mark.documents("environments.md", "Promote")
 def test_rolling_back_is_promoting_the_previous_manifest(
     deployed: Deployed, first: Release, changed_checkout: Path
 ) -> None:
@@ -189,6 +198,7 @@ def test_rolling_back_is_promoting_the_previous_manifest(
     assert "error: no manifest 000000000000 in s3://platform-123456789012-us-east-1-artifacts" in unknown
 
 
+@pytest.mark.documents("environments.md", "Cost")
 def test_cost_prices_measured_invocations_else_expected_traffic(deployed: Deployed, first: Release) -> None:
     prod = deployed.invoke("cost", "--env", "prod").stdout
     rows = {line.split()[0]: line.split() for line in prod.splitlines()[2:] if line and not line.startswith("-")}

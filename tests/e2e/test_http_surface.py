@@ -33,6 +33,7 @@ def auth(secret: str) -> dict[str, str]:
     return {"Authorization": "Bearer " + tokens.hs256(secret)}
 
 
+@pytest.mark.documents("emulator.md", "Stages served from their deployment")
 def test_up_prints_the_local_api(deployed: Deployed, api: str) -> None:
     assert f"platform-local-api (local)  {api}" in deployed.up_output
 
@@ -85,17 +86,20 @@ def test_a_duplicate_email_is_409_and_errors_have_one_shape(api: str, auth: dict
     assert (wrong.status_code, wrong.headers["Allow"]) == (405, "GET, POST")
 
 
+@pytest.mark.documents("emulator.md", "Routes matched as API Gateway matches them")
 def test_unknown_routes_get_api_gateways_answer(api: str, auth: dict[str, str]) -> None:
     answer = requests.get(f"{api}/nothing/here", headers=auth, timeout=10)
     assert (answer.status_code, answer.json()) == (403, {"message": "Missing Authentication Token"})
 
 
+@pytest.mark.documents("services.md", "CORS")
 def test_cors_preflight_needs_no_token(api: str) -> None:
     answer = requests.options(f"{api}/users", headers={"Origin": "http://localhost:3000"}, timeout=10)
     assert answer.status_code == 204
     assert answer.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
 
 
+@pytest.mark.documents("emulator.md", "TOKEN authorizers")
 @pytest.mark.parametrize("case", sorted(tokens.ATTACK_REASONS))
 def test_every_attack_is_refused_for_its_own_reason(deployed: Deployed, api: str, secret: str, case: str) -> None:
     # Signed with the deployed key: an expired token is refused for its expiry, not for its signature.
@@ -113,6 +117,7 @@ def test_every_attack_is_refused_for_its_own_reason(deployed: Deployed, api: str
     assert refusals[-1]["reason"] == reason, (case, refusals[-1])
 
 
+@pytest.mark.documents("emulator.md", "Policies cached per token, evaluated per request")
 def test_the_authorizer_result_is_cached_per_token(deployed: Deployed, api: str, secret: str) -> None:
     token = {"Authorization": "Bearer " + tokens.hs256(secret, sub="cache-check")}
     before = len(deployed.control.invocations("platform-local-authorizer"))
@@ -146,6 +151,7 @@ def test_a_slack_signed_command_is_answered(api: str, slack_secret: str) -> None
     assert status["text"].startswith("All systems healthy.")
 
 
+@pytest.mark.documents("emulator.md", "Stand-ins for outside websites")
 def test_a_failing_weather_site_gets_a_friendly_reply(api: str, slack_secret: str) -> None:
     answer = slack_post(api, slack_secret, urlencode({"command": "/weather", "text": "Atlantis"}))
     assert (answer.status_code, answer.json()["response_type"]) == (200, "ephemeral")
@@ -161,6 +167,7 @@ def test_tampered_and_replayed_slack_requests_get_401(api: str, slack_secret: st
         assert (answer.status_code, answer.json()["error"]["code"]) == (401, "bad_signature")
 
 
+@pytest.mark.documents("emulator.md", "Access logs")
 def test_access_logs_are_written(deployed: Deployed, api: str, auth: dict[str, str]) -> None:
     requests.get(f"{api}/users", headers=auth, timeout=10)
     logs = deployed.client("logs")

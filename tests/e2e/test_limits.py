@@ -46,6 +46,7 @@ def large_png() -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.documents("emulator.md", "Memory is a limit")
 def test_thumbnails_over_their_memory_are_killed_and_the_upload_is_kept(deployed: Deployed) -> None:
     outputs = deployed.outputs()
     function = outputs["functions"]["thumbnails"]["function_name"]
@@ -69,6 +70,7 @@ def test_thumbnails_over_their_memory_are_killed_and_the_upload_is_kept(deployed
     assert len(reports) >= 3
 
 
+@pytest.mark.documents("emulator.md", "Reserved concurrency is a limit")
 def test_three_requests_at_once_to_a_function_limited_to_one_give_two_throttles_and_the_alarm(
     deployed: Deployed,
 ) -> None:

@@ -43,6 +43,7 @@ def queue_depth(deployed: Deployed, name: str) -> int:
     return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
 
+@pytest.mark.documents("services.md", "SQS worker", "Redrive after a fix")
 def test_ten_messages_two_poison_eight_done_once_two_dead_lettered_then_redriven(deployed: Deployed) -> None:
     sqs = deployed.client("sqs")
     url = sqs.get_queue_url(QueueName="platform-local-work")["QueueUrl"]
@@ -59,6 +60,8 @@ def test_ten_messages_two_poison_eight_done_once_two_dead_lettered_then_redriven
     assert (queue_depth(deployed, "platform-local-work"), queue_depth(deployed, "platform-local-work-dlq")) == (0, 2)
 
 
+@pytest.mark.documents("services.md", "notifications")
+@pytest.mark.documents("emulator.md", "SNS to Lambda as AWS delivers it")
 def test_a_publish_reaches_the_subscriber_through_its_filter(deployed: Deployed) -> None:
     sns = deployed.client("sns")
     topic = deployed.outputs()["order_events_topic_arn"]
@@ -101,6 +104,8 @@ def status(deployed: Deployed, order_id: str) -> dict[str, Any]:
     return {k: v["S"] for k, v in item.get("Item", {}).items()}
 
 
+@pytest.mark.documents("observability.md", "Logs", "Tracing")
+@pytest.mark.documents("emulator.md", "Step Functions executions run for real", "Trace headers travel as on AWS")
 def test_an_order_placed_through_the_api_runs_the_workflow_and_one_correlation_id_follows_it(
     deployed: Deployed,
 ) -> None:
@@ -186,6 +191,7 @@ def one_trace_spans_every_hop(deployed: Deployed, correlation_id: str) -> None:
     assert f"correlation_id={correlation_id}" in drawn and "platform-local-order-workflow" in drawn
 
 
+@pytest.mark.documents("emulator.md", "Traces read back")
 @pytest.mark.parametrize("expression", ["duration > 1", 'annotation.x = 1 OR id("y")', "(", "http.status = 500"])
 def test_a_filter_x_ray_refuses_is_a_message_not_a_traceback(deployed: Deployed, expression: str) -> None:
     result = deployed.invoke("traces", "--filter", expression, check=False)
@@ -194,6 +200,8 @@ def test_a_filter_x_ray_refuses_is_a_message_not_a_traceback(deployed: Deployed,
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.documents("services.md", "order workflow")
+@pytest.mark.documents("emulator.md", "Step Functions executions run for real")
 def test_a_failing_order_goes_through_catch_and_is_recorded(deployed: Deployed) -> None:
     sfn = deployed.client("stepfunctions")
     bad = {"order": {"orderId": "bad-total", "customerId": "c-1", "total": "1.00",

@@ -22,6 +22,8 @@ def _live(arn: str) -> bool:
     return arn.endswith(f":{ALIAS}")
 
 
+@pytest.mark.documents("environments.md", "The `live` alias: releases and rollbacks")
+@pytest.mark.documents("emulator.md", "Versions, aliases, weights")
 def test_every_trigger_and_integration_invokes_the_live_alias(deployed: Deployed) -> None:
     outputs = deployed.outputs()
     # API Gateway: every Lambda integration and the authorizer
@@ -81,6 +83,7 @@ def _live_in_outputs(deployed: Deployed) -> tuple[str, str]:
     return users["live"]["version"], str(users["version"])
 
 
+@pytest.mark.documents("environments.md", "The `live` alias: releases and rollbacks")
 def test_rollback_moves_live_back_and_the_api_runs_the_earlier_version_again(deployed: Deployed) -> None:
     outputs = deployed.outputs()
     users = outputs["functions"]["users"]

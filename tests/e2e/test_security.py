@@ -44,6 +44,7 @@ def test_the_iam_audit_of_the_plan_has_no_findings(deployed: Deployed) -> None:
     assert "Resource '*' allowed for xray:PutTraceSegments" in report
 
 
+@pytest.mark.documents("environments.md", "Secrets")
 def test_no_secret_value_is_in_plan_state_environment_or_logs(deployed: Deployed, secrets_in_use: dict) -> None:
     result = deployed.invoke("security.secrets")
 

@@ -27,6 +27,7 @@ def wait_for(predicate, timeout: float = 60.0, interval: float = 0.25):
     raise AssertionError(f"not true after {timeout} s")
 
 
+@pytest.mark.documents("environments.md", "One way to deploy")
 def test_up_applies_and_prints_the_outputs(deployed: Deployed) -> None:
     assert "Apply complete!" in deployed.up_output
     assert "media_bucket_name" in deployed.up_output
@@ -77,6 +78,7 @@ def test_a_non_image_is_rejected_with_a_log_line_and_no_thumbnail(deployed: Depl
     assert s3.list_objects_v2(Bucket=bucket, Prefix="thumbnails/e2e/notes").get("KeyCount") == 0
 
 
+@pytest.mark.documents("services.md", "S3's own failures are retried; uploads cannot loop")
 def test_thumbnails_never_trigger_the_function(deployed: Deployed) -> None:
     s3 = deployed.client("s3")
     bucket = deployed.outputs()["media_bucket_name"]

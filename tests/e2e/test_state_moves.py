@@ -14,6 +14,7 @@ from toolchain.reporting import ConsoleReporter
 from toolchain.terraform.moves import holds, load_moves
 
 
+@pytest.mark.documents("terraform.md", "Addresses are kept across renames, or moved in the state")
 def test_a_state_from_before_the_modules_is_moved_and_nothing_is_replaced(
     deployed: Deployed, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -43,10 +43,12 @@ def write_build(root: Path, contents: dict[str, bytes]) -> Path:
     return path
 
 
+@pytest.mark.documents("environments.md", "Artifacts bucket")
 def test_bucket_name_is_per_account_and_region() -> None:
     assert BUCKET == "platform-123456789012-us-east-1-artifacts"
 
 
+@pytest.mark.documents("environments.md", "Artifacts bucket")
 def test_uploads_are_keyed_by_sha256_and_skipped_when_present(s3: Any, tmp_path: Path) -> None:
     manifest = write_build(tmp_path, {"layer": b"layer bytes", "users": b"users zip", "etl": b"etl zip"})
     store = ArtifactStore(s3, BUCKET)
@@ -61,6 +63,7 @@ def test_uploads_are_keyed_by_sha256_and_skipped_when_present(s3: Any, tmp_path:
     assert second.uploaded == [] and len(second.present) == 3
 
 
+@pytest.mark.documents("environments.md", "Artifacts bucket")
 def test_a_zip_that_does_not_match_its_manifest_is_not_uploaded(s3: Any, tmp_path: Path) -> None:
     manifest = write_build(tmp_path, {"layer": b"layer", "users": b"users zip"})
     (tmp_path / "users.zip").write_bytes(b"tampered")
@@ -68,6 +71,7 @@ def test_a_zip_that_does_not_match_its_manifest_is_not_uploaded(s3: Any, tmp_pat
         ArtifactStore(s3, BUCKET).upload_build(manifest)
 
 
+@pytest.mark.documents("environments.md", "Artifacts bucket")
 def test_a_manifest_whose_bytes_do_not_match_its_key_is_refused(s3: Any, tmp_path: Path) -> None:
     manifest = write_build(tmp_path, {"layer": b"layer", "users": b"users zip"})
     report = ArtifactStore(s3, BUCKET).upload_build(manifest)

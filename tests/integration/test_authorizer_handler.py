@@ -62,6 +62,7 @@ def effect(result: dict) -> str:
     return result["policyDocument"]["Statement"][0]["Effect"]
 
 
+@pytest.mark.documents("services.md", "One policy for the stage, cached per token")
 def test_a_valid_token_is_allowed_for_the_whole_stage(hs256_mode, lambda_context) -> None:
     result = authorize("Bearer " + tokens.hs256(tokens.SECRET), lambda_context)
     assert (effect(result), result["principalId"]) == ("Allow", "user-42")
@@ -69,6 +70,7 @@ def test_a_valid_token_is_allowed_for_the_whole_stage(hs256_mode, lambda_context
     assert result["context"] == {"sub": "user-42", "scope": "users:read users:write"}
 
 
+@pytest.mark.documents("services.md", "Every refusal is a Deny")
 @pytest.mark.parametrize("case", sorted(tokens.ATTACK_REASONS))
 def test_the_attack_list_is_denied_for_its_own_reason(hs256_mode, lambda_context, caplog, case: str) -> None:
     result = authorize(tokens.attack_list()[case], lambda_context)
@@ -79,6 +81,7 @@ def test_the_attack_list_is_denied_for_its_own_reason(hs256_mode, lambda_context
     ]
 
 
+@pytest.mark.documents("services.md", "Verification")
 def test_the_secret_is_cached_between_invocations(hs256_mode, lambda_context, monkeypatch) -> None:
     assert effect(authorize("Bearer " + tokens.hs256(tokens.SECRET), lambda_context)) == "Allow"
     boto3.client("secretsmanager", region_name="us-east-1").delete_secret(
@@ -87,6 +90,7 @@ def test_the_secret_is_cached_between_invocations(hs256_mode, lambda_context, mo
     assert effect(authorize("Bearer " + tokens.hs256(tokens.SECRET), lambda_context)) == "Allow"
 
 
+@pytest.mark.documents("services.md", "Every refusal is a Deny")
 def test_a_missing_secret_fails_loudly_instead_of_allowing(moto_aws, monkeypatch, lambda_context) -> None:
     monkeypatch.setenv("JWT_SECRET_ID", "no-such-secret")
     monkeypatch.setenv("JWT_ISSUER", tokens.ISSUER)
@@ -111,6 +115,7 @@ def test_jwks_mode_denies_confusion_and_forgery(jwks_mode, lambda_context, heade
     assert effect(authorize(header, lambda_context)) == "Deny"
 
 
+@pytest.mark.documents("services.md", "Verification")
 def test_jwks_keys_are_cached(jwks_mode, lambda_context) -> None:
     for _ in range(3):
         assert effect(authorize("Bearer " + tokens.rs256(), lambda_context)) == "Allow"
@@ -138,5 +143,6 @@ def test_an_unreachable_jwks_fails_loudly(monkeypatch, lambda_context) -> None:
         "Bearer x",
     ],
 )
+@pytest.mark.documents("services.md", "Every refusal is a Deny")
 def test_malformed_authorizer_events_are_denied(hs256_mode, lambda_context, event) -> None:
     assert effect(authorizer.lambda_handler(event, lambda_context)) == "Deny"

@@ -27,10 +27,12 @@ def test_the_schema_is_read_from_the_bindings(schema: AwsSixSchema) -> None:
     assert schema.resource("aws_no_such_thing") is None
 
 
+@pytest.mark.documents("terraform.md", "Checked against 6.x offline")
 def test_infra_writes_nothing_aws_6_does_not_know(schema: AwsSixSchema) -> None:
     assert unknown_to_aws6(ROOT / "infra", schema) == []
 
 
+@pytest.mark.documents("terraform.md", "Checked against 6.x offline")
 def test_what_6_removed_or_never_had_is_named(tmp_path: Path, schema: AwsSixSchema) -> None:
     (tmp_path / "main.tf").write_text(
         'resource "aws_api_gateway_deployment" "this" {\n  rest_api_id = "x"\n  stage_name = "live"\n}\n'

@@ -96,6 +96,7 @@ def test_a_clean_canary_ends_with_all_of_the_traffic_on_the_new_version(
     assert left["MetricAlarms"] == []
 
 
+@pytest.mark.documents("environments.md", "Gradual releases: canary and linear")
 def test_a_failing_canary_trips_its_alarm_and_live_goes_back(emulator: str, released: str, shifter: Shifter) -> None:
     lam = emulator_client("lambda", emulator)
     broken = lam.update_function_code(FunctionName=released, ZipFile=_failing_zip(), Publish=True)["Version"]

@@ -24,7 +24,7 @@ from tests.conftest import CORPUS
 from tests.httpserver import serve
 
 from .conftest import FakeLambdaContext, logged
-from .world import fresh_container, subscribed_queue, table
+from .world import fresh_container, remembered_days, subscribed_queue, table
 
 
 def drain(queue: str) -> list[dict[str, Any]]:
@@ -65,6 +65,7 @@ def sales_items() -> list[dict]:
     )
 
 
+@pytest.mark.documents("services.md", "A report for every file")
 def test_good_rows_load_and_bad_rows_are_reported(etl_env, lambda_context) -> None:
     etl_env.put_object(Bucket="data", Key="incoming/nov 2026.csv", Body=CSV.encode())
     result = etl.lambda_handler(s3_event("incoming/nov 2026.csv"), lambda_context)
@@ -81,6 +82,7 @@ def test_good_rows_load_and_bad_rows_are_reported(etl_env, lambda_context) -> No
     assert [r["line"] for r in report["rejections"]] == [3, 5]
 
 
+@pytest.mark.documents("services.md", "Loading a file again changes nothing")
 def test_loading_the_same_file_again_leaves_the_table_as_it_was(etl_env, lambda_context) -> None:
     etl_env.put_object(Bucket="data", Key="incoming/a.csv", Body=CSV.encode())
     etl.lambda_handler(s3_event("incoming/a.csv"), lambda_context)
@@ -89,6 +91,7 @@ def test_loading_the_same_file_again_leaves_the_table_as_it_was(etl_env, lambda_
     assert sales_items() == before
 
 
+@pytest.mark.documents("services.md", "A report for every file")
 def test_files_whose_names_differ_only_by_case_or_extension_keep_their_own_reports(etl_env, lambda_context) -> None:
     # GIVEN files whose reports one rule (drop the extension) would give one key
     files = {"incoming/x.csv": CSV, "incoming/x.CSV": CSV.replace("s-3,", "s-9,"), "incoming/x.csv.csv": "id,date\n"}
@@ -102,6 +105,7 @@ def test_files_whose_names_differ_only_by_case_or_extension_keep_their_own_repor
     assert len(reports) == 3
 
 
+@pytest.mark.documents("services.md", "A report for every file")
 @pytest.mark.parametrize(("body", "error"), [(b"", "bad_header"), (b"name,price\nx,1\n", "bad_header")])
 def test_an_unusable_file_gets_a_rejected_report(etl_env, lambda_context, caplog, body: bytes, error: str) -> None:
     etl_env.put_object(Bucket="data", Key="incoming/bad.csv", Body=body)
@@ -127,6 +131,7 @@ def _lines(name: str, encoding: str) -> list[str]:
     return [line for line in (TEXTS / name).read_bytes().decode(encoding).splitlines() if line.strip()]
 
 
+@pytest.mark.documents("services.md", "Encodings")
 def test_a_windows_1252_file_stores_no_mangled_text(etl_env, lambda_context) -> None:
     # The real French sample in Windows-1252 (charset-normalizer's test data), as a Windows export is.
     raw_lines = [line for line in (TEXTS / "sample-french-1.txt").read_bytes().splitlines() if line.strip()]
@@ -154,6 +159,7 @@ def test_a_windows_1252_file_stores_no_mangled_text(etl_env, lambda_context) -> 
         ("sample-french.txt", "utf-8", lambda text: codecs.BOM_UTF16_BE + text.encode("utf-16-be")),
     ],
 )
+@pytest.mark.documents("services.md", "Encodings")
 def test_utf8_and_utf16_files_load_exactly(etl_env, lambda_context, name: str, encoding: str, encode) -> None:
     lines = _lines(name, encoding)
     text = sales_file([line.encode() for line in lines]).decode()
@@ -172,6 +178,7 @@ def test_utf8_and_utf16_files_load_exactly(etl_env, lambda_context, name: str, e
         ("id,dat\xe9,amount,region,product\n".encode("cp1252"), "the header row: byte 0xe9"),
     ],
 )
+@pytest.mark.documents("services.md", "Encodings")
 def test_files_in_other_encodings_are_refused_with_a_clear_report(etl_env, lambda_context, body, reason) -> None:
     etl_env.put_object(Bucket="data", Key="incoming/other.csv", Body=body)
     etl.lambda_handler(s3_event("incoming/other.csv"), lambda_context)
@@ -181,12 +188,14 @@ def test_files_in_other_encodings_are_refused_with_a_clear_report(etl_env, lambd
     assert sales_items() == []
 
 
+@pytest.mark.documents("services.md", "Streamed, checked rows")
 @pytest.mark.parametrize("key", ["incoming/SALES.CSV", "incoming/sales.Csv"])
 def test_a_csv_suffix_in_any_case_is_loaded(etl_env, lambda_context, key: str) -> None:
     etl_env.put_object(Bucket="data", Key=key, Body=CSV.encode())
     assert etl.lambda_handler(s3_event(key), lambda_context)["files"][0]["rows_loaded"] == 2
 
 
+@pytest.mark.documents("services.md", "Streamed, checked rows")
 def test_other_files_under_the_prefix_are_ignored_out_loud(etl_env, lambda_context, caplog) -> None:
     etl_env.put_object(Bucket="data", Key="incoming/readme.txt", Body=CSV.encode())
     assert etl.lambda_handler(s3_event("incoming/readme.txt"), lambda_context) == {"files": []}
@@ -195,6 +204,7 @@ def test_other_files_under_the_prefix_are_ignored_out_loud(etl_env, lambda_conte
     assert sales_items() == []
 
 
+@pytest.mark.documents("services.md", "Largest file")
 def test_a_file_above_the_stated_limit_is_refused_before_loading(etl_env, lambda_context, monkeypatch) -> None:
     monkeypatch.setenv("ETL_MAX_FILE_BYTES", "1024")
     settings.clear_cached()
@@ -206,6 +216,7 @@ def test_a_file_above_the_stated_limit_is_refused_before_loading(etl_env, lambda
     assert sales_items() == []
 
 
+@pytest.mark.documents("services.md", "Largest file")
 def test_running_out_of_time_is_loud_and_reported(etl_env, monkeypatch) -> None:
     rows = "id,date,amount,region,product\n" + "".join(f"s-{n},2026-11-01,1,eu,K\n" for n in range(100))
     etl_env.put_object(Bucket="data", Key="incoming/slow.csv", Body=rows.encode())
@@ -245,14 +256,17 @@ def order(order_id: str, amount: str) -> dict:
     return {"orderId": order_id, "customerId": "c-1", "amount": amount, "currency": "USD"}
 
 
+@pytest.mark.documents("services.md", "One alert per large order")
 def test_a_large_order_alerts_once_even_when_redelivered(orders_env, lambda_context) -> None:
     event = kinesis_event(order("o-1", "1500.00"), order("o-2", "999.99"), order("o-3", "1000.00"))
     assert orders.lambda_handler(event, lambda_context) == {"processed": 3, "alerted": 1}
     orders.lambda_handler(event, lambda_context)  # the same batch again, as after a retry
     alerts = drain(orders_env)
     assert [(a["order_id"], a["amount"]) for a in alerts] == [("o-1", "1500.00")]
+    assert remembered_days("orders-idempotency") == {7.0}  # the alert's key is kept 7 days, as documented
 
 
+@pytest.mark.documents("services.md", "A bad record is isolated; the shard never stalls")
 def test_a_poison_record_fails_the_batch_after_the_good_ones(orders_env, lambda_context, caplog) -> None:
     event = kinesis_event(order("o-9", "2500.00"), b"\x00garbage", order("o-10", "5.00"))
     with pytest.raises(orders.PoisonRecords, match="1 of 3 records"):
@@ -303,6 +317,7 @@ def remaining(ddb: Any) -> set[str]:
         params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
+@pytest.mark.documents("services.md", "TTL and a nightly sweep")
 def test_the_sweep_deletes_expired_sessions_beyond_one_megabyte(sessions_env, lambda_context, load_event) -> None:
     live = seed_sessions(sessions_env, 2400)  # about 1.6 MB
     report = sessions.lambda_handler(load_event("eventbridge-scheduled.json"), lambda_context)
@@ -312,6 +327,7 @@ def test_the_sweep_deletes_expired_sessions_beyond_one_megabyte(sessions_env, la
     assert remaining(sessions_env) == live
 
 
+@pytest.mark.documents("services.md", "The sweep stops in time")
 def test_the_sweep_stops_before_the_timeout_and_reports_what_remains(sessions_env, load_event) -> None:
     seed_sessions(sessions_env, 300)
 
@@ -360,6 +376,7 @@ def scraper_env(moto_aws, monkeypatch: pytest.MonkeyPatch, shop: dict[str, str])
     fresh_container()
 
 
+@pytest.mark.documents("services.md", "Price history and drop alerts")
 def test_two_runs_with_a_price_drop_send_exactly_one_alert(
     scraper_env, shop, lambda_context, load_event, caplog
 ) -> None:
@@ -369,6 +386,7 @@ def test_two_runs_with_a_price_drop_send_exactly_one_alert(
     second = scraper.lambda_handler(load_event("eventbridge-scheduled.json"), lambda_context)
     third = scraper.lambda_handler(load_event("eventbridge-scheduled.json"), lambda_context)
     assert (second["alerts"], third["alerts"]) == (1, 0)
+    assert remembered_days("scraper-idempotency") == {30.0}
     alerts = drain(scraper_env)
     assert [(a["product_id"], a["previous_amount"], a["amount"], a["currency"]) for a in alerts] == [
         ("kettle", "100.00", "85.00", "USD")

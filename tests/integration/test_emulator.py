@@ -31,6 +31,7 @@ def invoke(clients: dict[str, Any], name: str, event: dict[str, Any], **kwargs: 
     return json.loads(response["Payload"].read() or b"null"), response
 
 
+@pytest.mark.documents("emulator.md", "Handlers run in worker processes")
 def test_the_real_handler_runs_with_its_layer_environment_and_endpoint(clients, function, emulator) -> None:
     result, response = invoke(clients, function, {"action": "ok"})
     assert "FunctionError" not in response
@@ -45,12 +46,14 @@ def test_a_handler_calls_back_into_the_emulator(clients, function) -> None:
     assert body == b"written by the handler"
 
 
+@pytest.mark.documents("emulator.md", "Timeouts, crashes and import errors, as Lambda reports them")
 def test_an_uncaught_exception_is_unhandled_like_on_lambda(clients, function) -> None:
     result, response = invoke(clients, function, {"action": "fail"})
     assert response["FunctionError"] == "Unhandled"
     assert (result["errorType"], result["errorMessage"]) == ("RuntimeError", "asked to fail")
 
 
+@pytest.mark.documents("emulator.md", "Logs with START, END and REPORT")
 def test_logs_are_returned_and_written_to_the_log_group(clients, function) -> None:
     _, response = invoke(clients, function, {"action": "ok"}, LogType="Tail")
     tail = base64.b64decode(response["LogResult"]).decode()
@@ -62,6 +65,7 @@ def test_logs_are_returned_and_written_to_the_log_group(clients, function) -> No
     assert any(m.startswith("END RequestId: ") for m in messages)
 
 
+@pytest.mark.documents("emulator.md", "Timeouts, crashes and import errors, as Lambda reports them")
 def test_the_timeout_is_enforced(clients, function) -> None:
     before, _ = invoke(clients, function, {})
     result, response = invoke(clients, function, {"action": "sleep", "seconds": 20})
@@ -72,6 +76,7 @@ def test_the_timeout_is_enforced(clients, function) -> None:
     assert after["pid"] != before["pid"]
 
 
+@pytest.mark.documents("emulator.md", "Warm workers")
 def test_warm_workers_are_reused_until_the_code_changes(clients, function) -> None:
     first, _ = invoke(clients, function, {})
     second, _ = invoke(clients, function, {})
@@ -82,6 +87,7 @@ def test_warm_workers_are_reused_until_the_code_changes(clients, function) -> No
     assert third["pid"] != first["pid"]
 
 
+@pytest.mark.documents("emulator.md", "Asynchronous invocation")
 def test_an_event_invocation_is_acknowledged_before_the_function_runs_out(clients, function, control) -> None:
     response = clients["lambda"].invoke(
         FunctionName=function, InvocationType="Event", Payload=b'{"action": "sleep", "seconds": 1.5}'
@@ -94,6 +100,7 @@ def test_an_event_invocation_is_acknowledged_before_the_function_runs_out(client
     assert [i["source"] for i in control.invocations(function)] == ["invoke-async"]
 
 
+@pytest.mark.documents("emulator.md", "Asynchronous invocation")
 def test_async_failures_are_retried_then_sent_to_the_failure_destination(clients, function, control) -> None:
     queue = clients["sqs"].create_queue(QueueName=f"{function}-failures")["QueueUrl"]
     queue_arn = clients["sqs"].get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
@@ -112,6 +119,7 @@ def test_async_failures_are_retried_then_sent_to_the_failure_destination(clients
     assert record["requestPayload"] == {"action": "fail"}
 
 
+@pytest.mark.documents("emulator.md", "Memory is a limit")
 def test_a_function_over_its_memory_is_killed_as_lambda_kills_it(clients, function, control) -> None:
     # GIVEN a function with 128 MB and an on-failure destination, WHEN it allocates 400 MB
     clients["lambda"].update_function_configuration(FunctionName=function, MemorySize=128)
@@ -138,6 +146,7 @@ def test_a_function_over_its_memory_is_killed_as_lambda_kills_it(clients, functi
     assert record["responsePayload"]["errorType"] == "Runtime.OutOfMemory"
 
 
+@pytest.mark.documents("emulator.md", "Asynchronous invocation")
 def test_s3_notifications_invoke_asynchronously(clients, function, control, capture_bucket) -> None:
     s3 = clients["s3"]
     s3.create_bucket(Bucket=f"{function}-bucket")
@@ -156,6 +165,7 @@ def test_s3_notifications_invoke_asynchronously(clients, function, control, capt
     assert event["Records"][0]["s3"]["object"]["key"] == "k"
 
 
+@pytest.mark.documents("emulator.md", "Control API")
 def test_control_api_answers_unknown_routes_with_404(emulator: str) -> None:
     import urllib.error
     import urllib.request
@@ -177,6 +187,7 @@ def capture_bucket(clients) -> str:
     return "captured"
 
 
+@pytest.mark.documents("emulator.md", "SNS to Lambda as AWS delivers it")
 def test_sns_delivers_to_lambda_with_filter_policy_and_attributes(clients, function, control, capture_bucket) -> None:
     sns = emulator_client("sns", control.require().endpoint)
     topic = sns.create_topic(Name=f"{function}-topic")["TopicArn"]
@@ -202,6 +213,7 @@ def test_sns_delivers_to_lambda_with_filter_policy_and_attributes(clients, funct
     assert sns_part["MessageAttributes"] == {"event_type": {"Type": "String", "Value": "order.completed"}}
 
 
+@pytest.mark.documents("emulator.md", "SQS mappings, polled")
 def test_sqs_batches_are_polled_retried_and_dead_lettered(clients, function, control, capture_bucket) -> None:
     sqs = clients["sqs"]
     dlq = sqs.create_queue(QueueName=f"{function}-dlq")["QueueUrl"]

@@ -45,6 +45,7 @@ def throttles(cloudwatch: Any, function: str) -> float:
     return sum(point["Sum"] for point in stats["Datapoints"])
 
 
+@pytest.mark.documents("emulator.md", "Reserved concurrency is a limit", "Control API")
 def test_reserved_concurrency_throttles_with_429_counts_throttles_and_fires_the_alarm(
     emulator: str, limited: str, control: EmulatorControl
 ) -> None:
@@ -86,6 +87,7 @@ def test_reserved_concurrency_throttles_with_429_counts_throttles_and_fires_the_
     wait_until(alarmed)
 
 
+@pytest.mark.documents("emulator.md", "Reserved concurrency is a limit", "Control API")
 def test_an_async_event_waits_out_a_throttle_and_then_runs(emulator: str, limited: str, control) -> None:
     lam = emulator_client("lambda", emulator)
     busy = threading.Thread(
@@ -103,6 +105,7 @@ def test_an_async_event_waits_out_a_throttle_and_then_runs(emulator: str, limite
     assert throttles(emulator_client("cloudwatch", emulator), limited) >= 1
 
 
+@pytest.mark.documents("emulator.md", "Alarms notify their topics")
 def test_an_alarm_that_changes_state_notifies_its_topic_as_cloudwatch_does(emulator: str) -> None:
     # GIVEN an alarm on a metric, its ALARM and OK actions a topic a queue listens to
     sns, sqs, cloudwatch = (emulator_client(s, emulator) for s in ("sns", "sqs", "cloudwatch"))
@@ -141,3 +144,31 @@ def test_an_alarm_that_changes_state_notifies_its_topic_as_cloudwatch_does(emula
     cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="refunds reviewed")
     (back,) = notices()
     assert (back["NewStateValue"], back["NewStateReason"]) == ("OK", "refunds reviewed")
+
+
+@pytest.mark.documents("emulator.md", "A throttled batch is tried again")
+def test_a_throttled_sqs_batch_is_made_visible_again_and_runs_when_a_slot_frees(
+    emulator: str, limited: str, control: EmulatorControl, clients: dict[str, Any]
+) -> None:
+    # GIVEN a queue mapped to the function, whose one slot a synchronous call holds
+    sqs = emulator_client("sqs", emulator)
+    queue = sqs.create_queue(QueueName=limited, Attributes={"VisibilityTimeout": "30"})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    clients["s3"].create_bucket(Bucket="captured")
+    lam = emulator_client("lambda", emulator)
+    busy = threading.Thread(
+        target=lambda: lam.invoke(FunctionName=limited, Payload=b'{"action": "sleep", "seconds": 2}')
+    )
+    busy.start()
+    wait_until(lambda: control.concurrency(limited) == 1)
+    lam.create_event_source_mapping(FunctionName=limited, EventSourceArn=arn, BatchSize=1)
+    # WHEN a message arrives while the slot is taken
+    sqs.send_message(QueueUrl=queue, MessageBody="while busy")
+    wait_until(lambda: throttles(emulator_client("cloudwatch", emulator), limited) >= 1)
+    busy.join(30)
+    # THEN it was throttled, made visible again a second later (not after its 30 s visibility), and ran
+    assert control.wait_idle(20)
+    ran = [h for h in control.invocations(limited) if h["source"] == "aws:sqs"]
+    assert [(h["attempt"], h["errored"]) for h in ran] == [(1, False)]
+    remaining = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+    assert (remaining["ApproximateNumberOfMessages"], remaining["ApproximateNumberOfMessagesNotVisible"]) == ("0", "0")

@@ -29,6 +29,7 @@ def _report(lam: Any, name: str) -> str:
     return report
 
 
+@pytest.mark.documents("emulator.md", "Provisioned concurrency")
 def test_a_provisioned_alias_answers_its_first_request_from_an_initialised_environment(
     emulator: str, aliased: str
 ) -> None:
@@ -52,6 +53,7 @@ def test_a_provisioned_alias_answers_its_first_request_from_an_initialised_envir
         lam.get_provisioned_concurrency_config(FunctionName=aliased, Qualifier="live")
 
 
+@pytest.mark.documents("emulator.md", "Provisioned concurrency")
 def test_what_lambda_refuses_is_refused_with_its_errors(emulator: str, aliased: str) -> None:
     lam = emulator_client("lambda", emulator)
     with pytest.raises(lam.exceptions.InvalidParameterValueException):

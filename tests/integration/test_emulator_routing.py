@@ -36,6 +36,7 @@ def _executed(cloudwatch: Any, name: str, version: str) -> float:
     return sum(point["Sum"] for point in points)
 
 
+@pytest.mark.documents("emulator.md", "Versions, aliases, weights")
 def test_each_invocation_of_a_weighted_alias_draws_its_version_and_the_metrics_say_which(
     emulator: str, weighted: str
 ) -> None:
@@ -57,6 +58,7 @@ def test_each_invocation_of_a_weighted_alias_draws_its_version_and_the_metrics_s
     assert lam.get_function(FunctionName=weighted, Qualifier="live")["Configuration"]["Version"] == "1"
 
 
+@pytest.mark.documents("emulator.md", "Versions, aliases, weights")
 def test_an_alias_without_weights_and_a_version_invoke_run_exactly_that_version(emulator: str, weighted: str) -> None:
     lam = emulator_client("lambda", emulator)
     lam.update_alias(

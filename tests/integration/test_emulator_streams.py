@@ -33,6 +33,7 @@ def _put(endpoint: str, table: str, count: int) -> None:
         dynamodb.put_item(TableName=table, Item={"pk": {"S": f"item-{n}"}})
 
 
+@pytest.mark.documents("emulator.md", "DynamoDB stream mappings, polled", "Each DynamoDB request is a unit")
 def test_writes_arrive_in_batches_of_the_mappings_size(
     clients: dict[str, Any],
     role: str,
@@ -62,6 +63,7 @@ def test_writes_arrive_in_batches_of_the_mappings_size(
     assert read_back == keys
 
 
+@pytest.mark.documents("emulator.md", "DynamoDB stream mappings, polled")
 def test_a_failing_batch_is_retried_then_sent_to_the_failure_destination(
     clients: dict[str, Any],
     role: str,

@@ -72,6 +72,8 @@ def _trace(xray: Any, trace_id: str, want: int, timeout: float = 15) -> list[dic
     raise AssertionError(f"trace {trace_id} incomplete: {docs}")
 
 
+@pytest.mark.documents("observability.md", "Tracing")
+@pytest.mark.documents("emulator.md", "X-Ray traces, collected")
 def test_an_active_function_writes_lambdas_segments_and_its_subsegments_join_them(
     clients: dict[str, Any], role: str, emulator: str
 ) -> None:
@@ -91,6 +93,7 @@ def test_an_active_function_writes_lambdas_segments_and_its_subsegments_join_the
     assert header.root in [s["Id"] for s in found]
 
 
+@pytest.mark.documents("emulator.md", "X-Ray traces, collected")
 def test_a_pass_through_function_called_without_a_trace_is_not_traced(
     clients: dict[str, Any], role: str, emulator: str
 ) -> None:
@@ -101,6 +104,7 @@ def test_a_pass_through_function_called_without_a_trace_is_not_traced(
     assert xray.batch_get_traces(TraceIds=[header.root])["UnprocessedTraceIds"] == [header.root]
 
 
+@pytest.mark.documents("emulator.md", "Trace headers travel as on AWS")
 def test_a_message_carries_its_senders_trace_through_the_queue_to_the_function(
     clients: dict[str, Any], role: str, emulator: str
 ) -> None:
@@ -122,6 +126,7 @@ def test_a_message_carries_its_senders_trace_through_the_queue_to_the_function(
     assert docs["AWS::Lambda"]["parent_id"] == queue_segment["id"]
 
 
+@pytest.mark.documents("emulator.md", "Traces read back")
 def test_the_xray_api_takes_segments_and_refuses_filters_it_cannot_evaluate(emulator: str) -> None:
     xray = emulator_client("xray", emulator)
     trace = TraceHeader.new()

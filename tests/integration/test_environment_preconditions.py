@@ -8,11 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from toolchain.emulator.control import EmulatorControl
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.documents("environments.md", "State")
 def test_planning_before_bootstrap_names_the_bucket_and_what_to_do(tmp_path: Path) -> None:
     emulator = EmulatorControl(tmp_path / "emulator")  # where the toolchain looks: <build dir>/emulator
     emulator.start()

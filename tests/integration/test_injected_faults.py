@@ -311,6 +311,7 @@ class ShortContext(FakeLambdaContext):
         return 1000
 
 
+@pytest.mark.documents("services.md", "SQS worker")
 def test_a_worker_crash_mid_batch_loses_nothing_and_does_nothing_twice(world: World) -> None:
     sqs, queue, jobs = client("sqs"), world.env["WORK_QUEUE_URL"], [f"job-{n}" for n in range(5)]
     for job_id in jobs:

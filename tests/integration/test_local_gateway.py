@@ -6,6 +6,7 @@ function and counts its calls): what is under test is the gateway itself.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import socket
@@ -21,7 +22,7 @@ import pytest
 import requests
 
 from toolchain.emulator.apigateway.gateway import LocalApiGateway
-from toolchain.emulator.apigateway.rules import MAX_URL_CHARACTERS
+from toolchain.emulator.apigateway.rules import MAX_METHOD_ARN_BYTES, MAX_URL_CHARACTERS
 from toolchain.emulator.awslambda.executor import Invocation
 from toolchain.emulator.patches import apply_corrections
 
@@ -30,22 +31,48 @@ REGION = "us-east-1"
 
 @dataclass
 class Runner:
-    """Answers as the authorizer (Allow for "Bearer good") and as a proxy function; counts both."""
+    """Answers as the authorizer and as a proxy function; counts both. "Bearer good..." is allowed,
+    "Bearer elsewhere" gets an Allow for another API only (no statement matches), anything else a Deny."""
 
     calls: dict[str, int] = field(default_factory=lambda: {"apigateway-authorizer": 0, "apigateway": 0})
     lock: threading.Lock = field(default_factory=threading.Lock)
+    events: list[dict[str, Any]] = field(default_factory=list)  # what the proxy function was given
 
     def __call__(self, fn: Any, event: str, source: str) -> Invocation:
         with self.lock:
             self.calls[source] += 1
         request = json.loads(event)
+        if source == "apigateway":
+            self.events.append(request)
+            answer = ANSWERS.get(request["path"].rsplit("/", 1)[-1])
+            if answer is not None:
+                return Invocation("req", answer, False, None, "")
         if source == "apigateway-authorizer":
-            effect = "Allow" if request["authorizationToken"] == "Bearer good" else "Deny"
-            statement = {"Action": "execute-api:Invoke", "Effect": effect, "Resource": request["methodArn"]}
+            token, resource = request["authorizationToken"], request["methodArn"]
+            effect = "Allow" if token.startswith(("Bearer good", "Bearer elsewhere")) else "Deny"
+            if token == "Bearer elsewhere":
+                resource = "arn:aws:execute-api:us-east-1:123456789012:another/local/GET/users"
+            statement = {"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}
             payload = {"principalId": "u", "policyDocument": {"Version": "2012-10-17", "Statement": [statement]}}
         else:
             payload = {"statusCode": 200, "body": json.dumps({"path": request["path"]})}
         return Invocation("req", json.dumps(payload), False, None, "")
+
+
+# What the proxy function answers for GET /users/<last segment>, to see the gateway map it back.
+ANSWERS = {
+    "binary": json.dumps(
+        {
+            "statusCode": 200,
+            "isBase64Encoded": True,
+            "body": "AAEC/w==",
+            "headers": {"Content-Type": "application/octet-stream"},
+            "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
+        }
+    ),
+    "malformed": json.dumps({"body": "no status code"}),
+    "not-json": "this is not a response",
+}
 
 
 def _function(name: str) -> str:
@@ -71,19 +98,24 @@ class Served:
     api_id: str
 
 
-def serve_api(ttl: int) -> tuple[LocalApiGateway, Served]:
+def serve_api(ttl: int, validation: str = "") -> tuple[LocalApiGateway, Served]:
+    """GET /users and GET /users/{id}, both behind a TOKEN authorizer, deployed to stage `local`."""
     apigw = boto3.client("apigateway", region_name=REGION)
     api_id = apigw.create_rest_api(name=f"api-{ttl}")["id"]
     root = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
     users = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="users")["id"]
+    user = apigw.create_resource(restApiId=api_id, parentId=users, pathPart="{id}")["id"]
     authorizer = apigw.create_authorizer(
-        restApiId=api_id, name="jwt", type="TOKEN", authorizerUri=_uri(_function(f"auth-{ttl}")),
+        restApiId=api_id, name="jwt", type="TOKEN", authorizerUri=_uri(_function(f"auth-{ttl}-{bool(validation)}")),
         identitySource="method.request.header.Authorization", authorizerResultTtlInSeconds=ttl,
+        **({"identityValidationExpression": validation} if validation else {}),
     )["id"]  # fmt: skip
-    apigw.put_method(restApiId=api_id, resourceId=users, httpMethod="GET", authorizationType="CUSTOM",
-                     authorizerId=authorizer)  # fmt: skip
-    apigw.put_integration(restApiId=api_id, resourceId=users, httpMethod="GET", type="AWS_PROXY",
-                          integrationHttpMethod="POST", uri=_uri(_function(f"users-{ttl}")))  # fmt: skip
+    function = _uri(_function(f"users-{ttl}-{bool(validation)}"))
+    for resource in (users, user):
+        apigw.put_method(restApiId=api_id, resourceId=resource, httpMethod="GET", authorizationType="CUSTOM",
+                         authorizerId=authorizer)  # fmt: skip
+        apigw.put_integration(restApiId=api_id, resourceId=resource, httpMethod="GET", type="AWS_PROXY",
+                              integrationHttpMethod="POST", uri=function)  # fmt: skip
     apigw.create_deployment(restApiId=api_id, stageName="local")
     runner = Runner()
     gateway = LocalApiGateway(runner)
@@ -98,6 +130,7 @@ def api(moto_aws: None) -> Iterator[Served]:
     gateway.shutdown()
 
 
+@pytest.mark.documents("emulator.md", "API Gateway's limits")
 def test_a_request_line_over_64_kib_gets_api_gateways_json_not_an_html_page(api: Served) -> None:
     # Found from outside: http.server's own HTML 414 page reached the client.
     parts = urlsplit(api.url)
@@ -112,6 +145,7 @@ def test_a_request_line_over_64_kib_gets_api_gateways_json_not_an_html_page(api:
     assert json.loads(body) == {"message": "Request-URI Too Long"}
 
 
+@pytest.mark.documents("emulator.md", "API Gateway's limits")
 def test_a_url_over_api_gateways_limit_is_414(api: Served) -> None:
     long = f"{api.url}/users?q={'a' * MAX_URL_CHARACTERS}"
     reply = requests.get(long, headers={"Authorization": "Bearer good"}, timeout=10)
@@ -120,12 +154,14 @@ def test_a_url_over_api_gateways_limit_is_414(api: Served) -> None:
     assert requests.get(f"{api.url}/users", headers={"Authorization": "Bearer good"}, timeout=10).status_code == 200
 
 
+@pytest.mark.documents("emulator.md", "Policies cached per token, evaluated per request")
 def test_the_authorizer_result_is_cached_for_its_ttl(api: Served) -> None:
     for _ in range(3):
         assert requests.get(f"{api.url}/users", headers={"Authorization": "Bearer good"}, timeout=10).ok
     assert api.runner.calls == {"apigateway-authorizer": 1, "apigateway": 3}
 
 
+@pytest.mark.documents("emulator.md", "Policies cached per token, evaluated per request")
 def test_a_ttl_of_zero_caches_nothing(moto_aws: None) -> None:
     gateway, served = serve_api(ttl=0)
     try:
@@ -136,6 +172,7 @@ def test_a_ttl_of_zero_caches_nothing(moto_aws: None) -> None:
         gateway.shutdown()
 
 
+@pytest.mark.documents("emulator.md", "Policies cached per token, evaluated per request")
 def test_a_cached_result_expires_after_its_ttl(moto_aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
     gateway, served = serve_api(ttl=60)
     clock = [1000.0]
@@ -154,12 +191,14 @@ def test_a_cached_result_expires_after_its_ttl(moto_aws: None, monkeypatch: pyte
         gateway.shutdown()
 
 
+@pytest.mark.documents("emulator.md", "Policies cached per token, evaluated per request")
 def test_a_denied_token_is_403_and_the_function_never_runs(api: Served) -> None:
     reply = requests.get(f"{api.url}/users", headers={"Authorization": "Bearer bad"}, timeout=10)
     assert reply.status_code == 403
     assert api.runner.calls["apigateway"] == 0
 
 
+@pytest.mark.documents("emulator.md", "Stages served from their deployment")
 def test_a_stage_serves_its_deployment_not_the_live_api(moto_aws: None) -> None:
     # GIVEN deployments that snapshot the API (as the emulator installs them) and a deployed stage
     apply_corrections()
@@ -180,3 +219,106 @@ def test_a_stage_serves_its_deployment_not_the_live_api(moto_aws: None) -> None:
         assert requests.get(f"{served.url}/users", headers={"Authorization": "Bearer good"}, timeout=10).ok
     finally:
         gateway.shutdown()
+
+
+GOOD = {"Authorization": "Bearer good"}
+
+
+@pytest.mark.documents("emulator.md", "API Gateway's limits")
+def test_a_url_of_exactly_api_gateways_limit_is_served(api: Served) -> None:
+    prefix = f"{api.url}/users?q="
+    at_the_limit = prefix + "a" * (MAX_URL_CHARACTERS - len(urlsplit(prefix)._replace(scheme="", netloc="").geturl()))
+    reply = requests.get(at_the_limit, headers=GOOD, timeout=10)
+    assert reply.status_code == 200, reply.text
+    over = requests.get(at_the_limit + "a", headers=GOOD, timeout=10)
+    assert over.status_code == 414
+
+
+@pytest.mark.documents("emulator.md", "API Gateway's limits")
+def test_a_method_arn_over_1600_bytes_is_414_before_the_authorizer_runs(api: Served) -> None:
+    base = f"arn:aws:execute-api:{REGION}:123456789012:{api.api_id}/local/GET/users/"
+    fits = "a" * (MAX_METHOD_ARN_BYTES - len(base))
+    assert requests.get(f"{api.url}/users/{fits}", headers=GOOD, timeout=10).status_code == 200
+    reply = requests.get(f"{api.url}/users/{fits}a", headers=GOOD, timeout=10)
+    assert (reply.status_code, reply.json()) == (414, {"message": "Request-URI Too Long"})
+    assert api.runner.calls == {"apigateway-authorizer": 1, "apigateway": 1}  # only the request that fitted
+
+
+@pytest.mark.documents("emulator.md", "TOKEN authorizers")
+def test_no_token_or_one_the_validation_expression_refuses_is_401_without_the_authorizer(moto_aws: None) -> None:
+    apply_corrections()  # moto drops the expression given at creation (apigateway/corrections.py)
+    gateway, served = serve_api(ttl=0, validation=r"^Bearer [a-z]+$")
+    try:
+        for headers in ({}, {"Authorization": ""}, {"Authorization": "Bearer 123"}, {"Authorization": "bearer good"}):
+            reply = requests.get(f"{served.url}/users", headers=headers, timeout=10)
+            assert (reply.status_code, reply.json()) == (401, {"message": "Unauthorized"}), headers
+        assert served.runner.calls == {"apigateway-authorizer": 0, "apigateway": 0}
+        assert requests.get(f"{served.url}/users", headers=GOOD, timeout=10).ok
+    finally:
+        gateway.shutdown()
+
+
+@pytest.mark.documents("emulator.md", "Policies cached per token, evaluated per request")
+def test_a_policy_whose_statements_match_nothing_is_403_not_an_allow(api: Served) -> None:
+    reply = requests.get(f"{api.url}/users", headers={"Authorization": "Bearer elsewhere"}, timeout=10)
+    assert (reply.status_code, reply.json()) == (403, {"Message": "User is not authorized to access this resource"})
+    denied = requests.get(f"{api.url}/users", headers={"Authorization": "Bearer bad"}, timeout=10)
+    assert denied.json() == {"Message": "User is not authorized to access this resource with an explicit deny"}
+    assert api.runner.calls["apigateway"] == 0
+
+
+@pytest.mark.documents("emulator.md", "Policies cached per token, evaluated per request")
+def test_the_cache_holds_one_policy_per_token(api: Served) -> None:
+    for token in ("Bearer good", "Bearer goodbye", "Bearer good", "Bearer goodbye"):
+        assert requests.get(f"{api.url}/users", headers={"Authorization": token}, timeout=10).ok
+    assert api.runner.calls == {"apigateway-authorizer": 2, "apigateway": 4}
+    # a cached Allow for one route is evaluated again for another route: it covers only its method ARN
+    other = requests.get(f"{api.url}/users/42", headers=GOOD, timeout=10)
+    assert other.status_code == 403 and api.runner.calls["apigateway-authorizer"] == 2
+
+
+@pytest.mark.documents("emulator.md", "Stage throttling")
+def test_a_request_beyond_the_stages_burst_is_429_and_never_reaches_the_function(api: Served) -> None:
+    apigw = boto3.client("apigateway", region_name=REGION)
+    apigw.update_stage(restApiId=api.api_id, stageName="local", patchOperations=[
+        {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "0.001"},  # one token per 1000 s
+        {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": "2"},
+    ])  # fmt: skip
+    answers = [requests.get(f"{api.url}/users", headers=GOOD, timeout=10) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 429, 429]
+    assert answers[-1].json() == {"message": "Too Many Requests"}
+    assert api.runner.calls["apigateway"] == 2
+
+
+@pytest.mark.documents("emulator.md", "The Lambda proxy integration")
+def test_the_proxy_event_carries_the_request_and_the_response_is_mapped_back(api: Served) -> None:
+    reply = requests.get(f"{api.url}/users/binary?tag=a&tag=b&one=1", headers={**GOOD, "X-Trace": "t"}, timeout=10)
+    assert reply.status_code == 200 and reply.content == bytes([0, 1, 2, 255])
+    assert reply.headers["Content-Type"] == "application/octet-stream"
+    assert reply.raw.headers.getlist("Set-Cookie") == ["a=1", "b=2"]
+    (event,) = api.runner.events
+    assert (event["resource"], event["path"], event["httpMethod"]) == ("/users/{id}", "/users/binary", "GET")
+    assert event["pathParameters"] == {"id": "binary"}
+    assert event["multiValueQueryStringParameters"] == {"tag": ["a", "b"], "one": ["1"]}
+    assert event["queryStringParameters"]["one"] == "1" and event["headers"]["X-Trace"] == "t"
+    assert event["requestContext"]["authorizer"]["principalId"] == "u"
+
+
+@pytest.mark.documents("emulator.md", "The Lambda proxy integration")
+def test_a_binary_request_body_reaches_the_function_in_base64(api: Served) -> None:
+    apigw = boto3.client("apigateway", region_name=REGION)
+    apigw.update_rest_api(restApiId=api.api_id, patchOperations=[
+        {"op": "add", "path": "/binaryMediaTypes/image~1png", "value": "image/png"}])  # fmt: skip
+    body = b"\x89PNG\r\n\x1a\n\xff"
+    requests.get(f"{api.url}/users/1", headers={**GOOD, "Content-Type": "image/png"}, data=body, timeout=10)
+    requests.get(f"{api.url}/users/1", headers={**GOOD, "Content-Type": "text/plain"}, data=b"plain", timeout=10)
+    binary, text = api.runner.events
+    assert binary["isBase64Encoded"] is True and base64.b64decode(binary["body"]) == body
+    assert (text["isBase64Encoded"], text["body"]) == (False, "plain")
+
+
+@pytest.mark.documents("emulator.md", "The Lambda proxy integration")
+@pytest.mark.parametrize("answer", ["malformed", "not-json"])
+def test_a_malformed_function_response_is_502(api: Served, answer: str) -> None:
+    reply = requests.get(f"{api.url}/users/{answer}", headers=GOOD, timeout=10)
+    assert (reply.status_code, reply.json()) == (502, {"message": "Internal server error"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from lambdas.services.workflow.steps import OrderRejected
 
 from .conftest import logged
 from .test_data_handlers import drain
-from .world import fresh_container, subscribed_queue, table
+from .world import fresh_container, remembered_days, subscribed_queue, table
 
 DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
 
@@ -61,6 +62,7 @@ def api_event(load_event, body: Any) -> dict:
 ORDER = {"customerId": "c-1", "items": [{"sku": "kettle", "quantity": 2, "unitPrice": "19.99"}]}
 
 
+@pytest.mark.documents("services.md", "Checkout")
 def test_checkout_queues_the_order_with_the_requests_correlation_id(pipeline, load_event, lambda_context) -> None:
     result = checkout.lambda_handler(api_event(load_event, ORDER), lambda_context)
     body = json.loads(result["body"])
@@ -70,6 +72,7 @@ def test_checkout_queues_the_order_with_the_requests_correlation_id(pipeline, lo
     assert json.loads(message["Body"])["jobId"] == body["orderId"]
 
 
+@pytest.mark.documents("services.md", "Checkout")
 def test_checkout_rejects_bad_orders_with_400(pipeline, load_event, lambda_context) -> None:
     result = checkout.lambda_handler(api_event(load_event, {"customerId": "c"}), lambda_context)
     assert (result["statusCode"], json.loads(result["body"])["error"]["code"]) == (400, "validation_failed")
@@ -124,6 +127,7 @@ def processed_counts() -> dict[str, int]:
     return {i["jobId"]["S"]: int(i["processed"]["N"]) for i in items}
 
 
+@pytest.mark.documents("services.md", "SQS worker")
 def test_a_partial_failure_deletes_what_succeeded_and_keeps_the_rest(pipeline, lambda_context, caplog) -> None:
     event = sqs_event(pipeline, job("j-1"), "{poison", job("j-2"))
     with visibility_changes() as backoffs, pytest.raises(BatchPartiallyFailed, match="1 of 3 messages failed"):
@@ -140,6 +144,7 @@ def test_a_partial_failure_deletes_what_succeeded_and_keeps_the_rest(pipeline, l
     assert sorted(e["name"] for e in executions["executions"]) == ["j-1", "j-2"]
 
 
+@pytest.mark.documents("services.md", "SQS worker")
 @pytest.mark.parametrize(("receive_count", "backoff"), [(1, 2), (2, 4), (3, 8), (4, 16), (9, 300), (50, 300)])
 def test_each_failed_receive_doubles_the_back_off_up_to_its_cap(
     pipeline, lambda_context, receive_count, backoff
@@ -152,13 +157,16 @@ def test_each_failed_receive_doubles_the_back_off_up_to_its_cap(
     assert depth(pipeline) == (0, 1)
 
 
+@pytest.mark.documents("services.md", "SQS worker")
 def test_a_redelivered_message_does_no_double_work(pipeline, lambda_context) -> None:
     event = sqs_event(pipeline, job("j-7"))
     worker.lambda_handler(event, lambda_context)
     worker.lambda_handler(event, lambda_context)  # the same delivery again, as after a crash before the delete
     assert processed_counts() == {"j-7": 1}
+    assert remembered_days("worker-idempotency") == {14.0}  # a job's key outlives SQS's longest retention
 
 
+@pytest.mark.documents("services.md", "order workflow")
 def test_the_correlation_id_goes_into_the_workflow_input(pipeline, lambda_context) -> None:
     worker.lambda_handler(sqs_event(pipeline, job("j-9")), lambda_context)
     sfn = boto3.client("stepfunctions", region_name="us-east-1")
@@ -179,6 +187,7 @@ def step_input(**order: Any) -> dict:
     return {"order": {**base, **order}, "correlation_id": "corr-1"}
 
 
+@pytest.mark.documents("services.md", "order workflow")
 def test_the_steps_validate_process_and_notify(pipeline, lambda_context) -> None:
     state = steps.validate(step_input(), lambda_context)
     state = steps.process(state, lambda_context)
@@ -192,6 +201,7 @@ def test_the_steps_validate_process_and_notify(pipeline, lambda_context) -> None
     assert (event["event_type"], event["order_id"], event["correlation_id"]) == ("order.completed", "o-1", "corr-1")
 
 
+@pytest.mark.documents("services.md", "order workflow")
 def test_a_bad_order_is_rejected_and_its_failure_recorded(pipeline, lambda_context) -> None:
     with pytest.raises(OrderRejected, match="add up to 39.98"):
         steps.validate(step_input(total="1.00"), lambda_context)
@@ -204,6 +214,7 @@ def test_a_bad_order_is_rejected_and_its_failure_recorded(pipeline, lambda_conte
     assert (status["status"]["S"], status["reason"]["S"]) == ("failed", "OrderRejected: totals differ")
 
 
+@pytest.mark.documents("services.md", "notifications")
 def test_the_subscriber_reads_message_and_attributes(lambda_context, load_event, caplog) -> None:
     event = load_event("sns-notification.json")
     event["Records"][0]["Sns"]["Message"] = json.dumps({"order_id": "o-5", "customer_id": "c-9"})
@@ -243,3 +254,41 @@ def test_an_event_for_an_unknown_queue_is_a_named_rejection(pipeline, lambda_con
     (rejected,) = logged(caplog, "event rejected")
     assert (rejected.levelname, rejected.error) == ("ERROR", "unknown_queue")
     assert "no-such-queue" in rejected.reason
+
+
+@pytest.mark.documents("observability.md", "Logs", "Metrics")
+def test_a_requests_log_lines_and_metrics_carry_what_the_docs_promise(
+    pipeline,
+    load_event,
+    lambda_context,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # GIVEN a new container of the checkout function in an environment (its namespace) and a trace
+    trace = "1-5759e988-bd862e3fe1be46a994272793"
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", f"Root={trace};Parent=53995c3f42cd8ad8;Sampled=1")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "platform-dev")
+    handler = importlib.reload(checkout)
+    try:
+        capsys.readouterr()
+        handler.lambda_handler(api_event(load_event, {"customerId": "c"}), lambda_context)  # logs a rejection
+        handler.lambda_handler(api_event(load_event, ORDER), lambda_context)  # counts an accepted order
+        printed = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+        formatter = handler.observed.logger.registered_formatter
+        logs = [json.loads(formatter.format(r)) for r in caplog.records if r.name == "checkout"]
+    finally:
+        monkeypatch.undo()
+        importlib.reload(checkout)
+    # THEN every line is JSON with the request's context, its trace and its correlation id
+    assert len(logs) >= 2
+    for line in logs:
+        assert {"level", "message", "service", "cold_start", "function_name", "function_request_id",
+                "xray_trace_id", "correlation_id"} <= set(line), line  # fmt: skip
+        assert (line["service"], line["function_request_id"]) == ("checkout", lambda_context.aws_request_id)
+        assert (line["correlation_id"], line["xray_trace_id"]) == ("api-request-1", trace)
+    # AND the business metric is EMF in the environment's namespace
+    (emf,) = [line for line in printed if "_aws" in line and "OrdersAccepted" in line]
+    (directive,) = emf["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "platform-dev"
+    assert {"Name": "OrdersAccepted", "Unit": "Count"} in directive["Metrics"] and emf["OrdersAccepted"] == [1.0]

@@ -43,6 +43,7 @@ def _live(client: Any, name: str) -> str:
     return str(client.get_alias(FunctionName=name, Name=ALIAS)["FunctionVersion"])
 
 
+@pytest.mark.documents("environments.md", "The `live` alias: releases and rollbacks")
 def test_a_release_moves_live_only_where_a_new_version_was_published(lambda_client: Any) -> None:
     # GIVEN alpha has a new version and beta does not
     version = _publish(lambda_client, "alpha", "v2")
@@ -57,6 +58,7 @@ def test_a_release_moves_live_only_where_a_new_version_was_published(lambda_clie
     assert Releaser(lambda_client).release(functions) == []
 
 
+@pytest.mark.documents("environments.md", "The `live` alias: releases and rollbacks")
 def test_a_rollback_puts_live_back_where_it_was_and_says_where_it_cannot(lambda_client: Any) -> None:
     version = _publish(lambda_client, "alpha", "v2")
     functions = {

@@ -64,6 +64,7 @@ def command(name: str, text: str = "") -> str:
     return urlencode({"token": "x", "team_id": "T1", "user_id": "U1", "command": name, "text": text})
 
 
+@pytest.mark.documents("services.md", "Commands, within Slack's 3 seconds")
 def test_weather_makes_a_real_request(bot, load_event, lambda_context) -> None:
     status, reply = post(load_event, lambda_context, command("/weather", "Lisbon"))
     assert (status, reply) == (200, {"response_type": "in_channel", "text": "Weather in Lisbon: 18°C, partly cloudy"})
@@ -73,6 +74,7 @@ def test_weather_makes_a_real_request(bot, load_event, lambda_context) -> None:
 @pytest.mark.parametrize(
     ("route", "cause"), [("down", "HTTPError"), ("slow", "ReadTimeout"), ("junk", "JSONDecodeError")]
 )
+@pytest.mark.documents("services.md", "Commands, within Slack's 3 seconds")
 def test_a_failing_weather_service_gets_a_friendly_reply_in_time(
     bot, load_event, lambda_context, monkeypatch, caplog, route: str, cause: str
 ) -> None:
@@ -87,6 +89,7 @@ def test_a_failing_weather_service_gets_a_friendly_reply_in_time(
     assert unavailable.reason.startswith(cause)
 
 
+@pytest.mark.documents("services.md", "Commands, within Slack's 3 seconds")
 def test_status_checks_the_platforms_resources(bot, load_event, lambda_context) -> None:
     status, reply = post(load_event, lambda_context, command("/status"))
     lines = reply["text"].splitlines()
@@ -95,6 +98,7 @@ def test_status_checks_the_platforms_resources(bot, load_event, lambda_context) 
     assert "❌ function gone-function: ResourceNotFoundException" in lines
 
 
+@pytest.mark.documents("services.md", "Commands, within Slack's 3 seconds")
 def test_joke_and_help(bot, load_event, lambda_context) -> None:
     assert post(load_event, lambda_context, command("/joke"))[1]["response_type"] == "in_channel"
     assert "Commands:" in post(load_event, lambda_context, command("/what"))[1]["text"]
@@ -104,6 +108,7 @@ def test_joke_and_help(bot, load_event, lambda_context) -> None:
     "kind",
     ["tampered body", "wrong secret", "replayed (old timestamp)", "no signature"],
 )
+@pytest.mark.documents("services.md", "Signed requests")
 def test_unsigned_tampered_and_replayed_requests_get_401(bot, load_event, lambda_context, caplog, kind: str) -> None:
     body = command("/joke")
     if kind == "tampered body":

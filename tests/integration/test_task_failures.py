@@ -98,12 +98,14 @@ def test_failures_say_what_to_do(invoke, args: tuple[str, ...], message: str, hi
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.documents("environments.md", "State")
 def test_planning_aws_without_online_terraform_is_refused(invoke) -> None:
     result = invoke("plan", "--env", "dev", "--target", "aws")
     assert result.returncode == 1
     assert "deploying to AWS needs Terraform with the current aws provider" in result.stderr
 
 
+@pytest.mark.documents("environments.md", "One build, promoted")
 def test_the_ci_workflow_passes_actionlint() -> None:
     actionlint = Path(sys.executable).parent / "actionlint"
     result = subprocess.run([str(actionlint), "-no-color", ".github/workflows/pipeline.yml"], cwd=ROOT,

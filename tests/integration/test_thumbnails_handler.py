@@ -42,6 +42,7 @@ def keys(s3: Any, prefix: str) -> list[str]:
     "key",
     ["uploads/cat.jpg", "uploads/with space/and+plus.jpg", "uploads/ünïcödé/写真.jpg", "uploads/a/b/c/d/deep.jpg"],
 )
+@pytest.mark.documents("services.md", "A thumbnail per upload")
 def test_an_upload_gets_a_thumbnail(bucket: Any, load_event, lambda_context, caplog, key: str) -> None:
     bucket.put_object(Bucket=BUCKET, Key=key, Body=make_image("JPEG", (1600, 1200)))
     result = thumbnails.lambda_handler(event_for(bucket, key, load_event), lambda_context)
@@ -72,6 +73,7 @@ def test_the_version_named_in_the_event_is_the_one_read(bucket: Any, load_event,
         (b"", "not_an_image"),
     ],
 )
+@pytest.mark.documents("services.md", "Hostile or broken images")
 def test_bad_files_are_rejected_with_a_log_line_and_no_output(
     bucket: Any, load_event, lambda_context, caplog, body: bytes, error: str
 ) -> None:
@@ -93,6 +95,7 @@ def test_a_decompression_bomb_is_rejected(bucket: Any, load_event, lambda_contex
     assert keys(bucket, "thumbnails/") == []
 
 
+@pytest.mark.documents("services.md", "Hostile or broken images")
 def test_an_object_over_the_size_limit_is_not_downloaded(
     bucket: Any, load_event, lambda_context, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -112,6 +115,7 @@ def test_a_deleted_object_is_a_rejection_not_a_retry(bucket: Any, load_event, la
     assert thumbnails.lambda_handler(event, lambda_context)["rejected"][0]["error"] == "source_gone"
 
 
+@pytest.mark.documents("services.md", "S3's own failures are retried; uploads cannot loop")
 def test_the_functions_own_output_does_not_trigger_work(bucket: Any, load_event, lambda_context) -> None:
     bucket.put_object(Bucket=BUCKET, Key="thumbnails/x.jpg", Body=make_image())
     event = event_for(bucket, "thumbnails/x.jpg", load_event)
@@ -120,6 +124,7 @@ def test_the_functions_own_output_does_not_trigger_work(bucket: Any, load_event,
     assert keys(bucket, "thumbnails/thumbnails") == []
 
 
+@pytest.mark.documents("services.md", "S3's own failures are retried; uploads cannot loop")
 def test_s3_failures_propagate_so_lambda_retries(bucket: Any, load_event, lambda_context) -> None:
     bucket.put_object(Bucket=BUCKET, Key="uploads/busy.jpg", Body=make_image())
     event = event_for(bucket, "uploads/busy.jpg", load_event)

@@ -52,6 +52,7 @@ def call(
     return result["statusCode"], result["headers"], json.loads(result["body"]) if result["body"] else None
 
 
+@pytest.mark.documents("services.md", "Routes and errors")
 def test_the_crud_cycle(table: str, load_event, lambda_context) -> None:
     status, headers, created = call(
         load_event, lambda_context, "POST", "/users", "/users", {"name": "Ada", "email": "ada@example.com"}
@@ -70,6 +71,7 @@ def test_the_crud_cycle(table: str, load_event, lambda_context) -> None:
     assert (status, body["error"]["code"]) == (404, "user_not_found")
 
 
+@pytest.mark.documents("services.md", "Unique addresses and safe concurrent edits")
 def test_email_uniqueness_holds_through_updates_and_deletes(table: str, load_event, lambda_context) -> None:
     _, _, ada = call(
         load_event, lambda_context, "POST", "/users", "/users", {"name": "Ada", "email": "ada@example.com"}
@@ -127,6 +129,7 @@ def test_email_uniqueness_holds_through_updates_and_deletes(table: str, load_eve
     )
 
 
+@pytest.mark.documents("services.md", "Pages, with tokens that cannot be forged")
 def test_listing_walks_pages_in_creation_order(table: str, load_event, lambda_context) -> None:
     for n in range(7):
         call(
@@ -157,6 +160,7 @@ def test_listing_walks_pages_in_creation_order(table: str, load_event, lambda_co
         ("PUT", {"name": "A"}, 405, "method_not_allowed"),
     ],
 )
+@pytest.mark.documents("services.md", "Routes and errors")
 def test_bad_requests_get_the_one_error_shape(table, load_event, lambda_context, method, body, status, code) -> None:
     got, _headers, answer = call(load_event, lambda_context, method, "/users", "/users", body)
     assert (got, answer["error"]["code"]) == (status, code)
@@ -173,6 +177,7 @@ def test_a_bad_page_token_is_400(table, load_event, lambda_context) -> None:
     assert (status, answer["error"]["fields"]) == (400, {"next": "is not a token this API issued"})
 
 
+@pytest.mark.documents("services.md", "CORS")
 def test_cors_answers_only_configured_origins(table, load_event, lambda_context) -> None:
     _, headers, _ = call(
         load_event, lambda_context, "OPTIONS", "/users", "/users", headers={"Origin": "https://app.example.com"}
@@ -184,6 +189,7 @@ def test_cors_answers_only_configured_origins(table, load_event, lambda_context)
     assert "Access-Control-Allow-Origin" not in headers
 
 
+@pytest.mark.documents("services.md", "Routes and errors")
 def test_an_unexpected_failure_is_a_500_that_leaks_nothing(table, load_event, lambda_context, monkeypatch) -> None:
     def broken(self, user_id):
         raise KeyError("internal detail: arn:aws:dynamodb:us-east-1:123456789012:table/users")
@@ -196,6 +202,7 @@ def test_an_unexpected_failure_is_a_500_that_leaks_nothing(table, load_event, la
     assert "arn:aws" not in json.dumps(answer)
 
 
+@pytest.mark.documents("services.md", "Routes and errors")
 def test_a_missing_table_is_a_503(moto_aws, load_event, lambda_context, monkeypatch) -> None:
     monkeypatch.setenv("USERS_TABLE", "no-such-table")
     monkeypatch.setenv("USERS_CURSOR_SECRET_ID", "no-such-secret")
@@ -229,6 +236,7 @@ def test_a_crafted_deeply_nested_cursor_is_400(table, load_event, lambda_context
     assert (status, body["error"]["code"]) == (400, "validation_failed")
 
 
+@pytest.mark.documents("services.md", "Pages, with tokens that cannot be forged")
 def test_a_well_shaped_forged_cursor_is_400_not_a_page(table, load_event, lambda_context) -> None:
     # GIVEN users, and a cursor of exactly the shape the API hands out, for a position it never handed out
     for n in range(4):
@@ -241,3 +249,32 @@ def test_a_well_shaped_forged_cursor_is_400_not_a_page(table, load_event, lambda
     status, _, body = call(load_event, lambda_context, "GET", "/users", "/users", query={"next": forged})
     assert (status, body["error"]["fields"]) == (400, {"next": "is not a token this API issued"})
     assert call(load_event, lambda_context, "GET", "/users", "/users", query={"next": issued})[0] == 200
+
+
+@pytest.mark.documents("services.md", "Unique addresses and safe concurrent edits")
+def test_of_two_concurrent_edits_the_second_is_409_and_the_first_is_kept(
+    table: str, load_event, lambda_context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a user, and an edit that read it before another edit was written (its read is held back)
+    _, _, user = call(
+        load_event, lambda_context, "POST", "/users", "/users", {"name": "Ada", "email": "ada@example.com"}
+    )
+    path, params = f"/users/{user['userId']}", {"userId": user["userId"]}
+    repository = users._users()._repository
+    read_before = repository.get(user["userId"])
+    status, _, first = call(load_event, lambda_context, "PATCH", "/users/{userId}", path, {"name": "Ada Lovelace"},
+                            params=params)  # fmt: skip
+    assert status == 200
+    # WHEN the edit that read earlier writes (its own name, then its own address)
+    monkeypatch.setattr(repository, "get", lambda user_id: read_before)
+    for change in ({"name": "Countess"}, {"email": "countess@example.com"}):
+        status, _, body = call(load_event, lambda_context, "PATCH", "/users/{userId}", path, change, params=params)
+        # THEN it is refused as a conflict, never a lost update
+        assert (status, body["error"]["code"]) == (409, "conflict"), body
+    monkeypatch.undo()
+    _, _, now = call(load_event, lambda_context, "GET", "/users/{userId}", path, params=params)
+    assert (now["name"], now["email"], now["updatedAt"]) == ("Ada Lovelace", "ada@example.com", first["updatedAt"])
+    # AND the address the refused edit wanted is still free: a new user can claim it
+    status, _, _ = call(load_event, lambda_context, "POST", "/users", "/users",
+                        {"name": "C", "email": "countess@example.com"})  # fmt: skip
+    assert status == 201

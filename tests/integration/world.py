@@ -39,6 +39,16 @@ def table(name: str, key: str, sort: str | None = None, ttl: str | None = None, 
                                                                                        "AttributeName": ttl})  # fmt: skip
 
 
+def remembered_days(table_name: str) -> set[float]:
+    """How long (in days, to the minute) each completed idempotency record in `table_name` is kept:
+    Powertools writes `expiration` as the epoch second it may go."""
+    import time
+
+    items = client("dynamodb").scan(TableName=table_name)["Items"]
+    return {round((int(i["expiration"]["N"]) - time.time()) / 60) / (24 * 60)
+            for i in items if i.get("status", {}).get("S") == "COMPLETED"}  # fmt: skip
+
+
 def subscribed_queue(name: str) -> tuple[str, str]:
     topic = client("sns").create_topic(Name=name)["TopicArn"]
     queue = client("sqs").create_queue(QueueName=name)["QueueUrl"]

@@ -6,6 +6,7 @@ and as the `correlation_id` field of the workflow's input. Every hop puts it on 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 ATTRIBUTE = "correlation_id"
@@ -15,13 +16,15 @@ def sqs_attributes(correlation_id: str) -> dict[str, dict[str, str]]:
     return {ATTRIBUTE: {"DataType": "String", "StringValue": correlation_id}}
 
 
-def from_sqs_record(record: Any) -> str | None:
-    attributes = record.get("messageAttributes") if isinstance(record, dict) else None
-    value = (attributes or {}).get(ATTRIBUTE) or {}
-    found = value.get("stringValue") if isinstance(value, dict) else None
+def _usable(found: object) -> str | None:
+    # It goes on every log line of the request: an overlong or non-string id is dropped, not copied.
     return found if isinstance(found, str) and 0 < len(found) <= 128 else None
+
+
+def from_attributes(attributes: Mapping[str, str]) -> str | None:
+    """From an SQS message's string attributes (as lambdas.common.events parses them)."""
+    return _usable(attributes.get(ATTRIBUTE))
 
 
 def from_payload(payload: Any) -> str | None:
-    found = payload.get(ATTRIBUTE) if isinstance(payload, dict) else None
-    return found if isinstance(found, str) and 0 < len(found) <= 128 else None
+    return _usable(payload.get(ATTRIBUTE) if isinstance(payload, dict) else None)

@@ -48,6 +48,7 @@ def namespace(root: Path) -> Collection:
         checks.test,
         checks.lint,
         checks.bench,
+        checks.mutants,
     )
     for module in NAMESPACES:
         ns.add_collection(Collection.from_module(module, name=module.__name__.rsplit(".", 1)[-1]))

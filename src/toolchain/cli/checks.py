@@ -101,3 +101,50 @@ def bench(c: Context, only: str = "") -> None:
     say(f"{len(runs) - sum(1 for r in runs if r.failed)} of {len(runs)} written to bench/results.md")
     if any(r.failed for r in runs):
         raise Exit("error: a benchmark failed (its section in bench/results.md is unchanged)", code=1)
+
+
+@platform_task(
+    help={
+        "module": "only this module or package under src/, e.g. lambdas.common.money (default: all scored code)",
+        "report": "only report the last runs' results (no mutants run)",
+        "max_children": "mutants tested at once (default: 2, this machine's cores)",
+    }
+)
+def mutants(c: Context, module: str = "", report: bool = False, max_children: int = 2) -> None:
+    """Mutation testing (mutmut): how many changed lines of the scored code the unit and
+    integration suites catch, per package, into docs/testing.md.
+
+    Slow (hours for everything; results are kept in mutants/ and only changed code runs again),
+    so not part of `invoke test`. Survivors that cannot change behaviour are listed with their
+    reason in tests/mutation/equivalent.toml. Ends with `RESULT mutation_score ...`: the lowest
+    package's score against the 90% goal.
+    """
+    from datetime import date
+
+    from toolchain.errors import ToolchainError
+    from toolchain.mutation import Report, load_equivalents, parse_results, selection, write_scores
+
+    mutmut = Path(sys.executable).parent / "mutmut"
+    try:
+        pattern = selection(module)
+        equivalents = load_equivalents(root(c) / "tests" / "mutation" / "equivalent.toml")
+    except ToolchainError as exc:
+        raise Exit(f"error: {exc}", code=2) from None
+    with c.cd(str(root(c))):
+        if not report:
+            say(f"==> mutmut run {pattern or '(all scored code)'}")
+            c.run(f"{mutmut} run --max-children {max_children} {pattern and repr(pattern)}", warn=True)
+        listing = c.run(f"{mutmut} results --all true", hide=True, warn=True)
+    statuses = parse_results(listing.stdout if listing else "")
+    if not statuses:
+        raise Exit("error: no mutation results yet; run `invoke mutants` without --report first", code=1)
+    result = Report.of(statuses, equivalents)
+    for row in result.table():
+        say(row)
+    for label, score in result.scores.items():
+        for survivor in score.survived:
+            say(f"survived ({label}): {survivor}  (see: mutmut show {survivor})")
+    for mutant in result.stale_equivalents:
+        say(f"stale: {mutant} is listed as equivalent but was killed or no longer exists")
+    write_scores(root(c) / "docs" / "testing.md", result.table(), date.today().isoformat())
+    say(result.result_line())

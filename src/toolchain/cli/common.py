@@ -7,6 +7,7 @@ Tasks only parse their arguments, call the toolchain and print; a `ToolchainErro
 from __future__ import annotations
 
 import functools
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -76,6 +77,19 @@ def toolchain(c: Context) -> Iterator[Toolchain]:
 def environments(c: Context, target: str) -> Iterator[Environments]:
     with toolchain(c) as tc:
         yield Environments(tc, deploy_target(tc, target))
+
+
+def interrupts_stop_tasks() -> None:
+    """Ctrl-C stops a task with its clean-up run (a bake rolls back, a function under the debugger is
+    released), even when its parent started it with SIGINT ignored, as a shell starts a script's
+    background job; and SIGTERM (a cancelled CI job, `kill`) stops it the same way instead of
+    ending it mid-step. Only the `invoke` process does this: tests importing the tasks keep theirs."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def help_is_never_a_positional_value() -> None:

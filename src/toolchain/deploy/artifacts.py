@@ -7,12 +7,12 @@ checked against its key, and every environment and every CI job deploys byte-ide
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from toolchain.digests import sha256_hex
 from toolchain.errors import ToolchainError
 from toolchain.packaging.manifest import Manifest
 
@@ -94,11 +94,11 @@ class ArtifactStore:
                 present.append(name)
                 continue
             data = (manifest_path.parent / artifact.path).read_bytes()
-            if hashlib.sha256(data).hexdigest() != artifact.sha256:
+            if sha256_hex(data) != artifact.sha256:
                 raise ArtifactMismatch(f"{artifact.path} does not match the manifest", "run `invoke package` again")
             self._s3.put_object(Bucket=self.bucket, Key=key, Body=data, Metadata={"sha256": artifact.sha256})
             uploaded.append(name)
-        sha = hashlib.sha256(text.encode()).hexdigest()
+        sha = sha256_hex(text)
         if not self._exists(manifest_key(sha), sha):
             self._s3.put_object(Bucket=self.bucket, Key=manifest_key(sha), Body=text.encode(),
                                 Metadata={"sha256": sha}, ContentType="application/json")  # fmt: skip
@@ -112,7 +112,7 @@ class ArtifactStore:
             raise ToolchainError(
                 f"no manifest {sha256[:12]} in s3://{self.bucket}", "give the sha256 of a manifest deployed before"
             ) from exc
-        if hashlib.sha256(body).hexdigest() != sha256:
+        if sha256_hex(body) != sha256:
             raise ArtifactMismatch(f"manifest {sha256[:12]} in s3://{self.bucket} does not match its key")
         return body.decode()
 
@@ -125,11 +125,11 @@ class ArtifactStore:
             if self._exists(key, artifact.sha256):
                 continue
             data = other._s3.get_object(Bucket=other.bucket, Key=key)["Body"].read()
-            if hashlib.sha256(data).hexdigest() != artifact.sha256:
+            if sha256_hex(data) != artifact.sha256:
                 raise ArtifactMismatch(f"s3://{other.bucket}/{key} does not match its key")
             self._s3.put_object(Bucket=self.bucket, Key=key, Body=data, Metadata={"sha256": artifact.sha256})
             copied.append(name)
-        sha = hashlib.sha256(manifest_text.encode()).hexdigest()
+        sha = sha256_hex(manifest_text)
         self._s3.put_object(Bucket=self.bucket, Key=manifest_key(sha), Body=manifest_text.encode(),
                             Metadata={"sha256": sha}, ContentType="application/json")  # fmt: skip
         return copied

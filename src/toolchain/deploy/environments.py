@@ -9,7 +9,6 @@ plan, then apply of exactly that plan, the one way anything is deployed (`invoke
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -22,6 +21,7 @@ from toolchain.deploy.artifacts import ArtifactStore, bucket_name
 from toolchain.deploy.releases import Releases, Strategy
 from toolchain.deploy.summary import plan_markdown, write_step_summary
 from toolchain.deploy.targets import DeployTarget, relative_manifest
+from toolchain.digests import file_sha256, sha256_hex
 from toolchain.errors import ToolchainError
 from toolchain.terraform.moves import carry_out, load_moves
 from toolchain.terraform.project import TerraformProject
@@ -37,7 +37,7 @@ class PlanResult:
 
 
 def manifest_sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return file_sha256(path)
 
 
 class Environments:
@@ -123,10 +123,10 @@ class Environments:
         instance. Equal inputs, applied to the same emulator instance, apply nothing new."""
         root = self.config.infra_dir
         files = [p for p in root.rglob("*") if p.is_file() and ".terraform" not in p.parts]
-        infra = sorted((p.relative_to(root).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest()) for p in files)
+        infra = sorted((p.relative_to(root).as_posix(), file_sha256(p)) for p in files)
         description = {"infra": infra, "manifest": manifest_sha(manifest), "variables": self.target.variables(env),
                        "instance": self.target.instance(), "environment": env}  # fmt: skip
-        return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()
+        return sha256_hex(json.dumps(description, sort_keys=True))
 
     def _applied_file(self, env: str) -> Path:
         return self.config.build_dir / "tf" / self.target.name / "applied" / f"{env}.inputs"

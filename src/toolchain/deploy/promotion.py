@@ -19,6 +19,7 @@ from toolchain.deploy.live import alarm_states
 from toolchain.deploy.release import ALIAS
 from toolchain.deploy.releases import Strategy
 from toolchain.deploy.targets import EMULATOR_ENVIRONMENT
+from toolchain.digests import file_sha256
 from toolchain.errors import ToolchainError
 from toolchain.reporting import Reporter
 
@@ -116,12 +117,6 @@ class Promotion:
     outputs: dict[str, Any] = field(default_factory=dict)
 
 
-def _sha(path: Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def trusted_source(site: Site, source: str) -> tuple[str, str, ArtifactStore]:
     """(manifest sha256, manifest text, its bucket) of what `source` runs, after every check passes."""
     site.check(source)
@@ -136,9 +131,9 @@ def trusted_source(site: Site, source: str) -> tuple[str, str, ArtifactStore]:
     if firing:
         raise PromotionRefused(f"{source} is unhealthy: {', '.join(firing)} in ALARM", "fix it, or roll back, first")
     at_hand = site.build_at_hand()
-    if at_hand.is_file() and _sha(at_hand) != manifest_sha:
+    if at_hand.is_file() and file_sha256(at_hand) != manifest_sha:
         raise PromotionRefused(
-            f"the build at hand ({_sha(at_hand)[:12]}) is not what {source} runs ({manifest_sha[:12]})",
+            f"the build at hand ({file_sha256(at_hand)[:12]}) is not what {source} runs ({manifest_sha[:12]})",
             f"deploy it to {source} first, or promote from a checkout whose build matches",
         )
     return manifest_sha, manifest_text, store

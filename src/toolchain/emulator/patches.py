@@ -7,6 +7,7 @@ too); `EMULATION` rows need the emulator's parts (parts.py).
 
 from __future__ import annotations
 
+from toolchain.emulator.apigateway.corrections import authorizers_keep_their_validation
 from toolchain.emulator.apigateway.deployments import snapshots
 from toolchain.emulator.awslambda.corrections import EventInvokeConfigs, shallow_copies
 from toolchain.emulator.awslambda.invocations import run_in_workers, run_internally_in_workers
@@ -85,6 +86,8 @@ CHANGES: list[Change] = [
     # -- API Gateway -------------------------------------------------------------------------------------------
     Patch("apigateway", "moto.apigateway.models:RestAPI", "create_deployment", snapshots,
           why="a deployment freezes the API; a stage serves its deployment's snapshot, not the live API"),
+    Patch("apigateway", "moto.apigateway.models:RestAPI", "create_authorizer", authorizers_keep_their_validation,
+          why="an authorizer keeps its identityValidationExpression; moto dropped it under a misspelt name"),
     # -- X-Ray and Step Functions --------------------------------------------------------------------------------
     Override("xray", "moto.xray.models:xray_backends", TraceStoreApi, EMULATION,
              why="the X-Ray API reads and writes the traces the emulator collects"),

@@ -7,7 +7,6 @@ and the file on disk still has the recorded sha256, nothing is compressed and no
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from toolchain.config import FunctionSpec, ProjectConfig
+from toolchain.digests import sha256_hex
 from toolchain.errors import ToolchainError
 from toolchain.packaging.bytecode import Compiler, pyc_name
 from toolchain.packaging.layer import LayerContents
@@ -34,12 +34,8 @@ BUILDER_VERSION = "2"
 _HOST_ARCHITECTURES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _inputs_hash(description: dict[str, object]) -> str:
-    return _sha256(json.dumps({"builder": BUILDER_VERSION, **description}, sort_keys=True).encode())
+    return sha256_hex(json.dumps({"builder": BUILDER_VERSION, **description}, sort_keys=True).encode())
 
 
 @dataclass
@@ -135,7 +131,7 @@ class Packager:
         described = []
         for entry in function_entries(self.config, spec):
             data = entry.read()
-            described.append([entry.name, entry.executable, _sha256(data)])
+            described.append([entry.name, entry.executable, sha256_hex(data)])
             entries.append(Entry(entry.name, read=lambda data=data: data, executable=entry.executable))
         inputs = _inputs_hash(
             {"kind": "function", "handler": spec.handler, "files": described, "bytecode": self._bytecode()}

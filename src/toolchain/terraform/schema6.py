@@ -11,7 +11,6 @@ docs/terraform.md).
 
 from __future__ import annotations
 
-import hashlib
 import re
 import subprocess
 import tarfile
@@ -19,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from toolchain.digests import file_sha256
 from toolchain.errors import ToolchainError
 
 PACKAGE = "@cdktn/provider-aws"
@@ -184,7 +184,7 @@ class AwsSixSchema:
                     f"could not fetch {PACKAGE}@{VERSION} with npm: {exc}",
                     "install Node.js and npm (the npm registry must be reachable)",
                 ) from None
-        digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
+        digest = file_sha256(tarball)
         if digest != TARBALL_SHA256:
             tarball.unlink()
             raise ToolchainError(f"{tarball.name} has sha256 {digest}, not the pinned {TARBALL_SHA256}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from toolchain.display import environment_report
 
 
@@ -69,6 +71,7 @@ def test_an_environment_without_an_api_or_functions_still_reads() -> None:
     assert "API        -" in text and "alarms (0, to -):" in text
 
 
+@pytest.mark.documents("environments.md", "The operator's view")
 def test_the_version_live_serves_is_shown_beside_terraforms_and_a_canarys_share() -> None:
     functions = outputs()["functions"]
     functions["users"]["live"] = {"version": "6", "weights": {}}  # rolled back from 7

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -23,11 +24,13 @@ def unpinned(text: str) -> list[str]:
     return found
 
 
+@pytest.mark.documents("environments.md", "Pinned and bounded")
 def test_every_action_is_pinned_to_a_commit() -> None:
     for workflow in WORKFLOWS:
         assert unpinned(workflow.read_text()) == [], workflow.name
 
 
+@pytest.mark.documents("environments.md", "Pinned and bounded")
 def test_an_action_pinned_to_a_tag_or_branch_or_short_sha_is_refused() -> None:
     bad = "steps:\n  - uses: actions/checkout@v5\n  - uses: org/tool@main\n  - uses: org/tool@08c6903 # v1\n"
     assert unpinned(bad) == ["actions/checkout@v5", "org/tool@main", "org/tool@08c6903 # v1"]
@@ -37,6 +40,7 @@ def test_an_action_pinned_to_a_tag_or_branch_or_short_sha_is_refused() -> None:
     assert unpinned(good) == []
 
 
+@pytest.mark.documents("environments.md", "Pinned and bounded")
 def test_every_job_has_a_timeout_and_terraform_comes_at_the_pinned_version() -> None:
     pipeline = yaml.safe_load((ROOT / ".github/workflows/pipeline.yml").read_text())
     assert all(isinstance(job.get("timeout-minutes"), int) for job in pipeline["jobs"].values())
@@ -54,6 +58,7 @@ def test_terraform_version_names_a_current_release_not_the_offline_fallback() ->
     assert (major, minor) >= (1, 5), "the offline 1.0.3 is the toolchain's fallback, not what users should run"
 
 
+@pytest.mark.documents("terraform.md", "Lock files")
 def test_the_online_lock_file_policy_in_the_docs_matches_the_repository() -> None:
     docs = (ROOT / "docs/terraform.md").read_text()
     lock = ROOT / "infra/locks/online.terraform.lock.hcl"
@@ -64,6 +69,7 @@ def test_the_online_lock_file_policy_in_the_docs_matches_the_repository() -> Non
         assert "This repository does not\ncarry one yet" in docs
 
 
+@pytest.mark.documents("environments.md", "One build, promoted")
 def test_promotions_shift_traffic_gradually_with_options_the_task_accepts() -> None:
     from toolchain.deploy.releases import Strategy
 

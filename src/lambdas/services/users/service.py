@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from lambdas.common.exceptions import RejectedInput, ValidationFailed
@@ -51,7 +51,19 @@ def _bad_token() -> ValidationFailed:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return _stamp(datetime.now(UTC))
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _after(previous: str, now: str) -> str:
+    """`now`, or a millisecond after `previous` when the clock has not moved past it: the write is
+    conditional on the `updatedAt` it read, so two edits in one millisecond must not share one."""
+    if now > previous:
+        return now
+    return _stamp(datetime.fromisoformat(previous.replace("Z", "+00:00")) + timedelta(milliseconds=1))
 
 
 class Users:
@@ -106,7 +118,7 @@ class Users:
             values.get("name", current.name),
             values.get("email", current.email),
             current.created_at,
-            self._clock(),
+            _after(current.updated_at, self._clock()),
         )
         self._repository.update(current, updated)
         return updated

@@ -21,7 +21,7 @@ observed = observe("worker")
 
 
 def _work(message: QueueMessage) -> dict[str, Any]:
-    correlation_id = message.attributes.get(correlation.ATTRIBUTE) or message.message_id
+    correlation_id = correlation.from_attributes(message.attributes) or message.message_id
     observed.correlate(correlation_id)
     job = parse_job(message.body)
     result = fulfilments()({"job_id": job.job_id, "order": job.order, "correlation_id": correlation_id})

@@ -8,7 +8,6 @@ the function's log group framed by START/END/REPORT lines, as Lambda writes them
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import os
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from toolchain.cache import cache_dir
+from toolchain.digests import sha256_hex
 from toolchain.emulator import clients
 from toolchain.emulator.awslambda.bootstrap import DEBUG_PORT
 from toolchain.emulator.awslambda.concurrency import ConcurrencyLimits
@@ -94,10 +94,6 @@ def _unpack(code: bytes, digest: str, into: Path) -> Path:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return target
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _untraced_header() -> str:
@@ -218,7 +214,7 @@ class FunctionExecutor:
             "python": str(interpreter),
             "debug": debug_port,
         }
-        key = _sha256(json.dumps(config, sort_keys=True, default=str).encode())
+        key = sha256_hex(json.dumps(config, sort_keys=True, default=str).encode())
         return WorkerSpec(
             key=key,
             function_arn=fn.function_arn,

@@ -21,14 +21,11 @@ def test_update_expressions_never_use_bare_attribute_names() -> None:
 
 
 def test_correlation_ids_travel_in_sqs_attributes_and_payloads() -> None:
-    record = {"messageAttributes": {"correlation_id": {"stringValue": "req-1", "dataType": "String"}}}
-    assert correlation.from_sqs_record(record) == "req-1"
+    assert correlation.from_attributes({"correlation_id": "req-1"}) == "req-1"
     assert correlation.sqs_attributes("req-1") == {"correlation_id": {"DataType": "String", "StringValue": "req-1"}}
     assert correlation.from_payload({"correlation_id": "req-1"}) == "req-1"
-    for bad in (
-        {},
-        {"messageAttributes": None},
-        {"messageAttributes": {"correlation_id": {"stringValue": "x" * 500}}},
-        "x",
-    ):
-        assert correlation.from_sqs_record(bad) is None
+    assert correlation.from_attributes({"correlation_id": "x" * 128}) == "x" * 128
+    for bad in ({}, {"correlation_id": ""}, {"correlation_id": "x" * 129}):
+        assert correlation.from_attributes(bad) is None
+        assert correlation.from_payload(bad) is None
+    assert correlation.from_payload("x") is None

@@ -22,6 +22,7 @@ class FlakyDynamo:
         return {"UnprocessedItems": {}}
 
 
+@pytest.mark.documents("services.md", "Batched writes, in file order per id")
 def test_unprocessed_items_are_retried_until_they_land() -> None:
     client = FlakyDynamo(unprocessed_rounds=2)
     assert batch_write("t", [{"PutRequest": {"Item": {"id": {"S": str(n)}}}} for n in range(20)], client=client,
@@ -35,6 +36,7 @@ def test_throttling_is_retried() -> None:
     assert client.calls == [1, 1]
 
 
+@pytest.mark.documents("services.md", "Batched writes, in file order per id")
 def test_items_that_never_land_fail_loudly() -> None:
     with pytest.raises(UnprocessedItems, match="still unprocessed after 8 attempts"):
         batch_write(

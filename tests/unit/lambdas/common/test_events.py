@@ -26,6 +26,7 @@ def s3_event(key: str, **obj: object) -> dict:
         ("uploads/100%25.jpg", "uploads/100%.jpg"),
     ],
 )
+@pytest.mark.documents("services.md", "A thumbnail per upload")
 def test_keys_are_url_decoded_as_s3_encodes_them(encoded: str, decoded: str) -> None:
     (ref,) = parse_s3_event(s3_event(encoded, size=10))
     assert ref == S3ObjectRef(bucket="media", key=decoded, size=10, event_name="ObjectCreated:Put")

@@ -61,6 +61,7 @@ def test_preflight_lists_the_methods_of_the_resource() -> None:
     assert "Authorization" in result["headers"]["Access-Control-Allow-Headers"]
 
 
+@pytest.mark.documents("services.md", "Routes and errors")
 def test_unknown_methods_get_405_with_allow() -> None:
     result, errors = handle(router(), event("DELETE"))
     assert result["statusCode"] == 405

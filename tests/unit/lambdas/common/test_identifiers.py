@@ -61,6 +61,7 @@ def test_the_scan_sees_the_patterns_it_is_about() -> None:
             "lambdas.services.authorizer.tokens._SEGMENT"} <= seen  # fmt: skip
 
 
+@pytest.mark.documents("services.md", "Identifiers")
 @pytest.mark.parametrize(("module", "attribute", "pattern"), _patterns(), ids=lambda v: str(v)[:40])
 def test_no_pattern_lets_a_trailing_newline_or_non_ascii_through(module: str, attribute: str, pattern: Any) -> None:
     text = pattern.pattern if isinstance(pattern.pattern, str) else pattern.pattern.decode("latin-1")
@@ -142,6 +143,7 @@ def test_each_site_takes_its_valid_value(site: str) -> None:
     assert SITES[site](VALID.get(site, "A1")) == VALID.get(site, "A1")
 
 
+@pytest.mark.documents("services.md", "Identifiers")
 @pytest.mark.parametrize("terminator", LINE_TERMINATORS, ids=repr)
 @pytest.mark.parametrize("where", ["after", "before", "inside"])
 @pytest.mark.parametrize("site", sorted(SITES))

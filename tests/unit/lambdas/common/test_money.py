@@ -92,6 +92,7 @@ SITES: dict[str, tuple[Callable[[str], Any], type[Exception] | tuple[type[Except
 }
 
 
+@pytest.mark.documents("services.md", "Numbers and money")
 @pytest.mark.parametrize("site", sorted(SITES))
 def test_every_site_refuses_every_non_ascii_digit(site: str) -> None:
     parse, error = SITES[site]
@@ -115,6 +116,7 @@ def test_every_site_refuses_whole_numbers_in_other_scripts(site: str) -> None:
     ["1e200", "1E2", "9e999999", "1e-2", "NaN", "sNaN", "Infinity", "-Infinity", "inf", "+5", " 5", "5 ", "5.",
      ".5", "0x10", "1_000", "1,000", "5\n", "١٢", "１２"],
 )  # fmt: skip
+@pytest.mark.documents("services.md", "Numbers and money")
 def test_only_plain_ascii_decimals_are_amounts(value: str) -> None:
     with pytest.raises(money.AmountError):
         money.parse_amount(value)
@@ -140,6 +142,7 @@ def test_only_plain_ascii_decimals_are_amounts(value: str) -> None:
         ("-0", {"allow_negative": True, "allow_zero": True}, True),
     ],
 )
+@pytest.mark.documents("services.md", "Numbers and money")
 def test_bounds_hold_at_their_edges(value: str, options: dict[str, Any], accepted: bool) -> None:
     if accepted:
         assert money.parse_amount(value, **options) == Decimal(value)
@@ -186,6 +189,7 @@ def test_the_largest_order_has_its_exact_total_in_fixed_point() -> None:
     assert validate_order(body)["total"] == f"{cents // 100}.{cents % 100:02d}"
 
 
+@pytest.mark.documents("services.md", "Numbers and money")
 def test_answers_are_fixed_point_with_two_decimals() -> None:
     job = _order("10", quantity=3)
     assert (job["items"][0]["unitPrice"], job["total"]) == ("10.00", "30.00")
@@ -193,6 +197,7 @@ def test_answers_are_fixed_point_with_two_decimals() -> None:
     assert _order("0.1", quantity=3)["total"] == "0.30"
 
 
+@pytest.mark.documents("services.md", "Numbers and money")
 def test_totals_raise_rather_than_round() -> None:
     with pytest.raises(ArithmeticError):
         money.total([(Decimal("9" * 39), 999)])  # 42 significant digits: more than the context keeps

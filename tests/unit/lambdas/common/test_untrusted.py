@@ -57,6 +57,7 @@ def nested(depth: int, inner: str = "1", kind: str = "list") -> str:
     return ("[" * depth + inner + "]" * depth) if kind == "list" else ('{"a":' * depth + inner + "}" * depth)
 
 
+@pytest.mark.documents("security.md", "JSON")
 @pytest.mark.parametrize("site", sorted(SITES))
 @pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 900, 5000])
 @pytest.mark.parametrize("kind", ["list", "object"])
@@ -66,6 +67,7 @@ def test_deep_nesting_is_a_named_rejection_at_every_site(site: str, depth: int, 
         parse(nested(depth, kind=kind))
 
 
+@pytest.mark.documents("security.md", "JSON")
 @pytest.mark.parametrize("site", sorted(SITES))
 @pytest.mark.parametrize("text", ['{"name": "\\ud800"}', '{"\\udfff": 1}', '["ok", ["\\ud83d"]]'])
 def test_lone_surrogates_are_a_named_rejection_at_every_site(site: str, text: str) -> None:
@@ -74,6 +76,7 @@ def test_lone_surrogates_are_a_named_rejection_at_every_site(site: str, text: st
         parse(text)
 
 
+@pytest.mark.documents("security.md", "JSON")
 @pytest.mark.parametrize("text", ['{"amount": NaN}', '{"amount": Infinity}', "[-Infinity]"])
 def test_nan_and_infinity_literals_are_not_json(text: str) -> None:
     with pytest.raises(MalformedJson, match="not valid JSON"):
@@ -121,6 +124,7 @@ HEADER_TEXT = st.one_of(
 )
 
 
+@pytest.mark.documents("security.md", "Secrets and signatures in headers")
 @FUZZ
 @given(a=HEADER_TEXT, b=st.one_of(HEADER_TEXT, st.none()))
 def test_secret_comparison_takes_any_content(a: str, b: str | None) -> None:
@@ -145,6 +149,7 @@ def test_a_fresh_timestamp_and_a_non_ascii_signature_is_a_bad_signature() -> Non
     assert refused.value.reason == "bad_signature"
 
 
+@pytest.mark.documents("security.md", "Secrets and signatures in headers")
 def test_a_timestamp_in_other_digits_is_not_a_timestamp() -> None:
     # "١٧٠٠٠٠٠٠٠٠" passes str.isdigit() and int() reads it as 1700000000.
     arabic = "".join(chr(0x0660 + int(d)) for d in "1700000000")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -30,6 +31,7 @@ def test_arm64_seconds_cost_less_than_x86_seconds() -> None:
     assert arm.duration_usd / x86.duration_usd == Decimal("0.0000133334") / Decimal("0.0000166667")
 
 
+@pytest.mark.documents("environments.md", "Provisioned concurrency", "Cost")
 def test_provisioned_concurrency_costs_every_second_and_cheaper_duration() -> None:
     # 2 environments of 512 MB for 730 hours: 2 x 0.5 GB x 2,628,000 s = 2,628,000 GB-s at $0.0000041667
     plain, kept = usage(calls=3_000_000, ms="45"), Usage("users", 512, "x86_64", Decimal(3_000_000), Decimal(45),
@@ -49,6 +51,7 @@ def test_a_small_environment_is_free() -> None:
     assert result.net_usd == 0
 
 
+@pytest.mark.documents("environments.md", "Cost")
 def test_the_free_tier_is_per_account_not_per_function() -> None:
     # Two functions of 300,000 GB-s each: 200,000 GB-s are billed, not zero.
     one = usage(memory=1024, calls=1_000_000, ms="300")

@@ -131,6 +131,7 @@ def test_a_source_not_running_its_recorded_manifest_is_refused(tmp_path: Path) -
     assert site.deployed == []
 
 
+@pytest.mark.documents("environments.md", "Promote")
 def test_a_source_with_a_function_not_active_is_refused(tmp_path: Path) -> None:
     site = FakeSite(tmp_path, inactive={"dev"})
     with pytest.raises(Unhealthy, match="Failed"):
@@ -163,6 +164,7 @@ def test_a_destination_that_does_not_run_the_manifest_after_the_apply_is_reporte
         run(site, source="dev")
 
 
+@pytest.mark.documents("environments.md", "Promote")
 def test_another_accounts_bucket_gets_the_artifacts_first(tmp_path: Path) -> None:
     site = FakeSite(tmp_path, buckets={"dev": "dev-account", "prod": "prod-account"})
     run(site, source="dev")

@@ -124,6 +124,7 @@ def _shifter(lam: FakeLambda, cloudwatch: FakeCloudWatch, clock: Clock, reporter
     return Shifter(lam, cloudwatch, reporter, poll=5.0, clock=clock, sleep=clock.sleep)
 
 
+@pytest.mark.documents("environments.md", "Gradual releases: canary and linear")
 def test_a_linear_release_climbs_step_by_step_then_moves_all_of_the_traffic() -> None:
     lam, cloudwatch, clock, reporter = FakeLambda(), FakeCloudWatch(), Clock(), RecordingReporter()
     moves = _shifter(lam, cloudwatch, clock, reporter).run(FUNCTIONS, Strategy((40, 80), 10.0))
@@ -145,6 +146,7 @@ def test_an_alarm_during_the_bake_puts_live_back_and_says_what_fired() -> None:
     assert clock.now == 5.0 and cloudwatch.alarms == {}
 
 
+@pytest.mark.documents("environments.md", "Gradual releases: canary and linear")
 def test_an_interrupted_bake_puts_live_back_too() -> None:
     lam, cloudwatch, clock = FakeLambda(), FakeCloudWatch(), Clock()
 
@@ -157,6 +159,7 @@ def test_an_interrupted_bake_puts_live_back_too() -> None:
     assert lam.updates == [("4", {"5": 0.1}), ("4", {})]
 
 
+@pytest.mark.documents("environments.md", "Gradual releases: canary and linear")
 def test_bake_alarms_watch_the_new_version_and_the_alias_as_lambda_publishes_them() -> None:
     cloudwatch = FakeCloudWatch()
     BakeAlarms(cloudwatch, [Shift("fn", "4", "5")]).create()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from toolchain.deploy.summary import plan_markdown, write_step_summary
 
 PLAN = {
@@ -18,6 +20,7 @@ PLAN = {
 }
 
 
+@pytest.mark.documents("environments.md", "Pinned and bounded")
 def test_the_summary_counts_and_lists_what_the_plan_does() -> None:
     text = plan_markdown("staging", "aws", "ab" * 32, PLAN)
     assert "### Plan for staging on aws" in text and "Manifest `abababababab`" in text

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from toolchain.emulator.cloudwatch.alarms import HOLD_SECONDS, AlarmEvaluator, evaluate
 
 NOW = 1_800_000_000.0
@@ -25,6 +27,7 @@ def alarm(**overrides: Any) -> SimpleNamespace:
     return SimpleNamespace(**base)
 
 
+@pytest.mark.documents("emulator.md", "Alarms are evaluated")
 def test_a_breaching_sum_alarms_and_no_data_is_ok_when_not_breaching() -> None:
     assert evaluate(alarm(), [(NOW - 10, 1.0)], NOW)[0] == "ALARM"
     assert evaluate(alarm(), [(NOW - 400, 5.0)], NOW)[0] == "OK"  # older than the period
@@ -32,6 +35,7 @@ def test_a_breaching_sum_alarms_and_no_data_is_ok_when_not_breaching() -> None:
     assert evaluate(alarm(treat_missing_data="ignore"), [], NOW) is None
 
 
+@pytest.mark.documents("emulator.md", "Alarms are evaluated")
 def test_statistics_operators_and_m_of_n() -> None:
     duration = alarm(metric_name="Duration", statistic="Maximum", threshold=8000,
                      comparison_operator="GreaterThanOrEqualToThreshold")  # fmt: skip
@@ -62,6 +66,7 @@ def datum(name: str, value: float, function: str = "fn") -> SimpleNamespace:
                            timestamp=datetime.fromtimestamp(NOW - 5, UTC))  # fmt: skip
 
 
+@pytest.mark.documents("emulator.md", "Alarms are evaluated")
 def test_the_evaluator_sets_states_from_matching_metrics_only_and_respects_a_hand_set_state() -> None:
     backend = Backend({"fn-throttles": alarm()}, [datum("Throttles", 1, "other"), datum("Errors", 3)])
     evaluator = AlarmEvaluator(lambda: [backend], clock=lambda: NOW)

@@ -31,6 +31,7 @@ API = api("/", "/users", "/users/{userId}", "/users/me", "/files/{proxy+}")
         ("/", "/", {}),
     ],
 )
+@pytest.mark.documents("emulator.md", "Routes matched as API Gateway matches them")
 def test_the_most_specific_resource_wins(path: str, resource: str, params: dict) -> None:
     route = match_route(API, path, "GET")
     assert (route.resource.get_path(), route.path_params) == (resource, params)
@@ -39,12 +40,14 @@ def test_the_most_specific_resource_wins(path: str, resource: str, params: dict)
 @pytest.mark.parametrize(
     ("path", "method"), [("/nope", "GET"), ("/users/1/2", "GET"), ("/files", "GET"), ("/users", "POST")]
 )
+@pytest.mark.documents("emulator.md", "Routes matched as API Gateway matches them")
 def test_unknown_routes_and_methods_get_api_gateways_answer(path: str, method: str) -> None:
     with pytest.raises(GatewayError) as caught:
         match_route(API, path, method)
     assert (caught.value.status, caught.value.body) == (403, {"message": "Missing Authentication Token"})
 
 
+@pytest.mark.documents("emulator.md", "Routes matched as API Gateway matches them")
 def test_any_matches_every_method() -> None:
     assert match_route(api("/x", methods=("ANY",)), "/x", "DELETE").method == "ANY /x"
 
@@ -67,10 +70,12 @@ def statement(effect: str, resource: str, action: str = "execute-api:Invoke") ->
         ([], None),
     ],
 )
+@pytest.mark.documents("emulator.md", "Policies cached per token, evaluated per request")
 def test_policies_are_evaluated_like_iam(statements: list, expected) -> None:
     assert policy_allows({"Version": "2012-10-17", "Statement": statements}, ARN) is expected
 
 
+@pytest.mark.documents("emulator.md", "Stage throttling")
 def test_the_token_bucket_allows_the_burst_then_throttles() -> None:
     bucket = TokenBucket(rate=0.001, burst=3)
     assert [bucket.take() for _ in range(4)] == [True, True, True, False]

@@ -47,6 +47,7 @@ def invoker(run, destinations) -> AsyncInvoker:
 FAILURE_QUEUE = "arn:aws:sqs:us-east-1:123456789012:failures"
 
 
+@pytest.mark.documents("emulator.md", "Asynchronous invocation")
 def test_a_failing_event_is_tried_three_times_then_sent_to_the_failure_destination() -> None:
     run, calls = runner(failures=99)
     destinations = RecordingDestinations()
@@ -92,6 +93,7 @@ def test_a_retry_that_succeeds_sends_nothing_to_the_failure_destination() -> Non
     assert destinations.sent == []
 
 
+@pytest.mark.documents("emulator.md", "Asynchronous invocation")
 def test_an_event_older_than_its_maximum_age_is_not_retried() -> None:
     # The next retry would come 120 s after the first attempt; the event may live 60 s.
     run, calls = runner(failures=99)
@@ -109,6 +111,7 @@ def test_an_event_older_than_its_maximum_age_is_not_retried() -> None:
     )
 
 
+@pytest.mark.documents("emulator.md", "Asynchronous invocation")
 @pytest.mark.parametrize(("retries", "attempts"), [(0, 1), (1, 2)])
 def test_the_configured_retry_count_is_honoured(retries: int, attempts: int) -> None:
     run, calls = runner(failures=99)
@@ -160,6 +163,7 @@ TLS_ONLY = {
 }  # fmt: skip
 
 
+@pytest.mark.documents("emulator.md", "Policy conditions are evaluated")
 def test_a_deny_unless_tls_policy_does_not_deny_the_emulators_requests() -> None:
     from moto.iam.access_control import IAMPolicy, PermissionResult
 
@@ -169,6 +173,7 @@ def test_a_deny_unless_tls_policy_does_not_deny_the_emulators_requests() -> None
     )
 
 
+@pytest.mark.documents("emulator.md", "Policy conditions are evaluated")
 def test_an_unconditional_deny_still_denies() -> None:
     from moto.iam.access_control import IAMPolicy, PermissionResult
 
@@ -184,6 +189,7 @@ def test_an_unconditional_deny_still_denies() -> None:
     )
 
 
+@pytest.mark.documents("emulator.md", "SQS mappings, polled")
 def test_redrive_policies_come_back_as_compact_json() -> None:
     import boto3
     from moto import mock_aws
@@ -226,6 +232,7 @@ def test_metric_statistics_count_only_the_datapoints_with_exactly_the_dimensions
         assert (total(by_function), total(by_version)) == (1, 1)
 
 
+@pytest.mark.documents("emulator.md", "Scans compare as DynamoDB compares")
 def test_a_scan_compares_only_values_of_the_same_type() -> None:
     import boto3
     from moto import mock_aws
@@ -241,6 +248,7 @@ def test_a_scan_compares_only_values_of_the_same_type() -> None:
         assert [item["k"]["S"] for item in found["Items"]] == ["n"]
 
 
+@pytest.mark.documents("emulator.md", "Versions, aliases, weights")
 def test_a_published_function_is_answered_from_a_shallow_copy() -> None:
     import copy
 
@@ -262,6 +270,28 @@ def test_a_published_function_is_answered_from_a_shallow_copy() -> None:
         assert twin is not latest and twin.tags is latest.tags  # shallow: shared state is not walked
 
 
+@pytest.mark.documents("emulator.md", "Asynchronous invocation")
+def test_putting_a_functions_async_settings_again_replaces_them() -> None:
+    import boto3
+    from moto import mock_aws
+
+    apply_corrections()
+    with mock_aws():
+        role = boto3.client("iam", region_name="us-east-1").create_role(
+            RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]  # fmt: skip
+        awslambda = boto3.client("lambda", region_name="us-east-1")
+        awslambda.create_function(FunctionName="f", Runtime="python3.12", Role=role, Handler="h.h",
+                                  Code={"ZipFile": b"PK\x05\x06" + bytes(18)})  # fmt: skip
+        awslambda.put_function_event_invoke_config(FunctionName="f", MaximumRetryAttempts=2,
+                                                   MaximumEventAgeInSeconds=3600)  # fmt: skip
+        awslambda.put_function_event_invoke_config(FunctionName="f", MaximumRetryAttempts=0)
+        got = awslambda.get_function_event_invoke_config(FunctionName="f")
+        # Put replaces the whole configuration, as Lambda does: the age it no longer names is gone
+        assert got["MaximumRetryAttempts"] == 0 and "MaximumEventAgeInSeconds" not in got
+        assert len(awslambda.list_function_event_invoke_configs(FunctionName="f")["FunctionEventInvokeConfigs"]) == 1
+
+
+@pytest.mark.documents("emulator.md", "Each DynamoDB request is a unit")
 def test_a_scan_beside_an_update_sees_the_item_whole_or_not_at_all(monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 

@@ -22,12 +22,14 @@ def _fresh() -> None:
     interpreters._choose.cache_clear()
 
 
+@pytest.mark.documents("emulator.md", "The interpreter is the one the artifact needs")
 def test_pure_python_layers_run_on_this_interpreter(tmp_path: Path) -> None:
     path, version = choose_interpreter([layer(tmp_path, "a", "py3-none-any")])
     assert path == Path(sys.executable)
     assert version == f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
+@pytest.mark.documents("emulator.md", "The interpreter is the one the artifact needs")
 def test_compiled_layers_choose_their_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(interpreters, "find_interpreter", lambda v: Path(f"/opt/python{v}"))
     monkeypatch.setattr(interpreters.sys, "platform", "linux")
@@ -37,6 +39,7 @@ def test_compiled_layers_choose_their_python(tmp_path: Path, monkeypatch: pytest
     assert (path, version) == (Path("/opt/python3.12"), "3.12")
 
 
+@pytest.mark.documents("emulator.md", "The interpreter is the one the artifact needs")
 def test_a_missing_python_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(interpreters, "find_interpreter", lambda v: None)
     monkeypatch.setattr(interpreters.sys, "platform", "linux")
@@ -45,6 +48,7 @@ def test_a_missing_python_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.M
         choose_interpreter([layer(tmp_path, "a", "cp399-cp399-manylinux_2_17_x86_64")])
 
 
+@pytest.mark.documents("emulator.md", "The interpreter is the one the artifact needs")
 def test_binaries_for_another_machine_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(interpreters.sys, "platform", "linux")
     monkeypatch.setattr(interpreters.platform, "machine", lambda: "x86_64")

@@ -13,6 +13,7 @@ from toolchain.emulator.awslambda.routing import name_and_qualifier, pick, resou
     ("draw", "version"),
     [(0.0, "8"), (0.0999, "8"), (0.1, "7"), (0.5, "7"), (0.9999, "7")],
 )
+@pytest.mark.documents("emulator.md", "Versions, aliases, weights")
 def test_a_draw_below_the_additional_weight_runs_the_additional_version(draw: float, version: str) -> None:
     assert pick("7", {"8": 0.1}, draw) == version
 
@@ -47,6 +48,7 @@ def test_the_resource_dimension_names_the_alias_or_version_invoked_and_none_for_
     assert resource(SimpleNamespace(function_name="f", version="$LATEST")) is None
 
 
+@pytest.mark.documents("emulator.md", "Provisioned concurrency")
 def test_provisioned_environments_are_split_over_an_alias_s_versions_by_weight() -> None:
     from toolchain.emulator.awslambda.provisioned import split
 

@@ -24,10 +24,12 @@ AT = datetime(2026, 11, 27, 17, 5, 30, tzinfo=UTC)  # a Friday
         ("cron(0 12 ? * 1 *)", datetime(2026, 11, 29, 12, 0, tzinfo=UTC)),  # 1 = Sunday
     ],
 )
+@pytest.mark.documents("emulator.md", "EventBridge schedules, fired")
 def test_cron_expressions_fire_when_eventbridge_would(expression: str, expected: datetime) -> None:
     assert next_fire(expression, AT, AT) == expected
 
 
+@pytest.mark.documents("emulator.md", "EventBridge schedules, fired")
 def test_rates_count_from_when_the_rule_appeared() -> None:
     anchor = datetime(2026, 11, 27, 17, 0, tzinfo=UTC)
     assert next_fire("rate(5 minutes)", AT, anchor) == datetime(2026, 11, 27, 17, 10, tzinfo=UTC)
@@ -40,6 +42,7 @@ def test_rates_count_from_when_the_rule_appeared() -> None:
     ["cron(0 2 * * *)", "cron(0 2 * * * *)", "cron(0 2 ? * ? *)", "cron(61 * * * ? *)", "rate(0 minutes)",
      "rate(5 weeks)", "every day", "cron(0 0 32 * ? *)"],
 )  # fmt: skip
+@pytest.mark.documents("emulator.md", "EventBridge schedules, fired")
 def test_malformed_schedules_are_named(expression: str) -> None:
     with pytest.raises(InvalidSchedule):
         next_fire(expression, AT, AT)

@@ -133,6 +133,7 @@ def test_the_declared_list_has_no_double() -> None:
     check(patches.CHANGES)  # raises DoublePatch otherwise
 
 
+@pytest.mark.documents("emulator.md", "A stale emulator is replaced")
 def test_the_stale_check_hashes_files_in_every_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # a copy of the package, one nested file edited: the version changes
     import shutil

@@ -94,6 +94,7 @@ def test_documents_x_ray_would_refuse_are_refused(doc: object, reason: str) -> N
         TraceStore().put(doc)  # type: ignore[arg-type]
 
 
+@pytest.mark.documents("emulator.md", "Traces read back")
 def test_the_store_forgets_the_oldest_traces_beyond_its_limit() -> None:
     store = TraceStore(limit=3)
     roots = []
@@ -135,6 +136,7 @@ def test_summaries_answer_in_the_apis_shape_newest_first() -> None:
     assert queries.trace_summaries(store, 0, time.time() - 3600)["TraceSummaries"] == []
 
 
+@pytest.mark.documents("emulator.md", "Traces read back")
 def test_filters_by_annotation_service_and_id_and_refuses_the_rest() -> None:
     store = TraceStore()
     first, second = a_request(store, "c-1"), a_request(store, "c-2")
@@ -159,6 +161,7 @@ def test_batch_get_traces_gives_documents_and_names_unknown_ids() -> None:
     assert origins == ["AWS::ApiGateway::Stage", "AWS::Lambda::Function"]
 
 
+@pytest.mark.documents("emulator.md", "X-Ray traces, collected")
 def test_the_daemon_keeps_what_the_sdk_sends_and_counts_what_it_refuses() -> None:
     store = TraceStore()
     daemon = XRayDaemon(store, log=lambda _: None).start()
@@ -179,6 +182,7 @@ def test_the_daemon_keeps_what_the_sdk_sends_and_counts_what_it_refuses() -> Non
         daemon.close()
 
 
+@pytest.mark.documents("emulator.md", "Trace headers travel as on AWS")
 def test_a_service_continues_a_sampled_caller_and_starts_traces_only_when_its_tracing_is_on() -> None:
     continued = entry_segment("api/local", "AWS::ApiGateway::Stage", AWS_EXAMPLE, tracing_on=False)
     assert continued is not None

@@ -83,6 +83,7 @@ def worker(task_root: Path):
     started.kill()
 
 
+@pytest.mark.documents("emulator.md", "Handlers run in worker processes")
 def test_a_handler_runs_with_a_lambda_context(worker: Worker, task_root: Path) -> None:
     req = request({"action": "ok"})
     outcome = worker.invoke(req, 3.0)
@@ -95,6 +96,7 @@ def test_a_handler_runs_with_a_lambda_context(worker: Worker, task_root: Path) -
     assert outcome.init_ms is not None and outcome.init_ms > 0
 
 
+@pytest.mark.documents("emulator.md", "Handlers run in worker processes")
 def test_the_handler_sees_only_lambdas_import_path(worker: Worker, task_root: Path) -> None:
     path = json.loads(worker.invoke(request({"action": "ok"}), 3.0).payload)["path"]
     assert path[0] == str(task_root)
@@ -104,6 +106,7 @@ def test_the_handler_sees_only_lambdas_import_path(worker: Worker, task_root: Pa
     assert json.loads(outcome.payload)["errorType"] == "ModuleNotFoundError"
 
 
+@pytest.mark.documents("emulator.md", "Logs with START, END and REPORT")
 def test_logs_of_each_phase_are_captured_in_order(worker: Worker) -> None:
     assert worker.init_logs == ["init line"]
     outcome = worker.invoke(request({"action": "ok"}), 3.0)
@@ -111,6 +114,7 @@ def test_logs_of_each_phase_are_captured_in_order(worker: Worker) -> None:
     assert outcome.logs[1].startswith("[WARNING]") and outcome.logs[1].endswith("warned ok")
 
 
+@pytest.mark.documents("emulator.md", "Warm workers")
 def test_a_warm_worker_is_reused_and_reports_init_once(worker: Worker) -> None:
     first = worker.invoke(request({"action": "ok"}), 3.0)
     second = worker.invoke(request({"action": "ok"}), 3.0)
@@ -118,6 +122,7 @@ def test_a_warm_worker_is_reused_and_reports_init_once(worker: Worker) -> None:
     assert second.init_ms is None
 
 
+@pytest.mark.documents("emulator.md", "Timeouts, crashes and import errors, as Lambda reports them")
 def test_an_exception_is_an_error_payload_and_the_worker_survives(worker: Worker) -> None:
     outcome = worker.invoke(request({"action": "raise"}), 3.0)
     error = json.loads(outcome.payload)
@@ -127,6 +132,7 @@ def test_an_exception_is_an_error_payload_and_the_worker_survives(worker: Worker
     assert worker.invoke(request({"action": "ok"}), 3.0).ok
 
 
+@pytest.mark.documents("emulator.md", "Timeouts, crashes and import errors, as Lambda reports them")
 def test_the_timeout_is_enforced_and_the_worker_discarded(worker: Worker) -> None:
     outcome = worker.invoke(request({"action": "sleep", "seconds": 30}, timeout=1.0), 1.0)
     assert outcome.error_type == "Sandbox.Timedout"
@@ -134,6 +140,7 @@ def test_the_timeout_is_enforced_and_the_worker_discarded(worker: Worker) -> Non
     assert not worker.alive
 
 
+@pytest.mark.documents("emulator.md", "Timeouts, crashes and import errors, as Lambda reports them")
 def test_a_crash_is_a_runtime_exit_error(worker: Worker) -> None:
     outcome = worker.invoke(request({"action": "exit"}), 3.0)
     assert outcome.error_type == "Runtime.ExitError"
@@ -146,6 +153,7 @@ def test_a_result_that_is_not_json_is_a_marshal_error(worker: Worker) -> None:
     assert outcome.error_type == "Runtime.MarshalError"
 
 
+@pytest.mark.documents("emulator.md", "Timeouts, crashes and import errors, as Lambda reports them")
 def test_an_import_error_is_reported_on_invoke(task_root: Path) -> None:
     (task_root / "broken.py").write_text("import not_installed_anywhere\n")
     worker = Worker(spec(task_root, handler="broken.handler"))
@@ -157,6 +165,7 @@ def test_an_import_error_is_reported_on_invoke(task_root: Path) -> None:
         worker.kill()
 
 
+@pytest.mark.documents("emulator.md", "Warm workers")
 def test_the_pool_keeps_warm_workers_per_key_and_drops_stale_ones(task_root: Path) -> None:
     pool = WorkerPool()
     try:
@@ -186,6 +195,7 @@ def test_concurrent_invocations_get_separate_workers(task_root: Path) -> None:
         pool.shutdown()
 
 
+@pytest.mark.documents("emulator.md", "Warm workers")
 def test_idle_workers_are_reaped(task_root: Path) -> None:
     pool = WorkerPool(idle_seconds=0.0)
     worker = pool.acquire(spec(task_root))

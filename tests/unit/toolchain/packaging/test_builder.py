@@ -41,6 +41,7 @@ def snapshot(build: Path) -> dict[str, tuple[int, str]]:
     }
 
 
+@pytest.mark.documents("packaging.md", "Deterministic")
 def test_two_checkouts_build_byte_identical_artifacts(tmp_path: Path, wheel_index: Path) -> None:
     one = packager(tmp_path / "one", wheel_index, tmp_path / "cache-one").build()
     two = packager(tmp_path / "checkout two", wheel_index, tmp_path / "cache-two").build()
@@ -51,6 +52,7 @@ def test_two_checkouts_build_byte_identical_artifacts(tmp_path: Path, wheel_inde
         assert a == b, name
 
 
+@pytest.mark.documents("packaging.md", "Content-addressed")
 def test_manifest_records_every_artifact_with_its_hashes(tmp_path: Path, wheel_index: Path) -> None:
     report = packager(tmp_path, wheel_index, tmp_path / "cache").build()
     manifest = json.loads((tmp_path / "build/manifest.json").read_text())
@@ -68,6 +70,7 @@ def test_manifest_records_every_artifact_with_its_hashes(tmp_path: Path, wheel_i
     assert report.built == ["function alpha", "function beta", "layer"]
 
 
+@pytest.mark.documents("packaging.md", "One zip per function", "One dependency layer")
 def test_layer_holds_dependencies_under_python_and_functions_hold_only_code(tmp_path: Path, wheel_index: Path) -> None:
     packager(tmp_path, wheel_index, tmp_path / "cache").build()
     with zipfile.ZipFile(tmp_path / "build/layer.zip") as layer:
@@ -77,6 +80,7 @@ def test_layer_holds_dependencies_under_python_and_functions_hold_only_code(tmp_
         assert not any(n.startswith(("python/", "native", "tinylib")) for n in alpha.namelist())
 
 
+@pytest.mark.documents("packaging.md", "Content-addressed")
 def test_an_unchanged_rebuild_writes_nothing_and_calls_no_pip(tmp_path: Path, wheel_index: Path) -> None:
     pip = FakePip(wheel_index)
     packager(tmp_path, wheel_index, tmp_path / "cache", pip).build()
@@ -88,6 +92,7 @@ def test_an_unchanged_rebuild_writes_nothing_and_calls_no_pip(tmp_path: Path, wh
     assert len(pip.calls) == 1
 
 
+@pytest.mark.documents("packaging.md", "Content-addressed")
 def test_editing_one_handler_rebuilds_only_its_zip(tmp_path: Path, wheel_index: Path) -> None:
     packager(tmp_path, wheel_index, tmp_path / "cache").build()
     before = snapshot(tmp_path / "build")

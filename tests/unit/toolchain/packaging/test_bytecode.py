@@ -46,6 +46,7 @@ def test_the_probe_names_the_interpreter_and_its_cache_tag(compiler: Interpreter
     assert pyc_name("top.py", "cpython-312") == "__pycache__/top.cpython-312.pyc"
 
 
+@pytest.mark.documents("packaging.md", "Byte code for the target Python")
 def test_every_source_gets_byte_code_and_builds_stay_byte_identical(
     tmp_path: Path, wheel_index: Path, compiler: InterpreterCompiler
 ) -> None:
@@ -60,6 +61,7 @@ def test_every_source_gets_byte_code_and_builds_stay_byte_identical(
     assert pyc_name("python/tinylib/__init__.py", compiler.cache_tag()) in layer
 
 
+@pytest.mark.documents("packaging.md", "Byte code for the target Python")
 def test_the_interpreter_loads_the_byte_code_without_looking_at_the_source(
     tmp_path: Path, wheel_index: Path, compiler: InterpreterCompiler
 ) -> None:
@@ -78,6 +80,7 @@ def test_the_interpreter_loads_the_byte_code_without_looking_at_the_source(
     assert result.stdout.split()[0] == str(handler)
 
 
+@pytest.mark.documents("packaging.md", "Byte code for the target Python")
 def test_a_function_that_does_not_compile_is_refused(tmp_path: Path, wheel_index: Path, compiler) -> None:
     write_project(tmp_path)
     (tmp_path / "requirements/layer.txt").write_text("tinylib==1.0\n")
@@ -97,6 +100,7 @@ def test_a_third_party_file_that_does_not_compile_ships_without_byte_code(
     assert pyc_name("python/tinylib/__init__.py", compiler.cache_tag()) in layer
 
 
+@pytest.mark.documents("packaging.md", "Byte code for the target Python")
 def test_without_an_interpreter_of_the_target_version_there_is_no_byte_code(tmp_path: Path, wheel_index) -> None:
     names = zipfile.ZipFile(build(tmp_path, wheel_index, None) / "functions/alpha.zip").namelist()
     assert not [n for n in names if n.endswith(".pyc")]

@@ -11,6 +11,7 @@ from toolchain.packaging.requirements import Pin, read_pins
 from toolchain.packaging.runtimes import Runtime
 
 
+@pytest.mark.documents("packaging.md", "One dependency layer")
 def test_python312_targets_amazon_linux_2023() -> None:
     target = Runtime.on_lambda("3.12", "x86_64")
     platforms = target.platforms()
@@ -34,6 +35,7 @@ def test_arm64_starts_at_manylinux2014() -> None:
     assert not any("x86_64" in p for p in platforms)
 
 
+@pytest.mark.documents("packaging.md", "One dependency layer")
 def test_pip_is_asked_for_the_target_not_this_machine() -> None:
     args = Runtime.on_lambda("3.12", "arm64").pip_arguments()
     assert args[-4:] == ["--python-version", "3.12", "--implementation", "cp"]

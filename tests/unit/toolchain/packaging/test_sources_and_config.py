@@ -16,6 +16,7 @@ def names(config, function: str) -> list[str]:
     return [e.name for e in function_entries(config, config.function(function))]
 
 
+@pytest.mark.documents("packaging.md", "One zip per function")
 def test_a_function_zip_holds_its_package_and_the_shared_library(tmp_path: Path) -> None:
     config = write_project(tmp_path)
     (tmp_path / "src/lambdas/services/alpha/__pycache__").mkdir()
@@ -34,6 +35,7 @@ def test_a_function_zip_holds_its_package_and_the_shared_library(tmp_path: Path)
     assert "lambdas/services/alpha/handler.py" not in names(config, "beta")
 
 
+@pytest.mark.documents("packaging.md", "One zip per function")
 def test_a_missing_handler_module_says_what_to_do(tmp_path: Path) -> None:
     config = write_project(tmp_path)
     (tmp_path / "src/lambdas/services/beta/app.py").unlink()

@@ -16,6 +16,7 @@ from .conftest import FakePip, make_wheel
 TARGET = Runtime.on_lambda("3.12", "x86_64")
 
 
+@pytest.mark.documents("packaging.md", "Cache")
 def test_missing_wheels_are_downloaded_once_then_served_from_the_cache(tmp_path: Path, wheel_index: Path) -> None:
     pip = FakePip(wheel_index)
     cache = WheelCache(tmp_path / "cache", pip, RecordingReporter())
@@ -36,6 +37,7 @@ def test_only_what_is_missing_is_downloaded(tmp_path: Path, wheel_index: Path) -
     assert pip.calls == [["tinylib==1.0"], ["native==2.0"]]
 
 
+@pytest.mark.documents("packaging.md", "Cache")
 def test_a_package_without_a_wheel_for_the_target_names_it(tmp_path: Path, wheel_index: Path) -> None:
     make_wheel(wheel_index, "maconly", "1.0", "cp312-cp312-macosx_11_0_arm64", {"m.py": b""})
     cache = WheelCache(tmp_path / "cache", FakePip(wheel_index), RecordingReporter())
@@ -63,6 +65,7 @@ def test_other_pip_failures_point_at_the_network(tmp_path: Path) -> None:
     assert "network" in caught.value.hint
 
 
+@pytest.mark.documents("packaging.md", "One dependency layer")
 def test_layer_layout_is_what_pip_would_install_without_byte_code(tmp_path: Path, wheel_index: Path) -> None:
     wheels = WheelCache(tmp_path / "cache", FakePip(wheel_index), RecordingReporter()).resolve(
         [Pin("native", "2.0"), Pin("tinylib", "1.0")], TARGET

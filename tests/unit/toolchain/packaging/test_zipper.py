@@ -18,12 +18,14 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.documents("packaging.md", "Deterministic")
 def test_same_entries_in_any_order_give_the_same_bytes(tmp_path: Path) -> None:
     write_zip(tmp_path / "one.zip", entries(["b.py", "a/x.py", "run.sh"]))
     write_zip(tmp_path / "two.zip", entries(["run.sh", "b.py", "a/x.py"]))
     assert digest(tmp_path / "one.zip") == digest(tmp_path / "two.zip")
 
 
+@pytest.mark.documents("packaging.md", "Deterministic")
 def test_metadata_is_normalised(tmp_path: Path) -> None:
     write_zip(tmp_path / "a.zip", entries(["b.py", "run.sh", "a/x.py"]))
     with zipfile.ZipFile(tmp_path / "a.zip") as archive:

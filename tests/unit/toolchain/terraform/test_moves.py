@@ -68,6 +68,7 @@ def test_no_moves_file_is_no_moves(tmp_path: Path) -> None:
     assert load_moves(tmp_path) == []
 
 
+@pytest.mark.documents("terraform.md", "Addresses are kept across renames, or moved in the state")
 def test_every_listed_move_leaves_an_address_infra_no_longer_declares_for_one_it_does() -> None:
     """A move onto an undeclared address would take a resource out of Terraform's sight; a move from
     a declared one would fight the HCL over it."""

@@ -104,6 +104,7 @@ def test_the_emulator_override_speaks_both_provider_generations() -> None:
     assert "    events =" not in text and "    sfn =" not in text  # 5.x-only names would break aws 3.39
 
 
+@pytest.mark.documents("terraform.md", "Lock files")
 def test_a_kept_lock_file_seeds_init_and_receives_its_result(tmp_path: Path) -> None:
     def runner(command, **kwargs):
         lock = Path(command[1].removeprefix("-chdir=")) / ".terraform.lock.hcl"

@@ -38,6 +38,7 @@ def jwks_verifier() -> TokenVerifier:
                          keys=StaticJwks())  # fmt: skip
 
 
+@pytest.mark.documents("services.md", "Verification")
 def test_a_valid_hs256_token_yields_subject_and_scopes() -> None:
     claims = hs_verifier().verify("Bearer " + tokens.hs256(tokens.SECRET))
     assert (claims.subject, claims.scopes) == ("user-42", ("users:read", "users:write"))
@@ -48,6 +49,7 @@ def test_valid_rs256_and_es256_tokens_pass_in_jwks_mode(factory) -> None:
     assert jwks_verifier().verify("Bearer " + factory()).subject == "user-42"
 
 
+@pytest.mark.documents("services.md", "Verification")
 @pytest.mark.parametrize("case", sorted(tokens.ATTACK_REASONS))
 def test_every_attack_is_rejected_in_hs256_mode_for_its_own_reason(case: str) -> None:
     header = tokens.attack_list()[case]  # made now: a token made at collection could expire before the test
@@ -68,12 +70,14 @@ def test_every_attack_is_rejected_in_hs256_mode_for_its_own_reason(case: str) ->
         ("tampered", "Bearer " + tokens.tampered(tokens.rs256()), "bad_signature"),
     ],
 )
+@pytest.mark.documents("services.md", "Verification")
 def test_jwks_mode_refuses_confusion_and_forgery(case: str, header: str, reason: str) -> None:
     with pytest.raises(TokenRejected) as caught:
         jwks_verifier().verify(header)
     assert caught.value.reason == reason
 
 
+@pytest.mark.documents("services.md", "Verification")
 def test_leeway_tolerates_small_clock_skew() -> None:
     now = int(time.time())
     assert hs_verifier().verify("Bearer " + tokens.hs256(tokens.SECRET, exp=now - 10, nbf=now + 10))
@@ -95,6 +99,7 @@ def test_reasons_are_specific() -> None:
     assert reasons["another scheme"] == "wrong_scheme"
 
 
+@pytest.mark.documents("services.md", "One policy for the stage, cached per token")
 def test_policies_cover_the_whole_stage() -> None:
     arn = "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/users/42"
     assert policy.stage_arn(arn) == "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/*"
@@ -112,6 +117,7 @@ def test_malformed_method_arns_are_not_stage_arns(arn) -> None:
     assert policy.stage_arn(arn) is None
 
 
+@pytest.mark.documents("services.md", "Verification")
 @pytest.mark.parametrize("claim", ["exp", "iat", "nbf"])
 def test_numeric_dates_must_be_numbers(claim: str) -> None:
     # RFC 7519 §2: a NumericDate is a JSON number. PyJWT alone accepted "exp": "<digits>".
@@ -136,6 +142,7 @@ def _respell(token: str, how: str) -> str:
     return f"{header}.{payload}.{signature}"
 
 
+@pytest.mark.documents("services.md", "One spelling per token")
 @pytest.mark.parametrize("how", ["padded", "standard alphabet", "spare bits"])
 def test_a_token_has_one_spelling(how: str) -> None:
     # API Gateway caches a policy per Authorization value: each extra spelling was a cache entry.

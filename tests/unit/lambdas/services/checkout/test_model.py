@@ -8,6 +8,7 @@ from lambdas.common.exceptions import ValidationFailed
 from lambdas.services.checkout.model import MAX_ITEMS, validate_order
 
 
+@pytest.mark.documents("services.md", "Checkout")
 def test_an_order_becomes_a_job_with_exact_totals() -> None:
     job = validate_order({"customerId": "c-1", "items": [{"sku": "kettle", "quantity": 3, "unitPrice": "19.99"},
                                                          {"sku": "mug", "quantity": 1, "unitPrice": 5}]})  # fmt: skip
@@ -33,6 +34,7 @@ def test_an_order_becomes_a_job_with_exact_totals() -> None:
         ),
     ],
 )
+@pytest.mark.documents("services.md", "Checkout")
 def test_bad_orders_name_the_field(body: dict, field: str) -> None:
     with pytest.raises(ValidationFailed) as caught:
         validate_order(body)

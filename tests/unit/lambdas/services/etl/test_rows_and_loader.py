@@ -18,11 +18,13 @@ def rows(text: str) -> list:
     return list(parse_sales(iter(text.splitlines(keepends=True))))
 
 
+@pytest.mark.documents("services.md", "Streamed, checked rows")
 def test_good_rows_are_transformed() -> None:
     (sale,) = rows(HEADER + "s-1,2026-11-27,1299.99,eu-west,Kettle\n")
     assert sale == Sale("s-1", "2026-11-27", Decimal("1299.99"), "EU-WEST", "Kettle")
 
 
+@pytest.mark.documents("services.md", "Streamed, checked rows")
 def test_columns_may_come_in_any_order_with_extras_and_a_bom() -> None:
     (sale,) = rows("\ufeffProduct,Region,Amount,Notes,Date,ID\nLamp,us,5,fragile,2026-01-02,x-9\n")
     assert (sale.sale_id, sale.region, sale.amount, sale.product) == ("x-9", "US", Decimal("5"), "Lamp")
@@ -45,6 +47,7 @@ def test_columns_may_come_in_any_order_with_extras_and_a_bom() -> None:
         ("s-1,2026-11-27", "has 2 fields"),
     ],
 )
+@pytest.mark.documents("services.md", "Streamed, checked rows")
 def test_bad_rows_are_rejected_with_a_reason(line: str, reason: str | None) -> None:
     (result,) = rows(HEADER + line + "\n")
     if reason is None:
@@ -76,6 +79,7 @@ def sales(*ids: str) -> list[Sale]:
     return [Sale(i, "2026-11-27", Decimal("1"), "EU", "K") for i in ids]
 
 
+@pytest.mark.documents("services.md", "Batched writes, in file order per id")
 def test_writes_go_in_batches_of_25() -> None:
     batches: list[list[str]] = []
     report = load(sales(*[f"s{n}" for n in range(60)]), lambda b: batches.append([s.sale_id for s in b]),
@@ -84,6 +88,7 @@ def test_writes_go_in_batches_of_25() -> None:
     assert (report.rows_read, report.rows_loaded, report.status) == (60, 60, "complete")
 
 
+@pytest.mark.documents("services.md", "Batched writes, in file order per id")
 def test_a_repeated_id_flushes_first_so_the_later_row_wins() -> None:
     batches: list[list[Sale]] = []
     first, second = (
@@ -101,6 +106,7 @@ def test_running_out_of_time_stops_loudly() -> None:
     assert (report.status, report.rows_loaded) == ("incomplete", BATCH)
 
 
+@pytest.mark.documents("services.md", "A report for every file")
 def test_the_report_lists_a_bounded_number_of_rejections() -> None:
     report = load([Rejection(n, "bad") for n in range(MAX_LISTED_REJECTIONS + 5)], lambda b: None, LoadReport("src"),
                   out_of_time=lambda: False)  # fmt: skip
@@ -112,6 +118,7 @@ def test_the_report_lists_a_bounded_number_of_rejections() -> None:
     )
 
 
+@pytest.mark.documents("services.md", "Batched writes, in file order per id")
 def test_parallel_lanes_keep_the_files_order_for_each_id() -> None:
     import random
     import threading
@@ -157,6 +164,7 @@ def test_amounts_past_the_cap_are_their_rows_rejection(amount: str, accepted: bo
         assert parsed[1] == Rejection(3, f"amount {amount[:40]!r} is too large (at most 12 digits before the point)")
 
 
+@pytest.mark.documents("services.md", "Encodings")
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
 @pytest.mark.parametrize("chunk", [1, 2, 7, 4096])
 def test_any_line_ending_and_any_chunking_read_the_same_rows(newline: str, chunk: int) -> None:

@@ -14,6 +14,7 @@ def encoded(value) -> str:
     return base64.b64encode(raw).decode()
 
 
+@pytest.mark.documents("services.md", "Order records")
 def test_a_valid_order_is_parsed_exactly() -> None:
     order = parse_order(encoded({"orderId": "o-1", "customerId": "c-7", "amount": "1500.10", "currency": "EUR"}))
     assert order == Order("o-1", "c-7", Decimal("1500.10"), "EUR")
@@ -35,6 +36,7 @@ def test_a_valid_order_is_parsed_exactly() -> None:
         encoded({"orderId": "o-1", "customerId": "c", "amount": 1, "currency": "euro"}),
     ],
 )
+@pytest.mark.documents("services.md", "Order records")
 def test_invalid_records_are_named(data: str) -> None:
     with pytest.raises(InvalidOrder):
         parse_order(data)

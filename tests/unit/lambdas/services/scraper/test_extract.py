@@ -42,6 +42,7 @@ def outcome(find) -> tuple[str, ...]:
     return (str(money.amount), str(money.currency))
 
 
+@pytest.mark.documents("services.md", "Finding the price")
 @pytest.mark.parametrize("name", PAGES)
 def test_both_engines_give_the_same_answer(name: str) -> None:
     page = PAGES[name]
@@ -56,21 +57,25 @@ def test_both_engines_give_the_same_answer(name: str) -> None:
      ("nested text", ("1299.99", "USD")), ("trust order", ("4.50", "None")), ("latin-1 declared", ("12", "GBP")),
      ("windows-1252 undeclared", ("8.50", "EUR")), ("utf-16 with bom", ("12", "JPY"))],
 )  # fmt: skip
+@pytest.mark.documents("services.md", "Finding the price")
 def test_the_price_is_read_where_and_how_shops_write_it(name: str, expected: tuple[str, str]) -> None:
     assert outcome(lambda: extract_price(PAGES[name])) == expected
 
 
+@pytest.mark.documents("services.md", "Finding the price")
 def test_a_page_deeper_than_lxml_builds_is_still_read() -> None:
     page = b"<div>" * 20_000 + b'<span class="price">$1</span>'
     assert extract_price(page).amount == Decimal("1")
 
 
+@pytest.mark.documents("services.md", "Pages decoded as a browser decodes them")
 def test_pages_are_decoded_as_a_browser_decodes_them() -> None:
     assert decode_page("<meta charset=shift_jis>\u5186".encode("shift_jis")).endswith("\u5186")
     assert decode_page(b'<meta charset="no-such-charset">\xc3\xa9').endswith("\u00e9")
     assert decode_page(b"\xe9t\xe9") == "\u00e9t\u00e9"  # not UTF-8: windows-1252
 
 
+@pytest.mark.documents("services.md", "Finding the price")
 def test_beautifulsoup_is_imported_only_for_a_products_own_selector() -> None:
     probe = (
         "import sys; from lambdas.services.scraper.extract import extract_price as x; "

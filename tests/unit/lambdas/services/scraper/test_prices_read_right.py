@@ -34,6 +34,7 @@ def _bare_shared_sign(text: str) -> str | None:
     return None
 
 
+@pytest.mark.documents("services.md", "Shop text", "The currency")
 @pytest.mark.parametrize("locale", LOCALES)
 def test_cldr_prices_are_read_exactly_and_never_as_another_currency(locale: str) -> None:
     wrong, misread = [], []
@@ -59,10 +60,12 @@ def test_cldr_prices_are_read_exactly_and_never_as_another_currency(locale: str)
      ("MX$5", "MXN"), ("R$ 5,00", "BRL"), ("US$5", "USD"), ("$5", "USD"), ("$5 CAD", "CAD"), ("5 $ CAD", "CAD"),
      ("19,99 $CA", "CAD"), ("19,99 $ AU", "AUD"), ("NZD$12", "NZD"), ("12 Nkr", "NOK"), ("EG£5", "EGP")],
 )  # fmt: skip
+@pytest.mark.documents("services.md", "The currency")
 def test_a_marked_dollar_is_its_own_currency(text: str, currency: str) -> None:
     assert parse_price(text).currency == currency
 
 
+@pytest.mark.documents("services.md", "The currency")
 @pytest.mark.parametrize("text", ["XY$19.99", "ZZ$5", "£QQ 5"])
 def test_a_dollar_marked_with_letters_that_name_none_is_refused(text: str) -> None:
     with pytest.raises(InvalidPrice, match="names no currency"):
@@ -75,10 +78,12 @@ def test_a_dollar_marked_with_letters_that_name_none_is_refused(text: str) -> No
      ('<meta property="product:price:amount" content="1299.5">', "1299.5"),
      ('<span itemprop="price" content="0.5">', "0.5")],
 )  # fmt: skip
+@pytest.mark.documents("services.md", "Machine-readable values")
 def test_machine_readable_prices_are_plain_decimals_not_shop_text(markup: str, amount: str) -> None:
     assert extract_price(f"<html><body>{markup}</body></html>".encode()).amount == Decimal(amount)
 
 
+@pytest.mark.documents("services.md", "Machine-readable values")
 @pytest.mark.parametrize("value", ["1,799", "$19.99", "1e3", "1.799,00", "١٢", "-5"])
 def test_a_machine_readable_price_outside_the_grammar_is_refused(value: str) -> None:
     page = f'<html><body><span data-price="{value}">x</span></body></html>'.encode()
@@ -86,6 +91,7 @@ def test_a_machine_readable_price_outside_the_grammar_is_refused(value: str) -> 
         extract_price(page)
 
 
+@pytest.mark.documents("services.md", "Pages decoded as a browser decodes them")
 def test_a_charset_named_only_by_the_http_header_is_used() -> None:
     # GIVEN a Shift_JIS page whose only charset is in its Content-Type header
     page = '<html><body><span class="price">￥1,200</span> 円</body></html>'.encode("shift_jis")
@@ -98,6 +104,7 @@ def test_a_charset_named_only_by_the_http_header_is_used() -> None:
     assert extract_price(fetched.body).currency is None  # without the header: decoded as windows-1252
 
 
+@pytest.mark.documents("services.md", "Each product has a deadline")
 @pytest.mark.parametrize("retry_after", ["3600", formatdate(time.time() + 3600, usegmt=True)])
 def test_a_long_retry_after_gives_up_that_product_at_once_and_the_run_goes_on(retry_after: str) -> None:
     # GIVEN a shop that throttles one product for an hour, and a second product on a healthy page
@@ -129,6 +136,7 @@ def test_a_long_retry_after_gives_up_that_product_at_once_and_the_run_goes_on(re
     assert elapsed < 15  # far below 3600: no wait began that the deadline could not hold
 
 
+@pytest.mark.documents("services.md", "Each product has a deadline")
 def test_short_waits_are_retried_within_the_deadline() -> None:
     answers = iter([(503, "text/html", b"", {"Retry-After": "0"}), (200, "text/html", b"ok")])
     with serve({"/p": lambda p: next(answers)}) as url:
@@ -136,6 +144,7 @@ def test_short_waits_are_retried_within_the_deadline() -> None:
         assert fetcher.get(f"{url}/p", deadline=fetcher.now() + 10).body == b"ok"
 
 
+@pytest.mark.documents("services.md", "Each product has a deadline")
 def test_a_deadline_already_past_fetches_nothing() -> None:
     with serve({"/p": lambda p: (200, "text/html", b"ok")}) as url:
         fetcher = PoliteFetcher(timeout=2, host_delay=0, allow_hosts=("127.0.0.1",))

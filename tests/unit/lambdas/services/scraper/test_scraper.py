@@ -29,6 +29,7 @@ from tests.httpserver import serve
         ("12.345,6", "12345.6", None),
     ],
 )
+@pytest.mark.documents("services.md", "Shop text")
 def test_prices_are_parsed_exactly(text: str, amount: str, currency: str | None) -> None:
     assert parse_price(text) == Money(Decimal(amount), currency)
 
@@ -60,11 +61,13 @@ def test_the_price_is_found_where_shops_put_it(html: str, expected: tuple) -> No
     assert (str(money.amount), money.currency) == expected
 
 
+@pytest.mark.documents("services.md", "Finding the price")
 def test_a_product_specific_selector_wins() -> None:
     html = b'<span class="price">$1.00</span><b id="real">$2.50</b>'
     assert extract_price(html, "#real").amount == Decimal("2.50")
 
 
+@pytest.mark.documents("services.md", "Price history and drop alerts")
 def test_no_price_on_the_page() -> None:
     with pytest.raises(PriceNotFound):
         extract_price(b"<html><body><p>Sold out</p></body></html>")
@@ -80,18 +83,21 @@ def fake_resolver(address: str):
 @pytest.mark.parametrize(
     "address", ["127.0.0.1", "10.1.2.3", "169.254.169.254", "192.168.0.1", "::1", "fd00::1", "0.0.0.0"]
 )
+@pytest.mark.documents("services.md", "Polite, safe fetching")
 def test_private_link_local_and_loopback_hosts_are_refused(address: str) -> None:
     fetcher = PoliteFetcher(timeout=1, host_delay=0, resolve=fake_resolver(address))
     with pytest.raises(BlockedUrl, match="not a public address"):
         fetcher.get("http://shop.example/item")
 
 
+@pytest.mark.documents("services.md", "Polite, safe fetching")
 @pytest.mark.parametrize("url", ["ftp://shop.example/x", "file:///etc/passwd", "gopher://x", "http:///nohost"])
 def test_only_http_and_https_are_fetched(url: str) -> None:
     with pytest.raises(BlockedUrl):
         PoliteFetcher(timeout=1, host_delay=0).get(url)
 
 
+@pytest.mark.documents("services.md", "Polite, safe fetching")
 def test_redirects_are_followed_and_checked_like_the_first_url() -> None:
     # 127.0.0.1 is allowed here; "localhost" is not, and resolves to a loopback address.
     routes = {"/page": lambda p: (200, "text/html", b"<p>hi</p>")}
@@ -105,6 +111,7 @@ def test_redirects_are_followed_and_checked_like_the_first_url() -> None:
             fetcher.get(f"{url}/escape")
 
 
+@pytest.mark.documents("services.md", "Polite, safe fetching")
 def test_5xx_is_retried_a_bounded_number_of_times_then_fails() -> None:
     with serve({"/busy": lambda p: (503, "text/plain", b"busy")}) as url:
         fetcher = PoliteFetcher(timeout=2, host_delay=0, allow_hosts=("127.0.0.1",), retries=2)
@@ -113,6 +120,7 @@ def test_5xx_is_retried_a_bounded_number_of_times_then_fails() -> None:
         assert len([h for h in serve.hits if h == "/busy"]) == 3
 
 
+@pytest.mark.documents("services.md", "Polite, safe fetching")
 def test_requests_to_one_host_are_spaced_out() -> None:
     now, slept = [0.0], []
 
@@ -152,6 +160,7 @@ def test_product_configuration_is_validated() -> None:
         (None, ("1", "USD"), False),
     ],
 )
+@pytest.mark.documents("services.md", "Price history and drop alerts")
 def test_a_drop_is_ten_percent_or_more_in_the_same_currency(previous, current, expected) -> None:
     before = Observation("t0", Decimal(previous[0]), previous[1]) if previous else None
     assert dropped(before, Money(Decimal(current[0]), current[1]), Decimal(10)) is expected
@@ -191,6 +200,7 @@ def scrape(pages: Pages, history: History, alerts: list, failures: list, out_of_
                report_failure=lambda p, e: failures.append(p.product_id))  # fmt: skip
 
 
+@pytest.mark.documents("services.md", "Price history and drop alerts")
 def test_a_run_records_prices_alerts_on_drops_and_survives_a_failing_product() -> None:
     pages, history, alerts, failures = Pages({"kettle": "$100.00", "lamp": "$20.00"}), History(), [], []
     first = scrape(pages, history, alerts, failures)
@@ -207,6 +217,7 @@ def test_a_run_out_of_time_skips_the_rest() -> None:
     assert (report.checked, report.skipped) == (0, 3)
 
 
+@pytest.mark.documents("services.md", "Each product has a deadline")
 def test_each_product_is_fetched_with_its_own_deadline() -> None:
     pages = Pages({"kettle": "$1", "lamp": "$1"})
     scrape(pages, History(), [], [], seconds=12.5)

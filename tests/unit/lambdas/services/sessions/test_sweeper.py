@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from lambdas.services.sessions.sweeper import sweep
 
 
@@ -17,6 +19,7 @@ class MemorySessions:
         self.deleted += [k["sessionId"]["S"] for k in keys]
 
 
+@pytest.mark.documents("services.md", "TTL and a nightly sweep")
 def test_the_sweep_deletes_every_expired_session_across_pages() -> None:
     store = MemorySessions([[f"a{n}" for n in range(60)], [], [f"b{n}" for n in range(3)]])
     report = sweep(store, now=1000, page_size=60, out_of_time=lambda: False)
@@ -24,6 +27,7 @@ def test_the_sweep_deletes_every_expired_session_across_pages() -> None:
     assert report.remaining == "none"
 
 
+@pytest.mark.documents("services.md", "The sweep stops in time")
 def test_the_sweep_stops_cleanly_when_time_runs_out_and_says_what_remains() -> None:
     store = MemorySessions([[f"a{n}" for n in range(60)], [f"b{n}" for n in range(10)]])
     ticks = iter([False, False, True])

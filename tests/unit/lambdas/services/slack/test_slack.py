@@ -13,6 +13,7 @@ BODY = b"token=xyz&command=%2Fweather&text=Lisbon&user_id=U1"
 NOW = 1_764_244_800
 
 
+@pytest.mark.documents("services.md", "Signed requests")
 def test_slacks_documented_example_signature() -> None:
     # From Slack's "Verifying requests from Slack" guide.
     body = (b"token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&"
@@ -38,6 +39,7 @@ def test_a_signed_request_verifies() -> None:
         (str(NOW + 301), sign(SECRET, str(NOW + 301), BODY), BODY, NOW, "stale_timestamp"),
     ],
 )
+@pytest.mark.documents("services.md", "Signed requests")
 def test_unsigned_tampered_and_replayed_requests_are_rejected(timestamp, signature, body, now, reason) -> None:
     with pytest.raises(SignatureRejected) as caught:
         verify(SECRET, timestamp, signature, body, now=now)
@@ -127,6 +129,7 @@ def _no_control(text: str) -> bool:
     return "<" not in text and ">" not in text
 
 
+@pytest.mark.documents("services.md", "Replies are escaped")
 @pytest.mark.parametrize("sequence", CONTROL_SEQUENCES)
 def test_user_and_site_text_is_escaped_in_every_reply(sequence: str) -> None:
     from urllib.parse import quote_plus

@@ -36,6 +36,7 @@ def opened(data: bytes) -> Image.Image:
     ("size", "expected"),
     [((1200, 800), (200, 133)), ((800, 1200), (133, 200)), ((4000, 1000), (200, 50)), ((640, 640), (200, 200))],
 )
+@pytest.mark.documents("services.md", "A thumbnail per upload")
 def test_fits_the_box_and_keeps_the_aspect_ratio(size: tuple[int, int], expected: tuple[int, int]) -> None:
     thumb = render(make_image("JPEG", size))
     assert (thumb.width, thumb.height) == expected
@@ -47,6 +48,7 @@ def test_small_images_are_not_enlarged() -> None:
     assert (thumb.width, thumb.height) == (120, 90)
 
 
+@pytest.mark.documents("services.md", "A thumbnail per upload")
 def test_exif_orientation_is_applied_and_not_copied() -> None:
     # Orientation 6: the camera was rotated; the stored 1200x800 pixels display as 800x1200.
     thumb = render(make_image("JPEG", (1200, 800), orientation=6))
@@ -58,6 +60,7 @@ def test_exif_orientation_is_applied_and_not_copied() -> None:
     assert result.getpixel((5, 5))[0] < 100
 
 
+@pytest.mark.documents("services.md", "Hostile or broken images")
 def test_large_jpegs_are_decoded_at_reduced_scale() -> None:
     thumb = render(make_image("JPEG", (4000, 3000), quality=85))
     assert (thumb.source_width, thumb.source_height) == (4000, 3000)
@@ -79,6 +82,7 @@ def test_large_jpegs_are_decoded_at_reduced_scale() -> None:
         ("TIFF", "RGB", "PNG", "RGB"),
     ],
 )
+@pytest.mark.documents("services.md", "A thumbnail per upload")
 def test_output_keeps_the_format_where_sensible(fmt: str, mode: str, expected_format: str, expected_mode) -> None:
     thumb = render(make_image(fmt, (600, 400), mode=mode))
     result = opened(thumb.data)
@@ -97,11 +101,13 @@ def test_non_images_are_rejected(data: bytes) -> None:
         render(data)
 
 
+@pytest.mark.documents("services.md", "Hostile or broken images")
 def test_formats_outside_the_list_are_rejected_even_if_pillow_reads_them() -> None:
     with pytest.raises(NotAnImage):
         render(make_image("ICO", (64, 64)))
 
 
+@pytest.mark.documents("services.md", "Hostile or broken images")
 def test_truncated_jpeg_is_rejected() -> None:
     data = make_image("JPEG", (1600, 1200), quality=95)
     with pytest.raises(TruncatedImage):
@@ -129,6 +135,7 @@ def _png_header_only(width: int, height: int) -> bytes:
     )
 
 
+@pytest.mark.documents("services.md", "Hostile or broken images")
 @pytest.mark.parametrize("side", [20_000, 60_000])
 def test_decompression_bombs_are_refused_before_decoding(side: int) -> None:
     data = _png_header_only(side, side)

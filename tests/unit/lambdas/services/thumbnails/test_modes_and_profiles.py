@@ -58,6 +58,7 @@ def expected_grey(source: Image.Image) -> float:
 # -- real files -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["uint16_1_4660.tif", "16bit.cropped.tif", "16bit.MM.cropped.tif", "16bit.s.tif",
                                   "10ct_32bit_128.tiff"])  # fmt: skip
+@pytest.mark.documents("services.md", "Every image mode")
 def test_deep_greys_from_pillows_suite_are_scaled_not_clipped(name: str) -> None:
     source = Image.open(PILLOW / name)
     source.load()
@@ -74,6 +75,7 @@ def test_a_flat_16_bit_grey_keeps_its_level() -> None:
     assert result.getextrema() == (18, 18)
 
 
+@pytest.mark.documents("services.md", "Every image mode")
 def test_a_16_bit_grey_png_with_a_transparency_key_keeps_it_as_alpha() -> None:
     source = Image.open(PILLOW / "i_trns.png")
     key = source.info["transparency"]
@@ -86,6 +88,7 @@ def test_a_16_bit_grey_png_with_a_transparency_key_keeps_it_as_alpha() -> None:
     assert grey_mean(result) < 250
 
 
+@pytest.mark.documents("services.md", "Every image mode")
 def test_a_cmyk_jpeg_becomes_rgb() -> None:
     data = (PILLOW / "pil_sample_cmyk.jpg").read_bytes()
     thumb = render(data)
@@ -110,6 +113,7 @@ def test_a_lab_tiff_becomes_rgb_without_the_profile_pillows_conversion_attaches(
     assert ImageStat.Stat(result).mean == pytest.approx([254, 255, 254], abs=2)  # lab.tif is L=100: white
 
 
+@pytest.mark.documents("services.md", "Colour profiles")
 def test_a_profile_that_does_not_describe_the_pixels_is_dropped() -> None:
     rgb_profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     out = io.BytesIO()
@@ -119,6 +123,7 @@ def test_a_profile_that_does_not_describe_the_pixels_is_dropped() -> None:
     assert "icc_profile" not in result.info
 
 
+@pytest.mark.documents("services.md", "Colour profiles")
 def test_a_small_matching_profile_is_kept() -> None:
     profile = Image.open(PILLOW / "hopper.iccprofile.tif").info["icc_profile"]
     result = opened(render((PILLOW / "hopper.iccprofile.tif").read_bytes()).data)
@@ -154,6 +159,7 @@ def test_a_grey_thumbnail_keeps_its_grey_profile() -> None:
     assert (result.mode, result.info["icc_profile"]) == ("L", grey_profile)
 
 
+@pytest.mark.documents("services.md", "Colour profiles")
 def test_a_large_profile_is_applied_not_copied() -> None:
     big = (PILLOW / "sRGB_v4_ICC_preference.icc").read_bytes()
     assert len(big) > MAX_ICC_BYTES
@@ -215,6 +221,7 @@ def _reference_mean(source: Image.Image) -> float:
     seed=st.integers(0, 2**32),
     scale=st.sampled_from([0.002, 0.3, 1.0]),
 )
+@pytest.mark.documents("services.md", "Every image mode")
 def test_every_mode_makes_a_faithful_8_bit_thumbnail(
     mode: str, width: int, height: int, seed: int, scale: float
 ) -> None:
@@ -232,6 +239,7 @@ def test_every_mode_makes_a_faithful_8_bit_thumbnail(
     assert kept == pytest.approx(_reference_mean(source), abs=6)
 
 
+@pytest.mark.documents("services.md", "Colour profiles")
 @pytest.mark.parametrize("profile", ["sGrey-v2-nano.icc", "sRGB_v4_ICC_preference.icc", None])
 @pytest.mark.parametrize("mode", ["L", "RGB"])
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "TIFF", "WEBP"])

@@ -81,6 +81,7 @@ def source_metadata(name: str) -> set[str]:
     return set(blocks(data, fmt))
 
 
+@pytest.mark.documents("services.md", "No metadata is copied")
 @pytest.mark.parametrize("name", sorted(WITH_METADATA))
 def test_a_thumbnail_holds_only_pixel_and_profile_blocks(name: str) -> None:
     # GIVEN a real file carrying metadata (checked: the block is really in it)
@@ -92,6 +93,7 @@ def test_a_thumbnail_holds_only_pixel_and_profile_blocks(name: str) -> None:
     assert set(found) <= ALLOWED[thumbnail.format], found
 
 
+@pytest.mark.documents("services.md", "No metadata is copied")
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
 def test_text_put_into_any_source_by_any_means_stays_out(fmt: str) -> None:
     from PIL import Image, PngImagePlugin

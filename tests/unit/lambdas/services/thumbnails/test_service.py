@@ -46,6 +46,7 @@ class MemoryStore:
         ("uploads/holiday photo+1 ü.jpg", "thumbnails/holiday photo+1 ü.jpg"),
     ],
 )
+@pytest.mark.documents("services.md", "A thumbnail per upload")
 def test_thumbnail_key_mirrors_the_upload(source: str, expected: str) -> None:
     assert thumbnail_key(source, SETTINGS) == expected
 
@@ -74,6 +75,7 @@ LOOKALIKES = {
 }
 
 
+@pytest.mark.documents("services.md", "A thumbnail per upload")
 def test_distinct_uploads_never_share_a_thumbnail() -> None:
     # GIVEN uploads whose names differ only by an extension, in formats whose thumbnails change format
     store = MemoryStore({key: make_image(fmt, (64, 48)) for key, (fmt, _) in LOOKALIKES.items()})

@@ -139,6 +139,7 @@ def _forgeries(token: str) -> dict[str, str]:
     }
 
 
+@pytest.mark.documents("services.md", "Pages, with tokens that cannot be forged")
 @pytest.mark.parametrize("name", sorted(_forgeries("v1.e30.AAAA")))
 def test_forged_and_foreign_tokens_are_validation_errors(name: str) -> None:
     # GIVEN tokens that are not exactly what this API, with this key, handed out
@@ -150,6 +151,7 @@ def test_forged_and_foreign_tokens_are_validation_errors(name: str) -> None:
     assert fields(caught.value) == {"next": "is not a token this API issued"}
 
 
+@pytest.mark.documents("services.md", "Pages, with tokens that cannot be forged")
 def test_an_issued_token_is_accepted_until_the_key_changes() -> None:
     users, token = _issued_token()
     assert [u.name for u in users.list("1", token).users] == ["U1"]
@@ -170,3 +172,43 @@ def test_update_keeps_what_is_not_sent() -> None:
     created = users.create({"name": "Ada", "email": "ada@example.com"})
     updated = users.update(created.user_id, {"name": "Ada Lovelace"})
     assert (updated.name, updated.email, updated.created_at) == ("Ada Lovelace", "ada@example.com", created.created_at)
+
+
+@pytest.mark.documents("services.md", "Unique addresses and safe concurrent edits")
+def test_an_edit_in_the_same_millisecond_as_the_last_still_changes_updated_at() -> None:
+    from lambdas.services.users.service import _after
+
+    assert _after("2026-12-06T10:00:00.000Z", "2026-12-06T10:00:00.005Z") == "2026-12-06T10:00:00.005Z"
+    assert _after("2026-12-06T10:00:00.005Z", "2026-12-06T10:00:00.005Z") == "2026-12-06T10:00:00.006Z"
+    # a clock behind the stored stamp (another machine's) never goes back either
+    assert _after("2026-12-06T23:59:59.999Z", "2026-12-06T23:59:59.000Z") == "2026-12-07T00:00:00.000Z"
+
+
+class CancellingClient:
+    """DynamoDB cancelling every transaction for the reasons given, as botocore reports it."""
+
+    def __init__(self, *codes: str) -> None:
+        self.codes = codes
+
+    def transact_write_items(self, **_: object) -> None:
+        from botocore.exceptions import ClientError
+
+        raise ClientError({"Error": {"Code": "TransactionCanceledException", "Message": "cancelled"},
+                           "CancellationReasons": [{"Code": code} for code in self.codes]}, "TransactWriteItems")  # fmt: skip
+
+
+@pytest.mark.documents("services.md", "Unique addresses and safe concurrent edits")
+def test_a_transaction_cancelled_for_a_conflicting_one_is_a_409_conflict() -> None:
+    from lambdas.common.exceptions import Conflict, DependencyError, http_status
+    from lambdas.services.users.repository import DynamoUserRepository
+
+    user = User("u1", "Ada", "ada@example.com", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z")
+    renamed = User("u1", "Ada L", "ada@example.com", user.created_at, "2026-01-01T00:00:01.000Z")
+    with pytest.raises(Conflict, match="changed by another request") as conflict:
+        DynamoUserRepository("users", CancellingClient("TransactionConflict")).update(user, renamed)
+    assert http_status(conflict.value) == 409
+    # a stale read of the user itself is the same 409; any other cancellation is DynamoDB failing
+    with pytest.raises(Conflict):
+        DynamoUserRepository("users", CancellingClient("ConditionalCheckFailed")).update(user, renamed)
+    with pytest.raises(DependencyError):
+        DynamoUserRepository("users", CancellingClient("ThrottlingError")).update(user, renamed)
