@@ -100,8 +100,8 @@ class Score:
         return self.killed + len(self.survived)
 
     @property
-    def ratio(self) -> float:
-        return self.killed / self.scored if self.scored else 1.0
+    def ratio(self) -> float | None:
+        return self.killed / self.scored if self.scored else None
 
 
 @dataclass
@@ -130,17 +130,20 @@ class Report:
         return cls(dict(sorted(scores.items(), key=lambda kv: _order(kv[0]))), stale)
 
     @property
-    def lowest(self) -> float:
-        return min((s.ratio for s in self.scores.values() if s.scored), default=1.0)
+    def lowest(self) -> float | None:
+        """The weakest package's score; None until a mutant of some package has run."""
+        return min((s.ratio for s in self.scores.values() if s.ratio is not None), default=None)
 
     def table(self) -> list[str]:
-        rows = ["| package | killed | survived | equivalent | score |", "|---|---:|---:|---:|---:|"]
+        rows = ["| package | killed | survived | equivalent | not run | score |", "|---|---:|---:|---:|---:|---:|"]
         for label, s in self.scores.items():
-            pending = f" ({s.unscored} not run)" if s.unscored else ""
-            rows.append(f"| {label} | {s.killed} | {len(s.survived)} | {s.equivalent} | {s.ratio:.0%}{pending} |")
+            score = "-" if s.ratio is None else f"{s.ratio:.1%}"
+            rows.append(f"| {label} | {s.killed} | {len(s.survived)} | {s.equivalent} | {s.unscored} | {score} |")
         return rows
 
     def result_line(self) -> str:
+        if self.lowest is None:
+            raise ToolchainError("no mutant has been tested yet: nothing to score")
         return f"RESULT mutation_score project={self.lowest:.3f} floor={GOAL:.2f} ratio={self.lowest / GOAL:.3f}"
 
 

@@ -133,7 +133,10 @@ def mutants(c: Context, module: str = "", report: bool = False, max_children: in
     with c.cd(str(root(c))):
         if not report:
             say(f"==> mutmut run {pattern or '(all scored code)'}")
-            c.run(f"{mutmut} run --max-children {max_children} {pattern and repr(pattern)}", warn=True)
+            run = c.run(f"{mutmut} run --max-children {max_children} {pattern and repr(pattern)}", warn=True)
+            if run is None or run.failed:
+                # mutmut first runs the suites unmutated: a red or flaky test there scores nothing
+                raise Exit("error: mutmut failed (above); the suites must pass unmutated first", code=1)
         listing = c.run(f"{mutmut} results --all true", hide=True, warn=True)
     statuses = parse_results(listing.stdout if listing else "")
     if not statuses:
@@ -146,5 +149,7 @@ def mutants(c: Context, module: str = "", report: bool = False, max_children: in
             say(f"survived ({label}): {survivor}  (see: mutmut show {survivor})")
     for mutant in result.stale_equivalents:
         say(f"stale: {mutant} is listed as equivalent but was killed or no longer exists")
+    if result.lowest is None:
+        raise Exit("error: no mutant has been tested yet; run `invoke mutants` without --report", code=1)
     write_scores(root(c) / "docs" / "testing.md", result.table(), date.today().isoformat())
     say(result.result_line())

@@ -36,7 +36,10 @@ def test_scores_count_timeouts_as_killed_and_untested_mutants_as_survivors() -> 
     assert common.ratio == pytest.approx(2 / 3)
     assert (users.killed, len(users.survived), users.ratio) == (1, 1, 0.5)
     # a mutant not yet run is neither killed nor survived
-    assert report.scores["services/etl"].unscored == 1 and report.scores["services/etl"].scored == 0
+    etl = report.scores["services/etl"]
+    assert (etl.unscored, etl.scored, etl.ratio) == (1, 0, None)
+    assert "| services/etl | 0 | 0 | 0 | 1 | - |" in report.table()
+    assert "| lambdas/common | 2 | 1 | 0 | 0 | 66.7% |" in report.table()
     # code outside the scored packages is not reported
     assert all(not label.startswith("toolchain.cache") for label in report.scores)
     assert list(report.scores) == ["lambdas/common", "services/etl", "services/users", "deploy (promotion, release)"]
@@ -60,6 +63,13 @@ def test_an_equivalent_leaves_the_score_and_a_stale_one_is_named() -> None:
 def test_the_result_line_reports_the_lowest_package_against_the_goal() -> None:
     report = Report.of(parse_results(LISTING), {})
     assert report.result_line() == "RESULT mutation_score project=0.500 floor=0.90 ratio=0.556"
+
+
+def test_nothing_run_is_no_score() -> None:
+    report = Report.of({"lambdas.common.money.x_f__mutmut_1": "not checked"}, {})
+    assert report.lowest is None
+    with pytest.raises(ToolchainError, match="no mutant has been tested"):
+        report.result_line()
 
 
 def test_equivalents_need_a_reason(tmp_path: Path) -> None:

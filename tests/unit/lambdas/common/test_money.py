@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from lambdas.common import money
@@ -153,13 +153,17 @@ def test_bounds_hold_at_their_edges(value: str, options: dict[str, Any], accepte
 
 @settings(max_examples=400, deadline=None)
 @given(st.decimals(allow_nan=True, allow_infinity=True))
+@example(Decimal("0.00025599974399974400160922856822520298539"))  # 41 decimals: refused for its size
+@example(Decimal("0." + "1" * 40))
 def test_a_decimal_in_any_notation_is_taken_exactly_or_refused(number: Decimal) -> None:
     text = str(number)
     try:
         amount = money.parse_amount(text, decimals=40, integer_digits=40, allow_zero=True, allow_negative=True)
     except money.AmountError:
-        plain = text.lstrip("-").replace(".", "", 1)
-        assert not plain.isdigit() or len(text) > 83  # refused only for its notation (E, NaN, Inf) or size
+        whole, _, fraction = text.lstrip("-").partition(".")
+        in_notation = (whole + fraction).isdigit()
+        # refused only for its notation (E, NaN, Inf) or for more digits than allowed on either side
+        assert not in_notation or len(whole.lstrip("0")) > 40 or len(fraction) > 40
         return
     assert amount == number and "E" not in text
 
