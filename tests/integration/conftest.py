@@ -105,7 +105,14 @@ def clients(emulator: str) -> dict[str, Any]:
 def role(clients: dict[str, Any]) -> str:
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
                                                     "Action": "sts:AssumeRole"}]}  # fmt: skip
-    return clients["iam"].create_role(RoleName="fn-role", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    arn = clients["iam"].create_role(RoleName="fn-role", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    # The emulator enforces each function's role (test_emulator_iam.py): these handlers call back into
+    # the queues, buckets, topics and tables their tests make, whatever their names.
+    grants = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "TestHandlers", "Effect": "Allow", "Action": ["sqs:*", "s3:*", "sns:*", "dynamodb:*", "lambda:*"],
+         "Resource": "*"}]}  # fmt: skip
+    clients["iam"].put_role_policy(RoleName="fn-role", PolicyName="test-handlers", PolicyDocument=json.dumps(grants))
+    return arn
 
 
 @pytest.fixture(scope="module")

@@ -158,6 +158,16 @@ class EmulatorControl:
 
         self._get(self.require(), f"debug?function={quote(function_name, safe='')}&port={port}")
 
+    def recycle(self, function_name: str) -> int:
+        """End the function's warm workers, as Lambda recycles environments: its next invocation is cold."""
+        from urllib.parse import quote
+
+        return int(self._get(self.require(), f"workers/recycle?function={quote(function_name, safe='')}")["recycled"])
+
+    def authorisations(self) -> dict[str, Any]:
+        """What functions' roles were denied (recent) and allowed (every distinct action and resource)."""
+        return self._get(self.require(), "iam")
+
     def invocations(self, function_name: str | None = None) -> list[dict[str, Any]]:
         route = "invocations" + (f"?function={function_name}" if function_name else "")
         return self._get(self.require(), route)

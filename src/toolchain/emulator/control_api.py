@@ -29,6 +29,7 @@ class ControlApp:
         self._provisioned = emulator.provisioned
         self._gateway = emulator.gateway
         self._scheduler = emulator.scheduler
+        self._iam = emulator.parts.iam
 
     def _quiet(self, timeout: float) -> bool:
         """Wait until nothing is left to deliver: the async queue empty (retries included), every stream
@@ -87,6 +88,10 @@ class ControlApp:
         elif route == "concurrency":
             body = {"function": query.get("function", [""])[0],
                     "running": self._executor.limits.running(query.get("function", [""])[0])}  # fmt: skip
+        elif route == "workers/recycle":
+            body = {"recycled": self._executor.pool.recycle(query.get("function", [""])[0])}
+        elif route == "iam":
+            body = self._iam.to_json()
         elif route == "idle":
             body = {"idle": self._quiet(min(float(query.get("timeout", ["30"])[0]), 600.0))}
         else:

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from toolchain.emulator.awslambda.executor import FunctionExecutor, Invocation
     from toolchain.emulator.awslambda.invocations import AsyncInvoker, InvocationLog
     from toolchain.emulator.event_sources.dynamodb import DynamoStreamPoller
+    from toolchain.emulator.iam.enforcement import Authorisations
     from toolchain.emulator.xray.segments import TraceStore
 
 
@@ -22,6 +23,7 @@ class Parts:
     traces: TraceStore
     dynamodb_streams: DynamoStreamPoller
     log: Callable[[str], None]
+    iam: Authorisations
 
     def run(self, fn: Any, event: str) -> Invocation:
         """Run one invocation of a moto function version in a worker (its layers read from moto)."""

@@ -17,6 +17,7 @@ from toolchain.emulator.cloudwatch.metrics import ExactDimensions, exact_filter
 from toolchain.emulator.dynamodb.corrections import atomic_requests, tolerant_comparison
 from toolchain.emulator.event_sources.mappings import PolledMappings
 from toolchain.emulator.iam.conditions import bool_conditions, unmet_conditions_do_not_apply
+from toolchain.emulator.iam.enforcement import authorise_calls, authorise_s3_calls
 from toolchain.emulator.patching import CORRECTION, EMULATION, Change, Override, Patch
 from toolchain.emulator.s3.notifications import notify_the_alias
 from toolchain.emulator.sns.delivery import publish_to_lambda
@@ -35,6 +36,7 @@ LAMBDA = "moto.awslambda.models:lambda_backends"
 FUNCTION = "moto.awslambda.models:LambdaFunction"
 SFN_TASKS = "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils"
 SFN_EXECUTIONS = "moto.stepfunctions.parser.backend.execution"
+AUTHORIZATION = "moto.core.authorization:ActionAuthenticatorMixin"
 
 CHANGES: list[Change] = [
     # -- Lambda: invocations run in worker processes, as Lambda routes them -------------------------------
@@ -76,6 +78,10 @@ CHANGES: list[Change] = [
           why="Bool conditions are evaluated (aws:SecureTransport is true for the emulator's TLS stand-in)"),
     Patch("iam", "moto.iam.access_control:IAMPolicyStatement", "is_action_permitted", unmet_conditions_do_not_apply,
           why="a statement whose condition does not hold does not apply; moto denied"),
+    Patch("iam", AUTHORIZATION, "_authenticate_and_authorize_normal_action", authorise_calls, EMULATION,
+          why="a function's call is judged by its role's policies on the resources it names; moto checked all or none"),
+    Patch("iam", AUTHORIZATION, "_authenticate_and_authorize_s3_action", authorise_s3_calls, EMULATION,
+          why="the same for S3's buckets and objects"),
     # -- CloudWatch --------------------------------------------------------------------------------------------
     Override("cloudwatch", "moto.cloudwatch.models:cloudwatch_backends", ExactDimensions,
              why="GetMetricStatistics matches dimensions exactly; moto added the alias's and versions' datapoints"),

@@ -30,6 +30,8 @@ from toolchain.emulator.event_sources.dynamodb import DynamoStreamPoller
 from toolchain.emulator.event_sources.kinesis import KinesisPoller
 from toolchain.emulator.event_sources.sqs import SqsPoller
 from toolchain.emulator.events.schedules import Scheduler
+from toolchain.emulator.iam.enforcement import Authorisations
+from toolchain.emulator.iam.sessions import RoleSessions
 from toolchain.emulator.info import ServerInfo, code_version
 from toolchain.emulator.parts import Parts, layer_source
 from toolchain.emulator.patches import CHANGES, EVERYTHING
@@ -84,7 +86,8 @@ class Emulator:
 def build(state_dir: Path, endpoint: str, host: str, log: Callable[[str], None]) -> Emulator:
     # the functions' X-Ray SDK sends its subsegments here, as to the daemon on Lambda
     daemon = XRayDaemon(STORE, host, log=log).start()
-    executor = FunctionExecutor(state_dir, endpoint, MotoLogSink(), xray_daemon=daemon.address)
+    iam = Authorisations(RoleSessions(uuid.uuid4().hex), log=log)
+    executor = FunctionExecutor(state_dir, endpoint, MotoLogSink(), xray_daemon=daemon.address, sessions=iam.sessions)
     history = InvocationLog()
 
     def run(fn: Any, event: str) -> Invocation:
@@ -98,7 +101,7 @@ def build(state_dir: Path, endpoint: str, host: str, log: Callable[[str], None])
     delays = tuple(float(d) for d in os.environ.get("EMULATOR_ASYNC_RETRY_DELAYS", "1,2").split(","))
     invoker = AsyncInvoker(run, Destinations(endpoint), history, retry_delays=delays, log=log)
     streams = DynamoStreamPoller(run, Destinations(endpoint), history, log=log)
-    parts = Parts(executor, invoker, history, STORE, streams, log)
+    parts = Parts(executor, invoker, history, STORE, streams, log, iam)
     provisioned = ProvisionedConcurrency(lambda fn, count: executor.provision(fn, count, layer_source(fn)),
                                          executor.pool.keep_provisioned, _lambda_backend, log)  # fmt: skip
     return Emulator(

@@ -19,7 +19,7 @@ import uuid
 import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from toolchain.cache import cache_dir
 from toolchain.digests import sha256_hex
@@ -30,6 +30,9 @@ from toolchain.emulator.awslambda.interpreters import choose_interpreter
 from toolchain.emulator.awslambda.runtime_packages import debugger_dir, provided_packages_dir
 from toolchain.emulator.awslambda.workers import Outcome, WorkerDied, WorkerPool, WorkerSpec
 from toolchain.emulator.xray.segments import STORE, Segment, TraceHeader, TraceStore, current
+
+if TYPE_CHECKING:  # built by server.py: Lambda hands each function its role's session
+    from toolchain.emulator.iam.sessions import RoleSessions
 
 INIT_SECONDS = 10.0
 DEBUG_WAIT_SECONDS = 600.0  # a worker under the debugger waits this long for the IDE to attach
@@ -123,7 +126,10 @@ class FunctionExecutor:
         limits: ConcurrencyLimits | None = None,
         traces: TraceStore = STORE,
         xray_daemon: str = "127.0.0.1:2000",
+        sessions: RoleSessions | None = None,
     ) -> None:
+        # Each function calls AWS as a session of its role (iam/); without sessions, as the operator.
+        self.sessions = sessions
         self.state_dir = state_dir
         self.traces = traces
         self.xray_daemon = xray_daemon
@@ -183,9 +189,9 @@ class FunctionExecutor:
                 "AWS_ENDPOINT_URL": self.endpoint,
                 "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
                 "AWS_XRAY_DAEMON_ADDRESS": self.xray_daemon,
-                **FAKE_CREDENTIALS,
             }
         )
+        env.update(self.sessions.credentials(fn.role, fn.function_name) if self.sessions else FAKE_CREDENTIALS)
         return env
 
     def _spec(self, fn: Any, layers: LayerSource) -> WorkerSpec:

@@ -329,6 +329,24 @@ class WorkerPool:
             worker.kill()
         return len(expired)
 
+    def recycle(self, function_name: str) -> int:
+        """End every worker of a function, as Lambda recycles execution environments: the next
+        invocation starts cold (its init runs again, caches are empty). Busy workers end when they
+        finish; provisioned ones are started again by their keeper. Returns how many were idle."""
+
+        def of_function(arn: str) -> bool:
+            return arn.split(":function:", 1)[-1].split(":", 1)[0] == function_name
+
+        with self._lock:
+            ended = [w for ws in self._idle.values() for w in ws if of_function(w.spec.function_arn)]
+            for key in list(self._idle):
+                self._idle[key] = [w for w in self._idle[key] if not of_function(w.spec.function_arn)]
+            for arn in [a for a in self._current_key if of_function(a)]:
+                del self._current_key[arn]  # a busy worker is not taken back when it is released
+        for worker in ended:
+            worker.kill()
+        return len(ended)
+
     def workers(self) -> Sequence[Worker]:
         with self._lock:
             return [*self._busy, *(w for ws in self._idle.values() for w in ws)]

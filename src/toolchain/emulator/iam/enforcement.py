@@ -1,0 +1,191 @@
+"""Every call a function makes is authorised against its execution role, as AWS authorises it.
+
+moto can check IAM only for all callers at once (its INITIAL_NO_AUTH_ACTION_COUNT), against the
+resource "*", with one generic error. Here a request signed with a function's session key
+(sessions.py) is judged by that role's policies for each resource it names (requests.py); any other
+caller (the operator, Terraform, the tasks) goes through as moto lets it. A denied call gets the
+error its service returns on AWS (code, status, message naming the principal, action and
+resource), and the emulator's log says which policies were read, what denied, and the statement
+that would allow it. EMULATOR_ENFORCE_IAM=0 turns it off.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections import deque
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from toolchain.emulator.iam.evaluation import Decision, evaluate, role_policies, suggestion
+from toolchain.emulator.iam.requests import Call, authorisations
+from toolchain.emulator.iam.sessions import RoleSessions, Session, access_key_of, signing_service
+
+ENFORCED = os.environ.get("EMULATOR_ENFORCE_IAM", "1") != "0"
+
+# How each service answers AccessDenied on AWS: (protocol, error code, HTTP status).
+_JSON_DENIALS = {
+    "dynamodb": ("com.amazonaws.dynamodb.v20120810#AccessDeniedException", 400),
+    "lambda": ("AccessDeniedException", 403),
+    "sqs": ("AccessDenied", 403),
+}
+_XML_DENIALS = {"sns": ("AuthorizationError", 403), "sqs": ("AccessDenied", 403)}
+
+
+@dataclass(frozen=True)
+class Judgement:
+    at: float
+    principal: str
+    role: str
+    action: str
+    resource: str
+    allowed: bool
+    by: str | None  # the statement that allowed or explicitly denied it
+
+
+class Authorisations:
+    """What each role was asked for and how it was answered: denials for the log and the control
+    API, every distinct (role, action, resource) allowed for reports of what a role really uses."""
+
+    def __init__(self, sessions: RoleSessions, log: Any = print, enforced: bool = ENFORCED) -> None:
+        self.sessions = sessions
+        self.enforced = enforced
+        self._log = log
+        self._lock = threading.Lock()
+        self.denials: deque[Judgement] = deque(maxlen=1000)
+        self.used: dict[tuple[str, str, str], str] = {}
+
+    def judge(self, session: Session, action: str, resource: str) -> Decision:
+        policies = role_policies(session.account, session.role_name)
+        if policies is None:
+            decision = Decision(action, resource, False, policies=())
+        else:
+            decision = evaluate(policies, action, resource)
+        judgement = Judgement(time.time(), session.principal, session.role_arn, action, resource, decision.allowed,
+                              decision.allowed_by or decision.denied_by)  # fmt: skip
+        with self._lock:
+            if decision.allowed:
+                self.used.setdefault((session.role_arn, action, resource), decision.allowed_by or "")
+            else:
+                self.denials.append(judgement)
+        if not decision.allowed:
+            self._log(explain(session, decision, enforced=self.enforced))
+        return decision
+
+    def to_json(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "enforced": self.enforced,
+                "denials": [asdict(j) for j in self.denials],
+                "used": [{"role": r, "action": a, "resource": res, "allowed_by": by}
+                         for (r, a, res), by in sorted(self.used.items())],
+            }  # fmt: skip
+
+
+def message(session: Session, decision: Decision) -> str:
+    return (f"User: {session.principal} is not authorized to perform: {decision.action} on resource: "
+            f"{decision.resource} {decision.reason}")  # fmt: skip
+
+
+def explain(session: Session, decision: Decision, enforced: bool) -> str:
+    """The emulator's log line for a denial: what was read, what decided, and what would allow it."""
+    verdict = "AccessDenied" if enforced else "AccessDenied (not enforced: EMULATOR_ENFORCE_IAM=0)"
+    read = ", ".join(decision.policies) or f"none: role {session.role_name} does not exist"
+    if decision.denied_by:
+        why = f"statement {decision.denied_by} denies it"
+        fix = "remove or narrow that Deny"
+    else:
+        why = f"no statement allows {decision.action} on {decision.resource}"
+        fix = f"add to the function's policy_statements: {suggestion(decision.action, decision.resource)}"
+    return (f"iam: {verdict}: {session.principal} {decision.action} {decision.resource}: "
+            f"policies read: {read}; {why}; {fix}")  # fmt: skip
+
+
+def _params(response: Any) -> dict[str, Any]:
+    params: dict[str, Any] = {k: v[0] for k, v in (getattr(response, "querystring", None) or {}).items()
+                              if isinstance(v, list) and v}  # fmt: skip
+    body = getattr(response, "raw_body", None) or getattr(response, "body", None)
+    if isinstance(body, dict):  # DynamoDB's handler replaces its body with the parsed parameters
+        params.update(body)
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if isinstance(body, str) and body.lstrip().startswith("{"):
+        try:
+            loaded = json.loads(body)
+        except ValueError:
+            loaded = None
+        if isinstance(loaded, dict):
+            params.update(loaded)
+    return params
+
+
+def _is_json(response: Any, service: str) -> bool:
+    content_type = str(response.headers.get("Content-Type") or response.headers.get("content-type") or "")
+    return service == "lambda" or "json" in content_type
+
+
+def _denied(service: str, text: str, as_json: bool) -> Exception:
+    from moto.core.exceptions import AccessDeniedError, JsonRESTError
+
+    class QueryDenied(AccessDeniedError):  # moto's XML error of the query protocols, with AWS's code and text
+        def __init__(self, error_type: str, text: str) -> None:
+            super(AccessDeniedError, self).__init__(error_type, text)
+
+    if as_json:
+        error_type, status = _JSON_DENIALS.get(service, ("AccessDeniedException", 400))
+        error: Any = JsonRESTError(error_type, text)
+    else:
+        error_type, status = _XML_DENIALS.get(service, ("AccessDenied", 403))
+        error = QueryDenied(error_type, text)
+    error.code = status
+    return error
+
+
+def _secret_arn(account: str, region: str, secret_id: str) -> str | None:
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    try:
+        return secretsmanager_backends[account][region].describe_secret(secret_id).arn
+    except Exception:  # not found: the call is judged against the name's ARN and fails as AWS would
+        return None
+
+
+def authorise_calls(original: Any, emulator: Any) -> Any:
+    """ActionAuthenticatorMixin._authenticate_and_authorize_normal_action, for every service but S3."""
+    authorisations_: Authorisations = emulator.iam
+
+    def authorize(self: Any, resource: str = "*") -> None:
+        session = authorisations_.sessions.find(access_key_of(self.headers, getattr(self, "querystring", None)))
+        if session is None:
+            return original(self, resource)
+        service = signing_service(self.headers) or str(getattr(self, "service_name", ""))
+        call = Call(service, self._get_action() or "", session.account, self.region, _params(self), self.path)
+        for action, arn in authorisations(call, _secret_arn):
+            decision = authorisations_.judge(session, action, arn)
+            if not decision.allowed and authorisations_.enforced:
+                raise _denied(service, message(session, decision), _is_json(self, service))
+        return None
+
+    return authorize
+
+
+def authorise_s3_calls(original: Any, emulator: Any) -> Any:
+    """ActionAuthenticatorMixin._authenticate_and_authorize_s3_action: objects and buckets by ARN."""
+    authorisations_: Authorisations = emulator.iam
+
+    def authorize(self: Any, bucket_name: str | None = None, key_name: str | None = None) -> None:
+        session = authorisations_.sessions.find(access_key_of(self.headers, getattr(self, "querystring", None)))
+        if session is None:
+            return original(self, bucket_name, key_name)
+        from moto.s3.exceptions import BucketAccessDeniedError, S3AccessDeniedError
+
+        action = f"s3:{self.data.get('Action') or self._get_action()}"
+        target = f"{bucket_name or '*'}/{key_name}" if key_name else (bucket_name or "*")
+        decision = authorisations_.judge(session, action, f"arn:aws:s3:::{target}")
+        if not decision.allowed and authorisations_.enforced:
+            raise BucketAccessDeniedError(bucket=bucket_name) if bucket_name else S3AccessDeniedError()
+        return None
+
+    return authorize

@@ -1,0 +1,94 @@
+"""A grant taken out of a function's policy_statements fails locally as it would on AWS, and the
+emulator's log says what to put back: what README's "Add a function" step 3 relies on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import requests
+
+from tests import tokens
+
+from .conftest import Deployed
+
+pytestmark = pytest.mark.e2e
+
+
+@contextmanager
+def policy_edited(deployed: Deployed, old: str, new: str) -> Iterator[None]:
+    """infra/http.tf with `old` replaced by `new`, applied with `invoke up`; put back (and applied) after."""
+    path = deployed.root / "infra" / "http.tf"
+    original = path.read_text()
+    assert original.count(old) == 1, f"infra/http.tf no longer holds {old!r} once"
+    path.write_text(original.replace(old, new))
+    try:
+        deployed.invoke("up")
+        yield
+    finally:
+        path.write_text(original)
+        deployed.invoke("up")
+
+
+def _denial(deployed: Deployed, function: str, action: str) -> str:
+    lines = [line for line in deployed.control.log_file.read_text().splitlines()
+             if "iam: AccessDenied" in line and f"/{function} " in line and f" {action} " in line]  # fmt: skip
+    assert lines, f"no denial of {action} for {function} in the emulator's log"
+    return lines[-1]
+
+
+@pytest.fixture(scope="module")
+def api(deployed: Deployed) -> str:
+    (stage,) = [a for a in deployed.control.apis() if a["name"] == "platform-local-api"]
+    return stage["url"]
+
+
+@pytest.fixture(scope="module")
+def secret(deployed: Deployed) -> str:
+    return deployed.client("secretsmanager").get_secret_value(SecretId="platform-local/jwt-signing-key")["SecretString"]
+
+
+@pytest.mark.documents("emulator.md", "Each function calls AWS as its role", "Every denial is explained")
+def test_without_put_item_the_users_api_cannot_create_and_the_log_says_what_to_grant(
+    deployed: Deployed, api: str, secret: str
+) -> None:
+    auth = {"Authorization": "Bearer " + tokens.hs256(secret, sub="least-privilege-1")}
+    table = deployed.outputs()["users_table_name"]
+    # GIVEN the users function's policy without dynamodb:PutItem, applied
+    with policy_edited(deployed, '"dynamodb:GetItem", "dynamodb:PutItem", ', '"dynamodb:GetItem", '):
+        # WHEN a user is created
+        answer = requests.post(f"{api}/users", json={"name": "Ada", "email": "ada-lp@example.com"}, headers=auth,
+                               timeout=30)  # fmt: skip
+        # THEN the API fails as it would on AWS (the write is refused), and nothing is written
+        assert answer.status_code >= 500, answer.text
+        assert "AccessDenied" not in answer.text  # the caller learns nothing of the platform's IAM
+        line = _denial(deployed, "platform-local-users", "dynamodb:PutItem")
+        assert f":table/{table}" in line
+        assert "policies read: platform-local-users-least-privilege" in line
+        assert 'add to the function\'s policy_statements: { sid = "...", actions = ["dynamodb:PutItem"]' in line
+        items = deployed.client("dynamodb").scan(TableName=table)["Items"]
+        assert not [i for i in items if i.get("email", {}).get("S") == "ada-lp@example.com"]
+    # AND with the grant back, the same request is created
+    created = requests.post(f"{api}/users", json={"name": "Ada", "email": "ada-lp@example.com"}, headers=auth,
+                            timeout=30)  # fmt: skip
+    assert created.status_code == 201, created.text
+
+
+def test_without_get_secret_value_the_authorizer_cannot_read_its_key(deployed: Deployed, api: str, secret: str) -> None:
+    old = """      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [aws_secretsmanager_secret.jwt_signing.arn]"""
+    new = """      actions   = ["secretsmanager:DescribeSecret"]
+      resources = [aws_secretsmanager_secret.jwt_signing.arn]"""
+    with policy_edited(deployed, old, new):
+        # a warm authorizer keeps the key it read (as on AWS): the next environment is a cold one
+        deployed.control.recycle("platform-local-authorizer")
+        auth = {"Authorization": "Bearer " + tokens.hs256(secret, sub="least-privilege-2")}
+        answer = requests.get(f"{api}/users", headers=auth, timeout=30)
+        assert answer.status_code == 500, answer.text  # API Gateway's answer to a failing authorizer
+        line = _denial(deployed, "platform-local-authorizer", "secretsmanager:GetSecretValue")
+        assert ":secret:platform-local/jwt-signing-key-" in line
+        assert "policies read: platform-local-authorizer-least-privilege" in line
+    deployed.control.recycle("platform-local-authorizer")
+    auth = {"Authorization": "Bearer " + tokens.hs256(secret, sub="least-privilege-3")}
+    assert requests.get(f"{api}/users", headers=auth, timeout=30).status_code == 200

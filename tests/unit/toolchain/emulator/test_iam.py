@@ -1,0 +1,163 @@
+"""IAM as the emulator applies it to functions: the resources a call names, statement-by-statement
+evaluation with its explanation, session keys, and enforcement switched off."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from moto import mock_aws
+
+from toolchain.emulator.iam.enforcement import Authorisations, explain
+from toolchain.emulator.iam.evaluation import Policy, evaluate
+from toolchain.emulator.iam.requests import Call, authorisations
+from toolchain.emulator.iam.sessions import RoleSessions, access_key_of, signing_service
+
+ACCOUNT, REGION = "123456789012", "eu-west-1"
+
+
+def _call(service: str, operation: str, path: str = "/", **params: object) -> Call:
+    return Call(service, operation, ACCOUNT, REGION, dict(params), path)
+
+
+def _table(name: str) -> str:
+    return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (_call("dynamodb", "PutItem", TableName="users"), [("dynamodb:PutItem", _table("users"))]),
+        (
+            _call("dynamodb", "Query", TableName="users", IndexName="byEntity"),
+            [("dynamodb:Query", _table("users") + "/index/byEntity")],
+        ),
+        (
+            _call("dynamodb", "BatchWriteItem", RequestItems={"b": [], "a": []}),
+            [("dynamodb:BatchWriteItem", _table("a")), ("dynamodb:BatchWriteItem", _table("b"))],
+        ),
+        (
+            _call(
+                "dynamodb",
+                "TransactWriteItems",
+                TransactItems=[
+                    {"Put": {"TableName": "users"}},
+                    {"ConditionCheck": {"TableName": "emails"}},
+                    {"Update": {"TableName": "users"}},
+                    {"Delete": {"TableName": "users"}},
+                ],
+            ),
+            [
+                ("dynamodb:PutItem", _table("users")),
+                ("dynamodb:ConditionCheckItem", _table("emails")),
+                ("dynamodb:UpdateItem", _table("users")),
+                ("dynamodb:DeleteItem", _table("users")),
+            ],
+        ),
+        (
+            _call("sqs", "SendMessageBatch", QueueUrl=f"http://127.0.0.1:5000/{ACCOUNT}/jobs"),
+            [("sqs:SendMessage", f"arn:aws:sqs:{REGION}:{ACCOUNT}:jobs")],
+        ),
+        (_call("sns", "Publish", TopicArn="arn:aws:sns:eu-west-1:1:t"), [("sns:Publish", "arn:aws:sns:eu-west-1:1:t")]),
+        (
+            _call("lambda", "Invoke", "/2015-03-31/functions/users/invocations", Qualifier="live"),
+            [("lambda:InvokeFunction", f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:users:live")],
+        ),
+        (
+            _call("lambda", "GetFunctionConfiguration", "/2015-03-31/functions/users/configuration"),
+            [("lambda:GetFunctionConfiguration", f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:users")],
+        ),
+        (_call("states", "StartExecution", stateMachineArn="arn:sm"), [("states:StartExecution", "arn:sm")]),
+        (_call("kinesis", "GetRecords", StreamARN="arn:k"), [("kinesis:GetRecords", "arn:k")]),
+        (
+            _call("ssm", "GetParameter", Name="/app/url"),
+            [("ssm:GetParameter", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/app/url")],
+        ),
+        (
+            _call("events", "PutEvents", Entries=[{}]),
+            [("events:PutEvents", f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/default")],
+        ),
+        (_call("monitoring", "PutMetricData"), [("cloudwatch:PutMetricData", "*")]),
+        (_call("dynamodb", "ListTables"), [("dynamodb:ListTables", "*")]),
+    ],
+)
+def test_a_call_is_authorised_on_the_resources_it_names(call: Call, expected: list[tuple[str, str]]) -> None:
+    assert authorisations(call) == expected
+
+
+def test_a_secret_asked_by_name_is_judged_by_its_full_arn() -> None:
+    full = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:app/key-AbC123"
+    found = authorisations(_call("secretsmanager", "GetSecretValue", SecretId="app/key"),
+                           lambda account, region, secret: full if secret == "app/key" else None)  # fmt: skip
+    assert found == [("secretsmanager:GetSecretValue", full)]
+
+
+POLICY = Policy("fn-least-privilege", {"Version": "2012-10-17", "Statement": [
+    {"Sid": "Read", "Effect": "Allow", "Action": "dynamodb:Get*", "Resource": _table("users")},
+    {"Effect": "Allow", "Action": "dynamodb:*", "Resource": _table("*")},
+    {"Sid": "NoDeletes", "Effect": "Deny", "Action": "dynamodb:DeleteItem", "Resource": "*"},
+]})  # fmt: skip
+
+
+def test_the_first_allowing_statement_is_named_and_an_explicit_deny_wins() -> None:
+    allowed = evaluate([POLICY], "dynamodb:GetItem", _table("users"))
+    assert (allowed.allowed, allowed.allowed_by) == (True, "fn-least-privilege/Read")
+    assert evaluate([POLICY], "dynamodb:PutItem", _table("orders")).allowed_by == "fn-least-privilege/statement 2"
+    denied = evaluate([POLICY], "dynamodb:DeleteItem", _table("users"))
+    assert (denied.allowed, denied.denied_by) == (False, "fn-least-privilege/NoDeletes")
+    assert denied.reason == "with an explicit deny in an identity-based policy"
+    nothing = evaluate([POLICY], "sqs:SendMessage", "arn:aws:sqs:eu-west-1:1:q")
+    assert (nothing.allowed, nothing.denied_by) == (False, None)
+    assert nothing.reason == "because no identity-based policy allows the sqs:SendMessage action"
+
+
+def test_session_keys_are_stable_per_role_and_found_from_the_signature() -> None:
+    sessions = RoleSessions("instance-1")
+    role = f"arn:aws:iam::{ACCOUNT}:role/platform-local-users"
+    first, again = (
+        sessions.credentials(role, "platform-local-users"),
+        sessions.credentials(role, "platform-local-users"),
+    )
+    assert first == again and first["AWS_ACCESS_KEY_ID"].startswith("ASIA") and len(first["AWS_ACCESS_KEY_ID"]) == 20
+    assert RoleSessions("instance-2").credentials(role, "platform-local-users") != first
+    headers = {"Authorization": f"AWS4-HMAC-SHA256 Credential={first['AWS_ACCESS_KEY_ID']}/20261207/{REGION}/"
+                                "dynamodb/aws4_request, SignedHeaders=host, Signature=abc"}  # fmt: skip
+    session = sessions.find(access_key_of(headers))
+    assert session is not None and session.principal == (
+        f"arn:aws:sts::{ACCOUNT}:assumed-role/platform-local-users/platform-local-users"
+    )
+    assert signing_service(headers) == "dynamodb"
+    assert sessions.find(access_key_of({"Authorization": "AWS4-HMAC-SHA256 Credential=AKIAOPERATOR/x/y/z/w"})) is None
+    assert (
+        access_key_of({}, {"X-Amz-Credential": [f"{first['AWS_ACCESS_KEY_ID']}/20261207/x/s3/aws4_request"]})
+        == first["AWS_ACCESS_KEY_ID"]
+    )
+
+
+@pytest.mark.documents("emulator.md", "Enforcement can be turned off to explore")
+def test_with_enforcement_off_a_denial_is_logged_as_not_enforced() -> None:
+    with mock_aws():
+        import boto3
+
+        iam = boto3.client("iam", region_name="us-east-1")
+        role = iam.create_role(RoleName="fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        iam.put_role_policy(RoleName="fn", PolicyName="fn-least-privilege", PolicyDocument=json.dumps(POLICY.document))
+        lines: list[str] = []
+        checks = Authorisations(RoleSessions("x"), log=lines.append, enforced=False)
+        key = checks.sessions.credentials(role, "fn")["AWS_ACCESS_KEY_ID"]
+        session = checks.sessions.find(key)
+        assert session is not None
+        decision = checks.judge(session, "sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:q")
+        assert not decision.allowed
+        assert lines == [explain(session, decision, enforced=False)]
+        assert "AccessDenied (not enforced: EMULATOR_ENFORCE_IAM=0)" in lines[0]
+        assert 'actions = ["sqs:SendMessage"]' in lines[0]
+        checks.judge(session, "dynamodb:PutItem", _table("orders"))
+        report = checks.to_json()
+        assert report["enforced"] is False and len(report["denials"]) == 1
+        assert [u["allowed_by"] for u in report["used"]] == ["fn-least-privilege/statement 2"]
+        # a role deleted under a running function allows nothing
+        iam.delete_role_policy(RoleName="fn", PolicyName="fn-least-privilege")
+        iam.delete_role(RoleName="fn")
+        gone = checks.judge(session, "dynamodb:GetItem", _table("users"))
+        assert not gone.allowed and "role fn does not exist" in lines[-1]
