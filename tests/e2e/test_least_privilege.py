@@ -17,11 +17,11 @@ pytestmark = pytest.mark.e2e
 
 
 @contextmanager
-def policy_edited(deployed: Deployed, old: str, new: str) -> Iterator[None]:
-    """infra/http.tf with `old` replaced by `new`, applied with `invoke up`; put back (and applied) after."""
-    path = deployed.root / "infra" / "http.tf"
+def policy_edited(deployed: Deployed, old: str, new: str, file: str = "http.tf") -> Iterator[None]:
+    """infra/<file> with `old` replaced by `new`, applied with `invoke up`; put back (and applied) after."""
+    path = deployed.root / "infra" / file
     original = path.read_text()
-    assert original.count(old) == 1, f"infra/http.tf no longer holds {old!r} once"
+    assert original.count(old) == 1, f"infra/{file} no longer holds {old!r} once"
     path.write_text(original.replace(old, new))
     try:
         deployed.invoke("up")
@@ -91,4 +91,30 @@ def test_without_get_secret_value_the_authorizer_cannot_read_its_key(deployed: D
         assert "policies read: platform-local-authorizer-least-privilege" in line
     deployed.control.recycle("platform-local-authorizer")
     auth = {"Authorization": "Bearer " + tokens.hs256(secret, sub="least-privilege-3")}
+    assert requests.get(f"{api}/users", headers=auth, timeout=30).status_code == 200
+
+
+@pytest.mark.documents("emulator.md", "API Gateway invokes only what allows it")
+def test_a_route_whose_function_gives_api_gateway_no_permission_answers_500(
+    deployed: Deployed, api: str, secret: str
+) -> None:
+    auth = {"Authorization": "Bearer " + tokens.hs256(secret, sub="least-privilege-4")}
+    # GIVEN the rest_api module granting API Gateway every route's function but the users one
+    old = 'resource "aws_lambda_permission" "routes" {\n  for_each      = local.functions\n'
+    new = (
+        'resource "aws_lambda_permission" "routes" {\n'
+        '  for_each      = toset([for f in local.functions : f if length(regexall("-users$", f)) == 0])\n'
+    )
+    with policy_edited(deployed, old, new, file="modules/rest_api/main.tf"):
+        # WHEN a users route is called, THEN API Gateway's configuration error, and the log says what to add
+        answer = requests.get(f"{api}/users", headers=auth, timeout=30)
+        assert (answer.status_code, answer.json()) == (500, {"message": "Internal server error"})
+        lines = [
+            x
+            for x in deployed.control.log_file.read_text().splitlines()
+            if "apigateway: Execution failed due to configuration error" in x and ":platform-local-users:" in x
+        ]
+        assert (
+            lines and 'aws_lambda_permission { function_name = "platform-local-users", qualifier = "live"' in lines[-1]
+        )
     assert requests.get(f"{api}/users", headers=auth, timeout=30).status_code == 200

@@ -11,6 +11,7 @@ import io
 import json
 import socket
 import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ class Runner:
     calls: dict[str, int] = field(default_factory=lambda: {"apigateway-authorizer": 0, "apigateway": 0})
     lock: threading.Lock = field(default_factory=threading.Lock)
     events: list[dict[str, Any]] = field(default_factory=list)  # what the proxy function was given
+    log: list[str] = field(default_factory=list)  # the gateway's lines in the emulator's log
 
     def __call__(self, fn: Any, event: str, source: str) -> Invocation:
         with self.lock:
@@ -98,19 +100,36 @@ class Served:
     api_id: str
 
 
-def serve_api(ttl: int, validation: str = "") -> tuple[LocalApiGateway, Served]:
-    """GET /users and GET /users/{id}, both behind a TOKEN authorizer, deployed to stage `local`."""
+def _allow_api_gateway(function_arn: str, source_arn: str) -> None:
+    """What the rest_api module's aws_lambda_permission resources grant."""
+    boto3.client("lambda", region_name=REGION).add_permission(
+        FunctionName=function_arn, StatementId=f"apigateway-{time.time_ns()}", Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com", SourceArn=source_arn)  # fmt: skip
+
+
+def serve_api(
+    ttl: int, validation: str = "", permitted: tuple[bool, bool] = (True, True)
+) -> tuple[LocalApiGateway, Served]:
+    """GET /users and GET /users/{id}, both behind a TOKEN authorizer, deployed to stage `local`;
+    `permitted`: whether the authorizer and the integration's function let API Gateway invoke them."""
     apigw = boto3.client("apigateway", region_name=REGION)
     api_id = apigw.create_rest_api(name=f"api-{ttl}")["id"]
+    execution = f"arn:aws:execute-api:{REGION}:123456789012:{api_id}"
     root = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
     users = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="users")["id"]
     user = apigw.create_resource(restApiId=api_id, parentId=users, pathPart="{id}")["id"]
+    suffix = f"{ttl}-{bool(validation)}-{permitted[0]}-{permitted[1]}"
+    authorizer_arn, function_arn = _function(f"auth-{suffix}"), _function(f"users-{suffix}")
     authorizer = apigw.create_authorizer(
-        restApiId=api_id, name="jwt", type="TOKEN", authorizerUri=_uri(_function(f"auth-{ttl}-{bool(validation)}")),
+        restApiId=api_id, name="jwt", type="TOKEN", authorizerUri=_uri(authorizer_arn),
         identitySource="method.request.header.Authorization", authorizerResultTtlInSeconds=ttl,
         **({"identityValidationExpression": validation} if validation else {}),
     )["id"]  # fmt: skip
-    function = _uri(_function(f"users-{ttl}-{bool(validation)}"))
+    if permitted[0]:
+        _allow_api_gateway(authorizer_arn, f"{execution}/authorizers/{authorizer}")
+    if permitted[1]:
+        _allow_api_gateway(function_arn, f"{execution}/*/*")
+    function = _uri(function_arn)
     for resource in (users, user):
         apigw.put_method(restApiId=api_id, resourceId=resource, httpMethod="GET", authorizationType="CUSTOM",
                          authorizerId=authorizer)  # fmt: skip
@@ -118,7 +137,7 @@ def serve_api(ttl: int, validation: str = "") -> tuple[LocalApiGateway, Served]:
                               integrationHttpMethod="POST", uri=function)  # fmt: skip
     apigw.create_deployment(restApiId=api_id, stageName="local")
     runner = Runner()
-    gateway = LocalApiGateway(runner)
+    gateway = LocalApiGateway(runner, log=runner.log.append)
     (stage,) = [s for s in gateway.refresh() if s["api_id"] == api_id]
     return gateway, Served(stage["url"], runner, api_id)
 
@@ -209,8 +228,10 @@ def test_a_stage_serves_its_deployment_not_the_live_api(moto_aws: None) -> None:
         root = apigw.get_resources(restApiId=served.api_id)["items"][0]["id"]
         orders = apigw.create_resource(restApiId=served.api_id, parentId=root, pathPart="orders")["id"]
         apigw.put_method(restApiId=served.api_id, resourceId=orders, httpMethod="GET", authorizationType="NONE")
+        orders_function = _function("orders-snapshot")
+        _allow_api_gateway(orders_function, f"arn:aws:execute-api:{REGION}:123456789012:{served.api_id}/*/*")
         apigw.put_integration(restApiId=served.api_id, resourceId=orders, httpMethod="GET", type="AWS_PROXY",
-                              integrationHttpMethod="POST", uri=_uri(_function("orders-snapshot")))  # fmt: skip
+                              integrationHttpMethod="POST", uri=_uri(orders_function))  # fmt: skip
         missing = requests.get(f"{served.url}/orders", timeout=10)
         assert (missing.status_code, missing.json()) == (403, {"message": "Missing Authentication Token"})
         # WHEN it is deployed, THEN it is served
@@ -322,3 +343,27 @@ def test_a_binary_request_body_reaches_the_function_in_base64(api: Served) -> No
 def test_a_malformed_function_response_is_502(api: Served, answer: str) -> None:
     reply = requests.get(f"{api.url}/users/{answer}", headers=GOOD, timeout=10)
     assert (reply.status_code, reply.json()) == (502, {"message": "Internal server error"})
+
+
+@pytest.mark.documents("emulator.md", "API Gateway invokes only what allows it")
+@pytest.mark.parametrize(
+    ("permitted", "body", "error"),
+    [
+        ((True, False), {"message": "Internal server error"},
+         "Execution failed due to configuration error: Invalid permissions on Lambda function"),
+        ((False, True), {"message": None}, "AuthorizerConfigurationException"),
+    ],
+)  # fmt: skip
+def test_a_function_without_a_permission_for_api_gateway_is_a_500(
+    moto_aws: None, permitted: tuple[bool, bool], body: dict[str, Any], error: str
+) -> None:
+    gateway, served = serve_api(ttl=0, permitted=permitted)
+    try:
+        answer = requests.get(f"{served.url}/users", headers={"Authorization": "Bearer good"}, timeout=10)
+    finally:
+        gateway.shutdown()
+    assert (answer.status_code, answer.json()) == (500, body)
+    (line,) = served.runner.log
+    assert line.startswith(f"apigateway: {error}") and 'principal = "apigateway.amazonaws.com"' in line
+    # the function that may not be invoked never ran
+    assert served.runner.calls["apigateway" if not permitted[1] else "apigateway-authorizer"] == 0

@@ -77,10 +77,14 @@ class EmulatorControl:
             self.stop()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.info_file.unlink(missing_ok=True)
+        # The emulator runs the very files this process hashed for the stale check (code_version), even
+        # where another checkout's src/ is on the interpreter's path (an editable install of a clone).
+        src = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p)}
         with self.log_file.open("ab") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "toolchain.emulator", "serve", "--state-dir", str(self.state_dir)],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, env=env,
             )  # fmt: skip
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:

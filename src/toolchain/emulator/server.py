@@ -107,7 +107,7 @@ def build(state_dir: Path, endpoint: str, host: str, log: Callable[[str], None])
     return Emulator(
         parts=parts,
         daemon=daemon,
-        gateway=LocalApiGateway(run_for_gateway, host),
+        gateway=LocalApiGateway(run_for_gateway, host, log=log),
         scheduler=Scheduler(invoker.submit, log),
         provisioned=provisioned,
         kinesis=KinesisPoller(run, Destinations(endpoint), history, log=log),

@@ -41,6 +41,8 @@ from toolchain.emulator.apigateway.rules import (
 )
 from toolchain.emulator.awslambda.executor import Invocation
 from toolchain.emulator.awslambda.routing import invoked
+from toolchain.emulator.iam.enforcement import ENFORCED
+from toolchain.emulator.iam.resource_policies import Invoker, may_invoke, permission_hint
 from toolchain.emulator.xray.segments import HTTP_HEADER, STORE, Segment, TraceStore, continuing, entry_segment, span_in
 
 Run = Callable[[Any, str, str], Invocation]  # (function, event JSON, source) -> invocation
@@ -70,8 +72,11 @@ class StageApp:
     """WSGI app for one stage of one REST API; reads the API from moto's backend on every request."""
 
     def __init__(self, backend: Any, api_id: str, stage: str, run: Run, get_function: Callable[[str], Any],
-                 traces: TraceStore = STORE) -> None:  # fmt: skip
+                 traces: TraceStore = STORE, log: Callable[[str], None] = print,
+                 enforced: bool = ENFORCED) -> None:  # fmt: skip
         self.traces = traces
+        self._log = log
+        self._enforced = enforced
         self._backend = backend
         self.api_id = api_id
         self.stage = stage
@@ -148,6 +153,11 @@ class StageApp:
             raise GatewayError(
                 500, {"message": "Internal server error"}, f"unsupported integration uri {integration.uri}"
             )
+        api = self.api
+        source = f"arn:aws:execute-api:{api.region_name}:{api.account_id}:{self.api_id}/{self.stage}/{request.method}"
+        source += path
+        self._may_invoke(match.group("arn"), source, "Execution failed due to configuration error: "
+                         "Invalid permissions on Lambda function", {"message": "Internal server error"})  # fmt: skip
         event = self._proxy_event(request, path, route, authorizer, context)
         with span_in(context.get("trace"), "Lambda"):
             result = self._run(self._get_function(match.group("arn")), json.dumps(event), "apigateway")
@@ -203,6 +213,10 @@ class StageApp:
         match = _FUNCTION_URI.match(authorizer.authorizer_uri or "")
         if not match:
             raise GatewayError(500, {"message": None}, "authorizer uri is not a Lambda function")
+        api = self.api
+        source = f"arn:aws:execute-api:{api.region_name}:{api.account_id}:{self.api_id}/authorizers/{authorizer.id}"
+        self._may_invoke(match.group("arn"), source, "AuthorizerConfigurationException: "
+                         "Invalid permissions on the authorizer function", {"message": None})  # fmt: skip
         event = {"type": "TOKEN", "authorizationToken": token, "methodArn": method_arn}
         result = self._run(self._get_function(match.group("arn")), json.dumps(event), "apigateway-authorizer")
         if result.errored:
@@ -220,6 +234,20 @@ class StageApp:
             with self._cache_lock:
                 self._cache[key] = (time.monotonic() + ttl, policy)
         return policy
+
+    def _may_invoke(self, function_arn: str, source_arn: str, error: str, body: dict[str, Any]) -> None:
+        """API Gateway invokes a function only as its resource policy allows (an aws_lambda_permission);
+        without one it answers 500 and its execution log names the configuration error."""
+        invoker = Invoker("apigateway.amazonaws.com", source_arn, self.api.account_id)
+        if may_invoke(function_arn, invoker) is not None:
+            return
+        enforced = "" if self._enforced else " (not enforced: EMULATOR_ENFORCE_IAM=0)"
+        self._log(
+            f"apigateway: {error}{enforced}: no statement of {function_arn}'s resource policy lets "
+            f"apigateway.amazonaws.com invoke it from {source_arn}; add {permission_hint(function_arn, invoker)}"
+        )
+        if self._enforced:
+            raise GatewayError(500, body, error)
 
     def _proxy_event(
         self, request: Request, path: str, route: Route, authorizer: dict[str, Any], context: dict[str, Any]
@@ -342,8 +370,9 @@ class _Served:
 class LocalApiGateway:
     """One localhost server per (REST API, stage) moto holds; `refresh` follows creations and deletions."""
 
-    def __init__(self, run: Run, host: str = "127.0.0.1") -> None:
+    def __init__(self, run: Run, host: str = "127.0.0.1", log: Callable[[str], None] = print) -> None:
         self._run = run
+        self._log = log
         self._host = host
         self._served: dict[tuple[str, str, str, str], _Served] = {}
         self._lock = threading.Lock()
@@ -381,7 +410,8 @@ class LocalApiGateway:
                 if key in self._served:
                     continue
                 account_id, region, api_id, stage = key
-                app = StageApp(backend, api_id, stage, self._run, self._function_lookup(account_id, region))
+                app = StageApp(backend, api_id, stage, self._run, self._function_lookup(account_id, region),
+                               log=self._log)  # fmt: skip
                 server = make_server(self._host, 0, app, threaded=True, request_handler=_GatewayRequestHandler)
                 thread = threading.Thread(target=server.serve_forever, daemon=True, name=f"api-{api_id}-{stage}")
                 thread.start()

@@ -161,3 +161,49 @@ def test_with_enforcement_off_a_denial_is_logged_as_not_enforced() -> None:
         iam.delete_role(RoleName="fn")
         gone = checks.judge(session, "dynamodb:GetItem", _table("users"))
         assert not gone.allowed and "role fn does not exist" in lines[-1]
+
+
+FUNCTION = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:users"
+API = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:a1b2c3"
+
+
+def _permission(sid: str, source: str, resource: str = f"{FUNCTION}:live", effect: str = "Allow",
+                principal: object = None) -> dict[str, object]:  # fmt: skip
+    return {"Sid": sid, "Effect": effect, "Action": "lambda:InvokeFunction", "Resource": resource,
+            "Principal": principal or {"Service": "apigateway.amazonaws.com"},
+            "Condition": {"ArnLike": {"AWS:SourceArn": source}}}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("statements", "invoked", "source", "expected"),
+    [
+        ([_permission("Routes", f"{API}/*/*")], f"{FUNCTION}:live", f"{API}/local/GET/users", "Routes"),
+        # another API, another alias, another service, no condition match
+        ([_permission("Routes", f"{API}/*/*")], f"{FUNCTION}:live", f"{API[:-1]}9/local/GET/users", None),
+        ([_permission("Routes", f"{API}/*/*")], f"{FUNCTION}:2", f"{API}/local/GET/users", None),
+        ([_permission("Routes", f"{API}/*/*", principal={"Service": "s3.amazonaws.com"})], f"{FUNCTION}:live",
+         f"{API}/local/GET/users", None),
+        ([_permission("Auth", f"{API}/authorizers/x1")], f"{FUNCTION}:live", f"{API}/authorizers/x2", None),
+        # a matching Deny wins; an unknown condition operator never grants
+        ([_permission("Routes", f"{API}/*/*"), _permission("No", f"{API}/*", effect="Deny")], f"{FUNCTION}:live",
+         f"{API}/local/GET/users", None),
+        ([{**_permission("Odd", f"{API}/*/*"), "Condition": {"DateGreaterThan": {"aws:SourceArn": "x"}}}],
+         f"{FUNCTION}:live", f"{API}/local/GET/users", None),
+        ([{**_permission("Acct", ""), "Condition": {"StringEquals": {"AWS:SourceAccount": ACCOUNT}}}],
+         f"{FUNCTION}:live", f"{API}/local/GET/users", "Acct"),
+    ],
+)  # fmt: skip
+def test_lambdas_resource_policy_decides_who_may_invoke(
+    statements: list[dict[str, object]], invoked: str, source: str, expected: str | None
+) -> None:
+    from toolchain.emulator.iam.resource_policies import Invoker, allowing_statement
+
+    assert allowing_statement(statements, invoked, Invoker("apigateway.amazonaws.com", source, ACCOUNT)) == expected
+
+
+def test_the_permission_hint_names_the_terraform_to_add() -> None:
+    from toolchain.emulator.iam.resource_policies import Invoker, permission_hint
+
+    hint = permission_hint(f"{FUNCTION}:live", Invoker("apigateway.amazonaws.com", f"{API}/local/GET/users", ACCOUNT))
+    assert hint == (f'aws_lambda_permission {{ function_name = "users", qualifier = "live", principal = '
+                    f'"apigateway.amazonaws.com", source_arn = "{API}/local/GET/users" }}')  # fmt: skip
