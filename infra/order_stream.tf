@@ -54,6 +54,7 @@ module "orders" {
 
   policy_statements = [
     {
+      # iam.report: Lambda's poller (the event source mapping) reads the stream with this role
       sid       = "ReadOrderStream"
       actions   = ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"]
       resources = [aws_kinesis_stream.orders.arn]
@@ -69,6 +70,7 @@ module "orders" {
       resources = [module.orders_idempotency_table.arn]
     },
     {
+      # iam.report: Lambda's poller sends a failed batch's record to the on-failure queue with this role
       sid       = "DivertFailedBatches"
       actions   = ["sqs:SendMessage"]
       resources = [module.orders_failures.queue_arn]

@@ -50,6 +50,7 @@ module "worker" {
 
   policy_statements = [
     {
+      # iam.report: Lambda's poller (the event source mapping) reads and deletes messages with this role
       sid       = "ConsumeWork"
       actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"]
       resources = [module.work_queue.queue_arn]

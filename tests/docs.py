@@ -158,6 +158,8 @@ HOW: dict[str, How] = {
     "invoke mutants --module lambdas.common.money": How(
         "not_here", "a mutation run takes many minutes and is kept out of CI; tests/unit/toolchain/test_mutation.py "
         "checks its selection, scoring and report"),
+    "invoke iam.report --verbose": How(
+        "elsewhere", "tests/e2e/test_least_privilege.py::test_the_report_names_unused_grants_and_strict_fails_on_them"),
     "invoke mutants --report": How(
         "not_here", "needs the results of a mutation run (mutants/), which CI does not make"),
 }  # fmt: skip

@@ -3,6 +3,7 @@ emulator's log says what to put back: what README's "Add a function" step 3 reli
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -10,6 +11,7 @@ import pytest
 import requests
 
 from tests import tokens
+from tests.docs import documented
 
 from .conftest import Deployed
 
@@ -118,3 +120,31 @@ def test_a_route_whose_function_gives_api_gateway_no_permission_answers_500(
             lines and 'aws_lambda_permission { function_name = "platform-local-users", qualifier = "live"' in lines[-1]
         )
     assert requests.get(f"{api}/users", headers=auth, timeout=30).status_code == 200
+
+
+@pytest.mark.documents("security.md", "Unused and missing grants are reported")
+def test_the_report_names_unused_grants_and_strict_fails_on_them(deployed: Deployed, api: str, secret: str) -> None:
+    # GIVEN a user created (users' PutItem used) and a grant nothing uses added to the users role
+    auth = {"Authorization": "Bearer " + tokens.hs256(secret, sub="least-privilege-5")}
+    created = requests.post(f"{api}/users", json={"name": "Rep", "email": "report@example.com"}, headers=auth,
+                            timeout=30)  # fmt: skip
+    assert created.status_code in (201, 409), created.text
+    iam = deployed.client("iam")
+    role = "platform-local-users-function"
+    queue = "arn:aws:sqs:us-east-1:123456789012:platform-local-work"
+    probe = {"Version": "2012-10-17", "Statement": [{"Sid": "NeverUsed", "Effect": "Allow", "Action": "sqs:PurgeQueue",
+                                                    "Resource": queue}]}  # fmt: skip
+    iam.put_role_policy(RoleName=role, PolicyName="probe", PolicyDocument=json.dumps(probe))
+    try:
+        # WHEN the report is read, as the docs show it
+        shown = deployed.invoke(*documented("docs/security.md", "invoke iam.report").text.split()[1:])
+        strict = deployed.invoke("iam.report", "--strict", check=False)
+        as_json = json.loads(deployed.invoke("iam.report", "--json").stdout)
+    finally:
+        iam.delete_role_policy(RoleName=role, PolicyName="probe")
+    # THEN the unused grant is named, PutItem is not, and the runtime's own grants are explained
+    assert f"  unused: NeverUsed: sqs:PurgeQueue on {queue}" in shown.stdout
+    users = next(u for u in as_json if u["role"].endswith(f"/{role}"))
+    assert ("dynamodb:PutItem", "ReadWriteUsers") not in {(g["action"], g["sid"]) for g in users["unused"]}
+    assert "explained: WriteOwnLogs: logs:PutLogEvents (Lambda's runtime writes" in shown.stdout
+    assert strict.returncode == 1 and "unused grants" in strict.stderr

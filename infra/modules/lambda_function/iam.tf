@@ -29,6 +29,7 @@ locals {
 
 data "aws_iam_policy_document" "this" {
   statement {
+    # iam.report: Lambda's runtime writes the function's logs with its role, not the handler's code
     sid       = "WriteOwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
@@ -36,6 +37,7 @@ data "aws_iam_policy_document" "this" {
 
   # X-Ray's write actions support no resource-level permissions: "*" is the narrowest AWS allows.
   statement {
+    # iam.report: the X-Ray SDK sends segments through the daemon, which uses the function's role
     sid       = "WriteTraces"
     actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
     resources = ["*"]
@@ -44,6 +46,7 @@ data "aws_iam_policy_document" "this" {
   dynamic "statement" {
     for_each = local.has_failure_destination ? [var.async_failure_destination_arn] : []
     content {
+      # iam.report: Lambda sends a failed asynchronous event to the destination with the function's role
       sid       = "SendFailedEvents"
       actions   = local.failure_destination_actions[local.failure_destination_service]
       resources = [statement.value]

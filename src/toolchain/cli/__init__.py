@@ -15,6 +15,7 @@ from toolchain.cli import (
     environments,
     events,
     fn,
+    iam,
     loop,
     queues,
     rules,
@@ -24,7 +25,7 @@ from toolchain.cli import (
 )
 from toolchain.cli.common import help_is_never_a_positional_value
 
-NAMESPACES = (fn, tf, deps, events, rules, queues, security)
+NAMESPACES = (fn, tf, deps, events, rules, queues, security, iam)
 
 
 def namespace(root: Path) -> Collection:
