@@ -54,8 +54,11 @@ class Build:
 
 
 class Toolchain:
-    def __init__(self, config: ProjectConfig, reporter: Reporter, pip: PipRunner | None = None) -> None:
+    def __init__(self, config: ProjectConfig, reporter: Reporter, pip: PipRunner | None = None,
+                 verbose: bool | None = None) -> None:  # fmt: skip
         self.config = config
+        # Terraform's output in full instead of summaries: a task's --verbose, or PLATFORM_VERBOSE=1.
+        self.verbose = os.environ.get("PLATFORM_VERBOSE") == "1" if verbose is None else verbose
         self.reporter = reporter
         self.pip = pip or SubprocessPip()
         self.emulator = EmulatorControl(config.build_dir / "emulator")
@@ -120,4 +123,4 @@ class Toolchain:
         # and stays in build/. Online, the registry's lock file is kept in infra/locks/ for committing.
         lock = self.config.infra_dir / "locks" / "online.terraform.lock.hcl" if terraform.mode == "online" else None
         return TerraformProject(terraform, self.config.infra_dir, self.config.build_dir / "tf" / name, self.reporter,
-                                lock_file=lock, module=module)  # fmt: skip
+                                lock_file=lock, module=module, verbose=self.verbose)  # fmt: skip

@@ -71,3 +71,6 @@ def test_the_readme_demo_runs(deployed: Deployed) -> None:
                             capture_output=True, text=True, check=False, timeout=900)  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "thumbnail  s3://" in result.stdout
+    # what matters only: the results and what to do next (Terraform's output is in its logs)
+    assert len((result.stdout + result.stderr).splitlines()) < 80, result.stdout + result.stderr
+    assert "Next: `invoke watch`" in result.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 from pathlib import Path
 
@@ -27,11 +28,17 @@ def wait_for(predicate, timeout: float = 60.0, interval: float = 0.25):
     raise AssertionError(f"not true after {timeout} s")
 
 
-@pytest.mark.documents("environments.md", "One way to deploy")
-def test_up_applies_and_prints_the_outputs(deployed: Deployed) -> None:
+@pytest.mark.documents("environments.md", "One way to deploy", "Terraform's output, summarised")
+def test_up_applies_and_says_what_matters(deployed: Deployed) -> None:
+    # Terraform's plan and progress go to their logs; up says what it changes and where things are
     assert "Apply complete!" in deployed.up_output
-    assert "media_bucket_name" in deployed.up_output
+    assert re.search(r"    Plan: \d+ to add, 0 to change, 0 to destroy\.", deployed.up_output)
+    assert re.search(r"    \d+ resources to create \(--verbose, or the plan log, lists them\)", deployed.up_output)
+    assert "Refreshing state" not in deployed.up_output and "Creating..." not in deployed.up_output
+    assert "outputs: `invoke outputs` lists them" in deployed.up_output
     assert "Emulator: http://127.0.0.1:" in deployed.up_output
+    assert len(deployed.up_output.splitlines()) < 60, deployed.up_output  # a first up, 230 resources
+    assert "Apply complete!" in (deployed.build_dir / "tf/emulator/logs/apply.log").read_text()  # the last apply's
     outputs = deployed.outputs()
     assert outputs["media_bucket_name"] == "platform-local-media-123456789012"
     assert outputs["functions"]["thumbnails"]["function_name"] == "platform-local-thumbnails"
@@ -117,5 +124,7 @@ def test_a_second_up_reuses_the_emulator_and_skips_terraform(deployed: Deployed)
     # nothing changed since the last apply: same instance, build, infra/ and variables
     assert "emulator on the emulator already runs this build and infra/: no Terraform" in result.stderr
     assert "Planning" not in result.stderr and "Apply complete" not in result.stdout
-    assert "media_bucket_name" in result.stdout
+    assert len((result.stdout + result.stderr).strip().splitlines()) < 15, result.stdout + result.stderr
+    verbose = deployed.invoke("up", "--verbose")
+    assert "media_bucket_name" in verbose.stdout  # the outputs table
     assert deployed.control.require().pid == pid

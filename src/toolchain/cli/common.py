@@ -7,6 +7,7 @@ Tasks only parse their arguments, call the toolchain and print; a `ToolchainErro
 from __future__ import annotations
 
 import functools
+import os
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +29,15 @@ TARGET_HELP = f"where it runs: {' or '.join(TARGETS)} (default: emulator)"
 
 # No task gets automatic one-letter options: -e would be --env in one task and --event in another.
 platform_task: Callable[..., Any] = functools.partial(task, auto_shortflags=False)
+
+
+VERBOSE_HELP = "Terraform's whole output instead of its summary (also: PLATFORM_VERBOSE=1)"
+
+
+def verbosity(verbose: bool) -> None:
+    """--verbose for this task and every step it runs (they read PLATFORM_VERBOSE)."""
+    if verbose:
+        os.environ["PLATFORM_VERBOSE"] = "1"
 
 
 def root(c: Context) -> Path:

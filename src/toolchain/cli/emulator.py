@@ -6,16 +6,19 @@ from typing import Any
 
 from invoke import Context
 
-from toolchain.cli.common import platform_task, say, toolchain
+from toolchain.cli.common import VERBOSE_HELP, platform_task, say, toolchain, verbosity
 from toolchain.context import Toolchain
 from toolchain.deploy.local import up as bring_up
 from toolchain.display import table
 from toolchain.emulator.clients import emulator_client
 
 
-def _show(tc: Toolchain, outputs: dict[str, Any]) -> None:
-    say("\nOutputs:")
-    say(table(outputs))
+def _show(tc: Toolchain, outputs: dict[str, Any], everything: bool = True) -> None:
+    if everything:
+        say("\nOutputs:")
+        say(table(outputs))
+    else:
+        say(f"\n{len(outputs)} outputs: `invoke outputs` lists them (functions, live versions, queues, alarms).")
     apis = tc.emulator.apis()
     if apis:
         say("\nREST APIs served locally (as API Gateway would):")
@@ -23,16 +26,18 @@ def _show(tc: Toolchain, outputs: dict[str, Any]) -> None:
             say(f"  {api['name']} ({api['stage']})  {api['url']}")
 
 
-@platform_task(help={"watch": "then carry every saved edit to the emulator, as `invoke watch` does"})
-def up(c: Context, watch: bool = False) -> None:
+@platform_task(help={"watch": "then carry every saved edit to the emulator, as `invoke watch` does",
+                     "verbose": VERBOSE_HELP + "; and the outputs table"})  # fmt: skip
+def up(c: Context, watch: bool = False, verbose: bool = False) -> None:
     """Start the emulator, build, plan and apply infra/ to it (environment emulator), print the outputs.
 
     A running emulator is reused; its pid and endpoint are in build/emulator/server.json. dev, staging
     and prod go onto it like onto AWS: `invoke plan --env dev`, `invoke apply --env dev`.
     """
+    verbosity(verbose)
     with toolchain(c) as tc:
         outputs = bring_up(tc)
-        _show(tc, outputs)
+        _show(tc, outputs, everything=tc.verbose)
         endpoint = tc.emulator.require().endpoint
     say(f"\nEmulator: {endpoint} (AWS_ENDPOINT_URL={endpoint}); stop it with `invoke down`.")
     if watch:
@@ -49,15 +54,16 @@ def down(c: Context) -> None:
     say(f"stopped the emulator (pid {info.pid})" if info else "the emulator was not running")
 
 
-@platform_task
-def demo(c: Context) -> None:
+@platform_task(help={"verbose": VERBOSE_HELP + "; and the outputs table"})
+def demo(c: Context, verbose: bool = False) -> None:
     """Run `up`, upload a photo, show the thumbnail it gets; then the users API and the Slack bot."""
     from toolchain.demo import run_api_demo, run_demo
     from toolchain.display import size
 
+    verbosity(verbose)
     with toolchain(c) as tc:
         outputs = bring_up(tc)
-        _show(tc, outputs)
+        _show(tc, outputs, everything=tc.verbose)
         endpoint = tc.emulator.require().endpoint
         tc.reporter.step("Demo: uploading a photo, waiting for its thumbnail")
         result = run_demo(
@@ -85,3 +91,7 @@ def demo(c: Context) -> None:
         )
     for line in lines:
         say(f"  {line}")
+    say(
+        "\nNext: `invoke watch` carries each saved edit to the emulator; `invoke outputs` lists what runs;\n"
+        "`invoke traces` follows a request; `invoke down` stops the emulator (docs/development.md)."
+    )

@@ -6,15 +6,26 @@ import json as json_module
 
 from invoke import Context
 
-from toolchain.cli.common import ENV_HELP, TARGET_HELP, environments, failures_as_exit, platform_task, say
+from toolchain.cli.common import (
+    ENV_HELP,
+    TARGET_HELP,
+    VERBOSE_HELP,
+    environments,
+    failures_as_exit,
+    platform_task,
+    say,
+    verbosity,
+)
 from toolchain.deploy.targets import EMULATOR_ENVIRONMENT
 from toolchain.display import environment_report, table
 from toolchain.errors import ToolchainError
 
 
-@platform_task(help={"env": ENV_HELP, "target": TARGET_HELP})
-def plan(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator") -> None:
-    """Build, upload the artifacts and save a plan for an environment."""
+@platform_task(help={"env": ENV_HELP, "target": TARGET_HELP, "verbose": VERBOSE_HELP})
+def plan(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator", verbose: bool = False) -> None:
+    """Build, upload the artifacts and save a plan for an environment; say what it changes, resource
+    by resource (Terraform's whole plan with --verbose, and in build/tf/<target>/logs/plan.log)."""
+    verbosity(verbose)
     with environments(c, target) as envs:
         result = envs.plan(env)
         saved = envs.config.shown(result.plan_file)
@@ -24,9 +35,10 @@ def plan(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator") 
         say(f"Review it, then: invoke apply --env {env} --target {target}")
 
 
-@platform_task(help={"env": ENV_HELP, "target": TARGET_HELP})
-def apply(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator") -> None:
+@platform_task(help={"env": ENV_HELP, "target": TARGET_HELP, "verbose": VERBOSE_HELP})
+def apply(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator", verbose: bool = False) -> None:
     """Apply exactly the plan `invoke plan` saved for an environment."""
+    verbosity(verbose)
     from toolchain.deploy.live import read_running, with_running
 
     with environments(c, target) as envs:

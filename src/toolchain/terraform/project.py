@@ -19,6 +19,7 @@ from typing import Any
 from toolchain.errors import ToolchainError
 from toolchain.reporting import Reporter
 from toolchain.terraform.install import Terraform
+from toolchain.terraform.summary import failure_excerpt, summarise_plan
 
 # Terraform's own files, kept when the copy is refreshed (at any depth: the bootstrap root is a subfolder).
 _KEEP_DIRS = {".terraform", "terraform.tfstate.d"}
@@ -54,8 +55,13 @@ class TerraformProject:
         runner: Runner = subprocess.run,
         lock_file: Path | None = None,
         module: str = "",
+        verbose: bool = False,
     ) -> None:
         self.terraform = terraform
+        # Terraform's own output in full (--verbose / PLATFORM_VERBOSE=1); otherwise written to
+        # <work_dir>/logs/ and summarised (plan.py), a few lines however large the platform.
+        self.verbose = verbose
+        self.log_dir = work_dir / "logs"
         self.lock_file = lock_file
         self.infra_dir = infra_dir
         self.work_dir = work_dir
@@ -158,20 +164,31 @@ class TerraformProject:
         """Apply a saved plan exactly; Terraform refuses one made against a state that has moved since."""
         self._apply([str(plan_file)])
 
+    def log_file(self, command: str) -> Path:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        return self.log_dir / f"{command}.log"
+
     def _apply(self, args: Sequence[str]) -> None:
-        """Apply, showing Terraform's progress as it happens; its own listing of outputs is left out
-        because callers print the outputs as a table."""
+        """Apply. Verbose: Terraform's progress as it happens. Otherwise its output goes to a log file
+        and only its summary line is shown (errors in full, with the log's path). Its listing of
+        outputs is left out either way: callers print the outputs as a table."""
         command = [str(self.terraform.binary), f"-chdir={self.module_dir}", "apply", "-input=false", "-no-color", *args]
-        with subprocess.Popen(command, env=self._env(), stdout=subprocess.PIPE, text=True) as process:
+        log_path = self.log_file("apply")
+        with subprocess.Popen(command, env=self._env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True) as process, log_path.open("w") as log:  # fmt: skip
             assert process.stdout is not None
             showing = True
             for line in process.stdout:
+                log.write(line)
                 showing = showing and line.rstrip() != "Outputs:"
-                if showing:
+                if showing and (self.verbose or line.startswith(("Apply complete!", "Destroy complete!"))):
                     sys.stdout.write(line)
                     sys.stdout.flush()
         if process.returncode != 0:
-            raise TerraformFailed(f"terraform apply failed (exit {process.returncode}): see Terraform's output above")
+            if not self.verbose:
+                sys.stdout.write(failure_excerpt(log_path.read_text()))
+            raise TerraformFailed(f"terraform apply failed (exit {process.returncode}): see above "
+                                  f"(Terraform's whole output: {log_path})")  # fmt: skip
 
     def plan(
         self,
@@ -191,7 +208,13 @@ class TerraformProject:
         ]
         if out is not None:
             args.append(f"-out={out}")
-        result = self.run(args, capture=quiet, check=False)
+        shown = self.verbose and not quiet
+        result = self.run(args, capture=not shown, check=False)
+        if not shown:
+            self.log_file("plan").write_text((result.stdout or "") + (result.stderr or ""))
+            if not quiet and result.returncode != 1:
+                for line in summarise_plan(result.stdout or ""):
+                    sys.stdout.write(f"{line}\n")
         if result.returncode == 1:
             raise TerraformFailed(f"terraform plan failed: {(result.stderr or '').strip()[-3000:]}")
         return result.returncode == 2
