@@ -160,6 +160,8 @@ HOW: dict[str, How] = {
         "checks its selection, scoring and report"),
     "invoke iam.report --verbose": How(
         "elsewhere", "tests/e2e/test_least_privilege.py::test_the_report_names_unused_grants_and_strict_fails_on_them"),
+    "curl -sf -H \"Authorization: Bearer $(invoke token)\" \"$(invoke outputs --json | python3 -c 'import json,sys; "
+    "print(json.load(sys.stdin)[\"local_api_url\"])')/users\"": How("run"),
     "invoke mutants --report": How(
         "not_here", "needs the results of a mutation run (mutants/), which CI does not make"),
 }  # fmt: skip

@@ -37,6 +37,7 @@ def namespace(root: Path) -> Collection:
         loop.watch,
         emulator.down,
         emulator.demo,
+        emulator.token,
         environments.plan,
         environments.apply,
         environments.outputs,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from invoke import Context
 
-from toolchain.cli.common import VERBOSE_HELP, platform_task, say, toolchain, verbosity
+from toolchain.cli.common import VERBOSE_HELP, environments, platform_task, say, toolchain, verbosity
 from toolchain.context import Toolchain
 from toolchain.deploy.local import up as bring_up
 from toolchain.display import table
@@ -59,6 +60,7 @@ def demo(c: Context, verbose: bool = False) -> None:
     """Run `up`, upload a photo, show the thumbnail it gets; then the users API and the Slack bot."""
     from toolchain.demo import run_api_demo, run_demo
     from toolchain.display import size
+    from toolchain.tokens import authorizer_verifier, mint
 
     verbosity(verbose)
     with toolchain(c) as tc:
@@ -84,9 +86,13 @@ def demo(c: Context, verbose: bool = False) -> None:
         tc.reporter.step("Demo: the users API behind the JWT authorizer, and the Slack bot, over local HTTP")
         secrets = emulator_client("secretsmanager", endpoint)
         api = next(a["url"] for a in tc.emulator.apis() if a["api_id"] == outputs["api_id"])
+        verifier = authorizer_verifier(
+            emulator_client("lambda", endpoint), outputs["functions"]["authorizer"]["function_name"]
+        )
+        key = secrets.get_secret_value(SecretId=verifier.secret_id)["SecretString"]
         lines = run_api_demo(
             api,
-            secrets.get_secret_value(SecretId=outputs["jwt_secret_id"])["SecretString"],
+            mint(key, verifier, "demo-user", "users:read users:write", 10),
             secrets.get_secret_value(SecretId=outputs["slack_secret_id"])["SecretString"],
         )
     for line in lines:
@@ -95,3 +101,30 @@ def demo(c: Context, verbose: bool = False) -> None:
         "\nNext: `invoke watch` carries each saved edit to the emulator; `invoke outputs` lists what runs;\n"
         "`invoke traces` follows a request; `invoke down` stops the emulator (docs/development.md)."
     )
+
+
+@platform_task(
+    help={
+        "env": "environment on the emulator: emulator (default), dev, staging or prod",
+        "sub": "the token's subject (default: local-developer)",
+        "scope": "space-separated scopes (default: users:read users:write)",
+        "minutes": "lifetime in minutes, 1 to 1440 (default: 60)",
+    }
+)
+def token(c: Context, env: str = "emulator", sub: str = "local-developer", scope: str = "users:read users:write",
+          minutes: int = 60) -> None:  # fmt: skip
+    """Mint a JWT the environment's authorizer accepts, on the emulator only: its own key, issuer and
+    audience. Prints the token alone, for `TOKEN=$(invoke token)` and
+    `curl -H "Authorization: Bearer $TOKEN" <API URL>/users`. AWS environments are refused: their
+    tokens come from your identity provider."""
+    from toolchain.tokens import authorizer_verifier, mint
+
+    with environments(c, "emulator") as envs:
+        values = envs.outputs(env)
+        verifier = authorizer_verifier(envs.client("lambda", env), values["functions"]["authorizer"]["function_name"])
+        key = envs.client("secretsmanager", env).get_secret_value(SecretId=verifier.secret_id)["SecretString"]
+        minted = mint(key, verifier, sub, scope, minutes)
+        api = envs.local_api_url(values)
+    print(minted, flush=True)
+    if api:
+        print(f'curl -H "Authorization: Bearer $TOKEN" {api}/users', file=sys.stderr, flush=True)
