@@ -15,6 +15,7 @@ from toolchain.emulator.awslambda.routing import AliasInvocations, qualifier_par
 from toolchain.emulator.cloudwatch.alarms import AlarmActions
 from toolchain.emulator.cloudwatch.metrics import ExactDimensions, exact_filter
 from toolchain.emulator.dynamodb.corrections import atomic_requests, tolerant_comparison
+from toolchain.emulator.dynamodb.transactions import ItemLevelTransactions, tables_are_not_copied
 from toolchain.emulator.event_sources.mappings import PolledMappings
 from toolchain.emulator.iam.conditions import bool_conditions, unmet_conditions_do_not_apply
 from toolchain.emulator.iam.enforcement import authorise_calls, authorise_s3_calls
@@ -68,6 +69,10 @@ CHANGES: list[Change] = [
     # -- DynamoDB --------------------------------------------------------------------------------------------
     Patch("dynamodb", "moto.dynamodb.responses:DynamoHandler", "call_action", atomic_requests,
           why="a write is atomic to readers; moto's Scan could see an UpdateItem half applied"),
+    Override("dynamodb", "moto.dynamodb.models:dynamodb_backends", ItemLevelTransactions,
+             why="a cancelled transaction puts back the items it touched; moto deep-copied whole tables per call"),
+    Patch("dynamodb", "moto.dynamodb.models", "copy", tables_are_not_copied,
+          why="inside a transaction moto's table backup is the table itself (the items are kept instead)"),
     *(
         Patch("dynamodb", f"moto.dynamodb.comparisons:{operator}", "expr", tolerant_comparison,
               why="comparing a number with a string is false in DynamoDB; moto's TypeError failed the Scan")
