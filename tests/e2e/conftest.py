@@ -138,3 +138,15 @@ def accounts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
 @pytest.fixture(scope="session")
 def canary_accounts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     yield from _bootstrapped(tmp_path_factory, "canary-accounts-build")
+
+
+# -- the shared platform's REST API and the key its authorizer verifies with --------------------------
+@pytest.fixture(scope="module")
+def api(deployed: Deployed) -> str:
+    (stage,) = [a for a in deployed.control.apis() if a["name"] == "platform-local-api"]
+    return stage["url"]
+
+
+@pytest.fixture(scope="module")
+def secret(deployed: Deployed) -> str:
+    return deployed.client("secretsmanager").get_secret_value(SecretId="platform-local/jwt-signing-key")["SecretString"]

@@ -18,17 +18,6 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def api(deployed: Deployed) -> str:
-    (stage,) = [a for a in deployed.control.apis() if a["name"] == "platform-local-api"]
-    return stage["url"]
-
-
-@pytest.fixture(scope="module")
-def secret(deployed: Deployed) -> str:
-    return deployed.client("secretsmanager").get_secret_value(SecretId="platform-local/jwt-signing-key")["SecretString"]
-
-
-@pytest.fixture(scope="module")
 def auth(secret: str) -> dict[str, str]:
     return {"Authorization": "Bearer " + tokens.hs256(secret)}
 
