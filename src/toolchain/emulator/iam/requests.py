@@ -25,6 +25,8 @@ IAM_ACTION = {
     "sns:PublishBatch": "sns:Publish",
     "dynamodb:TransactGetItems": "dynamodb:GetItem",
 }
+# Calls IAM never denies (AWS's documentation of GetCallerIdentity: no permission is required).
+ALWAYS_ALLOWED = frozenset({"sts:GetCallerIdentity"})
 _TRANSACT = {"ConditionCheck": "ConditionCheckItem", "Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem"}
 
 
@@ -42,9 +44,11 @@ SecretArn = Callable[[str, str, str], str | None]  # (account, region, id or nam
 
 
 def authorisations(call: Call, secret_arn: SecretArn | None = None) -> list[tuple[str, str]]:
-    """(IAM action, resource ARN) pairs that must each be allowed."""
+    """(IAM action, resource ARN) pairs that must each be allowed (none for a call IAM never denies)."""
     prefix = IAM_PREFIX.get(call.service, call.service)
     action = IAM_ACTION.get(f"{prefix}:{call.operation}", f"{prefix}:{call.operation}")
+    if action in ALWAYS_ALLOWED:
+        return []
     resolve = _RESOLVERS.get(prefix)
     if resolve is None:
         return [(action, "*")]

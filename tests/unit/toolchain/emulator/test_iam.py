@@ -79,6 +79,7 @@ def _table(name: str) -> str:
         ),
         (_call("monitoring", "PutMetricData"), [("cloudwatch:PutMetricData", "*")]),
         (_call("dynamodb", "ListTables"), [("dynamodb:ListTables", "*")]),
+        (_call("sts", "GetCallerIdentity"), []),  # needs no permission on AWS
     ],
 )
 def test_a_call_is_authorised_on_the_resources_it_names(call: Call, expected: list[tuple[str, str]]) -> None:
