@@ -181,7 +181,7 @@ def authorise_s3_calls(original: Any, emulator: Any) -> Any:
             return original(self, bucket_name, key_name)
         from moto.s3.exceptions import BucketAccessDeniedError, S3AccessDeniedError
 
-        action = f"s3:{self.data.get('Action') or self._get_action()}"
+        action = f"s3:{(getattr(self, 'data', None) or {}).get('Action') or self._get_action()}"
         target = f"{bucket_name or '*'}/{key_name}" if key_name else (bucket_name or "*")
         decision = authorisations_.judge(session, action, f"arn:aws:s3:::{target}")
         if not decision.allowed and authorisations_.enforced:
