@@ -26,10 +26,11 @@ def lint(c: Context) -> None:
 # What each suite may take per test before it is stopped (pytest-timeout), how it is spread over
 # workers (pytest-xdist: integration modules keep their emulator, one file per worker; e2e sends
 # each scope of tests/e2e/conftest.py whole to one worker), and how many workers it adds to
-# `--workers`: e2e mostly waits (Terraform's fixed delays, bakes), so one more overlaps its waiting.
+# `--workers`: integration and e2e mostly wait (emulator processes, HTTP, Terraform's fixed delays,
+# bakes), so one more overlaps their waiting (integration: 154 s against 170 s on 2 cores).
 SUITES = {
     "unit": ("tests/unit", 60, "", 0),
-    "integration": ("tests/integration", 300, "--dist loadfile", 0),
+    "integration": ("tests/integration", 300, "--dist loadfile", 1),
     "e2e": ("tests/e2e", 900, "--dist loadgroup", 1),
 }
 
@@ -38,7 +39,8 @@ SUITES = {
     help={
         "suite": "unit, integration, e2e or all (all: in that order, each only after the one before it passed)",
         "pytest_args": "extra arguments for pytest, e.g. '-k thumbnail -x'",
-        "workers": "pytest workers per suite (default 2, this machine's cores; e2e one more; 0: one process)",
+        "workers": "pytest workers per suite (default 2, this machine's cores; integration and e2e one more; "
+        "0: one process)",
     }
 )
 def test(c: Context, suite: str = "all", pytest_args: str = "", workers: int = 2) -> None:
@@ -46,7 +48,8 @@ def test(c: Context, suite: str = "all", pytest_args: str = "", workers: int = 2
 
     unit: no network, each test at most 60 s; integration: handlers against moto, and the emulator
     process (300 s); e2e: Terraform applied for real on the embedded emulator, driven through these
-    tasks (900 s). Each suite runs on `--workers` processes (e2e, which mostly waits, on one more).
+    tasks (900 s). Each suite runs on `--workers` processes (integration and e2e, which mostly wait,
+    on one more).
     The security scanners' own check of the tree runs with the integration suite (`invoke
     security.scan` runs them all, pip-audit included).
     """
