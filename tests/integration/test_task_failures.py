@@ -148,3 +148,17 @@ def test_tasks_with_positional_arguments_answer_help_with_their_usage(invoke, fl
     options = result.stdout.split("Options:\n", 1)[1].splitlines()
     undescribed = [line for line in options if re.fullmatch(r"\s+(-\w, )?--[\w-]+(=\w+)?\s*", line)]
     assert undescribed == [], name
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    # `invoke --list | head -1`, made certain: the pipe's reading end is closed before invoke writes
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        listed = subprocess.run([sys.executable, "-m", "invoke", "--list"], cwd=ROOT, stdout=write_end,
+                                stderr=subprocess.PIPE, text=True, check=False, stdin=subprocess.DEVNULL,
+                                env={**os.environ, "PLATFORM_BUILD_DIR": str(tmp_path / "build")})  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in listed.stderr and "BrokenPipeError" not in listed.stderr, listed.stderr
+    assert listed.returncode == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -93,13 +94,26 @@ def interrupts_stop_tasks() -> None:
     """Ctrl-C stops a task with its clean-up run (a bake rolls back, a function under the debugger is
     released), even when its parent started it with SIGINT ignored, as a shell starts a script's
     background job; and SIGTERM (a cancelled CI job, `kill`) stops it the same way instead of
-    ending it mid-step. Only the `invoke` process does this: tests importing the tasks keep theirs."""
+    ending it mid-step. A reader that stops early (`invoke --list | head`) ends the task quietly, as
+    it ends any command-line tool, instead of a BrokenPipeError traceback. Only the `invoke` process
+    does this: tests importing the tasks keep theirs."""
 
     def interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, interrupt)
+    # Not SIGPIPE's default action: a task's own sockets (the emulator, AWS) would then kill it on a
+    # peer's reset. Only a write to the closed stdout ends it, quietly (Python's documented recipe).
+    previous = sys.excepthook
+
+    def closed_stdout_is_the_end(kind: type[BaseException], error: BaseException, trace: Any) -> None:
+        if issubclass(kind, BrokenPipeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit's flush succeeds
+            return
+        previous(kind, error, trace)
+
+    sys.excepthook = closed_stdout_is_the_end
 
 
 def help_is_never_a_positional_value() -> None:
