@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -218,5 +219,9 @@ def test_a_failing_order_goes_through_catch_and_is_recorded(deployed: Deployed) 
 
 
 def test_fn_logs_prints_a_functions_recent_logs(deployed: Deployed) -> None:
+    # the worker has run at least once, whatever ran before this test (an SQS batch, as its queue sends)
+    deployed.invoke("fn.invoke", "worker", "events/sqs-message.json", check=False)
     result = deployed.invoke("fn.logs", "--function", "worker", "--lines", "5")
-    assert len(result.stdout.strip().splitlines()) == 5
+    shown = result.stdout.strip().splitlines()
+    assert len(shown) == 5, result.stdout
+    assert all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ", line) for line in shown), shown

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -83,11 +84,17 @@ class LogReader:
             events += page.get("events", [])
         return sorted(events, key=lambda e: (e["timestamp"], e.get("eventId", "")))
 
+    @staticmethod
+    def shown(event: dict[str, Any]) -> str:
+        """An event as a line: when CloudWatch received it (UTC, milliseconds), then its message."""
+        stamp = datetime.fromtimestamp(event["timestamp"] / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+        return f"{stamp}Z {event['message']}"
+
     def lines(self, start_ms: int | None, last: int | None, follow: bool, interval: float = 1.0) -> Iterator[str]:
         events = self._events(start_ms)
         seen = {e.get("eventId") for e in events}
         for event in events[-last:] if last else events:
-            yield event["message"]
+            yield self.shown(event)
         newest = events[-1]["timestamp"] if events else start_ms
         while follow:
             self.sleep(interval)
@@ -95,4 +102,4 @@ class LogReader:
                 if event.get("eventId") not in seen:
                     seen.add(event.get("eventId"))
                     newest = max(newest or 0, event["timestamp"])
-                    yield event["message"]
+                    yield self.shown(event)
