@@ -59,7 +59,7 @@ class TerraformProject:
     ) -> None:
         self.terraform = terraform
         # Terraform's own output in full (--verbose / PLATFORM_VERBOSE=1); otherwise written to
-        # <work_dir>/logs/ and summarised (plan.py), a few lines however large the platform.
+        # <work_dir>/logs/ and summarised (summary.py), a few lines however large the platform.
         self.verbose = verbose
         self.log_dir = work_dir / "logs"
         self.lock_file = lock_file
