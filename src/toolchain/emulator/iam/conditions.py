@@ -15,7 +15,8 @@ from typing import Any
 REQUEST_CONTEXT = {"aws:securetransport": "true"}
 
 
-def _as_list(value: Any) -> list[str]:
+def as_list(value: Any) -> list[str]:
+    """A policy element that may be one value or a list, as a list of strings."""
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
@@ -29,7 +30,7 @@ def bool_conditions(original: Any, emulator: Any) -> Any:
                 continue
             for key, expected in entries.items():
                 actual = known.get(key.lower())
-                if actual is not None and actual.lower() not in [e.lower() for e in _as_list(expected)]:
+                if actual is not None and actual.lower() not in [e.lower() for e in as_list(expected)]:
                     return False
         return original(self, incoming)
 

@@ -86,10 +86,9 @@ def _secrets(call: Call, action: str, secret_arn: SecretArn | None) -> list[tupl
     secret = str(call.params.get("SecretId") or "")
     if not secret:
         return []
-    if not secret.startswith("arn:") and secret_arn is not None:
-        secret = secret_arn(call.account, call.region, secret) or _arn(call, "secretsmanager", f"secret:{secret}")
-    elif not secret.startswith("arn:"):
-        secret = _arn(call, "secretsmanager", f"secret:{secret}")
+    if not secret.startswith("arn:"):
+        found = secret_arn(call.account, call.region, secret) if secret_arn is not None else None
+        secret = found or _arn(call, "secretsmanager", f"secret:{secret}")
     return [(action, secret)]
 
 

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from toolchain.emulator.iam.conditions import as_list
+
 # Condition operators the platform's permissions use, as IAM compares (keys are case-insensitive).
 _ARN_OPERATORS = {"arnlike", "arnequals", "stringlike", "stringequals"}
 
@@ -25,15 +27,11 @@ class Invoker:
     source_account: str
 
 
-def _listed(value: Any) -> list[str]:
-    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
-
-
 def _principal_matches(principal: Any, service: str) -> bool:
     if principal == "*":
         return True
     if isinstance(principal, dict):
-        return service in _listed(principal.get("Service", [])) or "*" in _listed(principal.get("AWS", []))
+        return service in as_list(principal.get("Service", [])) or "*" in as_list(principal.get("AWS", []))
     return False
 
 
@@ -49,7 +47,7 @@ def _conditions_hold(conditions: dict[str, Any], invoker: Invoker) -> bool:
                 return False
             if name not in _ARN_OPERATORS:
                 return False  # an operator not evaluated here never grants
-            patterns = _listed(expected)
+            patterns = as_list(expected)
             if name.endswith("like") and not any(fnmatch.fnmatchcase(actual, p) for p in patterns):
                 return False
             if name.endswith("equals") and actual not in patterns:
@@ -62,10 +60,10 @@ def allowing_statement(statements: Iterable[dict[str, Any]], function_arn: str, 
     that matches wins, as in IAM)."""
     allowed = None
     for statement in statements:
-        actions = _listed(statement.get("Action", []))
+        actions = as_list(statement.get("Action", []))
         if not any(fnmatch.fnmatchcase("lambda:InvokeFunction", a) for a in actions):
             continue
-        if not any(fnmatch.fnmatchcase(function_arn, r) for r in _listed(statement.get("Resource", []))):
+        if not any(fnmatch.fnmatchcase(function_arn, r) for r in as_list(statement.get("Resource", []))):
             continue
         if not _principal_matches(statement.get("Principal"), invoker.service):
             continue
