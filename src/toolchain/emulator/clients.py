@@ -10,7 +10,7 @@ SECRET_ACCESS_KEY = "test"  # noqa: S105 - not a secret: the emulator's fixed pl
 SESSION_TOKEN = "test"  # noqa: S105 - likewise
 
 
-def emulator_client(service: str, endpoint: str, region: str = "us-east-1") -> Any:
+def emulator_client(service: str, endpoint: str, region: str = "us-east-1", config: Any = None) -> Any:
     import boto3
 
     return boto3.client(
@@ -19,4 +19,5 @@ def emulator_client(service: str, endpoint: str, region: str = "us-east-1") -> A
         endpoint_url=endpoint,
         aws_access_key_id=ACCESS_KEY_ID,
         aws_secret_access_key=SECRET_ACCESS_KEY,
+        config=config,
     )

@@ -14,6 +14,7 @@ from toolchain.emulator.awslambda.invocations import run_in_workers, run_interna
 from toolchain.emulator.awslambda.routing import AliasInvocations, qualifier_param
 from toolchain.emulator.cloudwatch.alarms import AlarmActions
 from toolchain.emulator.cloudwatch.metrics import ExactDimensions, exact_filter
+from toolchain.emulator.dispatching import modules_listed_once
 from toolchain.emulator.dynamodb.corrections import atomic_requests, tolerant_comparison
 from toolchain.emulator.dynamodb.transactions import ItemLevelTransactions, tables_are_not_copied
 from toolchain.emulator.event_sources.mappings import PolledMappings
@@ -40,6 +41,9 @@ SFN_EXECUTIONS = "moto.stepfunctions.parser.backend.execution"
 AUTHORIZATION = "moto.core.authorization:ActionAuthenticatorMixin"
 
 CHANGES: list[Change] = [
+    # -- the HTTP server ------------------------------------------------------------------------------------
+    Patch("server", "moto.backends", "list_of_moto_modules", modules_listed_once, EMULATION,
+          why="moto listed its package directory under the dispatcher's lock on every request"),
     # -- Lambda: invocations run in worker processes, as Lambda routes them -------------------------------
     Patch("awslambda", FUNCTION, "invoke", run_in_workers, EMULATION,
           why="moto would start a container; the executor runs the zip, async invocations go through Lambda's queue"),

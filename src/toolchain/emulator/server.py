@@ -26,6 +26,7 @@ from toolchain.emulator.awslambda.provisioned import ProvisionedConcurrency
 from toolchain.emulator.awslambda.telemetry import MotoLogSink
 from toolchain.emulator.cloudwatch.alarms import AlarmEvaluator, moto_backends
 from toolchain.emulator.control_api import ControlApp
+from toolchain.emulator.dispatching import errors_only_handler
 from toolchain.emulator.event_sources.dynamodb import DynamoStreamPoller
 from toolchain.emulator.event_sources.kinesis import KinesisPoller
 from toolchain.emulator.event_sources.sqs import SqsPoller
@@ -118,14 +119,15 @@ def build(state_dir: Path, endpoint: str, host: str, log: Callable[[str], None])
 
 def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
     """Run until SIGTERM/SIGINT. Writes server.json in `state_dir` once the port accepts requests."""
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
     state_dir.mkdir(parents=True, exist_ok=True)
     # Unpacked code from a previous run may belong to functions that no longer exist.
     for leftover in ("code", "layers", "runtime", "tmp"):
         shutil.rmtree(state_dir / leftover, ignore_errors=True)
-    server = make_server(host, port, None, threaded=True, request_handler=MotoRequestHandler)
+
+    server = make_server(host, port, None, threaded=True, request_handler=errors_only_handler())
     endpoint = f"http://{host}:{server.server_address[1]}"
     os.environ["MOTO_PORT"] = str(server.server_address[1])  # Step Functions' Lambda tasks call back into it
     info = ServerInfo(os.getpid(), endpoint, server.server_address[1], uuid.uuid4().hex, time.time(), code_version())

@@ -10,6 +10,7 @@ The mirror is made once per interpreter and package versions, in the user's cach
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -54,9 +55,15 @@ def _mirror(source: Path, target: Path) -> None:
             _mirror(child, target / child.name)
 
 
+@functools.cache
+def _versions() -> dict[str, str]:
+    return {name: importlib.metadata.version(name) for name in RUNTIME_PROVIDED}
+
+
 def provided_packages_dir(cache: Path, interpreter: Path) -> Path:
-    """The runtime-provided packages compiled for `interpreter`; made on first use."""
-    versions = {name: importlib.metadata.version(name) for name in RUNTIME_PROVIDED}
+    """The runtime-provided packages compiled for `interpreter`; made on first use. Asked on every
+    cold start: reading the versions scans every installed distribution, so it is done once."""
+    versions = _versions()
     key = hashlib.sha256(json.dumps([versions, str(interpreter.resolve())]).encode()).hexdigest()[:16]
     directory = cache / key
     with _lock:

@@ -128,6 +128,8 @@ class Worker:
         self.last_used = time.monotonic()
         self.invocations = 0
         self.out_of_memory = False
+        self._closing = threading.Lock()
+        self._pipes_closed = False
         request_read, self._request_write = os.pipe()
         self._response_read, response_write = os.pipe()
         log_read, log_write = os.pipe()
@@ -250,10 +252,19 @@ class Worker:
         return self.process.poll() is None and self.init_error is None
 
     def kill(self) -> None:
+        """End the process and close its pipes; safe to call again (a failed invocation kills its
+        worker, and the pool kills it again when it is released)."""
         if self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
+        with self._closing:
+            if self._pipes_closed:
+                # A second close would close whatever the kernel has since given the same number: a
+                # client's socket (EBADF in the HTTP threads) or another worker's pipe, whose replies
+                # then reached the wrong request (a 404 for a user that exists, under load).
+                return
+            self._pipes_closed = True
         for fd in (self._request_write, self._response_read):
             with contextlib.suppress(OSError):
                 os.close(fd)

@@ -89,16 +89,23 @@ def traced_end(original: Any, emulator: Any) -> Any:
 def header_on_task_clients(original: Any, emulator: Any) -> Any:
     """lambda_eval_utils.boto_client_for: the task's client sends the trace header, as Step Functions does."""
 
+    clients: dict[str, Any] = {}
+    made = threading.Lock()
+
+    def add_header(request: Any, **_: Any) -> None:
+        header = current.get()  # the running task's, read at send time: one client serves every task
+        if header is not None:
+            request.headers[HTTP_HEADER] = str(header)
+
     def boto_client_for(*args: Any, **kwargs: Any) -> Any:
-        client = original(*args, **kwargs)
-
-        def add_header(request: Any, **_: Any) -> None:
-            header = current.get()
-            if header is not None:
-                request.headers[HTTP_HEADER] = str(header)
-
-        client.meta.events.register("before-send", add_header)
-        return client
+        # moto made a client per task state (a tenth of the emulator's time under load); clients are
+        # thread-safe, so one per region, service and credentials serves them all.
+        key = repr((args, sorted(kwargs.items())))
+        with made:
+            if key not in clients:
+                clients[key] = original(*args, **kwargs)
+                clients[key].meta.events.register("before-send", add_header)
+            return clients[key]
 
     return boto_client_for
 

@@ -14,7 +14,7 @@ from toolchain.emulator import info, patches
 from toolchain.emulator.patching import CORRECTION, EMULATION, Applied, DoublePatch, Override, Patch, check, resolve
 
 PACKAGE = Path(toolchain.emulator.__file__).parent
-FOUNDATION = {"info", "clients", "patching", "parts", "timestamps", "sites", "control", "__init__"}
+FOUNDATION = {"info", "clients", "patching", "parts", "timestamps", "sites", "control", "dispatching", "__init__"}
 SERVICES = {"event_sources", "apigateway", "sns", "s3", "sqs", "dynamodb", "cloudwatch", "events",
             "stepfunctions"}  # fmt: skip
 ASSEMBLY = {"patches", "control_api", "server", "__main__"}
@@ -88,7 +88,7 @@ def test_the_packages_import_without_cycles() -> None:
 
 def test_every_change_resolves_names_its_owner_and_says_why() -> None:
     for change in check(patches.CHANGES):
-        assert change.owner in SERVICES | {"awslambda", "xray", "iam"}, change
+        assert change.owner in SERVICES | {"awslambda", "xray", "iam", "server"}, change
         assert len(change.why) > 20, change
         assert change.kind in (CORRECTION, EMULATION)
         if isinstance(change, Patch):

@@ -148,6 +148,30 @@ def test_a_crash_is_a_runtime_exit_error(worker: Worker) -> None:
     assert not worker.alive
 
 
+def test_a_crashed_workers_release_leaves_the_next_workers_pipes_alone(task_root: Path) -> None:
+    """The wrong answers under load: a failed invocation killed its worker and the pool killed it
+    again on release, closing the same descriptor numbers twice. By then the kernel had given those
+    numbers to the next worker's pipes, which were closed under it (or, with another worker started
+    in between, wired to the wrong process)."""
+    # GIVEN a worker that crashes, as one does under load (a timeout ends it the same way)
+    pool = WorkerPool()
+    crashing = pool.acquire(spec(task_root))
+    assert crashing.invoke(request({"action": "exit"}), 3.0).error_type == "Runtime.ExitError"
+    # AND the next worker of another function, started on the descriptors the crash freed
+    successor = pool.acquire(spec(task_root, key="k2"))
+    try:
+        assert {successor._request_write, successor._response_read} & {crashing._request_write, crashing._response_read}
+        # WHEN the crashed worker goes back to the pool
+        pool.release(crashing)
+        # THEN the successor still answers its own requests
+        sent = request({"action": "ok"})
+        outcome = successor.invoke(sent, 3.0)
+        assert outcome.ok, outcome.payload
+        assert json.loads(outcome.payload)["request_id"] == sent["request_id"]
+    finally:
+        pool.shutdown()
+
+
 def test_a_result_that_is_not_json_is_a_marshal_error(worker: Worker) -> None:
     outcome = worker.invoke(request({"action": "unserialisable"}), 3.0)
     assert outcome.error_type == "Runtime.MarshalError"
