@@ -1,9 +1,11 @@
-"""Thumbnail of a 12 MP JPEG (4000x3000, EXIF-rotated): the function's path against plain Pillow.
+"""Thumbnail of a 12 MP JPEG (4000x3000, EXIF-rotated) and of a 12 MP PNG: the function's path
+against plain Pillow.
 
 In one process, interleaved: the handler's `render_thumbnail`; the floor, plain Pillow doing the
-same work the shortest way (`draft` at twice the thumbnail's size, `exif_transpose`, LANCZOS
-`thumbnail`, the same JPEG encoder settings); and a full-resolution decode, what skipping `draft`
-costs. Then each variant's peak memory, in a fresh process of its own.
+same work the shortest way (for the JPEG: `draft` at twice the thumbnail's size, `exif_transpose`,
+LANCZOS `thumbnail`, the same encoder settings; for the PNG, which has no reduced decode and no
+orientation: open, `thumbnail`, save); and for the JPEG a full-resolution decode, what skipping
+`draft` costs. Then each variant's peak memory, in a fresh process of its own.
 """
 
 from __future__ import annotations
@@ -47,6 +49,20 @@ def plain(data: bytes, draft: bool) -> tuple[int, int]:
         return image.size
 
 
+def png_picture() -> bytes:
+    noise = Image.effect_noise((4000, 3000), 40).convert("RGB")
+    out = io.BytesIO()
+    Image.blend(noise, Image.linear_gradient("L").resize((4000, 3000)).convert("RGB"), 0.5).save(out, "PNG")
+    return out.getvalue()
+
+
+def plain_png(data: bytes) -> tuple[int, int]:
+    with Image.open(io.BytesIO(data)) as image:
+        image.thumbnail((BOX, BOX), Image.Resampling.LANCZOS)
+        image.save(io.BytesIO(), "PNG", optimize=True)
+        return image.size
+
+
 def project(data: bytes) -> tuple[int, int]:
     thumb = render_thumbnail(io.BytesIO(data), box=BOX, max_pixels=50_000_000)
     return thumb.width, thumb.height
@@ -58,14 +74,15 @@ sys.path[:0] = [sys.argv[1] + "/src", sys.argv[1] + "/bench"]
 import bench_thumbnail as b
 data = open(sys.argv[3], "rb").read()
 before = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS:"))
-{"project": lambda: b.project(data), "floor": lambda: b.plain(data, True), "full": lambda: b.plain(data, False)}[sys.argv[2]]()
+{"project": lambda: b.project(data), "floor": lambda: b.plain(data, True), "full": lambda: b.plain(data, False),
+ "png floor": lambda: b.plain_png(data)}[sys.argv[2]]()
 peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
 print((peak - before) / 1024)
 """
 
 
 def peak_mb(variant: str, data: bytes) -> float:
-    with tempfile.NamedTemporaryFile(suffix=".jpg") as file:
+    with tempfile.NamedTemporaryFile(suffix=".img") as file:
         file.write(data)
         file.flush()
         out = subprocess.run([sys.executable, "-c", CHILD, str(ROOT), variant, file.name], capture_output=True,
@@ -89,7 +106,18 @@ def main() -> None:
               ["median ms", "p90 ms", "memory while decoding MB"], rows)  # fmt: skip
         print(f"\nfull decode / function: {median(samples['full']) / median(samples['project']):.1f}x")
         worst = worst or samples
+    data = png_picture()
+    assert project(data) == plain_png(data) == (200, 150)
+    png = interleaved({"project": lambda: timed(lambda: project(data)) * 1000,
+                       "floor": lambda: timed(lambda: plain_png(data)) * 1000}, rounds=ROUNDS // 3)  # fmt: skip
+    table(f"12 MP PNG ({len(data) / 1e6:.1f} MB) -> {BOX} px thumbnail ({ROUNDS // 3} runs, interleaved)",
+          ["median ms", "p90 ms", "memory while decoding MB"],
+          [["the function: `render_thumbnail`", f"{median(png['project']):.1f}", f"{percentile(png['project'], 0.9):.1f}",
+            f"{peak_mb('project', data):.0f}"],
+           ["floor: Pillow, open, thumbnail, save", f"{median(png['floor']):.1f}", f"{percentile(png['floor'], 0.9):.1f}",
+            f"{peak_mb('png floor', data):.0f}"]])  # fmt: skip
     result("thumbnail_ms", median(worst["project"]), median(worst["floor"]))
+    result("thumbnail_png_ms", median(png["project"]), median(png["floor"]))
 
 
 if __name__ == "__main__":

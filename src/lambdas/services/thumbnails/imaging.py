@@ -101,6 +101,10 @@ def _open(source: BinaryIO, max_pixels: int) -> Image.Image:
     return image
 
 
+ORIENTATION = 0x0112  # the EXIF tag; 1 is upright, 2-8 are the mirrored and rotated ones
+_TURNED = frozenset(range(2, 9))
+
+
 def _decode(image: Image.Image, box: int) -> Image.Image:
     if image.format in ("JPEG", "MPO"):
         # The JPEG decoder scales by 1/2, 1/4 or 1/8 while decoding: ask for REDUCING_GAP times the
@@ -112,7 +116,9 @@ def _decode(image: Image.Image, box: int) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image.load()
-            return ImageOps.exif_transpose(image)
+            if image.getexif().get(ORIENTATION, 1) in _TURNED:
+                return ImageOps.exif_transpose(image)
+            return image  # upright already: exif_transpose would still copy every decoded pixel
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise DecompressionBomb(f"refused while decoding: {exc}") from None
     except MemoryError:

@@ -60,6 +60,25 @@ def test_exif_orientation_is_applied_and_not_copied() -> None:
     assert result.getpixel((5, 5))[0] < 100
 
 
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "GIF", "TIFF", "BMP"])
+def test_an_upright_image_is_never_copied_at_full_size(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a 12 MP image in a format decoded at full size, with no orientation to apply
+    data = make_image(fmt, (4000, 3000))
+    copies: list[tuple[int, int]] = []
+    real_copy = Image.Image.copy
+    monkeypatch.setattr(Image.Image, "copy", lambda self: copies.append(self.size) or real_copy(self))
+    # WHEN its thumbnail is made, THEN no 12 MP copy of the pixels was (36 MB more memory, ~10% more time)
+    thumb = render(data)
+    assert (thumb.width, thumb.height) == (200, 150)
+    assert not [size for size in copies if size[0] * size[1] > 4 * BOX * BOX]
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
+def test_exif_orientation_is_applied_in_every_format_that_carries_it(fmt: str) -> None:
+    thumb = render(make_image(fmt, (1200, 800), orientation=6))
+    assert (thumb.width, thumb.height) == (133, 200)
+
+
 @pytest.mark.documents("services.md", "Hostile or broken images")
 def test_large_jpegs_are_decoded_at_reduced_scale() -> None:
     thumb = render(make_image("JPEG", (4000, 3000), quality=85))
