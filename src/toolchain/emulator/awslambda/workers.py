@@ -270,6 +270,13 @@ class Worker:
                 os.close(fd)
 
 
+def _version_of(function_arn: str) -> tuple[str, int | None]:
+    """(the function's unqualified ARN, its published version or None for $LATEST and aliases)."""
+    head, _, rest = function_arn.partition(":function:")
+    name, _, qualifier = rest.partition(":")
+    return f"{head}:function:{name}", int(qualifier) if qualifier.isdigit() else None
+
+
 @dataclass
 class WorkerPool:
     """Idle workers by key. Invocations of the same key run in parallel on separate workers."""
@@ -280,6 +287,7 @@ class WorkerPool:
     _busy: set[Worker] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _provisioned: set[str] = field(default_factory=set)  # keys whose idle workers are never reaped
+    _newest: dict[str, int] = field(default_factory=dict)  # function ARN -> newest version that has served
 
     def acquire(self, spec: WorkerSpec, start: Callable[[WorkerSpec], Worker] = Worker) -> Worker:
         stale: list[Worker] = []
@@ -289,6 +297,7 @@ class WorkerPool:
                 # New code or configuration: the old version's idle workers are never used again.
                 stale = self._idle.pop(previous, [])
             self._current_key[spec.function_arn] = spec.key
+            stale += self._superseded(spec)
             idle = self._idle.get(spec.key, [])
             worker = idle.pop() if idle else None
         for old in stale:
@@ -300,6 +309,24 @@ class WorkerPool:
         with self._lock:
             self._busy.add(worker)
         return worker
+
+    def _superseded(self, spec: WorkerSpec) -> list[Worker]:
+        """The first time a newer published version of a function serves (`watch` and every deploy
+        publish one and move `live` to it), the idle workers of its older versions end: they would
+        otherwise idle for ten minutes each, one per save. An older version invoked again (a canary's
+        other side, a rollback) starts a worker as it would on Lambda. Called holding the lock."""
+        function, version = _version_of(spec.function_arn)
+        if version is None or version <= self._newest.get(function, 0):
+            return []
+        self._newest[function] = version
+        ended = []
+        for key in [k for k in self._idle if k not in self._provisioned]:  # those are kept by their keeper
+            older = [w for w in self._idle[key] if _version_of(w.spec.function_arn)[0] == function
+                     and (_version_of(w.spec.function_arn)[1] or version) < version]  # fmt: skip
+            if older:
+                self._idle[key] = [w for w in self._idle[key] if w not in older]
+                ended += older
+        return ended
 
     def release(self, worker: Worker) -> None:
         with self._lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import textwrap
@@ -202,6 +203,32 @@ def test_the_pool_keeps_warm_workers_per_key_and_drops_stale_ones(task_root: Pat
         assert newer is not first
         assert not first.alive
         pool.release(newer)
+    finally:
+        pool.shutdown()
+
+
+@pytest.mark.documents("emulator.md", "Warm workers")
+def test_a_newer_version_serving_ends_the_older_versions_idle_workers(task_root: Path) -> None:
+    def version(n: int, function: str = "users") -> WorkerSpec:
+        arn = f"arn:aws:lambda:us-east-1:123456789012:function:{function}:{n}"
+        return dataclasses.replace(spec(task_root, key=f"{function}-{n}"), function_arn=arn)
+
+    pool = WorkerPool()
+    try:
+        # GIVEN idle workers of version 6 of one function and of another function
+        old, other = pool.acquire(version(6)), pool.acquire(version(3, function="orders"))
+        pool.release(old)
+        pool.release(other)
+        # WHEN version 7 serves (a `watch` save published it and moved `live`)
+        pool.release(pool.acquire(version(7)))
+        # THEN version 6's worker has ended, the other function's is still warm
+        assert not old.alive
+        assert other.alive and other in pool.workers()
+        # AND version 6 invoked again (a canary's other side) starts a worker that stays warm
+        again = pool.acquire(version(6))
+        pool.release(again)
+        pool.release(pool.acquire(version(7)))
+        assert again.alive and again in pool.workers()
     finally:
         pool.shutdown()
 
