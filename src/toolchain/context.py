@@ -22,6 +22,7 @@ from toolchain.packaging.builder import BuildReport, Packager
 from toolchain.packaging.bytecode import Compiler, InterpreterCompiler
 from toolchain.packaging.runtimes import Runtime
 from toolchain.packaging.wheels import PipRunner, SubprocessPip, WheelCache
+from toolchain.probes import ProbeMemo
 from toolchain.pythons import find_interpreter
 from toolchain.reporting import Reporter
 from toolchain.terraform.index import refresh_index
@@ -99,8 +100,19 @@ class Toolchain:
                     f"warning: no Python {runtime.python} on this machine: the artifacts carry no byte code, so every "
                     f"cold start compiles its imports (install python{runtime.python}, or set {variable})"
                 )
-            self._compilers[runtime] = None if interpreter is None else InterpreterCompiler.probe(interpreter)
+            self._compilers[runtime] = None if interpreter is None else self._probed(interpreter)
         return self._compilers[runtime]
+
+    @staticmethod
+    def _probed(interpreter: Path) -> InterpreterCompiler:
+        memo = ProbeMemo(cache_dir() / "interpreters.json")
+
+        def probe() -> dict[str, str]:
+            probed = InterpreterCompiler.probe(interpreter)
+            return {"version": probed.version, "tag": probed.tag}
+
+        answer = memo.ask(interpreter, "compiles", probe)
+        return InterpreterCompiler(interpreter, answer["version"], answer["tag"])
 
     def package(self, build: Build) -> BuildReport:
         wheels = WheelCache(cache_dir() / "wheels", self.pip, self.reporter)
