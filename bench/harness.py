@@ -7,6 +7,7 @@ neighbour slows both alike; the ratio, not the absolute figure, is what carries 
 
 from __future__ import annotations
 
+import gc
 import statistics
 import subprocess
 import sys
@@ -40,10 +41,14 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def interleaved(variants: dict[str, Callable[[], float]], rounds: int, warmup: int = 1) -> dict[str, list[float]]:
+def interleaved(
+    variants: dict[str, Callable[[], float]], rounds: int, warmup: int = 1, collect: bool = False
+) -> dict[str, list[float]]:
     """Each variant's measurements over `rounds`, the variants alternating inside every round.
 
     A variant returns its own measurement (a duration, a rate): some measure a part of what they do.
+    `collect`: a full garbage collection before each run, untimed, so that a variant leaving cycles
+    behind (BeautifulSoup's trees) does not have the next variant pay for collecting them.
     """
     for _ in range(warmup):
         for run in variants.values():
@@ -51,6 +56,8 @@ def interleaved(variants: dict[str, Callable[[], float]], rounds: int, warmup: i
     samples: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(rounds):
         for name, run in variants.items():
+            if collect:
+                gc.collect()
             samples[name].append(run())
     return samples
 

@@ -15,10 +15,11 @@ a meta tag, else UTF-8 if the bytes are UTF-8, else windows-1252.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from typing import Any
 
-from lxml import etree, html
+from lxml import etree
 
 from lambdas.services.scraper.prices import Money, PriceNotFound, parse_machine_price, parse_price
 
@@ -34,9 +35,40 @@ _AMOUNT, _CURRENCY_PROPERTY = "product:price:amount", "product:price:currency"
 _CLASS_SEPARATORS = re.compile(r"[ \t\n\r\f]+")  # CSS's whitespace, not Unicode's
 # One pass over the document finds every element a lookup could want, in document order (libxml2
 # tests an attribute's presence faster than its value: the exact tests are the Python ones above).
-_CANDIDATES = etree.XPath('//*[@itemprop or @property or @data-price or contains(@class, "price")]')
+# An attribute that the page's text never names is not tested on each of its elements: on a
+# 300 KB shop page the catch-all test cost more than parsing the page.
+_ATTRIBUTES = (b"itemprop", b"property", b"data-price")
+
+
+# The class token "price" (not "price-old"): string functions only where "price" occurs at all. A
+# form feed also separates classes but cannot be written in an XPath: a page that has one anywhere
+# gets the looser test, and the exact one in Python decides as always.
+_PRICE_CLASS = 'contains(@class, "price")'
+_PRICE_TOKEN = f'({_PRICE_CLASS} and contains(concat(" ", translate(@class, "\t\n\r", "   "), " "), " price "))'
+
+
+@functools.cache
+def _candidates_among(named: tuple[bytes, ...], form_feed: bool) -> etree.XPath:
+    tests = [f"@{name.decode()}" for name in named] + [_PRICE_CLASS if form_feed else _PRICE_TOKEN]
+    return etree.XPath(f"//*[{' or '.join(tests)}]")
+
+
+def _named(parsed: bytes) -> tuple[bytes, ...]:
+    """Which of the attributes the bytes lxml parsed name at all (ASCII names; HTML's ignore case)."""
+    lowered = parsed.lower()
+    return tuple(name for name in _ATTRIBUTES if name in lowered)
+
+
+# The attribute a lookup needs: one the page never names is not looked for among the candidates.
+_NEEDS = {'meta[itemprop="price"]': b"itemprop", '[itemprop="price"]': b"itemprop",
+          'meta[property="product:price:amount"]': b"property", "[data-price]": b"data-price"}  # fmt: skip
+
+
 _TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style or ancestor::template)]")
-_PARSER = html.HTMLParser(encoding="utf-8", remove_comments=True, no_network=True)
+# lxml's own HTML parser, not lxml.html's: that one gives every element a Python class lookup when
+# it is first touched, and the candidates of a shop page (every "price-old" of its product grid)
+# cost more that way than parsing the page.
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, no_network=True)
 _DECLARED = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 # WHATWG's Encoding standard reads these labels as windows-1252 (€ at 0x80 and the rest of 0x80-0x9F),
 # and a declared UTF-16 without a byte order mark as UTF-8.
@@ -86,14 +118,19 @@ def _value(element: Any, currency: str | None) -> Money:
     return parse_machine_price(machine, currency) if machine else parse_price(_text(element), currency)
 
 
-def _tree(page: bytes, text: str, encoding: str) -> Any | None:
-    """The page's tree; None when lxml stopped building it (a page nested thousands of levels deep)."""
+def _parsed_bytes(page: bytes, text: str, encoding: str) -> bytes:
     # a UTF-8 page (most are) is parsed from its own bytes; any other from its text, re-encoded
-    data = page if encoding == "utf-8" else text.encode("utf-8", "surrogatepass")
+    return page if encoding == "utf-8" else text.encode("utf-8", "surrogatepass")
+
+
+def _tree(data: bytes) -> Any | None:
+    """The page's tree; None when lxml stopped building it (a page nested thousands of levels deep)."""
     try:
-        tree = html.document_fromstring(data, parser=_PARSER)
-    except (etree.ParserError, ValueError) as exc:
+        tree = etree.fromstring(data, parser=_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise PriceNotFound(f"the page is not HTML: {exc}") from None
+    if tree is None:
+        raise PriceNotFound("the page is not HTML: Document is empty")
     limited = any(error.type_name == "ERR_RESOURCE_LIMIT" for error in _PARSER.error_log)
     return None if limited else tree
 
@@ -138,12 +175,17 @@ def extract_price(page: bytes, selector: str | None = None, charset: str | None 
         raise PriceNotFound("the page is empty")
     if selector:
         return _with_soup(text, (selector,))
-    tree = _tree(page, text, encoding)
+    data = _parsed_bytes(page, text, encoding)
+    tree = _tree(data)
     if tree is None:
         return _with_soup(text, tuple(name for name, _ in DEFAULT_SELECTORS))
-    candidates = _CANDIDATES(tree)
-    for _, matches in DEFAULT_SELECTORS:
+    named = _named(data)
+    candidates = _candidates_among(named, b"\f" in data)(tree)
+    for name, matches in DEFAULT_SELECTORS:
+        needs = _NEEDS.get(name)
+        if needs is not None and needs not in named:
+            continue
         match = next((element for element in candidates if matches(element)), None)
         if match is not None:
-            return _value(match, _currency(candidates))
+            return _value(match, _currency(candidates) if {b"itemprop", b"property"} & set(named) else None)
     raise PriceNotFound(f"no element matches {', '.join(name for name, _ in DEFAULT_SELECTORS)}")

@@ -30,6 +30,13 @@ PAGES = {
     "utf-16 with bom": '\ufeff<span class="price">\u00a512</span>'.encode("utf-16"),
     "xhtml declaration": b'<?xml version="1.0" encoding="utf-8"?><html><body><i class="price">$2</i></body></html>',
     "no html": b"just text $5",
+    # the lookups test only the attributes a page names, and the class token in XPath where it can
+    "upper-case attributes": b'<SPAN CLASS="price">$1</SPAN><META ITEMPROP="Price" content="2"><SPAN ItemProp="price" '
+    b'Content="3.10">x</SPAN>',
+    "form feed between classes": b'<span class="price-old">$1</span><span class="sale\x0cprice">$2.50</span>',
+    "a grid of old prices first": b"".join(b'<s class="price-old">$%d</s>' % n for n in range(50))
+    + b'<span class="price">$7</span>',
+    "names in text, not attributes": b"<p>data-price itemprop property</p><span class='price'>$4</span>",
     **{f"hostile {path}": case[2] for path, case in hostile.page_cases().items()},
 }
 
@@ -55,7 +62,9 @@ def test_both_engines_give_the_same_answer(name: str) -> None:
     ("name", "expected"),
     [("microdata", ("1299.99", "EUR")), ("class token", ("19.99", "USD")), ("data attribute", ("7.25", "None")),
      ("nested text", ("1299.99", "USD")), ("trust order", ("4.50", "None")), ("latin-1 declared", ("12", "GBP")),
-     ("windows-1252 undeclared", ("8.50", "EUR")), ("utf-16 with bom", ("12", "JPY"))],
+     ("windows-1252 undeclared", ("8.50", "EUR")), ("utf-16 with bom", ("12", "JPY")),
+     ("upper-case attributes", ("3.10", "None")), ("form feed between classes", ("2.50", "USD")),
+     ("a grid of old prices first", ("7", "USD")), ("names in text, not attributes", ("4", "USD"))],
 )  # fmt: skip
 @pytest.mark.documents("services.md", "Finding the price")
 def test_the_price_is_read_where_and_how_shops_write_it(name: str, expected: tuple[str, str]) -> None:
