@@ -11,6 +11,7 @@ import pytest
 from lambdas.common import secrets, settings
 from lambdas.common.exceptions import DependencyError
 from lambdas.services.authorizer import handler as authorizer
+from lambdas.services.authorizer.keys import SecretsManagerKey
 from tests import tokens
 from tests.httpserver import serve
 
@@ -88,6 +89,29 @@ def test_the_secret_is_cached_between_invocations(hs256_mode, lambda_context, mo
         SecretId=hs256_mode, ForceDeleteWithoutRecovery=True
     )
     assert effect(authorize("Bearer " + tokens.hs256(tokens.SECRET), lambda_context)) == "Allow"
+
+
+def test_with_max_age_zero_a_rotated_secret_is_used_at_once(hs256_mode: str) -> None:
+    source = SecretsManagerKey(hs256_mode, max_age=0, clock=lambda: 1000.0)
+    assert source.key_for({}) == tokens.SECRET.encode()
+    rotated = "r" * 40
+    boto3.client("secretsmanager", region_name="us-east-1").put_secret_value(SecretId=hs256_mode, SecretString=rotated)
+    assert source.key_for({}) == rotated.encode()
+
+
+def test_the_key_is_kept_for_max_age_then_read_again(hs256_mode: str) -> None:
+    now = [1000.0]
+    source = SecretsManagerKey(hs256_mode, max_age=300, clock=lambda: now[0])
+    assert source.key_for({}) == tokens.SECRET.encode()
+    boto3.client("secretsmanager", region_name="us-east-1").delete_secret(
+        SecretId=hs256_mode, ForceDeleteWithoutRecovery=True
+    )
+    now[0] += 299.9
+    assert source.key_for({}) == tokens.SECRET.encode()  # kept: no read
+    secrets._provider.cache_clear()  # the value cache's own clock is real time: let it have expired too
+    now[0] += 0.2
+    with pytest.raises(DependencyError):  # read again, and the secret is gone
+        source.key_for({})
 
 
 @pytest.mark.documents("services.md", "Every refusal is a Deny")

@@ -6,6 +6,8 @@ and a warm authorizer does not call out on every request.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import jwt
@@ -22,12 +24,21 @@ _KEY_TYPES = {"RS256": "RSA", "ES256": "EC"}
 class SecretsManagerKey:
     """The HS256 key: the SecretString of a Secrets Manager secret."""
 
-    def __init__(self, secret_id: str, max_age: int) -> None:
+    def __init__(self, secret_id: str, max_age: int, clock: Callable[[], float] = time.monotonic) -> None:
         self._secret_id = secret_id
         self._max_age = max_age
+        self._clock = clock
+        self._key: bytes | None = None
+        self._until = 0.0
 
     def key_for(self, header: dict[str, Any]) -> bytes:
-        return secrets.get_secret(self._secret_id, max_age=self._max_age, min_length=MIN_SECRET_LENGTH).encode()
+        # Every request asks; the encoded key is kept for max_age, which is what the secrets cache
+        # keeps the value for, minus its lookup (an environment read and a clock) on each token.
+        # Timed from after the read, so the secrets cache has expired too when this does.
+        if self._key is None or self._clock() >= self._until:
+            value = secrets.get_secret(self._secret_id, max_age=self._max_age, min_length=MIN_SECRET_LENGTH)
+            self._key, self._until = value.encode(), self._clock() + self._max_age
+        return self._key
 
 
 class JwksKeys:
