@@ -48,3 +48,22 @@ def test_results_keep_other_scripts_sections_and_a_failed_run_changes_nothing(tm
     suite = scripts(tmp_path, {"a": (0, "A2\nRESULT a_ms project=2 floor=1 ratio=2.00"), "b": (1, "")})
     second = render(first, [suite.run("a"), suite.run("b")], "machine two")
     assert "A2" in second and "A1" not in second and "B1" in second and "| a | `a_ms` | 2 | 1 | 2.00 |" in second
+
+
+BENCH = Path(__file__).resolve().parents[3] / "bench"
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in BENCH.glob("bench_*.py")))
+def test_every_benchmark_script_still_imports(script: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A benchmark is run by hand, not by the suite: one that imports a name the code no longer has
+    (bench_etl did, after a refactor) must fail here rather than on the next `invoke bench`."""
+    import importlib.util
+    import sys
+
+    monkeypatch.syspath_prepend(str(BENCH))
+    spec = importlib.util.spec_from_file_location(script.removesuffix(".py"), BENCH / script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)
+    spec.loader.exec_module(module)
+    assert callable(getattr(module, "main", None))
