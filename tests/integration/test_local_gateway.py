@@ -23,7 +23,7 @@ import pytest
 import requests
 
 from toolchain.emulator.apigateway.gateway import LocalApiGateway
-from toolchain.emulator.apigateway.rules import MAX_METHOD_ARN_BYTES, MAX_URL_CHARACTERS
+from toolchain.emulator.apigateway.rules import MAX_METHOD_ARN_BYTES, MAX_PAYLOAD_BYTES, MAX_URL_CHARACTERS
 from toolchain.emulator.awslambda.executor import Invocation
 from toolchain.emulator.patches import apply_corrections
 
@@ -39,6 +39,7 @@ class Runner:
     lock: threading.Lock = field(default_factory=threading.Lock)
     events: list[dict[str, Any]] = field(default_factory=list)  # what the proxy function was given
     log: list[str] = field(default_factory=list)  # the gateway's lines in the emulator's log
+    release: threading.Event = field(default_factory=threading.Event)  # GET /users/slow answers once set
 
     def __call__(self, fn: Any, event: str, source: str) -> Invocation:
         with self.lock:
@@ -46,6 +47,8 @@ class Runner:
         request = json.loads(event)
         if source == "apigateway":
             self.events.append(request)
+            if request["path"].endswith("/slow"):
+                self.release.wait(60)
             answer = ANSWERS.get(request["path"].rsplit("/", 1)[-1])
             if answer is not None:
                 return Invocation("req", answer, False, None, "")
@@ -367,3 +370,34 @@ def test_a_function_without_a_permission_for_api_gateway_is_a_500(
     assert line.startswith(f"apigateway: {error}") and 'principal = "apigateway.amazonaws.com"' in line
     # the function that may not be invoked never ran
     assert served.runner.calls["apigateway" if not permitted[1] else "apigateway-authorizer"] == 0
+
+
+@pytest.mark.documents("emulator.md", "API Gateway's limits")
+def test_a_body_over_10_mb_is_413_before_the_authorizer_and_10_mb_is_served(api: Served) -> None:
+    limit = MAX_PAYLOAD_BYTES
+    over = requests.get(f"{api.url}/users/1", headers=GOOD, data=b"x" * (limit + 1), timeout=60)
+    assert (over.status_code, over.json()) == (413, {"message": "Request Too Long"})
+    assert api.runner.calls == {"apigateway-authorizer": 0, "apigateway": 0}
+    served = requests.get(f"{api.url}/users/1", headers=GOOD, data=b"x" * limit, timeout=60)
+    assert served.status_code == 200 and len(api.runner.events[0]["body"]) == limit
+
+
+@pytest.mark.documents("emulator.md", "API Gateway's limits")
+def test_an_integration_past_its_timeout_is_504_while_the_function_runs_on(api: Served) -> None:
+    # GIVEN the integration's timeout set to 200 ms (29 s unless set) and deployed
+    apigw = boto3.client("apigateway", region_name=REGION)
+    resources = apigw.get_resources(restApiId=api.api_id)["items"]
+    user = next(r for r in resources if r["path"] == "/users/{id}")
+    current = apigw.get_integration(restApiId=api.api_id, resourceId=user["id"], httpMethod="GET")
+    apigw.put_integration(restApiId=api.api_id, resourceId=user["id"], httpMethod="GET", type="AWS_PROXY",
+                          integrationHttpMethod="POST", uri=current["uri"], timeoutInMillis=200)  # fmt: skip
+    apigw.create_deployment(restApiId=api.api_id, stageName="local")
+    try:
+        # WHEN the function takes longer
+        reply = requests.get(f"{api.url}/users/slow", headers=GOOD, timeout=60)
+        # THEN API Gateway answers 504 without waiting for it, and the function is still running
+        assert (reply.status_code, reply.json()) == (504, {"message": "Endpoint request timed out"})
+        assert not api.runner.release.is_set() and api.runner.calls["apigateway"] == 1
+        assert any("timeout" in line for line in api.runner.log)
+    finally:
+        api.runner.release.set()

@@ -11,20 +11,25 @@ from toolchain.emulator.apigateway.corrections import authorizers_keep_their_val
 from toolchain.emulator.apigateway.deployments import snapshots
 from toolchain.emulator.awslambda.corrections import EventInvokeConfigs, shallow_copies
 from toolchain.emulator.awslambda.invocations import run_in_workers, run_internally_in_workers
+from toolchain.emulator.awslambda.limits import invoke_async_within_limit, invoke_within_limit
 from toolchain.emulator.awslambda.routing import AliasInvocations, qualifier_param
 from toolchain.emulator.cloudwatch.alarms import AlarmActions
 from toolchain.emulator.cloudwatch.metrics import ExactDimensions, exact_filter
 from toolchain.emulator.dispatching import modules_listed_once
 from toolchain.emulator.dynamodb.corrections import atomic_requests, tolerant_comparison
+from toolchain.emulator.dynamodb.limits import batch_writes_within_limit
 from toolchain.emulator.dynamodb.transactions import ItemLevelTransactions, tables_are_not_copied
 from toolchain.emulator.event_sources.mappings import PolledMappings
 from toolchain.emulator.iam.conditions import bool_conditions, unmet_conditions_do_not_apply
 from toolchain.emulator.iam.enforcement import authorise_calls, authorise_s3_calls
+from toolchain.emulator.kinesis.records import one_writer_per_shard, record_within_limit
 from toolchain.emulator.patching import CORRECTION, EMULATION, Change, Override, Patch
+from toolchain.emulator.s3.limits import KeyLengths, metadata_checked_first, post_metadata_checked_first
 from toolchain.emulator.s3.notifications import notify_the_alias
 from toolchain.emulator.sns.delivery import publish_to_lambda
 from toolchain.emulator.sqs.corrections import compact_redrive_policy
 from toolchain.emulator.sqs.trace_header import MessagesKeepTheirTrace
+from toolchain.emulator.stepfunctions.limits import input_within_limit
 from toolchain.emulator.stepfunctions.tracing import (
     executions_run,
     header_on_task_clients,
@@ -82,6 +87,28 @@ CHANGES: list[Change] = [
               why="comparing a number with a string is false in DynamoDB; moto's TypeError failed the Scan")
         for operator in ("OpLessThan", "OpLessThanOrEqual", "OpGreaterThan", "OpGreaterThanOrEqual")
     ),
+    # -- limits AWS enforces on a request ------------------------------------------------------------------------
+    *(
+        Patch("s3", "moto.s3.responses:S3Response", method, metadata_checked_first,
+              why="S3 refuses more than 2 KB of user metadata (MetadataTooLarge); moto stored any amount")
+        for method in ("put_object", "copy_object")
+    ),
+    Patch("s3", "moto.s3.responses:S3Response", "_key_response_post", post_metadata_checked_first,
+          why="CreateMultipartUpload's metadata has the same 2 KB limit"),
+    Override("s3", "moto.s3.models:s3_backends", KeyLengths,
+             why="S3 refuses keys over 1,024 bytes (KeyTooLongError); moto stored them"),
+    Patch("dynamodb", "moto.dynamodb.responses:DynamoHandler", "batch_write_item", batch_writes_within_limit,
+          why="BatchWriteItem takes 1 to 25 requests; moto wrote any number"),
+    Patch("kinesis", "moto.kinesis.models:KinesisBackend", "put_record", record_within_limit,
+          why="a record is at most 1 MiB; moto checked PutRecords only"),
+    Patch("kinesis", "moto.kinesis.models:Shard", "put_record", one_writer_per_shard,
+          why="concurrent writers took the same sequence number and one record silently replaced the other"),
+    Patch("stepfunctions", "moto.stepfunctions.responses:StepFunctionResponse", "start_execution", input_within_limit,
+          why="an execution's input is at most 256 KiB; moto started any"),
+    Patch("awslambda", "moto.awslambda.responses:LambdaResponse", "invoke", invoke_within_limit,
+          why="Invoke's payload is at most 6 MB synchronous, 1 MB asynchronous (413); moto ran any"),
+    Patch("awslambda", "moto.awslambda.responses:LambdaResponse", "invoke_async", invoke_async_within_limit,
+          why="InvokeAsync's payload is at most 1 MB (413); moto ran any"),
     # -- IAM ---------------------------------------------------------------------------------------------------
     Patch("iam", "moto.iam.access_control:IAMPolicyStatement", "_check_conditions", bool_conditions,
           why="Bool conditions are evaluated (aws:SecureTransport is true for the emulator's TLS stand-in)"),

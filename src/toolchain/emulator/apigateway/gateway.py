@@ -14,6 +14,7 @@ limit (the function's own timeout applies).
 from __future__ import annotations
 
 import base64
+import contextvars
 import json
 import re
 import threading
@@ -31,12 +32,16 @@ from werkzeug.wrappers import Request, Response
 from toolchain.emulator.apigateway.deployments import as_deployed
 from toolchain.emulator.apigateway.rules import (
     MAX_METHOD_ARN_BYTES,
+    MAX_PAYLOAD_BYTES,
     MAX_URL_CHARACTERS,
     GatewayError,
     Route,
     TokenBucket,
+    integration_timeout,
     match_route,
+    payload_too_large,
     policy_allows,
+    timed_out,
     uri_too_long,
 )
 from toolchain.emulator.awslambda.executor import Invocation
@@ -137,6 +142,8 @@ class StageApp:
     def _handle(self, request: Request, context: dict[str, Any]) -> Response:
         if len(request.full_path) > MAX_URL_CHARACTERS:
             raise uri_too_long("the URL is longer than API Gateway accepts")
+        if (request.content_length or 0) > MAX_PAYLOAD_BYTES or len(request.get_data()) > MAX_PAYLOAD_BYTES:
+            raise payload_too_large(len(request.get_data()))
         prefix = f"/{self.stage}"
         if request.path != prefix and not request.path.startswith(prefix + "/"):
             raise GatewayError(403, {"message": "Forbidden"}, "unknown stage")
@@ -160,10 +167,36 @@ class StageApp:
                          "Invalid permissions on Lambda function", {"message": "Internal server error"})  # fmt: skip
         event = self._proxy_event(request, path, route, authorizer, context)
         with span_in(context.get("trace"), "Lambda"):
-            result = self._run(self._get_function(match.group("arn")), json.dumps(event), "apigateway")
+            result = self._within(integration_timeout(integration), self._get_function(match.group("arn")),
+                                  json.dumps(event))  # fmt: skip
         if result.throttled:
             raise GatewayError(429, {"message": "Too Many Requests"}, f"the function is throttled ({result.throttled})")
         return self._proxy_response(result)
+
+    def _within(self, seconds: float, fn: Any, event: str) -> Invocation:
+        """The function's answer, or API Gateway's 504 once the integration's timeout has passed (the
+        function runs on, as Lambda's does: only the caller stops waiting)."""
+        answered: list[Invocation] = []
+        failed: list[BaseException] = []
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                answered.append(self._run(fn, event, "apigateway"))
+            except BaseException as exc:  # handed to the request's thread, which answers for it
+                failed.append(exc)
+            finally:
+                done.set()
+
+        context = contextvars.copy_context()  # the request's trace goes with the invocation
+        threading.Thread(target=context.run, args=(run,), daemon=True, name="integration").start()
+        if not done.wait(seconds):
+            error = timed_out(seconds)
+            self._log(f"apigateway: {error.error} ({self.api_id}/{self.stage}; the function runs on)")
+            raise error
+        if failed:
+            raise failed[0]
+        return answered[0]
 
     def _throttle(self) -> None:
         settings = self._backend.apis[self.api_id].stages[self.stage].method_settings.get("*/*")

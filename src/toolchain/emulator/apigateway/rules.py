@@ -20,9 +20,31 @@ class GatewayError(Exception):
         self.error = error
 
 
-# API Gateway's quotas for a regional REST API: the URL, and the method ARN when an authorizer runs.
+# API Gateway's quotas for a regional REST API: the URL, the method ARN when an authorizer runs, the
+# request body, and how long an integration may take (its timeoutInMillis, 50 ms to 29 s)
+# (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html).
 MAX_URL_CHARACTERS = 10240
 MAX_METHOD_ARN_BYTES = 1600
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+MAX_INTEGRATION_MS, MIN_INTEGRATION_MS = 29_000, 50
+
+
+def integration_timeout(integration: Any) -> float:
+    """Seconds the integration may take: its timeoutInMillis within API Gateway's range, else 29 s."""
+    try:
+        millis = int(getattr(integration, "timeout_in_millis", None) or MAX_INTEGRATION_MS)
+    except (TypeError, ValueError):
+        millis = MAX_INTEGRATION_MS
+    return min(max(millis, MIN_INTEGRATION_MS), MAX_INTEGRATION_MS) / 1000
+
+
+def payload_too_large(size: int) -> GatewayError:
+    return GatewayError(413, {"message": "Request Too Long"}, f"the request body is {size} bytes; at most 10 MB")
+
+
+def timed_out(seconds: float) -> GatewayError:
+    why = f"Execution failed due to a timeout error: the integration did not answer in {seconds:g} s"
+    return GatewayError(504, {"message": "Endpoint request timed out"}, why)
 
 
 def uri_too_long(why: str) -> GatewayError:

@@ -15,7 +15,7 @@ from toolchain.emulator.patching import CORRECTION, EMULATION, Applied, DoublePa
 
 PACKAGE = Path(toolchain.emulator.__file__).parent
 FOUNDATION = {"info", "clients", "patching", "parts", "timestamps", "sites", "control", "dispatching", "__init__"}
-SERVICES = {"event_sources", "apigateway", "sns", "s3", "sqs", "dynamodb", "cloudwatch", "events",
+SERVICES = {"event_sources", "apigateway", "sns", "s3", "sqs", "dynamodb", "cloudwatch", "events", "kinesis",
             "stepfunctions"}  # fmt: skip
 ASSEMBLY = {"patches", "control_api", "server", "__main__"}
 # IAM sits below the services that consult it: Lambda hands out its sessions, API Gateway reads

@@ -1,0 +1,1 @@
+"""Kinesis Data Streams: what AWS checks and moto did not."""

@@ -1,0 +1,136 @@
+"""Requests past a limit AWS enforces fail as on AWS, at the documented limit (docs/emulator.md,
+"Limits, checked"): one byte under passes, one byte over is refused with the service's error."""
+
+from __future__ import annotations
+
+import json
+import threading
+from types import SimpleNamespace
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from toolchain.emulator.awslambda.limits import MAX_ASYNC_BYTES, MAX_SYNC_BYTES, invoke_within_limit
+from toolchain.emulator.dynamodb.limits import MAX_BATCH_WRITE
+from toolchain.emulator.kinesis.records import MAX_RECORD_BYTES
+from toolchain.emulator.s3.limits import MAX_KEY_BYTES, MAX_USER_METADATA_BYTES
+from toolchain.emulator.stepfunctions.limits import MAX_INPUT_BYTES
+
+REGION = "us-east-1"
+pytestmark = pytest.mark.documents("emulator.md", "Limits, checked")
+
+
+def _code(caught: pytest.ExceptionInfo[ClientError]) -> tuple[str, int]:
+    error = caught.value.response
+    return error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"]
+
+
+@pytest.fixture
+def bucket(moto_aws: None) -> Any:
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="limits")
+    return s3
+
+
+def test_user_metadata_up_to_2_kb_is_stored_and_more_is_refused(bucket: Any) -> None:
+    name = "note"  # counted without its x-amz-meta- prefix, with its value (headers: ASCII)
+    fits = "v" * (MAX_USER_METADATA_BYTES - len(name))
+    bucket.put_object(Bucket="limits", Key="a", Body=b"x", Metadata={name: fits})
+    assert bucket.head_object(Bucket="limits", Key="a")["Metadata"][name] == fits
+    with pytest.raises(ClientError) as caught:
+        bucket.put_object(Bucket="limits", Key="b", Body=b"x", Metadata={name: fits + "v"})
+    assert _code(caught) == ("MetadataTooLarge", 400)
+    with pytest.raises(ClientError):
+        bucket.head_object(Bucket="limits", Key="b")  # nothing stored
+
+
+@pytest.mark.parametrize("make", ["put", "multipart"])
+def test_keys_up_to_1024_bytes_are_taken_and_longer_ones_refused(bucket: Any, make: str) -> None:
+    longest = "k/" + "é" * ((MAX_KEY_BYTES - 2) // 2)  # 1,024 bytes in UTF-8, 513 characters
+
+    def create(key: str) -> None:
+        if make == "put":
+            bucket.put_object(Bucket="limits", Key=key, Body=b"x")
+        else:
+            bucket.create_multipart_upload(Bucket="limits", Key=key)
+
+    create(longest)
+    with pytest.raises(ClientError) as caught:
+        create(longest + "x")
+    assert _code(caught) == ("KeyTooLongError", 400)
+
+
+def test_batch_write_takes_25_requests_over_all_tables(moto_aws: None) -> None:
+    ddb = boto3.client("dynamodb", region_name=REGION)
+    for table in ("a", "b"):
+        ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])  # fmt: skip
+
+    def puts(n: int, prefix: str) -> list[dict[str, Any]]:
+        return [{"PutRequest": {"Item": {"pk": {"S": f"{prefix}{i}"}}}} for i in range(n)]
+
+    ddb.batch_write_item(RequestItems={"a": puts(13, "a"), "b": puts(MAX_BATCH_WRITE - 13, "b")})
+    with pytest.raises(ClientError) as caught:
+        ddb.batch_write_item(RequestItems={"a": puts(13, "c"), "b": puts(MAX_BATCH_WRITE - 12, "d")})
+    assert _code(caught) == ("ValidationException", 400)
+    assert "less than or equal to 25" in caught.value.response["Error"]["Message"]
+    assert ddb.scan(TableName="a", Select="COUNT")["Count"] == 13  # the refused batch wrote nothing
+
+
+def test_a_record_of_1_mib_is_taken_and_one_byte_more_refused(moto_aws: None) -> None:
+    kinesis = boto3.client("kinesis", region_name=REGION)
+    kinesis.create_stream(StreamName="s", ShardCount=1)
+    kinesis.put_record(StreamName="s", Data=b"x" * (MAX_RECORD_BYTES - 1), PartitionKey="p")
+    with pytest.raises(ClientError) as caught:
+        kinesis.put_record(StreamName="s", Data=b"x" * MAX_RECORD_BYTES, PartitionKey="p")
+    assert _code(caught) == ("ValidationException", 400)
+
+
+def test_records_put_at_once_each_keep_their_own_sequence_number(moto_aws: None) -> None:
+    # GIVEN one shard and eight writers at once
+    kinesis = boto3.client("kinesis", region_name=REGION)
+    kinesis.create_stream(StreamName="s", ShardCount=1)
+    start = threading.Barrier(8)
+
+    def writer(n: int) -> None:
+        client = boto3.client("kinesis", region_name=REGION)
+        start.wait()
+        for i in range(40):
+            client.put_record(StreamName="s", Data=f"{n}-{i}".encode(), PartitionKey="p")
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # THEN every record can be read back, none replaced by another
+    shard = kinesis.describe_stream(StreamName="s")["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = kinesis.get_shard_iterator(StreamName="s", ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records = kinesis.get_records(ShardIterator=iterator["ShardIterator"], Limit=10000)["Records"]
+    assert sorted(r["Data"].decode() for r in records) == sorted(f"{n}-{i}" for n in range(8) for i in range(40))
+
+
+def test_an_execution_input_of_256_kib_starts_and_more_is_refused(moto_aws: None) -> None:
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    definition = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
+    arn = sfn.create_state_machine(name="m", definition=definition,
+                                   roleArn="arn:aws:iam::123456789012:role/sfn")["stateMachineArn"]  # fmt: skip
+    padding = MAX_INPUT_BYTES - len(json.dumps({"p": ""}))
+    sfn.start_execution(stateMachineArn=arn, input=json.dumps({"p": "x" * padding}))
+    with pytest.raises(ClientError) as caught:
+        sfn.start_execution(stateMachineArn=arn, input=json.dumps({"p": "x" * (padding + 1)}))
+    assert _code(caught) == ("ValidationException", 400)
+
+
+@pytest.mark.parametrize(("kind", "limit"), [("RequestResponse", MAX_SYNC_BYTES), ("Event", MAX_ASYNC_BYTES)])
+def test_an_invocation_payload_is_measured_before_anything_runs(kind: str, limit: int) -> None:
+    ran: list[int] = []
+    invoke = invoke_within_limit(lambda request: ran.append(len(request.body)) or "ran", None)
+    assert invoke(SimpleNamespace(headers={"X-Amz-Invocation-Type": kind}, body=b"x" * limit)) == "ran"
+    with pytest.raises(Exception, match=f"Request must be smaller than {limit} bytes") as refused:
+        invoke(SimpleNamespace(headers={"X-Amz-Invocation-Type": kind}, body=b"x" * (limit + 1)))
+    assert (refused.value.code, refused.value.error_type) == (413, "RequestEntityTooLargeException")
+    assert ran == [limit]
