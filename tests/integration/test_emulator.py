@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from toolchain.emulator.clients import emulator_client
 
@@ -146,23 +147,65 @@ def test_a_function_over_its_memory_is_killed_as_lambda_kills_it(clients, functi
     assert record["responsePayload"]["errorType"] == "Runtime.OutOfMemory"
 
 
+def _notify(clients: dict, bucket: str, arn: str) -> None:
+    clients["s3"].put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]
+        },
+    )
+
+
+def _allow_s3(clients: dict, function: str, bucket: str, sid: str = "s3") -> None:
+    """What an aws_lambda_permission for s3.amazonaws.com grants (the platform's name the bucket and account)."""
+    clients["lambda"].add_permission(FunctionName=function, StatementId=sid, Action="lambda:InvokeFunction",
+                                     Principal="s3.amazonaws.com", SourceArn=f"arn:aws:s3:::{bucket}",
+                                     SourceAccount="123456789012")  # fmt: skip
+
+
 @pytest.mark.documents("emulator.md", "Asynchronous invocation")
 def test_s3_notifications_invoke_asynchronously(clients, function, control, capture_bucket) -> None:
     s3 = clients["s3"]
     s3.create_bucket(Bucket=f"{function}-bucket")
     arn = clients["lambda"].get_function(FunctionName=function)["Configuration"]["FunctionArn"]
-    s3.put_bucket_notification_configuration(
-        Bucket=f"{function}-bucket",
-        NotificationConfiguration={
-            "LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]
-        },
-    )
+    _allow_s3(clients, function, f"{function}-bucket")
+    _notify(clients, f"{function}-bucket", arn)
     s3.put_object(Bucket=f"{function}-bucket", Key="k", Body=b"x")
     assert control.wait_async(30)
     history = control.invocations(function)
     assert [(h["source"], h["errored"]) for h in history] == [("aws:s3", False)]
     (event,) = captured(clients, "aws:s3")
     assert event["Records"][0]["s3"]["object"]["key"] == "k"
+
+
+@pytest.mark.documents("emulator.md", "S3 notifies only the functions that allow it")
+def test_a_notification_to_a_function_that_does_not_allow_s3_is_refused(clients, function, control) -> None:
+    # GIVEN a bucket, and a function whose policy lets S3 invoke it from another bucket only
+    bucket = f"{function}-refused"
+    clients["s3"].create_bucket(Bucket=bucket)
+    _allow_s3(clients, function, "some-other-bucket")
+    arn = clients["lambda"].get_function(FunctionName=function)["Configuration"]["FunctionArn"]
+    # WHEN the notification is put, THEN S3's refusal, and the log says what to add
+    with pytest.raises(ClientError) as refused:
+        _notify(clients, bucket, arn)
+    error = refused.value.response["Error"]
+    assert error["Code"] == "InvalidArgument"
+    assert error["Message"] == "Unable to validate the following destination configurations"
+    assert f'source_arn = "arn:aws:s3:::{bucket}"' in control.log_file.read_text()
+
+
+@pytest.mark.documents("emulator.md", "S3 notifies only the functions that allow it")
+def test_a_permission_removed_after_the_notification_fails_each_delivery(clients, function, control) -> None:
+    bucket = f"{function}-revoked"
+    clients["s3"].create_bucket(Bucket=bucket)
+    _allow_s3(clients, function, bucket, sid="revoked")
+    _notify(clients, bucket, clients["lambda"].get_function(FunctionName=function)["Configuration"]["FunctionArn"])
+    clients["lambda"].remove_permission(FunctionName=function, StatementId="revoked")
+    before = len(control.invocations(function))
+    clients["s3"].put_object(Bucket=bucket, Key="k", Body=b"x")  # the upload itself succeeds
+    assert control.wait_async(30)
+    assert len(control.invocations(function)) == before
+    assert f"s3: a delivery from arn:aws:s3:::{bucket}" in control.log_file.read_text()
 
 
 @pytest.mark.documents("emulator.md", "Control API")
@@ -192,6 +235,8 @@ def test_sns_delivers_to_lambda_with_filter_policy_and_attributes(clients, funct
     sns = emulator_client("sns", control.require().endpoint)
     topic = sns.create_topic(Name=f"{function}-topic")["TopicArn"]
     arn = clients["lambda"].get_function(FunctionName=function)["Configuration"]["FunctionArn"]
+    clients["lambda"].add_permission(FunctionName=function, StatementId="sns", Action="lambda:InvokeFunction",
+                                     Principal="sns.amazonaws.com", SourceArn=topic)  # fmt: skip
     sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=arn,
                   Attributes={"FilterPolicy": json.dumps({"event_type": ["order.completed"]})})  # fmt: skip
     sns.publish(
@@ -211,6 +256,21 @@ def test_sns_delivers_to_lambda_with_filter_policy_and_attributes(clients, funct
         "done",
     )
     assert sns_part["MessageAttributes"] == {"event_type": {"Type": "String", "Value": "order.completed"}}
+
+
+@pytest.mark.documents("emulator.md", "SNS to Lambda as AWS delivers it")
+def test_sns_does_not_deliver_to_a_function_that_does_not_allow_it(clients, function, control) -> None:
+    sns = emulator_client("sns", control.require().endpoint)
+    topic = sns.create_topic(Name=f"{function}-unallowed")["TopicArn"]
+    arn = clients["lambda"].get_function(FunctionName=function)["Configuration"]["FunctionArn"]
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=arn)
+    before = len(control.invocations(function))
+    sns.publish(TopicArn=topic, Message="{}")  # the publisher is not told
+    assert control.wait_async(30)
+    assert len(control.invocations(function)) == before
+    log = control.log_file.read_text()
+    assert f"sns: a delivery from {topic} to {arn} failed" in log
+    assert f'principal = "sns.amazonaws.com", source_arn = "{topic}"' in log
 
 
 @pytest.mark.documents("emulator.md", "SQS mappings, polled")

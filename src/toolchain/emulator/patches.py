@@ -24,6 +24,7 @@ from toolchain.emulator.iam.conditions import bool_conditions, unmet_conditions_
 from toolchain.emulator.iam.enforcement import authorise_calls, authorise_s3_calls
 from toolchain.emulator.kinesis.records import one_writer_per_shard, record_within_limit
 from toolchain.emulator.patching import CORRECTION, EMULATION, Change, Override, Patch
+from toolchain.emulator.s3.destinations import ValidatedDestinations
 from toolchain.emulator.s3.limits import KeyLengths, metadata_checked_first, post_metadata_checked_first
 from toolchain.emulator.s3.notifications import notify_the_alias
 from toolchain.emulator.sns.delivery import publish_to_lambda
@@ -67,7 +68,9 @@ CHANGES: list[Change] = [
              why="Lambda polls streams and queues in batches; moto pushed inside the writes, one record at a time"),
     # -- S3 and SNS deliver to the alias, asynchronously ----------------------------------------------------
     Patch("s3", "moto.s3.notifications", "_invoke_awslambda", notify_the_alias, EMULATION,
-          why="S3 invokes the alias asynchronously; moto ran the primary version inside the upload"),
+          why="S3 invokes the alias asynchronously, as its permission allows; moto ran the primary version inline"),
+    Override("s3", "moto.s3.models:s3_backends", ValidatedDestinations, EMULATION,
+             why="S3 refuses a notification to a function whose resource policy does not allow it; moto took any"),
     Patch("sns", "moto.sns.models:Subscription", "publish", publish_to_lambda, EMULATION,
           why="SNS applies the filter policy and sends the real topic, id and attributes, asynchronously"),
     # -- SQS -------------------------------------------------------------------------------------------------

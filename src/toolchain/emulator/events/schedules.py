@@ -22,6 +22,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from toolchain.emulator.awslambda.routing import invoked
+from toolchain.emulator.iam.enforcement import ENFORCED
+from toolchain.emulator.iam.resource_policies import Invoker, delivery_allowed
 
 MONTHS = {
     m: i for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1)
@@ -206,6 +208,8 @@ class Scheduler:
                 )
                 continue
             _, _, _, region, account, _ = arn.split(":", 5)
+            if not delivery_allowed(arn, Invoker("events.amazonaws.com", rule.arn, account), self._log, ENFORCED):
+                continue
             function = invoked(get_backend(account, region), arn)
             event = target.get("Input") or json.dumps(scheduled_event(rule, moment))
             self._submit(function, event, "aws:events")

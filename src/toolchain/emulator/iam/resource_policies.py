@@ -10,7 +10,7 @@ so every version's statements are read.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,3 +105,18 @@ def permission_hint(function_arn: str, invoker: Invoker) -> str:
     return (f'aws_lambda_permission {{ function_name = "{name}"'
             + (f', qualifier = "{qualifier}"' if qualifier else "")
             + f', principal = "{invoker.service}", source_arn = "{invoker.source_arn}" }}')  # fmt: skip
+
+
+def delivery_allowed(function_arn: str, invoker: Invoker, log: Callable[[str], None] | None, enforced: bool) -> bool:
+    """Whether a service's asynchronous delivery (S3, SNS, EventBridge) may invoke the function. One
+    its policy does not allow fails, unseen by whoever caused it, as on AWS; the log says what to add."""
+    if may_invoke(function_arn, invoker) is not None:
+        return True
+    if log is not None:
+        mode = "" if enforced else " (not enforced: EMULATOR_ENFORCE_IAM=0)"
+        hint = permission_hint(function_arn, invoker)
+        log(
+            f"{invoker.service.split('.')[0]}: a delivery from {invoker.source_arn} to {function_arn} failed{mode}: "
+            f"its resource policy does not let {invoker.service} invoke it; add {hint}"
+        )
+    return not enforced

@@ -1,6 +1,6 @@
 """S3 notifications to Lambda, delivered as S3 delivers them: to the version the named alias runs
-(weights applied, routing.py), asynchronously (invocations.py queues them), and never failing the
-upload that caused them."""
+(weights applied, routing.py), asynchronously (invocations.py queues them), only while the function's
+resource policy allows S3 (destinations.py), and never failing the upload that caused them."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import json
 from typing import Any
 
 from toolchain.emulator.awslambda.routing import invoked
+from toolchain.emulator.iam.enforcement import ENFORCED
+from toolchain.emulator.iam.resource_policies import delivery_allowed
+from toolchain.emulator.s3.destinations import s3_invoker
 
 
 def notify_the_alias(original: Any, emulator: Any) -> Any:
@@ -15,9 +18,20 @@ def notify_the_alias(original: Any, emulator: Any) -> Any:
     from moto.awslambda.utils import get_backend
 
     def invoke_from_s3(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
+        bucket = _bucket_of(event_body)
+        log = getattr(emulator, "log", None)
+        if bucket and not delivery_allowed(fn_arn, s3_invoker(bucket, account_id), log, ENFORCED):
+            return  # the permission went after the notification was put: S3's delivery fails, unseen
         try:
             invoked(get_backend(account_id, region_name), fn_arn).invoke(json.dumps(event_body), {}, {})
         except Exception:  # S3 delivers asynchronously: the upload succeeded whatever happens here
             return
 
     return invoke_from_s3
+
+
+def _bucket_of(event_body: Any) -> str | None:
+    try:
+        return str(event_body["Records"][0]["s3"]["bucket"]["name"])
+    except (KeyError, IndexError, TypeError):
+        return None

@@ -1,7 +1,7 @@
 """SNS delivering to Lambda as AWS delivers: the subscription's filter policy applied, the real topic
 ARN, message id and message attributes in the event, the function invoked asynchronously (with its
-retry policy and failure destination). moto sends a fixed placeholder event, synchronously, without
-the attributes.
+retry policy and failure destination), only as the function's resource policy allows SNS. moto
+sent a fixed placeholder event, synchronously, without the attributes.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import time
 from typing import Any
 
 from toolchain.emulator.awslambda.routing import invoked
+from toolchain.emulator.iam.enforcement import ENFORCED
+from toolchain.emulator.iam.resource_policies import Invoker, delivery_allowed
 from toolchain.emulator.timestamps import iso
 
 
@@ -54,6 +56,9 @@ def publish_to_lambda(original: Any, emulator: Any) -> Any:
                 }
             ]
         }
+        invoker = Invoker("sns.amazonaws.com", self.topic.arn, self.account_id)
+        if not delivery_allowed(self.endpoint, invoker, getattr(emulator, "log", None), ENFORCED):
+            return None
         region = self.endpoint.split(":")[3]
         function = invoked(get_backend(self.account_id, region), self.endpoint)
         emulator.invoker.submit(function, json.dumps(event), "aws:sns")
