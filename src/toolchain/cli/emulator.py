@@ -120,7 +120,7 @@ def token(c: Context, env: str = "emulator", sub: str = "local-developer", scope
     from toolchain.tokens import authorizer_verifier, mint
 
     with environments(c, "emulator") as envs:
-        values = envs.outputs(env)
+        values = envs.deployed_outputs(env)
         verifier = authorizer_verifier(envs.client("lambda", env), values["functions"]["authorizer"]["function_name"])
         key = envs.client("secretsmanager", env).get_secret_value(SecretId=verifier.secret_id)["SecretString"]
         minted = mint(key, verifier, sub, scope, minutes)

@@ -55,7 +55,7 @@ def outputs(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator
     from toolchain.deploy.live import read_running, with_running
 
     with environments(c, target) as envs:
-        values = envs.outputs(env)
+        values = envs.deployed_outputs(env)  # the emulator's local state is read without Terraform
         local_api_url = envs.local_api_url(values)
         values = with_running(values, read_running(envs.client("lambda", env), envs.client("cloudwatch", env), values))
     if json:

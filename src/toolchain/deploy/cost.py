@@ -114,7 +114,7 @@ def table(result: Estimate) -> str:
 def read_usage(environments: Any, env: str) -> Estimate:
     """An environment's estimate from its last 30 days of Lambda metrics, or, for a function with none,
     from the traffic its workspace expects (`expected_traffic`)."""
-    outputs = environments.outputs(env)
+    outputs = environments.deployed_outputs(env)
     expected = outputs.get("expected_traffic") or {}
     cloudwatch = environments.client("cloudwatch", env)
     end = datetime.now(UTC)
