@@ -49,5 +49,5 @@ resource "aws_lambda_layer_version" "dependencies" {
 
 resource "aws_sns_topic" "alarms" {
   name              = "${local.prefix}-alarms"
-  kms_master_key_id = "alias/aws/sns"
+  kms_master_key_id = aws_kms_key.messaging.arn # CloudWatch publishes here: messaging_key.tf
 }

@@ -7,6 +7,7 @@ module "notifications_failures" {
   name                      = "${local.prefix}-notifications-failures"
   message_retention_seconds = 1209600
   publisher_topic_arns      = [aws_sns_topic.order_events.arn]
+  kms_key_id                = aws_kms_key.messaging.arn
 }
 
 module "notifications" {

@@ -12,7 +12,8 @@ resource "aws_kinesis_stream" "orders" {
 module "order_alerts" {
   source = "./modules/alert_topic"
 
-  name = "${local.prefix}-order-alerts"
+  name        = "${local.prefix}-order-alerts"
+  kms_key_arn = aws_kms_key.messaging.arn
 }
 
 module "orders_failures" {

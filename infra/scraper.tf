@@ -31,7 +31,8 @@ module "scraper_idempotency_table" {
 module "price_alerts" {
   source = "./modules/alert_topic"
 
-  name = "${local.prefix}-price-alerts"
+  name        = "${local.prefix}-price-alerts"
+  kms_key_arn = aws_kms_key.messaging.arn
 }
 
 # A run that fails (after Lambda's retries) is described here, not lost.

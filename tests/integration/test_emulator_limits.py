@@ -113,6 +113,10 @@ def test_an_alarm_that_changes_state_notifies_its_topic_as_cloudwatch_does(emula
     topic = sns.create_topic(Name=name)["TopicArn"]
     queue = sqs.create_queue(QueueName=name)["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    # as on AWS, the queue's policy must let the topic deliver (the queue module's aws_sqs_queue_policy)
+    sqs.set_queue_attributes(QueueUrl=queue, Attributes={"Policy": json.dumps({"Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+        "Resource": queue_arn, "Condition": {"ArnEquals": {"aws:SourceArn": topic}}}]})})  # fmt: skip
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
     quiet = f"{name}-quiet"
     for alarm, enabled in ((name, True), (quiet, False)):
@@ -172,3 +176,53 @@ def test_a_throttled_sqs_batch_is_made_visible_again_and_runs_when_a_slot_frees(
     assert [(h["attempt"], h["errored"]) for h in ran] == [(1, False)]
     remaining = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
     assert (remaining["ApproximateNumberOfMessages"], remaining["ApproximateNumberOfMessagesNotVisible"]) == ("0", "0")
+
+
+def _queue_for(sqs: Any, name: str, topic: str, kms_key: str | None) -> tuple[str, str]:
+    attributes = {"KmsMasterKeyId": kms_key} if kms_key else {}
+    queue = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=queue, Attributes={"Policy": json.dumps({"Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+        "Resource": arn, "Condition": {"ArnEquals": {"aws:SourceArn": topic}}}]})})  # fmt: skip
+    return queue, arn
+
+
+@pytest.mark.documents("emulator.md", "Encrypted deliveries need a key the service may use")
+def test_sns_delivers_into_a_queue_only_under_a_key_its_policy_lets_sns_use(emulator: str, control) -> None:
+    sns, sqs, kms = (emulator_client(s, emulator) for s in ("sns", "sqs", "kms"))
+    name = f"keyed-{time.time_ns()}"
+    topic = sns.create_topic(Name=name)["TopicArn"]
+    allows_sns = kms.create_key(Policy=json.dumps({"Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+        "Resource": "*"}]}))["KeyMetadata"]["Arn"]  # fmt: skip
+    account_only = kms.create_key()["KeyMetadata"]["Arn"]  # the default key policy: the account's principals
+    queues = {key: _queue_for(sqs, f"{name}-{n}", topic, key)
+              for n, key in enumerate(("alias/aws/sqs", account_only, allows_sns, None))}  # fmt: skip
+    for _, queue_arn in queues.values():
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    sns.publish(TopicArn=topic, Message="hello")  # the publisher is told nothing either way
+
+    def received(key: str | None) -> list[str]:
+        answer = sqs.receive_message(QueueUrl=queues[key][0], WaitTimeSeconds=0, MaxNumberOfMessages=10)
+        return [m["Body"] for m in answer.get("Messages", [])]
+
+    assert received(allows_sns) == ["hello"] and received(None) == ["hello"]
+    assert received("alias/aws/sqs") == [] and received(account_only) == []
+    log = control.log_file.read_text()
+    assert "alias/aws/sqs is an AWS managed key, which sns.amazonaws.com cannot use" in log
+    assert f"the policy of KMS key {account_only} does not let sns.amazonaws.com call" in log
+
+
+@pytest.mark.documents("emulator.md", "Encrypted deliveries need a key the service may use")
+def test_an_alarm_does_not_notify_a_topic_under_the_aws_managed_key(emulator: str, control) -> None:
+    sns, cloudwatch = (emulator_client(s, emulator) for s in ("sns", "cloudwatch"))
+    name = f"managed-{time.time_ns()}"
+    topic = sns.create_topic(Name=name, Attributes={"KmsMasterKeyId": "alias/aws/sns"})["TopicArn"]
+    cloudwatch.put_metric_alarm(AlarmName=name, Namespace="Shop", MetricName="Refunds", Statistic="Sum", Period=60,
+                                EvaluationPeriods=1, Threshold=2, ComparisonOperator="GreaterThanThreshold",
+                                AlarmActions=[topic])  # fmt: skip
+    cloudwatch.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="forced")
+    assert f"alarm {name}: action {topic} not notified: alias/aws/sns is an AWS managed key" in (
+        control.log_file.read_text()
+    )

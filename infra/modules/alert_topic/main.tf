@@ -10,6 +10,7 @@ module "queue" {
 
   name                 = var.name
   publisher_topic_arns = [aws_sns_topic.this.arn]
+  kms_key_id           = var.kms_key_arn
   tags                 = var.tags
 }
 

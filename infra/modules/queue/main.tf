@@ -11,7 +11,7 @@ resource "aws_sqs_queue" "dlq" {
 resource "aws_sqs_queue" "this" {
   # checkov:skip=CKV2_AWS_73: encrypted with alias/aws/sqs; a customer-managed key is only needed for cross-account producers
   name                       = var.name
-  kms_master_key_id          = "alias/aws/sqs"
+  kms_master_key_id          = var.kms_key_id
   visibility_timeout_seconds = var.visibility_timeout_seconds
   message_retention_seconds  = var.message_retention_seconds
   redrive_policy             = var.max_receive_count > 0 ? jsonencode({ deadLetterTargetArn = aws_sqs_queue.dlq[0].arn, maxReceiveCount = var.max_receive_count }) : null

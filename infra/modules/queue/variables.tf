@@ -27,6 +27,12 @@ variable "publisher_topic_arns" {
   default     = []
 }
 
+variable "kms_key_id" {
+  description = "KMS key of the queue: the AWS managed alias/aws/sqs, or a customer managed key whose policy lets the publisher_topic_arns' SNS use it (required for SNS to deliver)."
+  type        = string
+  default     = "alias/aws/sqs"
+}
+
 variable "alarm_actions" {
   description = "Notified when messages sit in the dead-letter queue."
   type        = list(string)

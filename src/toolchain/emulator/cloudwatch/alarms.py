@@ -20,6 +20,10 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from toolchain.emulator.iam.enforcement import ENFORCED
+from toolchain.emulator.iam.resource_policies import Invoker
+from toolchain.emulator.iam.service_keys import key_refusal
+
 HOLD_SECONDS = 60.0
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
     "GreaterThanOrEqualToThreshold": lambda value, threshold: value >= threshold,
@@ -166,11 +170,31 @@ class AlarmActions:
             parts = str(arn).split(":")
             if len(parts) < 6 or parts[2] != "sns":
                 continue
+            if not self._may_publish(alarm_name, str(arn)):
+                continue
             try:
                 sns_backends[parts[4]][parts[3]].publish(message, arn=arn, subject=subject)
             except Exception as exc:  # a missing topic must not undo the state change
                 log = self.emulator.log if self.emulator else print
                 log(f"alarm {alarm_name}: action {arn} not notified: {exc!r}")
+
+    def _may_publish(self, alarm_name: str, topic_arn: str) -> bool:
+        """CloudWatch publishes to an encrypted topic only with a key whose policy lets it (service_keys.py)."""
+        from moto.sns.models import sns_backends
+
+        parts = topic_arn.split(":")
+        try:
+            topic = sns_backends[parts[4]][parts[3]].get_topic(topic_arn)
+        except Exception:  # a missing topic is reported by the publish below
+            return True
+        invoker = Invoker("cloudwatch.amazonaws.com", self.alarms[alarm_name].alarm_arn, parts[4])  # type: ignore[attr-defined]
+        refusal = key_refusal(topic.kms_master_key_id, parts[3], invoker)
+        if refusal is None:
+            return True
+        log = self.emulator.log if self.emulator else print
+        mode = "" if ENFORCED else " (not enforced: EMULATOR_ENFORCE_IAM=0)"
+        log(f"alarm {alarm_name}: action {topic_arn} not notified{mode}: {refusal}")
+        return not ENFORCED
 
 
 def moto_backends() -> Iterable[Any]:

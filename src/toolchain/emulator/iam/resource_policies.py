@@ -55,15 +55,17 @@ def _conditions_hold(conditions: dict[str, Any], invoker: Invoker) -> bool:
     return True
 
 
-def allowing_statement(statements: Iterable[dict[str, Any]], function_arn: str, invoker: Invoker) -> str | None:
-    """The Sid of a statement that lets `invoker` invoke `function_arn`; None when none does (a Deny
-    that matches wins, as in IAM)."""
+def allowing_statement(
+    statements: Iterable[dict[str, Any]], resource: str, invoker: Invoker, action: str = "lambda:InvokeFunction"
+) -> str | None:
+    """The Sid of a statement of a resource policy that lets `invoker` do `action` on `resource`; None
+    when none does (a Deny that matches wins, as in IAM)."""
     allowed = None
     for statement in statements:
         actions = as_list(statement.get("Action", []))
-        if not any(fnmatch.fnmatchcase("lambda:InvokeFunction", a) for a in actions):
+        if not any(fnmatch.fnmatchcase(action, a) for a in actions):
             continue
-        if not any(fnmatch.fnmatchcase(function_arn, r) for r in as_list(statement.get("Resource", []))):
+        if not any(fnmatch.fnmatchcase(resource, r) for r in as_list(statement.get("Resource", []))):
             continue
         if not _principal_matches(statement.get("Principal"), invoker.service):
             continue

@@ -12,6 +12,7 @@ from typing import Any
 from toolchain.emulator.awslambda.routing import invoked
 from toolchain.emulator.iam.enforcement import ENFORCED
 from toolchain.emulator.iam.resource_policies import Invoker, delivery_allowed
+from toolchain.emulator.iam.service_keys import queue_refusal
 from toolchain.emulator.timestamps import iso
 
 
@@ -23,6 +24,8 @@ def publish_to_lambda(original: Any, emulator: Any) -> Any:
 
     def publish(self: Any, message: str, message_id: str, subject: str | None = None,
                 message_attributes: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> None:  # fmt: skip
+        if self.protocol == "sqs" and not _queue_accepts(self, emulator):
+            return None
         if self.protocol != "lambda":
             return original(self, message, message_id, subject, message_attributes, *args, **kwargs)
         if self._filter_policy_matcher is not None and not self._filter_policy_matcher.matches(
@@ -65,3 +68,23 @@ def publish_to_lambda(original: Any, emulator: Any) -> Any:
         return None
 
     return publish
+
+
+def _queue_accepts(subscription: Any, emulator: Any) -> bool:
+    """SNS delivers to a queue only with its key and its policy's leave (service_keys.py); a refused
+    delivery is lost for the publisher, who is not told, as on AWS."""
+    from moto.sqs.models import sqs_backends
+
+    region, name = subscription.endpoint.split(":")[3], subscription.endpoint.split(":")[-1]
+    try:
+        queue = sqs_backends[subscription.account_id][region].get_queue(name)
+    except Exception:  # no such queue: moto's own delivery reports it
+        return True
+    refusal = queue_refusal(queue, Invoker("sns.amazonaws.com", subscription.topic.arn, subscription.account_id))
+    if refusal is None:
+        return True
+    log = getattr(emulator, "log", None)
+    if log is not None:
+        mode = "" if ENFORCED else " (not enforced: EMULATOR_ENFORCE_IAM=0)"
+        log(f"sns: a delivery from {subscription.topic.arn} to {subscription.endpoint} failed{mode}: {refusal}")
+    return not ENFORCED
