@@ -129,15 +129,15 @@ def rollback(c: Context, env: str = EMULATOR_ENVIRONMENT, function: str = "", ta
     say(f"Rolled back {len(moves)} function(s) in {env} on the {target}.")
 
 
-@platform_task(help={"env": ENV_HELP, "target": TARGET_HELP})
-def cost(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator") -> None:
+@platform_task(help={"env": ENV_HELP, "target": TARGET_HELP, "json": "machine-readable JSON instead of the table"})
+def cost(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator", json: bool = False) -> None:
     """Estimate an environment's monthly Lambda cost per function."""
-    from toolchain.deploy.cost import read_usage
+    from toolchain.deploy.cost import as_json, read_usage
     from toolchain.deploy.cost import table as cost_table
 
     with environments(c, target) as envs:
         result = read_usage(envs, env)
-    say(cost_table(result))
+    say(json_module.dumps(as_json(result), indent=2) if json else cost_table(result))
 
 
 @platform_task(help={"target": TARGET_HELP})

@@ -111,6 +111,20 @@ def table(result: Estimate) -> str:
     return "\n".join(lines)
 
 
+def as_json(result: Estimate) -> dict[str, Any]:
+    """The estimate for machines (`invoke cost --json`): amounts as decimal strings in USD, costliest first."""
+    functions = [
+        {"function": c.usage.function, "memory_mb": c.usage.memory_mb, "architecture": c.usage.architecture,
+         "provisioned": c.usage.provisioned, "invocations": str(c.usage.invocations),
+         "average_ms": str(c.usage.average_ms), "gb_seconds": str(c.gb_seconds), "requests_usd": str(c.requests_usd),
+         "duration_usd": str(c.duration_usd), "provisioned_usd": str(c.provisioned_usd),
+         "total_usd": str(c.total_usd), "source": c.usage.source}
+        for c in sorted(result.costs, key=lambda c: -c.total_usd)
+    ]  # fmt: skip
+    return {"functions": functions, "gross_usd": str(result.gross_usd), "free_tier_usd": str(result.free_tier_usd),
+            "net_usd": str(result.net_usd)}  # fmt: skip
+
+
 def read_usage(environments: Any, env: str) -> Estimate:
     """An environment's estimate from its last 30 days of Lambda metrics, or, for a function with none,
     from the traffic its workspace expects (`expected_traffic`)."""

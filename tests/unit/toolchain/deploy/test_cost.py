@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from toolchain.deploy.cost import FREE_GB_SECONDS, Usage, estimate, function_cost, table
+from toolchain.deploy.cost import FREE_GB_SECONDS, Usage, as_json, estimate, function_cost, table
 
 
 def usage(name: str = "users", memory: int = 512, arch: str = "x86_64", calls: int = 0, ms: str = "0") -> Usage:
@@ -76,3 +76,15 @@ def test_the_table_lists_the_costliest_first_and_the_total() -> None:
     assert lines[-1].startswith("estimated monthly Lambda cost")
     assert Decimal(lines[-1].split()[-1]) == result.net_usd.quantize(Decimal("0.01"))
     assert result.net_usd > 1000
+
+
+def test_the_json_has_every_function_costliest_first_and_exact_amounts() -> None:
+    import json
+
+    result = estimate([usage("cheap", calls=10, ms="1"), usage("dear", 3008, calls=50_000_000, ms="800")])
+    document = json.loads(json.dumps(as_json(result)))  # what --json prints: plain JSON, decimals as strings
+    assert [f["function"] for f in document["functions"]] == ["dear", "cheap"]
+    assert Decimal(document["net_usd"]) == result.net_usd
+    dear = document["functions"][0]
+    assert Decimal(dear["total_usd"]) == Decimal(dear["requests_usd"]) + Decimal(dear["duration_usd"])
+    assert (dear["memory_mb"], dear["invocations"]) == (3008, "50000000")
