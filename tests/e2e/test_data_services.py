@@ -132,6 +132,9 @@ def test_the_nightly_sweep_fired_now_cleans_more_than_a_megabyte(deployed: Deplo
         ddb.batch_write_item(RequestItems={"platform-local-sessions": batch})
     listed = deployed.invoke("rules.list").stdout
     assert "platform-local-session-cleanup  cron(0 2 * * ? *)  ENABLED" in listed
+    (rule,) = [r for r in json.loads(deployed.invoke("rules.list", "--json").stdout)
+               if r["name"] == "platform-local-session-cleanup"]  # fmt: skip
+    assert (rule["schedule"], rule["state"], rule["next"] is not None) == ("cron(0 2 * * ? *)", "ENABLED", True)
     fired = deployed.invoke("rules.fire", "--rule", "platform-local-session-cleanup")
     assert "invoked arn:aws:lambda:us-east-1:123456789012:function:platform-local-sessions" in fired.stdout
     assert deployed.control.wait_async(120)

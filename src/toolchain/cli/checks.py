@@ -138,8 +138,10 @@ def mutants(c: Context, module: str = "", report: bool = False, max_children: in
             say(f"==> mutmut run {pattern or '(all scored code)'}")
             run = c.run(f"{mutmut} run --max-children {max_children} {pattern and repr(pattern)}", warn=True)
             if run is None or run.failed:
-                # mutmut first runs the suites unmutated: a red or flaky test there scores nothing
-                raise Exit("error: mutmut failed (above); the suites must pass unmutated first", code=1)
+                # mutmut first runs the suites unmutated (a red or flaky test there scores nothing); its
+                # results so far are kept in mutants/, so running it again goes on where it stopped
+                raise Exit("error: mutmut failed (above): if the unmutated suites failed, fix them; otherwise run "
+                           "`invoke mutants` again, it goes on where it stopped", code=1)  # fmt: skip
         listing = c.run(f"{mutmut} results --all true", hide=True, warn=True)
     statuses = parse_results(listing.stdout if listing else "")
     if not statuses:

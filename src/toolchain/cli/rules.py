@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json as json_module
+
 from invoke import Context
 
 from toolchain.cli.common import platform_task, say, toolchain
 
 
-@platform_task(name="list")
-def list_(c: Context) -> None:
-    """List the scheduled EventBridge rules the emulator fires."""
+@platform_task(name="list", help={"json": "machine-readable JSON instead of the lines"})
+def list_(c: Context, json: bool = False) -> None:
+    """List the scheduled EventBridge rules the emulator fires: schedule, state, next and last firing."""
     with toolchain(c) as tc:
         rules = tc.emulator.schedules()
+    if json:
+        say(json_module.dumps(rules, indent=2, sort_keys=True))
+        return
     if not rules:
         say("no scheduled rules")
     for rule in rules:
