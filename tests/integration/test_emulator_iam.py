@@ -184,3 +184,36 @@ def test_a_policy_change_applies_to_the_next_call(clients: dict[str, Any], world
 def test_the_operator_is_not_a_function(clients: dict[str, Any], world: dict[str, Any]) -> None:
     # the tasks, Terraform and tests call with the emulator's own credentials: not a function's role
     clients["sqs"].send_message(QueueUrl=world["queue"], MessageBody="from the operator")
+
+
+@pytest.mark.documents("emulator.md", "Each function calls AWS as its role")
+def test_a_state_machine_invokes_its_lambda_tasks_as_its_own_role(
+    clients: dict[str, Any], world: dict[str, Any], emulator: str
+) -> None:
+    from toolchain.emulator.clients import emulator_client
+
+    sfn, iam = emulator_client("stepfunctions", emulator), clients["iam"]
+    function_arn = clients["lambda"].get_function(FunctionName=world["function"])["Configuration"]["FunctionArn"]
+    definition = json.dumps({"StartAt": "Read", "States": {"Read": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True,
+        "Parameters": {"FunctionName": function_arn, "Payload": {"call": "get_item", "table": world["table"]}}}}})  # fmt: skip
+
+    def run(role_name: str, grants: list[str]) -> dict[str, Any]:
+        role = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        iam.put_role_policy(RoleName=role_name, PolicyName="invoke", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": grants, "Resource": f"{function_arn}*"}]}))  # fmt: skip
+        machine = sfn.create_state_machine(name=role_name, definition=definition, roleArn=role)["stateMachineArn"]
+        execution = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+        deadline = time.monotonic() + 60
+        while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+            assert time.monotonic() < deadline, "the execution did not end"
+            time.sleep(0.2)
+        return described
+
+    # GIVEN a state machine whose role may invoke the function, THEN its task runs
+    assert run(f"sfn-invokes-{time.time_ns()}", ["lambda:InvokeFunction"])["status"] == "SUCCEEDED"
+    # AND one whose role may not: Step Functions' call is refused as Lambda refuses it, the execution fails
+    refused = run(f"sfn-cannot-{time.time_ns()}", ["lambda:GetFunction"])
+    assert refused["status"] == "FAILED"
+    history = sfn.get_execution_history(executionArn=refused["executionArn"])["events"]
+    assert any("AccessDenied" in json.dumps(e, default=str) for e in history)

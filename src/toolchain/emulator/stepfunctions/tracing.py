@@ -103,11 +103,30 @@ def header_on_task_clients(original: Any, emulator: Any) -> Any:
         key = repr((args, sorted(kwargs.items())))
         with made:
             if key not in clients:
-                clients[key] = original(*args, **kwargs)
+                clients[key] = _as_role(original(*args, **kwargs), args, kwargs, emulator)
                 clients[key].meta.events.register("before-send", add_header)
             return clients[key]
 
     return boto_client_for
+
+
+def _as_role(client: Any, args: tuple[Any, ...], kwargs: dict[str, Any], emulator: Any) -> Any:
+    """The task's client signed as a session of the role it runs as (the state machine's, or the
+    task's own Credentials), as Step Functions calls Lambda: the emulator then judges each Invoke
+    against that role's policies. moto signed every task with a fixed key nothing was checked for."""
+    sessions = getattr(getattr(emulator, "iam", None), "sessions", None)
+    credentials = kwargs.get("state_credentials", args[2] if len(args) > 2 else None)
+    role_arn = getattr(credentials, "role_arn", None)
+    if sessions is None or not role_arn:
+        return client
+    import boto3
+
+    issued = sessions.credentials(role_arn, "states")
+    return boto3.client(client.meta.service_model.service_name, region_name=client.meta.region_name,
+                        endpoint_url=client.meta.endpoint_url, config=client.meta.config,
+                        aws_access_key_id=issued["AWS_ACCESS_KEY_ID"],
+                        aws_secret_access_key=issued["AWS_SECRET_ACCESS_KEY"],
+                        aws_session_token=issued["AWS_SESSION_TOKEN"])  # fmt: skip
 
 
 def executions_run(original: Any, emulator: Any) -> Any:
