@@ -157,4 +157,8 @@ def mutants(c: Context, module: str = "", report: bool = False, max_children: in
     if result.lowest is None:
         raise Exit("error: no mutant has been tested yet; run `invoke mutants` without --report", code=1)
     write_scores(root(c) / "docs" / "testing.md", result.table(), date.today().isoformat())
+    unscored = [label for label, score in result.scores.items() if score.ratio is None]
+    if unscored:  # the RESULT line is the lowest of the packages scored so far, not of all of them
+        say(f"scored {len(result.scores) - len(unscored)} of {len(result.scores)} packages; not run yet: "
+            f"{', '.join(unscored)}")  # fmt: skip
     say(result.result_line())

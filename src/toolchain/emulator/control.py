@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -111,6 +112,10 @@ class EmulatorControl:
             time.sleep(0.1)
         if _pid_alive(info.pid):
             os.kill(info.pid, signal.SIGKILL)
+        # Started by this very process (a test fixture, a benchmark): reap it, or it stays a zombie
+        # that a later os.wait() in this process (mutmut's, for one) takes for a child of its own.
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(info.pid, os.WNOHANG)
         self.info_file.unlink(missing_ok=True)
         return info
 
