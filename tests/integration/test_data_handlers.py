@@ -402,3 +402,25 @@ def test_a_private_host_is_refused_unless_allowed(scraper_env, lambda_context, l
     report = scraper.lambda_handler(load_event("eventbridge-scheduled.json"), lambda_context)
     assert (report["checked"], report["failed"]) == (0, 4)
     assert {r.error for r in logged(caplog, "product failed")} == {"blocked_url"}
+
+
+@pytest.mark.parametrize(
+    ("status", "read", "rejected", "level"),
+    [("complete", 3, 0, "INFO"), ("complete", 3, 1, "WARNING"), ("complete", 0, 0, "WARNING"),
+     ("failed", 3, 0, "ERROR"), ("rejected", 0, 0, "ERROR")],
+)  # fmt: skip
+def test_a_files_outcome_is_logged_at_the_level_its_producer_must_hear(
+    etl_env, caplog, status: str, read: int, rejected: int, level: str
+) -> None:
+    from lambdas.services.etl import handler as etl_handler
+    from lambdas.services.etl.loader import LoadReport
+
+    report = LoadReport("incoming/a.csv", rows_read=read, rows_loaded=read - rejected, rows_rejected=rejected,
+                        rejections=[{"line": 2, "reason": "r"}] * rejected, status=status)  # fmt: skip
+    with caplog.at_level("INFO"):
+        etl_handler._log(report)
+    (record,) = logged(caplog, "file processed")
+    assert record.levelname == level
+    assert (record.status, record.rows_read, record.rows_rejected) == (status, read, rejected)
+    assert not hasattr(record, "rejections")  # the whole list stays in the report, five in the log
+    assert record.first_rejections == report.rejections[:5]
