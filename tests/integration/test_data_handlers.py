@@ -406,15 +406,17 @@ def test_a_private_host_is_refused_unless_allowed(scraper_env, lambda_context, l
 
 @pytest.mark.parametrize(
     ("status", "read", "rejected", "level"),
-    [("complete", 3, 0, "INFO"), ("complete", 3, 1, "WARNING"), ("complete", 0, 0, "WARNING"),
+    [("complete", 1, 0, "INFO"), ("complete", 9, 7, "WARNING"), ("complete", 0, 0, "WARNING"),
      ("failed", 3, 0, "ERROR"), ("rejected", 0, 0, "ERROR")],
 )  # fmt: skip
 def test_a_files_outcome_is_logged_at_the_level_its_producer_must_hear(
-    etl_env, caplog, status: str, read: int, rejected: int, level: str
+    etl_env, caplog, monkeypatch, status: str, read: int, rejected: int, level: str
 ) -> None:
     from lambdas.services.etl import handler as etl_handler
     from lambdas.services.etl.loader import LoadReport
 
+    counted: list[tuple[str, int]] = []
+    monkeypatch.setattr(etl_handler.observed, "count", lambda name, value=1, **_: counted.append((name, value)))
     report = LoadReport("incoming/a.csv", rows_read=read, rows_loaded=read - rejected, rows_rejected=rejected,
                         rejections=[{"line": 2, "reason": "r"}] * rejected, status=status)  # fmt: skip
     with caplog.at_level("INFO"):
@@ -423,4 +425,5 @@ def test_a_files_outcome_is_logged_at_the_level_its_producer_must_hear(
     assert record.levelname == level
     assert (record.status, record.rows_read, record.rows_rejected) == (status, read, rejected)
     assert not hasattr(record, "rejections")  # the whole list stays in the report, five in the log
-    assert record.first_rejections == report.rejections[:5]
+    assert record.first_rejections == report.rejections[:5] and len(record.first_rejections) == min(rejected, 5)
+    assert counted == [("RowsLoaded", read - rejected), ("RowsRejected", rejected)]
