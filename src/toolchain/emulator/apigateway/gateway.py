@@ -46,7 +46,7 @@ from toolchain.emulator.apigateway.rules import (
 )
 from toolchain.emulator.awslambda.executor import Invocation
 from toolchain.emulator.awslambda.routing import invoked
-from toolchain.emulator.iam.enforcement import ENFORCED
+from toolchain.emulator.iam.enforcement import ENFORCED, refused
 from toolchain.emulator.iam.resource_policies import Invoker, may_invoke, permission_hint
 from toolchain.emulator.xray.segments import HTTP_HEADER, STORE, Segment, TraceStore, continuing, entry_segment, span_in
 
@@ -274,12 +274,9 @@ class StageApp:
         invoker = Invoker("apigateway.amazonaws.com", source_arn, self.api.account_id)
         if may_invoke(function_arn, invoker) is not None:
             return
-        enforced = "" if self._enforced else " (not enforced: EMULATOR_ENFORCE_IAM=0)"
-        self._log(
-            f"apigateway: {error}{enforced}: no statement of {function_arn}'s resource policy lets "
-            f"apigateway.amazonaws.com invoke it from {source_arn}; add {permission_hint(function_arn, invoker)}"
-        )
-        if self._enforced:
+        why = (f"no statement of {function_arn}'s resource policy lets apigateway.amazonaws.com invoke it from "
+               f"{source_arn}; add {permission_hint(function_arn, invoker)}")  # fmt: skip
+        if not refused(self._log, f"apigateway: {error}", why, self._enforced):
             raise GatewayError(500, body, error)
 
     def _proxy_event(

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from toolchain.emulator.iam.enforcement import ENFORCED
+from toolchain.emulator.iam.enforcement import refused
 from toolchain.emulator.iam.resource_policies import Invoker
 from toolchain.emulator.iam.service_keys import key_refusal
 
@@ -191,10 +191,8 @@ class AlarmActions:
         refusal = key_refusal(topic.kms_master_key_id, parts[3], invoker)
         if refusal is None:
             return True
-        log = self.emulator.log if self.emulator else print
-        mode = "" if ENFORCED else " (not enforced: EMULATOR_ENFORCE_IAM=0)"
-        log(f"alarm {alarm_name}: action {topic_arn} not notified{mode}: {refusal}")
-        return not ENFORCED
+        return refused(self.emulator.log if self.emulator else print, f"alarm {alarm_name}: action {topic_arn} "
+                       "not notified", refusal)  # fmt: skip
 
 
 def moto_backends() -> Iterable[Any]:

@@ -16,6 +16,7 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -24,6 +25,15 @@ from toolchain.emulator.iam.requests import Call, authorisations
 from toolchain.emulator.iam.sessions import RoleSessions, Session, access_key_of, signing_service
 
 ENFORCED = os.environ.get("EMULATOR_ENFORCE_IAM", "1") != "0"
+
+
+def refused(log: Callable[[str], None] | None, what: str, why: str, enforced: bool = ENFORCED) -> bool:
+    """Log what a policy refuses (`what`, then `why`); returns whether it goes ahead all the same,
+    which it does only with enforcement off (and the line says so)."""
+    if log is not None:
+        log(f"{what}{'' if enforced else ' (not enforced: EMULATOR_ENFORCE_IAM=0)'}: {why}")
+    return not enforced
+
 
 # How each service answers AccessDenied on AWS: (protocol, error code, HTTP status).
 _JSON_DENIALS = {

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from toolchain.emulator.iam.conditions import as_list
+from toolchain.emulator.iam.enforcement import refused
 
 # Condition operators the platform's permissions use, as IAM compares (keys are case-insensitive).
 _ARN_OPERATORS = {"arnlike", "arnequals", "stringlike", "stringequals"}
@@ -114,11 +115,6 @@ def delivery_allowed(function_arn: str, invoker: Invoker, log: Callable[[str], N
     its policy does not allow fails, unseen by whoever caused it, as on AWS; the log says what to add."""
     if may_invoke(function_arn, invoker) is not None:
         return True
-    if log is not None:
-        mode = "" if enforced else " (not enforced: EMULATOR_ENFORCE_IAM=0)"
-        hint = permission_hint(function_arn, invoker)
-        log(
-            f"{invoker.service.split('.')[0]}: a delivery from {invoker.source_arn} to {function_arn} failed{mode}: "
-            f"its resource policy does not let {invoker.service} invoke it; add {hint}"
-        )
-    return not enforced
+    what = f"{invoker.service.split('.')[0]}: a delivery from {invoker.source_arn} to {function_arn} failed"
+    why = f"its resource policy does not let {invoker.service} invoke it; add {permission_hint(function_arn, invoker)}"
+    return refused(log, what, why, enforced)

@@ -35,8 +35,7 @@ def key_refusal(key_id: str | None, region: str, invoker: Invoker) -> str | None
     except Exception:  # no such key, or a policy that is not JSON
         return f"the KMS key {key_id} does not exist or its policy cannot be read"
     statements = statements if isinstance(statements, list) else [statements]
-    missing = [a for a in NEEDED if allowing_statement(statements, key.arn, invoker, action=a) is None
-               and allowing_statement(statements, "*", invoker, action=a) is None]  # fmt: skip
+    missing = [a for a in NEEDED if allowing_statement(statements, key.arn, invoker, action=a) is None]
     if missing:
         return f"the policy of KMS key {key_id} does not let {invoker.service} call {' or '.join(missing)}"
     return None

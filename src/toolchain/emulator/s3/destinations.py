@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from toolchain.emulator.iam.enforcement import ENFORCED
+from toolchain.emulator.iam.enforcement import refused
 from toolchain.emulator.iam.resource_policies import Invoker, may_invoke, permission_hint
 
 S3 = "s3.amazonaws.com"
@@ -35,18 +35,13 @@ class ValidatedDestinations:
 
     def put_bucket_notification_configuration(self, bucket_name: str, notification_config: dict[str, Any]) -> None:
         invoker = s3_invoker(bucket_name, self.account_id)  # type: ignore[attr-defined]
-        refused = unallowed_functions(notification_config or {}, invoker)
-        if refused:
-            hints = "; ".join(f"add {permission_hint(arn, invoker)}" for arn in refused)
-            log = getattr(self.emulator, "log", None)
-            if log is not None:
-                enforced = "" if ENFORCED else " (not enforced: EMULATOR_ENFORCE_IAM=0)"
-                who = f"{', '.join(refused)} lets {S3} invoke it from {invoker.source_arn}"
-                log(
-                    f"s3: PutBucketNotificationConfiguration on {bucket_name}{enforced}: no statement of the "
-                    f"resource policy of {who}; {hints}"
-                )
-            if ENFORCED:
+        unallowed = unallowed_functions(notification_config or {}, invoker)
+        if unallowed:
+            hints = "; ".join(f"add {permission_hint(arn, invoker)}" for arn in unallowed)
+            who = f"{', '.join(unallowed)} lets {S3} invoke it from {invoker.source_arn}"
+            if not refused(getattr(self.emulator, "log", None),
+                           f"s3: PutBucketNotificationConfiguration on {bucket_name}",
+                           f"no statement of the resource policy of {who}; {hints}"):  # fmt: skip
                 from moto.s3.exceptions import S3ClientError
 
                 raise S3ClientError("InvalidArgument", "Unable to validate the following destination configurations")

@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from toolchain.emulator.awslambda.routing import invoked
-from toolchain.emulator.iam.enforcement import ENFORCED
+from toolchain.emulator.iam.enforcement import ENFORCED, refused
 from toolchain.emulator.iam.resource_policies import Invoker, delivery_allowed
 from toolchain.emulator.iam.service_keys import queue_refusal
 from toolchain.emulator.timestamps import iso
@@ -83,8 +83,5 @@ def _queue_accepts(subscription: Any, emulator: Any) -> bool:
     refusal = queue_refusal(queue, Invoker("sns.amazonaws.com", subscription.topic.arn, subscription.account_id))
     if refusal is None:
         return True
-    log = getattr(emulator, "log", None)
-    if log is not None:
-        mode = "" if ENFORCED else " (not enforced: EMULATOR_ENFORCE_IAM=0)"
-        log(f"sns: a delivery from {subscription.topic.arn} to {subscription.endpoint} failed{mode}: {refusal}")
-    return not ENFORCED
+    what = f"sns: a delivery from {subscription.topic.arn} to {subscription.endpoint} failed"
+    return refused(getattr(emulator, "log", None), what, refusal)
