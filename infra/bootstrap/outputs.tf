@@ -17,3 +17,13 @@ output "region" {
   description = "Region of the buckets."
   value       = var.region
 }
+
+output "deploy_role_arns" {
+  description = "The role each environment deploys with, by environment (the AWS_DEPLOY_ROLE_ARN of its GitHub environment)."
+  value       = { for env, role in aws_iam_role.deploy : env => role.arn }
+}
+
+output "github_oidc_provider_arn" {
+  description = "The IAM OIDC identity provider of GitHub Actions."
+  value       = aws_iam_openid_connect_provider.github.arn
+}

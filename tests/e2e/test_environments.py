@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
+from botocore.exceptions import ClientError
 
 from tests import tokens
+from toolchain.deploy.deployer import LOCAL_REPOSITORY, workflow_token
 from toolchain.deploy.release import ALIAS
 
 from .conftest import Deployed
@@ -177,6 +181,72 @@ def test_an_unhealthy_source_is_not_promoted(deployed: Deployed, first: Release,
         assert running(deployed, "prod") == first.hashes
     finally:
         cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="e2e: fixed")
+
+
+def _deploy_session(deployed: Deployed, role_env: str, token_env: str) -> Any:
+    """A boto3 session of `role_env`'s deploy role, assumed with a workflow token of `token_env`, as a
+    CI job assumes it."""
+    import boto3
+
+    repository = deployed.env.get("GITHUB_REPOSITORY", "").strip() or LOCAL_REPOSITORY
+    sts = deployed.client("sts")
+    issued = sts.assume_role_with_web_identity(
+        RoleArn=f"arn:aws:iam::123456789012:role/platform-deploy-{role_env}", RoleSessionName=f"e2e-{token_env}",
+        WebIdentityToken=workflow_token(repository, token_env, time.time()),
+    )["Credentials"]  # fmt: skip
+    return boto3.Session(aws_access_key_id=issued["AccessKeyId"], aws_secret_access_key=issued["SecretAccessKey"],
+                         aws_session_token=issued["SessionToken"], region_name="us-east-1")  # fmt: skip
+
+
+@pytest.mark.documents("environments.md", "The deploy role")
+def test_each_environment_is_deployed_by_its_own_role_and_no_other(deployed: Deployed, first: Release) -> None:
+    # GIVEN dev, staging and prod deployed by the tasks, each as its own deploy role (bootstrap's)
+    endpoint = deployed.control.require().endpoint
+    # THEN a job of the dev environment cannot assume prod's role: the trust names prod's jobs only
+    with pytest.raises(ClientError) as refused:
+        _deploy_session(deployed, "prod", "dev")
+    assert refused.value.response["Error"]["Code"] == "AccessDenied"
+    # AND dev's role, which deploys dev, cannot move prod's aliases (only read them, as promotion does)
+    dev_lambda = _deploy_session(deployed, "dev", "dev").client("lambda", endpoint_url=endpoint)
+    live = dev_lambda.get_alias(FunctionName="platform-prod-users", Name=ALIAS)
+    with pytest.raises(ClientError) as denied:
+        dev_lambda.update_alias(FunctionName="platform-prod-users", Name=ALIAS, FunctionVersion=live["FunctionVersion"])
+    assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert "deploy-dev/e2e-dev is not authorized to perform: lambda:UpdateAlias" in str(denied.value)
+    # AND it cannot read the secrets it creates: their values are an operator's, not a deployment's
+    secrets = _deploy_session(deployed, "dev", "dev").client("secretsmanager", endpoint_url=endpoint)
+    with pytest.raises(ClientError, match="secretsmanager:GetSecretValue"):
+        secrets.get_secret_value(SecretId=outputs(deployed, "dev")["jwt_secret_id"])
+
+
+@pytest.mark.documents("environments.md", "The deploy role")
+def test_a_deploy_role_missing_a_grant_fails_the_promotion_naming_it(
+    deployed: Deployed, first: Release, changed_checkout: Path
+) -> None:
+    # GIVEN prod's deploy role without lambda:UpdateAlias (changed through IAM, as a hand edit would)
+    iam = deployed.client("iam")
+    role, name = "platform-deploy-prod", "deploy"
+    found = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+    original = found if isinstance(found, str) else json.dumps(found)
+    document = json.loads(original)
+    for statement in document["Statement"]:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        statement["Action"] = [a for a in actions if a != "lambda:UpdateAlias"]
+    iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=json.dumps(document))
+    try:
+        # WHEN dev's changed build is promoted to prod
+        message = failure(invoke_in(deployed, changed_checkout, "promote", "--from", "dev", "--to", "prod",
+                                    check=False))  # fmt: skip
+        # THEN it fails with AWS's denial, naming the role, the action and the alias; prod keeps serving
+        assert (
+            "assumed-role/platform-deploy-prod/deploy-prod is not authorized to perform: lambda:UpdateAlias" in message
+        )
+        assert running(deployed, "prod") == first.hashes
+        log = deployed.control.log_file.read_text()
+        assert "deploy-prod lambda:UpdateAlias arn:aws:lambda:us-east-1:123456789012:function:platform-prod-" in log
+        assert 'add to the policy of role platform-deploy-prod: { sid = "...", actions = ["lambda:UpdateAlias"]' in log
+    finally:
+        iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=original)
 
 
 @pytest.mark.documents("environments.md", "Promote")

@@ -109,7 +109,8 @@ def role(clients: dict[str, Any]) -> str:
     # The emulator enforces each function's role (test_emulator_iam.py): these handlers call back into
     # the queues, buckets, topics and tables their tests make, whatever their names.
     grants = {"Version": "2012-10-17", "Statement": [
-        {"Sid": "TestHandlers", "Effect": "Allow", "Action": ["sqs:*", "s3:*", "sns:*", "dynamodb:*", "lambda:*"],
+        {"Sid": "TestHandlers", "Effect": "Allow", "Action": ["sqs:*", "s3:*", "sns:*", "dynamodb:*", "lambda:*",
+                                                         "kinesis:*", "logs:*", "events:*", "states:*"],
          "Resource": "*"}]}  # fmt: skip
     clients["iam"].put_role_policy(RoleName="fn-role", PolicyName="test-handlers", PolicyDocument=json.dumps(grants))
     return arn

@@ -98,6 +98,7 @@ def promote(
         strategy = Strategy.from_options(canary=canary, bake=bake, linear=linear, step=step)
     with environments(c, target) as envs:
         releases = envs.config.build_dir / "releases"
+        envs.deploying = to  # one job, as CI runs it: the destination's role reads the source too
         result = promote_release(EnvironmentsSite(envs), to, releases, envs.reporter, source=from_ or None,
                                  manifest_sha=manifest or None, strategy=strategy)  # fmt: skip
     say(f"\nPromoted {result.source} -> {result.destination}: manifest {result.manifest_sha256[:12]}")

@@ -46,6 +46,9 @@ class Environments:
         self.target = target
         self.config = toolchain.config
         self.reporter = toolchain.reporter
+        # The environment this task deploys, whose role it acts as throughout, as one CI job does (a
+        # promotion to staging reads dev as staging's role); None: each environment's own.
+        self.deploying: str | None = None
 
     # -- what an environment is ------------------------------------------------------------------
     def check(self, env: str) -> None:
@@ -68,24 +71,29 @@ class Environments:
         return self.tfvar(env, "region", "us-east-1")
 
     def client(self, service: str, env: str) -> Any:
+        """The operator's client for `env` (reading, invoking, logs)."""
         return self.target.client(service, self.region(env))
+
+    def deploy_client(self, service: str, env: str) -> Any:
+        """The deployer's client: the role of `env`, or of the environment this task deploys (`deploying`)."""
+        return self.target.deploy_client(service, self.region(env), self.deploying or env)
 
     def artifacts_store(self, env: str) -> ArtifactStore:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            account = self.client("sts", env).get_caller_identity()["Account"]
+            account = self.deploy_client("sts", env).get_caller_identity()["Account"]
         except (BotoCoreError, ClientError) as exc:
             raise ToolchainError(
                 f"cannot tell which AWS account to use: {exc}", "configure credentials (AWS_PROFILE or AWS_*)"
             ) from exc
         bucket = bucket_name(self.tfvar(env, "project", "platform"), account, self.region(env))
-        return ArtifactStore(self.client("s3", env), bucket)
+        return ArtifactStore(self.deploy_client("s3", env), bucket)
 
     # -- Terraform -------------------------------------------------------------------------------
     def project(self, env: str) -> TerraformProject:
         self.require(env)
-        return self.target.project(env)
+        return self.target.project(env, self.deploying)
 
     def _moved(self, env: str, project: TerraformProject) -> None:
         """infra/moved.json's moves made in the state, before anything is planned (terraform/moves.py)."""
@@ -229,7 +237,9 @@ class Environments:
 
     # -- bootstrap ----------------------------------------------------------------------
     def bootstrap(self) -> dict[str, Any]:
+        variables = self.target.bootstrap_variables()
         project = self.target.bootstrap_project()
-        self.reporter.step(f"Bootstrapping the {self.target.name}: state bucket, lock table, artifacts bucket")
-        project.apply([], {})
+        self.reporter.step(f"Bootstrapping the {self.target.name}: state bucket, lock table, artifacts bucket, "
+                           "deploy roles")  # fmt: skip
+        project.apply([], variables)
         return project.outputs()

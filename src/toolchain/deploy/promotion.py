@@ -82,7 +82,7 @@ class EnvironmentsSite:
     def running_code(self, env: str, outputs: dict[str, Any]) -> dict[str, str]:
         """What really runs, asked of Lambda itself: each function's CodeSha256 (base64) behind `live`,
         what every trigger invokes (after a rollback, not what $LATEST holds)."""
-        lambda_client = self._envs.client("lambda", env)
+        lambda_client = self._envs.deploy_client("lambda", env)
         hashes = {}
         for name, fn in outputs["functions"].items():
             config = lambda_client.get_function(FunctionName=fn["function_name"], Qualifier=ALIAS)["Configuration"]
@@ -92,7 +92,7 @@ class EnvironmentsSite:
         return hashes
 
     def alarms_firing(self, env: str, outputs: dict[str, Any]) -> list[str]:
-        states = alarm_states(self._envs.client("cloudwatch", env), list(outputs.get("alarm_names") or []))
+        states = alarm_states(self._envs.deploy_client("cloudwatch", env), list(outputs.get("alarm_names") or []))
         return [name for name, state in states.items() if state == "ALARM"]
 
     def recorded_code(self, env: str) -> dict[str, str]:
@@ -139,6 +139,16 @@ def trusted_source(site: Site, source: str) -> tuple[str, str, ArtifactStore]:
     return manifest_sha, manifest_text, store
 
 
+def serving(site: Site, env: str) -> dict[str, str]:
+    """What each function of `env` serves behind `live` now, as Lambda says (after an interrupted or
+    refused promotion Terraform's record can be ahead of it); Terraform's record where Lambda cannot
+    say: nothing deployed yet, or a function not Active."""
+    try:
+        return site.running_code(env, site.outputs(env))
+    except ToolchainError:
+        return site.recorded_code(env)
+
+
 def promote(
     site: Site,
     destination: str,
@@ -176,7 +186,7 @@ def promote(
     release.write_text(manifest_text)
 
     promotion = Promotion(source or f"manifest {manifest_sha[:12]}", destination, manifest_sha)
-    before = site.recorded_code(destination)
+    before = serving(site, destination)
     wanted = function_hashes(manifest_text)
     promotion.changes = {n: (before.get(n), h) for n, h in wanted.items() if before.get(n) != h}
     reporter.step(

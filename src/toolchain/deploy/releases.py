@@ -273,7 +273,7 @@ class Releases:
         """Every function's `live` alias on its latest published version: all at once, or by `strategy`."""
         functions = outputs.get("functions") or {}
         if strategy.gradual:
-            shifter = Shifter(self._envs.client("lambda", env), self._envs.client("cloudwatch", env),
+            shifter = Shifter(self._envs.deploy_client("lambda", env), self._envs.deploy_client("cloudwatch", env),
                               self._envs.reporter)  # fmt: skip
             try:
                 moves = shifter.run(functions, strategy)
@@ -282,7 +282,7 @@ class Releases:
                 self._envs.forget_applied(env)
                 raise
         else:
-            moves = Releaser(self._envs.client("lambda", env)).release(functions)
+            moves = Releaser(self._envs.deploy_client("lambda", env)).release(functions)
         for move in moves:
             self._envs.reporter.detail(f"{move.function}: live {move.before} -> {move.after}")
         return moves
@@ -295,7 +295,7 @@ class Releases:
             if function not in functions:
                 raise ToolchainError(f"{function} is not deployed in {env}", f"apply {env} first")
             functions = {function: functions[function]}
-        moves, nothing = Releaser(self._envs.client("lambda", env)).rollback(functions)
+        moves, nothing = Releaser(self._envs.deploy_client("lambda", env)).rollback(functions)
         # the environment no longer runs the build it was applied with: the next `up` is not a no-op,
         # and its apply releases the newest versions again
         self._envs.forget_applied(env)

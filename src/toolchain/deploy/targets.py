@@ -10,11 +10,18 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import Any, Protocol
 
 from toolchain.context import Build, Toolchain
-from toolchain.emulator.clients import emulator_client
+from toolchain.deploy.deployer import (
+    LOCAL_REPOSITORY,
+    required_repository,
+    session_credentials,
+    workflow_token,
+)
+from toolchain.emulator.clients import ACCESS_KEY_ID, SECRET_ACCESS_KEY, emulator_client
 from toolchain.errors import ToolchainError
 from toolchain.terraform.overrides import OVERRIDE_FILE, emulator_override
 from toolchain.terraform.project import TerraformProject
@@ -30,14 +37,23 @@ class DeployTarget(Protocol):
         """Every precondition that needs no network, checked before anything is built or uploaded."""
         ...
 
-    def client(self, service: str, region: str = "us-east-1") -> Any: ...
+    def client(self, service: str, region: str = "us-east-1") -> Any:
+        """A client with the operator's credentials (reading, invoking, fetching logs)."""
+        ...
+
+    def deploy_client(self, service: str, region: str, env: str) -> Any:
+        """A client with `env`'s deployer credentials (uploading, moving aliases, baking alarms)."""
+        ...
+
+    def bootstrap_variables(self) -> dict[str, str]: ...
 
     def build(self) -> Build:
         """The build this target deploys."""
         ...
 
-    def project(self, env: str) -> TerraformProject:
-        """The environment's staged Terraform project, initialised, its workspace selected."""
+    def project(self, env: str, deployer: str | None = None) -> TerraformProject:
+        """The environment's staged Terraform project, initialised, its workspace selected, acting as
+        `deployer`'s role (default: env's)."""
         ...
 
     def bootstrap_project(self) -> TerraformProject: ...
@@ -76,12 +92,53 @@ class EmulatorTarget:
     def __init__(self, toolchain: Toolchain) -> None:
         self.toolchain = toolchain
         self._project: TerraformProject | None = None
+        self._sessions: dict[str, dict[str, str]] = {}
 
     def require(self, env: str) -> None:
         self.toolchain.emulator.require()
 
     def client(self, service: str, region: str = "us-east-1") -> Any:
         return emulator_client(service, self.toolchain.emulator.require().endpoint, region)
+
+    def deploy_client(self, service: str, region: str, env: str) -> Any:
+        import boto3
+
+        credentials = self.credentials(env)
+        return boto3.client(service, region_name=region, endpoint_url=self.toolchain.emulator.require().endpoint,
+                            aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+                            aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+                            aws_session_token=credentials.get("AWS_SESSION_TOKEN"))  # fmt: skip
+
+    def bootstrap_variables(self) -> dict[str, str]:
+        # the workflow's repository in CI; otherwise a fixed stand-in, which the tokens minted here name too
+        return {"github_repository": os.environ.get("GITHUB_REPOSITORY", "").strip() or LOCAL_REPOSITORY}
+
+    def credentials(self, env: str | None) -> dict[str, str]:
+        """Who acts for `env`: the emulator environment and bootstrap are the operator's (`invoke up` on
+        one machine); dev, staging and prod are deployed by their own deploy role, as CI deploys them."""
+        operator = {"AWS_ACCESS_KEY_ID": ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY}
+        if env is None or env == EMULATOR_ENVIRONMENT:
+            return {**operator, "AWS_SESSION_TOKEN": ""}
+        if env not in self._sessions:
+            roles = self._bootstrap_outputs().get("deploy_role_arns") or {}
+            if env not in roles:
+                raise ToolchainError(
+                    f"the emulator's account has no deploy role for {env}",
+                    "run `invoke bootstrap` (it creates each environment's deploy role)",
+                )
+            token = workflow_token(self.bootstrap_variables()["github_repository"], env, time.time())
+            self._sessions[env] = session_credentials(self.client("sts"), roles[env], token, env)
+        return self._sessions[env]
+
+    def _bootstrap_outputs(self) -> dict[str, Any]:
+        module = self.toolchain.config.build_dir / "tf" / "emulator" / "root" / "bootstrap"
+        try:
+            if (module / ".emulator-instance").read_text().strip() != self.toolchain.emulator.require().instance_id:
+                return {}
+            state = json.loads((module / "terraform.tfstate").read_text())
+        except (OSError, ValueError):
+            return {}
+        return {name: item.get("value") for name, item in (state.get("outputs") or {}).items()}
 
     def build(self) -> Build:
         return self.toolchain.emulator_build()
@@ -103,10 +160,11 @@ class EmulatorTarget:
         project.init()
         return project
 
-    def project(self, env: str) -> TerraformProject:
+    def project(self, env: str, deployer: str | None = None) -> TerraformProject:
         # All environments share one staged copy (one backend: local state, a workspace each).
         if self._project is None:
             self._project = self._staged()
+        self._project.credentials = self.credentials(deployer or env)
         self._project.select_workspace(env, create=True)
         return self._project
 
@@ -116,7 +174,9 @@ class EmulatorTarget:
         info, started = self.toolchain.emulator.start()
         if started:
             self.toolchain.reporter.step(f"Started the emulator at {info.endpoint} (pid {info.pid})")
-        return self._staged("bootstrap")
+        project = self._staged("bootstrap")
+        project.credentials = self.credentials(None)
+        return project
 
     def variables(self, env: str) -> dict[str, str]:
         # The emulator's stand-ins for outside websites live at its endpoint.
@@ -206,10 +266,17 @@ class AwsTarget:
 
         return boto3.client(service, region_name=region)
 
+    def deploy_client(self, service: str, region: str, env: str) -> Any:
+        # In CI the job's credentials are already its environment's deploy role (OIDC); locally, the operator's.
+        return self.client(service, region)
+
+    def bootstrap_variables(self) -> dict[str, str]:
+        return {"github_repository": required_repository(os.environ)}
+
     def build(self) -> Build:
         return self.toolchain.lambda_build()
 
-    def project(self, env: str) -> TerraformProject:
+    def project(self, env: str, deployer: str | None = None) -> TerraformProject:
         # Each environment its own staged copy: two never share an initialised backend by accident.
         project = self.toolchain.terraform_project(f"aws-{env}")
         project.stage({})

@@ -21,3 +21,17 @@ def emulator_client(service: str, endpoint: str, region: str = "us-east-1", conf
         aws_secret_access_key=SECRET_ACCESS_KEY,
         config=config,
     )
+
+
+def session_client(service: str, endpoint: str, region: str, credentials: dict[str, str]) -> Any:
+    """A client acting as a role's session (AWS_* variables, as RoleSessions issues them)."""
+    import boto3
+
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=endpoint,
+        aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=credentials.get("AWS_SESSION_TOKEN") or None,
+    )

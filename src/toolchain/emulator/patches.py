@@ -22,6 +22,7 @@ from toolchain.emulator.dynamodb.transactions import ItemLevelTransactions, tabl
 from toolchain.emulator.event_sources.mappings import PolledMappings
 from toolchain.emulator.iam.conditions import bool_conditions, unmet_conditions_do_not_apply
 from toolchain.emulator.iam.enforcement import authorise_calls, authorise_s3_calls
+from toolchain.emulator.iam.trust import checked_web_identity
 from toolchain.emulator.kinesis.records import one_writer_per_shard, record_within_limit
 from toolchain.emulator.patching import CORRECTION, EMULATION, Change, Override, Patch
 from toolchain.emulator.s3.destinations import ValidatedDestinations
@@ -121,6 +122,8 @@ CHANGES: list[Change] = [
           why="a function's call is judged by its role's policies on the resources it names; moto checked all or none"),
     Patch("iam", AUTHORIZATION, "_authenticate_and_authorize_s3_action", authorise_s3_calls, EMULATION,
           why="the same for S3's buckets and objects"),
+    Patch("iam", "moto.sts.responses:TokenResponse", "assume_role_with_web_identity", checked_web_identity, EMULATION,
+          why="a role is assumed only as its trust policy admits the token's issuer and claims; moto issued any"),
     # -- CloudWatch --------------------------------------------------------------------------------------------
     Override("cloudwatch", "moto.cloudwatch.models:cloudwatch_backends", ExactDimensions,
              why="GetMetricStatistics matches dimensions exactly; moto added the alias's and versions' datapoints"),

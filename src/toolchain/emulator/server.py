@@ -88,7 +88,8 @@ def build(state_dir: Path, endpoint: str, host: str, log: Callable[[str], None])
     # the functions' X-Ray SDK sends its subsegments here, as to the daemon on Lambda
     daemon = XRayDaemon(STORE, host, log=log).start()
     iam = Authorisations(RoleSessions(uuid.uuid4().hex), log=log)
-    executor = FunctionExecutor(state_dir, endpoint, MotoLogSink(), xray_daemon=daemon.address, sessions=iam.sessions)
+    executor = FunctionExecutor(state_dir, endpoint, MotoLogSink(iam), xray_daemon=daemon.address,
+                                sessions=iam.sessions)  # fmt: skip
     history = InvocationLog()
 
     def run(fn: Any, event: str) -> Invocation:
@@ -100,8 +101,8 @@ def build(state_dir: Path, endpoint: str, host: str, log: Callable[[str], None])
         return result
 
     delays = tuple(float(d) for d in os.environ.get("EMULATOR_ASYNC_RETRY_DELAYS", "1,2").split(","))
-    invoker = AsyncInvoker(run, Destinations(endpoint), history, retry_delays=delays, log=log)
-    streams = DynamoStreamPoller(run, Destinations(endpoint), history, log=log)
+    invoker = AsyncInvoker(run, Destinations(endpoint, iam.sessions, log), history, retry_delays=delays, log=log)
+    streams = DynamoStreamPoller(run, Destinations(endpoint, iam.sessions, log), history, log=log, iam=iam)
     parts = Parts(executor, invoker, history, STORE, streams, log, iam)
     provisioned = ProvisionedConcurrency(lambda fn, count: executor.provision(fn, count, layer_source(fn)),
                                          executor.pool.keep_provisioned, _lambda_backend, log)  # fmt: skip
@@ -111,8 +112,8 @@ def build(state_dir: Path, endpoint: str, host: str, log: Callable[[str], None])
         gateway=LocalApiGateway(run_for_gateway, host, log=log),
         scheduler=Scheduler(invoker.submit, log),
         provisioned=provisioned,
-        kinesis=KinesisPoller(run, Destinations(endpoint), history, log=log),
-        queues=SqsPoller(run, history, log=log),
+        kinesis=KinesisPoller(run, Destinations(endpoint, iam.sessions, log), history, log=log, iam=iam),
+        queues=SqsPoller(run, history, log=log, iam=iam),
         alarms=AlarmEvaluator(moto_backends),
     )
 

@@ -2,7 +2,9 @@
 
 Written only into the emulator's staged copy. It uses the aws provider 3.39 spellings (5.x/6.x
 accept them as aliases) and names both path-style switches: in an `*_override.tf` file Terraform
-ignores the attribute the provider in use does not know, which no ordinary file can do.
+ignores the attribute the provider in use does not know, which no ordinary file can do. Credentials
+are not here: the target passes whose they are (AWS_* in Terraform's environment), the operator's for
+the emulator environment, each environment's deploy role for dev, staging and prod.
 """
 
 from __future__ import annotations
@@ -24,8 +26,6 @@ terraform {{
 }}
 
 provider "aws" {{
-  access_key                  = "test"
-  secret_key                  = "test"
   skip_credentials_validation = true
   skip_metadata_api_check     = true
   skip_region_validation      = true

@@ -70,6 +70,8 @@ class TerraformProject:
         self.module_dir = self.root_dir / module if module else self.root_dir
         self._reporter = reporter
         self._run = runner
+        # AWS_* of whoever Terraform acts as (the target sets them: an environment's deploy role); empty: ambient
+        self.credentials: dict[str, str] = {}
 
     # -- staging -------------------------------------------------------------------------------
     def stage(self, generated: Mapping[str, str]) -> None:
@@ -96,6 +98,9 @@ class TerraformProject:
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)
         env.update(self.terraform.env)
+        env.update(self.credentials)
+        if not env.get("AWS_SESSION_TOKEN"):
+            env.pop("AWS_SESSION_TOKEN", None)
         env.update({"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"})
         return env
 

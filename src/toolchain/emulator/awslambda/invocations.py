@@ -19,12 +19,15 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toolchain.emulator.awslambda.concurrency import function_wide
 from toolchain.emulator.awslambda.executor import Invocation
-from toolchain.emulator.clients import emulator_client
+from toolchain.emulator.clients import emulator_client, session_client
 from toolchain.emulator.xray.segments import TraceHeader, continuing, current
+
+if TYPE_CHECKING:
+    from toolchain.emulator.iam.sessions import RoleSessions
 
 ASYNC_SOURCES = ("aws:s3", "aws:sns")
 
@@ -70,33 +73,56 @@ class InvocationLog:
 
 
 class Destinations:
-    """Delivers async results to SQS, SNS, Lambda or EventBridge through the emulator's own API."""
+    """Delivers async results to SQS, SNS, Lambda or EventBridge through the emulator's own API, as
+    Lambda does: with the function's execution role (its `SendFailedEvents` grant), so a role that
+    may not send there loses the record, as on AWS, and the emulator's log says why."""
 
-    def __init__(self, endpoint: str) -> None:
+    def __init__(self, endpoint: str, sessions: RoleSessions | None = None, log: Callable[[str], None] = print) -> None:
         self._endpoint = endpoint
-        self._clients: dict[tuple[str, str], Any] = {}
+        self._sessions = sessions
+        self._log = log
+        self._clients: dict[tuple[str, str, str], Any] = {}
         self._lock = threading.Lock()
 
-    def _client(self, service: str, region: str) -> Any:
+    def _client(self, service: str, region: str, fn: Any = None) -> Any:
+        role = str(getattr(fn, "role", "") or "") if self._sessions is not None else ""
         with self._lock:
-            if (service, region) not in self._clients:
-                self._clients[(service, region)] = emulator_client(service, self._endpoint, region)
-            return self._clients[(service, region)]
+            if (service, region, role) not in self._clients:
+                if role and self._sessions is not None:
+                    credentials = self._sessions.credentials(role, fn.function_name)
+                    self._clients[(service, region, role)] = session_client(service, self._endpoint, region,
+                                                                            credentials)  # fmt: skip
+                else:
+                    self._clients[(service, region, role)] = emulator_client(service, self._endpoint, region)
+            return self._clients[(service, region, role)]
 
-    def deliver(self, arn: str, record: dict[str, Any]) -> None:
+    def deliver(self, arn: str, record: dict[str, Any], fn: Any = None) -> bool:
+        """Send `record` to `arn` as `fn`'s role (the operator's without one); False when refused."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self._send(arn, json.dumps(record), fn)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            self._log(f"{getattr(fn, 'function_name', '?')}: the record for {arn} was lost: "
+                      f"{error.get('Code')}: {error.get('Message')}")  # fmt: skip
+            return False
+        return True
+
+    def _send(self, arn: str, body: str, fn: Any) -> None:
         _, _, service, region, account, resource = arn.split(":", 5)
-        body = json.dumps(record)
         if service == "sqs":
-            sqs = self._client("sqs", region)
-            url = sqs.get_queue_url(QueueName=resource, QueueOwnerAWSAccountId=account)["QueueUrl"]
-            sqs.send_message(QueueUrl=url, MessageBody=body)
+            # Lambda addresses the queue by ARN: finding its URL is the emulator's lookup, not the role's call
+            url = self._client("sqs", region).get_queue_url(QueueName=resource,
+                                                            QueueOwnerAWSAccountId=account)["QueueUrl"]  # fmt: skip
+            self._client("sqs", region, fn).send_message(QueueUrl=url, MessageBody=body)
         elif service == "sns":
-            self._client("sns", region).publish(TopicArn=arn, Message=body)
+            self._client("sns", region, fn).publish(TopicArn=arn, Message=body)
         elif service == "lambda":
-            self._client("lambda", region).invoke(FunctionName=arn, InvocationType="Event", Payload=body)
+            self._client("lambda", region, fn).invoke(FunctionName=arn, InvocationType="Event", Payload=body)
         elif service == "events":
             bus = resource.split("/", 1)[-1]
-            self._client("events", region).put_events(
+            self._client("events", region, fn).put_events(
                 Entries=[{"Source": "lambda", "DetailType": "Lambda Function Invocation Result", "Detail": body,
                           "EventBusName": bus}]
             )  # fmt: skip
@@ -233,7 +259,7 @@ class AsyncInvoker:
         }
         if result.errored:
             record["responseContext"]["functionError"] = "Unhandled"
-        self._destinations.deliver(arn, record)
+        self._destinations.deliver(arn, record, fn)
         return True
 
 

@@ -55,9 +55,23 @@ class MotoLogSink:
             ],
         )
 
+    def __init__(self, iam: Any = None) -> None:
+        # Lambda's runtime writes the function's logs with its role: without logs:CreateLogStream and
+        # logs:PutLogEvents on its group the function runs and its lines are lost (iam/enforcement.py).
+        self._iam = iam
+
+    def _may_write(self, fn: Any, group: str, stream: str) -> bool:
+        if self._iam is None:
+            return True
+        target = f"arn:aws:logs:{fn.region}:{fn.account_id}:log-group:{group}:log-stream:{stream}"
+        return all(self._iam.allows(fn.role, fn.function_name, action, target)
+                   for action in ("logs:CreateLogStream", "logs:PutLogEvents"))  # fmt: skip
+
     def write(self, fn: Any, stream: str, lines: list[str]) -> None:
         backend = fn.logs_backend
         group = fn.logs_group_name
+        if not self._may_write(fn, group, stream):
+            return
         backend.ensure_log_group(group)
         if stream not in backend.groups[group].streams:
             backend.create_log_stream(group, stream)

@@ -88,6 +88,6 @@ class StreamDelivery:
         }  # fmt: skip
         destination = ((esm.destination_config or {}).get("OnFailure") or {}).get("Destination")
         if destination:
-            self._destinations.deliver(destination, record)
+            self._destinations.deliver(destination, record, function)
         self._log(f"{function.function_name}: gave up {len(batch)} {source.event_source} record(s) ({condition})"
                   + ("" if destination else "; no on-failure destination"))  # fmt: skip

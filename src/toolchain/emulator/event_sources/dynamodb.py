@@ -22,6 +22,7 @@ from toolchain.emulator.awslambda.executor import Invocation
 from toolchain.emulator.awslambda.invocations import Destinations, InvocationLog
 from toolchain.emulator.awslambda.routing import invoked
 from toolchain.emulator.event_sources.batches import StreamDelivery
+from toolchain.emulator.event_sources.permissions import may_read
 
 Run = Callable[[Any, str], Invocation]
 
@@ -75,7 +76,9 @@ class DynamoStreamPoller:
         *,
         retry_delay: float = 0.5,
         log: Callable[[str], None] = print,
+        iam: Any = None,
     ) -> None:
+        self._iam = iam  # the function's role must allow reading the stream (permissions.py)
         self._delivery = StreamDelivery(run, destinations, history, retry_delay=retry_delay, log=log)
         # (backend, function arn, stream arn) -> [(queued at, record)]
         self._pending: dict[tuple[Any, str, str], list[tuple[float, dict[str, Any]]]] = {}
@@ -126,6 +129,11 @@ class DynamoStreamPoller:
                 batch, self._pending[key] = pending[:size], pending[size:]
             if esm is None or not esm.enabled:
                 continue  # the mapping is gone or disabled: Lambda reads nothing for it
-            self._delivery.deliver(esm, invoked(backend, function_arn), DynamoStream(source), batch)
+            function = invoked(backend, function_arn)
+            if not may_read(self._iam, function, esm.event_source_arn):
+                with self._lock:  # unread: waits for the role to allow it, as a stream's records do
+                    self._pending[key] = batch + self._pending.get(key, [])
+                continue
+            self._delivery.deliver(esm, function, DynamoStream(source), batch)
             delivered += 1
         return delivered

@@ -19,6 +19,7 @@ from toolchain.emulator.awslambda.executor import Invocation
 from toolchain.emulator.awslambda.invocations import Destinations, InvocationLog
 from toolchain.emulator.awslambda.routing import invoked
 from toolchain.emulator.event_sources.batches import StreamDelivery
+from toolchain.emulator.event_sources.permissions import may_read
 from toolchain.emulator.timestamps import iso
 
 Run = Callable[[Any, str], Invocation]
@@ -84,7 +85,9 @@ class KinesisPoller:
         *,
         retry_delay: float = 0.5,
         log: Callable[[str], None] = print,
+        iam: Any = None,
     ) -> None:
+        self._iam = iam  # the function's role must allow reading the stream (permissions.py)
         self._delivery = StreamDelivery(run, destinations, history, retry_delay=retry_delay, log=log)
         self._positions: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
@@ -139,7 +142,7 @@ class KinesisPoller:
         with self._lock:
             for backend, esm in self._mappings():
                 stream = self._stream(esm)
-                if stream is None:
+                if stream is None or not may_read(self._iam, invoked(backend, esm.function_arn), stream.arn):
                     continue
                 for shard in list(stream.shards.values()):
                     key = (esm.uuid, shard.shard_id)

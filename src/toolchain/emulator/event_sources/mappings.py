@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from toolchain.emulator.awslambda.routing import keep_the_alias
+from toolchain.emulator.event_sources.permissions import refused_actions, source_service
 
 
 class PolledMappings:
@@ -23,12 +24,30 @@ class PolledMappings:
     def create_event_source_mapping(self, spec: dict[str, Any]) -> Any:
         from moto.sqs.models import sqs_backends
 
+        self._check_role_reads(spec)
         esm = super().create_event_source_mapping(spec)  # type: ignore[misc]
         keep_the_alias(self, esm, spec)
         for queue in sqs_backends[self.account_id][self.region_name].queues.values():  # type: ignore[attr-defined]
             if queue.queue_arn == esm.event_source_arn:
                 queue.lambda_event_source_mappings.clear()  # the SQS poller delivers, not SendMessage
         return esm
+
+    def _check_role_reads(self, spec: dict[str, Any]) -> None:
+        """Lambda refuses a mapping whose function's role cannot read its source, naming the actions."""
+        from moto.awslambda.exceptions import InvalidParameterValueException
+
+        source = str(spec.get("EventSourceArn") or "")
+        try:
+            function = self.get_function(str(spec.get("FunctionName") or ""))  # type: ignore[attr-defined]
+        except Exception:  # moto's own error for an unknown function follows in super()
+            return
+        missing = refused_actions(getattr(self.emulator, "iam", None), function.role, function.function_name, source)
+        if missing:
+            what = "SQS" if source_service(source) == "sqs" else "your stream"
+            raise InvalidParameterValueException(
+                f"The provided execution role does not have permissions to call {', '.join(missing)} on {what} "
+                f"({source}): add them to the function's policy_statements"
+            )
 
     def update_event_source_mapping(self, uuid: str, spec: dict[str, Any]) -> Any:
         esm = super().update_event_source_mapping(uuid, spec)  # type: ignore[misc]

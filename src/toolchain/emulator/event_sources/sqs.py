@@ -16,6 +16,7 @@ from typing import Any
 from toolchain.emulator.awslambda.executor import Invocation
 from toolchain.emulator.awslambda.invocations import InvocationLog
 from toolchain.emulator.awslambda.routing import invoked
+from toolchain.emulator.event_sources.permissions import may_delete, may_read
 from toolchain.emulator.xray.segments import STORE, Segment, TraceHeader, continuing
 
 THROTTLE_BACKOFF_SECONDS = 1  # a throttled SQS batch is visible again after this
@@ -55,10 +56,11 @@ class SqsPoller:
     moved to the dead-letter queue by SQS after `maxReceiveCount` receives.
     """
 
-    def __init__(self, run: Run, history: InvocationLog, log: Callable[[str], None] = print) -> None:
+    def __init__(self, run: Run, history: InvocationLog, log: Callable[[str], None] = print, iam: Any = None) -> None:
         self._run = run
         self._history = history
         self._log = log
+        self._iam = iam  # the function's role must allow reading and deleting (permissions.py)
         self._polling = threading.Lock()
 
     def idle(self) -> bool:
@@ -143,6 +145,8 @@ class SqsPoller:
     def _poll(self) -> int:
         delivered = 0
         for backend, esm, sqs, queue in self._mappings():
+            if not may_read(self._iam, invoked(backend, esm.function_arn), queue.queue_arn):
+                continue
             messages = sqs.receive_message(queue.name, esm.batch_size or 10, 0, int(queue.visibility_timeout), ["All"])
             if not messages:
                 continue
@@ -156,8 +160,8 @@ class SqsPoller:
                 continue
             self._history.record(function, result, "aws:sqs", 1)
             delivered += 1
-            if result.errored:
-                continue
+            if result.errored or not may_delete(self._iam, function, queue.queue_arn):
+                continue  # (not deleted: visible again after the visibility timeout, as on AWS)
             for message in messages:
                 # Some may be deleted already, by the handler itself: that is how partial success works.
                 with contextlib.suppress(Exception):

@@ -42,6 +42,9 @@ _JSON_DENIALS = {
     "sqs": ("AccessDenied", 403),
 }
 _XML_DENIALS = {"sns": ("AuthorizationError", 403), "sqs": ("AccessDenied", 403)}
+# S3 operations whose IAM action is another's (AWS's Service Authorization Reference for S3).
+S3_IAM_ACTION = {"HeadBucket": "ListBucket", "HeadObject": "GetObject", "ListObjects": "ListBucket",
+                 "ListObjectsV2": "ListBucket", "CopyObject": "PutObject"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class Authorisations:
         self._lock = threading.Lock()
         self.denials: deque[Judgement] = deque(maxlen=1000)
         self.used: dict[tuple[str, str, str], str] = {}
+        self._reported: set[tuple[str, str, str]] = set()
 
     def judge(self, session: Session, action: str, resource: str) -> Decision:
         policies = role_policies(session.account, session.role_name)
@@ -83,6 +87,28 @@ class Authorisations:
         if not decision.allowed:
             self._log(explain(session, decision, enforced=self.enforced))
         return decision
+
+    def allows(self, role_arn: str, name: str, action: str, resource: str) -> bool:
+        """Whether a service acting with a function's role (a poller, a failure destination) may make
+        this call: allowed, or enforcement is off. A denial is logged once until it is allowed again, as
+        a poller asks many times a second."""
+        session = Session(role_arn, name, "")
+        policies = role_policies(session.account, session.role_name)
+        decision = evaluate(policies, action, resource) if policies is not None else Decision(action, resource, False)
+        key = (role_arn, action, resource)
+        with self._lock:
+            if decision.allowed:
+                self.used.setdefault(key, decision.allowed_by or "")
+                self._reported.discard(key)
+                return True
+            first = key not in self._reported
+            self._reported.add(key)
+            if first:
+                self.denials.append(Judgement(time.time(), session.principal, role_arn, action, resource, False,
+                                              decision.denied_by))  # fmt: skip
+        if first:
+            self._log(explain(session, decision, enforced=self.enforced))
+        return not self.enforced
 
     def to_json(self) -> dict[str, Any]:
         with self._lock:
@@ -108,7 +134,8 @@ def explain(session: Session, decision: Decision, enforced: bool) -> str:
         fix = "remove or narrow that Deny"
     else:
         why = f"no statement allows {decision.action} on {decision.resource}"
-        fix = f"add to the function's policy_statements: {suggestion(decision.action, decision.resource)}"
+        where = "the function's policy_statements" if session.function else f"the policy of role {session.role_name}"
+        fix = f"add to {where}: {suggestion(decision.action, decision.resource)}"
     return (f"iam: {verdict}: {session.principal} {decision.action} {decision.resource}: "
             f"policies read: {read}; {why}; {fix}")  # fmt: skip
 
@@ -171,7 +198,8 @@ def authorise_calls(original: Any, emulator: Any) -> Any:
         if session is None:
             return original(self, resource)
         service = signing_service(self.headers) or str(getattr(self, "service_name", ""))
-        call = Call(service, self._get_action() or "", session.account, self.region, _params(self), self.path)
+        call = Call(service, self._get_action() or "", session.account, self.region, _params(self), self.path,
+                    str(getattr(self, "method", "POST")))  # fmt: skip
         for action, arn in authorisations(call, _secret_arn):
             decision = authorisations_.judge(session, action, arn)
             if not decision.allowed and authorisations_.enforced:
@@ -191,7 +219,8 @@ def authorise_s3_calls(original: Any, emulator: Any) -> Any:
             return original(self, bucket_name, key_name)
         from moto.s3.exceptions import BucketAccessDeniedError, S3AccessDeniedError
 
-        action = f"s3:{(getattr(self, 'data', None) or {}).get('Action') or self._get_action()}"
+        operation = (getattr(self, "data", None) or {}).get("Action") or self._get_action()
+        action = f"s3:{S3_IAM_ACTION.get(operation, operation)}"
         target = f"{bucket_name or '*'}/{key_name}" if key_name else (bucket_name or "*")
         decision = authorisations_.judge(session, action, f"arn:aws:s3:::{target}")
         if not decision.allowed and authorisations_.enforced:

@@ -1,9 +1,11 @@
-"""The credentials Lambda gives a function: a session of its execution role.
+"""Sessions of roles: the credentials Lambda gives a function, and those STS issues.
 
 Each worker gets an access key of its own role's session (`ASIA...`, as STS's temporary keys are
 spelt), so every call it makes can be told apart from the operator's and the deployer's and judged
 by that role's policies (enforcement.py). Keys are derived from the role and the emulator's
-instance, so a function's workers keep one key (and their warm pool) across invocations.
+instance, so a function's workers keep one key (and their warm pool) across invocations. A key STS
+issued (AssumeRole, AssumeRoleWithWebIdentity: the deployer's role, as CI assumes it) is that
+role's session too, and judged the same way.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ class Session:
     role_arn: str
     name: str  # the session's name: the function's, as Lambda names it
     access_key_id: str
+    function: bool = True  # a function's worker; False: a session STS issued (a deployer, a test)
 
     @property
     def account(self) -> str:
@@ -59,7 +62,21 @@ class RoleSessions:
 
     def find(self, access_key_id: str | None) -> Session | None:
         with self._lock:
-            return self._by_key.get(access_key_id or "")
+            found = self._by_key.get(access_key_id or "")
+        return found or issued_by_sts(access_key_id)
+
+
+def issued_by_sts(access_key_id: str | None) -> Session | None:
+    """The role session STS issued this key for, if it did."""
+    if not access_key_id or not access_key_id.startswith("ASIA"):  # the operator's and Terraform's "test"
+        return None
+    from moto.sts.models import sts_backends
+
+    for account in list(sts_backends.keys()):
+        assumed = sts_backends[account]["global"].get_assumed_role_from_access_key(access_key_id)
+        if assumed is not None:
+            return Session(assumed.role_arn, assumed.session_name, access_key_id, function=False)
+    return None
 
 
 def access_key_of(headers: object, query: dict[str, list[str]] | None = None) -> str | None:

@@ -97,6 +97,7 @@ class FakeSite:
         self.deployed.append((env, sha(text)))
         self.strategies.append(strategy)
         self.recorded[env] = text
+        self.inactive.discard(env)  # the apply updates every function: Active again
         if not self.apply_fails_to_take:
             self.running[env] = {n: f["base64sha256"] for n, f in json.loads(text)["functions"].items()}
         return self.outputs(env)
@@ -114,6 +115,23 @@ def test_a_healthy_source_is_promoted_and_only_changed_functions_are_listed(tmp_
     assert site.running["prod"] == NEW
     assert (tmp_path / "releases" / f"{sha(manifest(NEW))}.json").read_text() == manifest(NEW)
     assert site.strategies == [None]
+
+
+def test_changes_are_counted_from_what_the_destination_serves_not_from_terraform_s_record(tmp_path: Path) -> None:
+    # GIVEN prod whose Terraform state already records NEW (an earlier promotion applied, then failed
+    # before moving `live`: a missing grant) while `live` still serves OLD
+    site = FakeSite(tmp_path, recorded={"dev": manifest(NEW), "prod": manifest(NEW)})
+    site.stores["shared"].manifests[sha(manifest(OLD))] = manifest(OLD)
+    # WHEN dev is promoted again
+    result = run(site, source="dev")
+    # THEN the function `live` moves is listed as changing (Terraform would say nothing changes)
+    assert result.changes == {"users": ("old-users", "new-users")}
+
+
+def test_a_destination_lambda_cannot_read_falls_back_to_terraform_s_record(tmp_path: Path) -> None:
+    site = FakeSite(tmp_path, inactive={"prod"})
+    result = run(site, source="dev")
+    assert result.changes == {"users": ("old-users", "new-users")}
 
 
 def test_the_strategy_goes_to_the_destination_s_release(tmp_path: Path) -> None:
