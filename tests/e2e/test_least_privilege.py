@@ -143,5 +143,5 @@ def test_the_report_names_unused_grants_and_strict_fails_on_them(deployed: Deplo
     assert f"  unused: NeverUsed: sqs:PurgeQueue on {queue}" in shown.stdout
     users = next(u for u in as_json if u["role"].endswith(f"/{role}"))
     assert ("dynamodb:PutItem", "ReadWriteUsers") not in {(g["action"], g["sid"]) for g in users["unused"]}
-    assert "explained: WriteOwnLogs: logs:PutLogEvents (Lambda's runtime writes" in shown.stdout
+    assert "explained: WriteTraces: xray:PutTraceSegments (the X-Ray SDK sends" in shown.stdout
     assert strict.returncode == 1 and "unused grants" in strict.stderr

@@ -122,7 +122,9 @@ def test_a_stream_mapping_is_refused_without_the_reads_lambda_names(clients: dic
     with pytest.raises(ClientError) as refused:
         fn.lambda_.create_event_source_mapping(EventSourceArn=stream_arn, FunctionName=fn.name,
                                                StartingPosition="LATEST")  # fmt: skip
-    assert "kinesis:DescribeStream, kinesis:ListShards on your stream" in str(refused.value)
+    assert "kinesis:DescribeStream, kinesis:DescribeStreamSummary, kinesis:ListShards on your stream" in str(
+        refused.value
+    )
 
 
 @pytest.mark.documents("emulator.md", "Service roles are enforced")
@@ -188,6 +190,7 @@ def _oidc_role(clients: dict[str, Any], env: str, repository: str = "octo/platfo
 
 
 @pytest.mark.documents("environments.md", "The deploy role")
+@pytest.mark.documents("emulator.md", "Deployers are judged as roles")
 def test_a_deploy_role_is_assumed_only_by_a_job_of_its_repository_and_environment(
     clients: dict[str, Any], emulator: str
 ) -> None:
@@ -207,7 +210,7 @@ def test_a_deploy_role_is_assumed_only_by_a_job_of_its_repository_and_environmen
     assert f"assumed-role/{role.rsplit('/', 1)[-1]}/deploy-prod" in str(denied.value)
 
 
-@pytest.mark.documents("emulator.md", "Each function calls AWS as its role")
+@pytest.mark.documents("emulator.md", "Deployers are judged as roles")
 def test_a_role_passed_to_a_service_needs_pass_role(clients: dict[str, Any], emulator: str) -> None:
     sts = emulator_client("sts", emulator)
     deployer = _oidc_role(clients, "staging")

@@ -1,5 +1,5 @@
 """What the environment tasks say on an emulated account nobody has bootstrapped yet (`invoke up`
-bootstraps it, so the e2e platforms never see this): the missing bucket, named, before any build."""
+bootstraps it, so the e2e platforms never see this): what is missing, named, before any build."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.documents("environments.md", "State")
-def test_planning_before_bootstrap_names_the_bucket_and_what_to_do(tmp_path: Path) -> None:
+def test_planning_before_bootstrap_names_what_is_missing_and_what_to_do(tmp_path: Path) -> None:
     emulator = EmulatorControl(tmp_path / "emulator")  # where the toolchain looks: <build dir>/emulator
     emulator.start()
     try:
@@ -26,7 +26,8 @@ def test_planning_before_bootstrap_names_the_bucket_and_what_to_do(tmp_path: Pat
     finally:
         emulator.stop()
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "error: the artifacts bucket s3://platform-123456789012-us-east-1-artifacts does not exist" in result.stderr
-    assert "create it with `invoke bootstrap`" in result.stderr
+    # the first thing a deployment needs is the role it deploys as, which bootstrap makes with the buckets
+    assert "error: the emulator's account has no deploy role for staging" in result.stderr
+    assert "run `invoke bootstrap` (it creates each environment's deploy role)" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "manifest.json").exists()  # refused before anything was built

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-# What Lambda checks when a mapping is created, per source (the actions its error message names).
+# What Lambda needs to read a source, per source (its documentation's execution role permissions),
+# checked when a mapping is created.
 ON_CREATE = {
     "sqs": ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"),
-    "kinesis": ("kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream", "kinesis:ListShards"),
+    "kinesis": ("kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream",
+                "kinesis:DescribeStreamSummary", "kinesis:ListShards"),
     "dynamodb": ("dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream",
                  "dynamodb:ListStreams"),
 }  # fmt: skip

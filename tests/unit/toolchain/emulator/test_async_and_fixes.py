@@ -15,9 +15,12 @@ from toolchain.emulator.patches import apply_corrections
 class RecordingDestinations:
     def __init__(self) -> None:
         self.sent: list[tuple[str, dict]] = []
+        self.senders: list[object] = []  # whose role each delivery is made as: the function's, as Lambda does
 
-    def deliver(self, arn: str, record: dict) -> None:
+    def deliver(self, arn: str, record: dict, fn: object = None) -> bool:
         self.sent.append((arn, record))
+        self.senders.append(fn)
+        return True
 
 
 def function(config: dict | None = None) -> types.SimpleNamespace:
@@ -53,11 +56,13 @@ def test_a_failing_event_is_tried_three_times_then_sent_to_the_failure_destinati
     destinations = RecordingDestinations()
     async_invoker = invoker(run, destinations)
     config = {"MaximumRetryAttempts": 2, "DestinationConfig": {"OnFailure": {"Destination": FAILURE_QUEUE}}}
-    async_invoker.submit(function(config), '{"n": 1}', "aws:s3")
+    failing = function(config)
+    async_invoker.submit(failing, '{"n": 1}', "aws:s3")
     assert async_invoker.wait_idle(5)
     assert len(calls) == 3
     ((arn, record),) = destinations.sent
     assert arn == FAILURE_QUEUE
+    assert destinations.senders == [failing]  # sent as the function's role
     assert record["requestContext"]["condition"] == "RetriesExhausted"
     assert record["requestContext"]["approximateInvokeCount"] == 3
     assert record["requestPayload"] == {"n": 1}

@@ -58,9 +58,12 @@ class Function:
 @dataclass
 class Destinations:
     delivered: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    senders: list[Any] = field(default_factory=list)
 
-    def deliver(self, destination: str, record: dict[str, Any]) -> None:
+    def deliver(self, destination: str, record: dict[str, Any], fn: Any = None) -> bool:
         self.delivered.append((destination, record))
+        self.senders.append(fn)  # the function whose role sends it, as Lambda's poller does
+        return True
 
 
 def mapping(**settings: Any) -> Any:

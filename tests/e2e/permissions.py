@@ -1,0 +1,165 @@
+"""The platform's paths, each fired through its real trigger, for the permission-mutation check.
+
+A path fires and returns; whether it needed a grant is read from the emulator (a denial logged),
+not from the path's own result, so every path tolerates failing: under a mutation it is meant to.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+
+from lambdas.services.slack.signature import sign
+from tests import tokens
+from toolchain.demo import sample_jpeg
+
+from .conftest import Deployed
+from .releases import released
+
+PREFIX = "platform-local-"
+ACCOUNT = "123456789012"
+
+
+@dataclass
+class Paths:
+    deployed: Deployed
+    api: str
+    secret: str
+    slack_secret: str
+
+    def _auth(self) -> dict[str, str]:
+        # a new subject each time: the authorizer's answer is cached per token
+        return {"Authorization": "Bearer " + tokens.hs256(self.secret, sub=f"mutation-{time.time_ns()}")}
+
+    def users(self) -> None:
+        auth, n = self._auth(), time.time_ns()
+        for i in range(2):
+            requests.post(f"{self.api}/users", json={"name": f"Mut {i}", "email": f"mut-{n}-{i}@example.com"},
+                          headers=auth, timeout=30)  # fmt: skip
+        page = requests.get(f"{self.api}/users?limit=1", headers=auth, timeout=30)
+        found = page.json().get("items") if page.status_code == 200 else None
+        if page.status_code == 200 and page.json().get("next"):
+            requests.get(f"{self.api}/users?limit=1&next={page.json()['next']}", headers=auth, timeout=30)
+        if found:
+            user = found[0]["userId"]
+            requests.get(f"{self.api}/users/{user}", headers=auth, timeout=30)
+            requests.patch(f"{self.api}/users/{user}", json={"email": f"moved-{n}@example.com"}, headers=auth,
+                           timeout=30)  # fmt: skip
+            requests.delete(f"{self.api}/users/{user}", headers=auth, timeout=30)
+
+    def slack(self) -> None:
+        body = urlencode({"command": "/status"})
+        ts = str(int(time.time()))
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
+                   "X-Slack-Signature": sign(self.slack_secret.encode(), ts, body.encode())}  # fmt: skip
+        requests.post(f"{self.api}/slack/commands", data=body.encode(), headers=headers, timeout=30)
+
+    def order(self) -> None:
+        order = {"customerId": "c-mut", "items": [{"sku": "kettle", "quantity": 1, "unitPrice": "49.90"}]}
+        requests.post(f"{self.api}/orders", json=order, headers=self._auth(), timeout=30)
+
+    def work(self) -> None:
+        """A job and a poison message: the worker records one and backs the other off."""
+        sqs = self.deployed.client("sqs")
+        url = sqs.get_queue_url(QueueName=f"{PREFIX}work")["QueueUrl"]
+        job = f"mut-{time.time_ns()}"
+        body = json.dumps({"jobId": job, "orderId": job, "customerId": "c-mut", "total": "20.00",
+                           "items": [{"sku": "mug", "quantity": 2, "unitPrice": "10.00"}]})  # fmt: skip
+        sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "job", "MessageBody": body},
+                                                      {"Id": "poison", "MessageBody": "{not json"}])  # fmt: skip
+
+    def upload(self) -> None:
+        bucket = self.deployed.outputs()["media_bucket_name"]
+        self.deployed.client("s3").put_object(Bucket=bucket, Key=f"uploads/mut/{time.time_ns()}.jpg",
+                                              Body=sample_jpeg(), ContentType="image/jpeg")  # fmt: skip
+
+    def csv(self) -> None:
+        bucket = self.deployed.outputs()["data_bucket_name"]
+        body = "id,date,amount,region,product\nmut-1,2026-11-01,10.00,eu,Kettle\n"
+        self.deployed.client("s3").put_object(Bucket=bucket, Key=f"incoming/mut/{time.time_ns()}.csv",
+                                              Body=body.encode())  # fmt: skip
+
+    def big_order(self) -> None:
+        order = {"orderId": f"mut-{time.time_ns()}", "customerId": "c-1", "amount": "1500.00", "currency": "USD"}
+        self.deployed.client("kinesis").put_record(StreamName=self.deployed.outputs()["orders_stream_name"],
+                                                   Data=json.dumps(order).encode(), PartitionKey="p")  # fmt: skip
+
+    def garbage_order(self) -> None:
+        self.deployed.client("kinesis").put_record(StreamName=self.deployed.outputs()["orders_stream_name"],
+                                                   Data=b"not an order", PartitionKey="p")  # fmt: skip
+
+    def sweep(self) -> None:
+        ddb, now = self.deployed.client("dynamodb"), int(time.time())
+        ddb.put_item(TableName=f"{PREFIX}sessions", Item={"sessionId": {"S": f"mut-{time.time_ns()}"},
+                                                           "expiresAt": {"N": str(now - 10)}})  # fmt: skip
+        self.deployed.control.fire(f"{PREFIX}session-cleanup")
+
+    def scrape(self) -> None:
+        endpoint = self.deployed.control.require().endpoint
+        price = f"${900 - (time.time_ns() // 1000) % 500}.00"  # a new, lower price than most: a drop, an alert
+        requests.put(f"{endpoint}/_sites/shop/products/kettle", json={"price": "$2,000.00"}, timeout=5)
+        self.deployed.control.fire(f"{PREFIX}price-scraper")
+        self.deployed.control.wait_async(60)
+        requests.put(f"{endpoint}/_sites/shop/products/kettle", json={"price": price}, timeout=5)
+        self.deployed.control.fire(f"{PREFIX}price-scraper")
+
+    def publish(self) -> None:
+        self.deployed.client("sns").publish(
+            TopicArn=self.deployed.outputs()["order_events_topic_arn"],
+            Message=json.dumps({"order_id": f"mut-{time.time_ns()}", "customer_id": "c-1"}),
+            MessageAttributes={"event_type": {"DataType": "String", "StringValue": "order.completed"}},
+        )
+
+    def failing(self, function: str, trigger: Callable[[], None]) -> Callable[[], None]:
+        """`trigger` while the function's `live` runs a handler that cannot be imported (a bad deploy):
+        its failure goes to the on-failure destination after Lambda's retries."""
+
+        def fire() -> None:
+            with released(self.deployed, f"{PREFIX}{function}", Handler="broken_deploy.lambda_handler"):
+                trigger()
+                self.deployed.control.wait_async(60)
+
+        return fire
+
+    def mapping(self, function: str, source_arn: str, **extra: Any) -> Callable[[], None]:
+        """Lambda's check of the role when a mapping is created (as Terraform creates it)."""
+
+        def fire() -> None:
+            client = self.deployed.client("lambda")
+            try:
+                made = client.create_event_source_mapping(EventSourceArn=source_arn, FunctionName=f"{PREFIX}{function}",
+                                                          Enabled=False, **extra)  # fmt: skip
+            except client.exceptions.InvalidParameterValueException:
+                return
+            client.delete_event_source_mapping(UUID=made["UUID"])
+
+        return fire
+
+    def by_role(self) -> dict[str, list[Callable[[], None]]]:
+        """Each function's role -> the paths that run the function (the first that needs a grant shows it)."""
+        work_queue = f"arn:aws:sqs:us-east-1:{ACCOUNT}:{PREFIX}work"
+        stream = f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/{self.deployed.outputs()['orders_stream_name']}"
+        workflow = [self.order]
+        return {
+            "users": [self.users],
+            "authorizer": [self.users],
+            "slack": [self.slack],
+            "checkout": [self.order],
+            "worker": [self.work, self.order, self.mapping("worker", work_queue)],
+            "workflow-validate": workflow,
+            "workflow-process": workflow,
+            "workflow-notify": workflow,
+            "workflow-failed": workflow,
+            "notifications": [self.publish, self.failing("notifications", self.publish)],
+            "orders": [self.big_order, self.garbage_order, self.mapping("orders", stream, StartingPosition="LATEST")],
+            "thumbnails": [self.upload, self.failing("thumbnails", self.upload)],
+            "etl": [self.csv, self.failing("etl", self.csv)],
+            "sessions": [self.sweep, self.failing("sessions", self.sweep)],
+            "scraper": [self.scrape, self.failing("scraper", self.scrape)],
+        }
