@@ -61,7 +61,7 @@ module "users" {
   policy_statements = [
     {
       sid       = "ReadWriteUsers"
-      actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem", "dynamodb:Query"]
+      actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"]
       resources = [module.users_table.arn, "${module.users_table.arn}/index/byEntity"]
     },
     {
@@ -202,6 +202,8 @@ data "aws_iam_policy_document" "apigateway_logs" {
   # API Gateway creates its log groups itself, under names it chooses: this is the narrowest
   # scope that works (the actions of AWS's AmazonAPIGatewayPushToCloudWatchLogs policy).
   statement {
+    # iam.report: API Gateway's execution logging creates and reads its own groups; access logs use only CreateLogStream and PutLogEvents
+    sid       = "PushToCloudWatchLogs"
     actions   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:PutLogEvents", "logs:GetLogEvents", "logs:FilterLogEvents"]
     resources = ["arn:aws:logs:${var.region}:${data.aws_caller_identity.current.account_id}:*"]
   }

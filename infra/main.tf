@@ -4,8 +4,10 @@ locals {
   prefix = "${var.project}-${var.environment}"
   tags   = merge({ Project = var.project, Environment = var.environment, ManagedBy = "terraform" }, var.tags)
 
-  # What Powertools idempotency does with its table: read, claim, complete, release on failure.
-  idempotency_actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+  # What Powertools idempotency does with its table: claim, complete, release on failure. A claim
+  # that finds a record gets it back with the refusal (ReturnValuesOnConditionCheckFailure), so it
+  # never reads with GetItem (the permission-mutation check found it unused).
+  idempotency_actions = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
 
   # Terraform never builds: it deploys what `invoke package` recorded in the manifest, from the
   # artifacts bucket (keyed by sha256, the same bytes for every environment) or, without one,

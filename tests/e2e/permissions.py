@@ -116,6 +116,31 @@ class Paths:
             MessageAttributes={"event_type": {"DataType": "String", "StringValue": "order.completed"}},
         )
 
+    def bad_order(self) -> None:
+        """An order whose total does not add up: the workflow's Catch records the failure."""
+        name = f"mut-bad-{time.time_ns()}"
+        bad = {"order": {"orderId": name, "customerId": "c-1", "total": "1.00",
+                         "items": [{"sku": "kettle", "quantity": 1, "unitPrice": "49.90"}]}, "correlation_id": name}  # fmt: skip
+        self.deployed.client("stepfunctions").start_execution(
+            stateMachineArn=self.deployed.outputs()["order_workflow_arn"], name=name, input=json.dumps(bad)
+        )
+
+    def failing_action(
+        self, function: str, variable: str, value: str, trigger: Callable[[], None]
+    ) -> Callable[[], None]:
+        """`trigger` while the function's `live` has `variable` pointing elsewhere, so its action fails
+        after claiming the event's key: Powertools releases the claim (DeleteItem) for a redelivery."""
+
+        def fire() -> None:
+            name = f"{PREFIX}{function}"
+            client = self.deployed.client("lambda")
+            variables = client.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
+            with released(self.deployed, name, Environment={"Variables": {**variables, variable: value}}):
+                trigger()
+                self.deployed.control.wait_async(60)
+
+        return fire
+
     def failing(self, function: str, trigger: Callable[[], None]) -> Callable[[], None]:
         """`trigger` while the function's `live` runs a handler that cannot be imported (a bad deploy):
         its failure goes to the on-failure destination after Lambda's retries."""
@@ -142,24 +167,39 @@ class Paths:
         return fire
 
     def by_role(self) -> dict[str, list[Callable[[], None]]]:
-        """Each function's role -> the paths that run the function (the first that needs a grant shows it)."""
+        """Each function (as `outputs` names it) -> the paths that run it (the first that needs a grant shows it)."""
         work_queue = f"arn:aws:sqs:us-east-1:{ACCOUNT}:{PREFIX}work"
         stream = f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/{self.deployed.outputs()['orders_stream_name']}"
         workflow = [self.order]
+        missing_topic = f"arn:aws:sns:us-east-1:{ACCOUNT}:{PREFIX}missing"
+        missing_machine = f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:{PREFIX}missing"
         return {
             "users": [self.users],
             "authorizer": [self.users],
             "slack": [self.slack],
             "checkout": [self.order],
-            "worker": [self.work, self.order, self.mapping("worker", work_queue)],
+            "worker": [
+                self.work,
+                self.order,
+                self.mapping("worker", work_queue),
+                self.failing_action("worker", "WORKFLOW_ARN", missing_machine, self.work),
+            ],
             "workflow-validate": workflow,
             "workflow-process": workflow,
             "workflow-notify": workflow,
-            "workflow-failed": workflow,
+            "workflow-failed": [self.bad_order],
             "notifications": [self.publish, self.failing("notifications", self.publish)],
-            "orders": [self.big_order, self.garbage_order, self.mapping("orders", stream, StartingPosition="LATEST")],
+            "order-stream": [
+                self.big_order,
+                self.garbage_order,
+                self.mapping("orders", stream, StartingPosition="LATEST"),
+            ],
             "thumbnails": [self.upload, self.failing("thumbnails", self.upload)],
             "etl": [self.csv, self.failing("etl", self.csv)],
             "sessions": [self.sweep, self.failing("sessions", self.sweep)],
-            "scraper": [self.scrape, self.failing("scraper", self.scrape)],
+            "scraper": [
+                self.scrape,
+                self.failing("scraper", self.scrape),
+                self.failing_action("scraper", "ALERTS_TOPIC_ARN", missing_topic, self.scrape),
+            ],
         }

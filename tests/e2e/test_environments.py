@@ -279,3 +279,23 @@ def test_cost_prices_measured_invocations_else_expected_traffic(deployed: Deploy
     assert rows["users"][1:5] == ["512", "x86_64", "2", "1"] and rows["users"][-1] == "metrics"
     assert rows["users"][-2] == "10.95"
     assert "estimated monthly Lambda cost" in prod
+
+
+@pytest.mark.documents("environments.md", "The deploy role")
+def test_each_role_rolls_back_and_destroys_its_own_environment(deployed: Deployed, first: Release) -> None:
+    # GIVEN prod moved back to the first release by the manifest rollback above: its live alias
+    # records the release before it
+    rolled = deployed.invoke("rollback", "--env", "prod")
+    assert "Rolled back" in rolled.stdout and "in prod on the emulator" in rolled.stdout
+    # WHEN staging is destroyed as staging's role THEN every resource goes, the state stays, empty
+    destroyed = deployed.invoke("destroy", "--env", "staging", "--yes")
+    assert "staging on the emulator is destroyed." in destroyed.stdout
+    nothing = failure(deployed.invoke("outputs", "--env", "staging", check=False))
+    assert "staging on the emulator has nothing deployed" in nothing
+    assert not [f for f in deployed.client("lambda").list_functions()["Functions"]
+                if f["FunctionName"].startswith("platform-staging-")]  # fmt: skip
+    denials = [d for d in deployed.control.authorisations()["denials"] if "platform-deploy-" in d["role"]]
+    # nothing denied to a deploy role but what the tests above took away or asked out of bounds, and the
+    # aws provider's probe of iam:GetUser (a role has no user; the provider carries on, as on AWS)
+    expected = {"iam:GetUser", "lambda:UpdateAlias", "secretsmanager:GetSecretValue"}
+    assert {d["action"] for d in denials} <= expected, denials

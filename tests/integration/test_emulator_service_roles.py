@@ -232,3 +232,27 @@ def test_a_role_passed_to_a_service_needs_pass_role(clients: dict[str, Any], emu
             {"Effect": "Allow", "Action": "lambda:CreateFunction", "Resource": target},
             {"Effect": "Allow", "Action": "iam:PassRole", "Resource": fn.role}]}))  # fmt: skip
     assert lambda_.create_function(**create)["FunctionName"] == fn.name
+
+
+@pytest.mark.documents("emulator.md", "S3's events name the version")
+def test_an_event_from_a_versioned_bucket_names_the_objects_version(moto_aws: None) -> None:
+    import boto3
+
+    s3, sqs = boto3.client("s3", region_name="us-east-1"), boto3.client("sqs", region_name="us-east-1")
+    url = sqs.create_queue(QueueName="events")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    objects = {}
+    for bucket, versioned in (("versioned", True), ("plain", False)):
+        s3.create_bucket(Bucket=bucket)
+        if versioned:
+            s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+            "QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"]}]})  # fmt: skip
+        objects[bucket] = s3.put_object(Bucket=bucket, Key="a.jpg", Body=b"x").get("VersionId")
+    records = {}
+    for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]:
+        for record in json.loads(message["Body"]).get("Records", []):
+            records[record["s3"]["bucket"]["name"]] = record["s3"]["object"]
+    assert records["versioned"]["versionId"] == objects["versioned"]
+    assert "versionId" not in records["plain"]
+    assert int(records["plain"]["sequencer"], 16) > 0

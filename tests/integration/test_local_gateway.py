@@ -401,3 +401,48 @@ def test_an_integration_past_its_timeout_is_504_while_the_function_runs_on(api: 
         assert any("timeout" in line for line in api.runner.log)
     finally:
         api.runner.release.set()
+
+
+@pytest.mark.documents("emulator.md", "Service roles are enforced")
+def test_access_logs_are_written_only_as_the_accounts_cloudwatch_role_allows(moto_aws: None) -> None:
+    from moto.logs.models import logs_backends
+
+    from toolchain.emulator.iam.enforcement import Authorisations
+    from toolchain.emulator.iam.sessions import RoleSessions
+
+    apigw, iam = boto3.client("apigateway", region_name=REGION), boto3.client("iam", region_name=REGION)
+    first, served = serve_api(ttl=0)
+    first.shutdown()
+    group = f"arn:aws:logs:{REGION}:123456789012:log-group:/aws/apigateway/access-{time.time_ns()}"
+    apigw.update_stage(restApiId=served.api_id, stageName="local", patchOperations=[
+        {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": group},
+        {"op": "replace", "path": "/accessLogSettings/format", "value": "$context.requestId $context.status"}])  # fmt: skip
+    lines: list[str] = []
+    gateway = LocalApiGateway(served.runner, log=lines.append, iam=Authorisations(RoleSessions("t"), log=lines.append))
+    (stage,) = [s for s in gateway.refresh() if s["api_id"] == served.api_id]
+    name = group.split(":log-group:")[1]
+
+    def written() -> int:
+        found = logs_backends["123456789012"][REGION].groups.get(name)
+        return sum(len(s.events) for s in found.streams.values()) if found else 0
+
+    try:
+        # GIVEN no CloudWatch role in API Gateway's account settings: the request is served, its line lost
+        assert requests.get(f"{stage['url']}/users", headers={"Authorization": "Bearer good"}, timeout=10).ok
+        assert written() == 0
+        assert any("no CloudWatch role in API Gateway's account settings" in line for line in lines)
+        # GIVEN a role that may not write logs: still lost, the denial names the role and the action
+        trust = json.dumps({"Version": "2012-10-17", "Statement": []})
+        role = iam.create_role(RoleName="apigw-logs", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+        apigw.update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": role}])
+        assert requests.get(f"{stage['url']}/users", headers={"Authorization": "Bearer good"}, timeout=10).ok
+        assert written() == 0
+        assert any("apigw-logs/apigateway logs:CreateLogStream" in line for line in lines)
+        # GIVEN the grant: the line is written
+        iam.put_role_policy(RoleName="apigw-logs", PolicyName="push", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*",
+                                                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"]}]}))  # fmt: skip
+        assert requests.get(f"{stage['url']}/users", headers={"Authorization": "Bearer good"}, timeout=10).ok
+        assert written() == 1
+    finally:
+        gateway.shutdown()

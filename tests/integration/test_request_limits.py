@@ -134,3 +134,27 @@ def test_an_invocation_payload_is_measured_before_anything_runs(kind: str, limit
         invoke(SimpleNamespace(headers={"X-Amz-Invocation-Type": kind}, body=b"x" * (limit + 1)))
     assert (refused.value.code, refused.value.error_type) == (413, "RequestEntityTooLargeException")
     assert ran == [limit]
+
+
+def test_environment_variables_of_4_kb_are_taken_and_more_refused(moto_aws: None) -> None:
+    import io
+    import zipfile
+
+    from toolchain.emulator.awslambda.limits import MAX_ENVIRONMENT_BYTES
+
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("app.py", "def handler(event, context):\n    return 1\n")
+    iam, client = boto3.client("iam", region_name=REGION), boto3.client("lambda", region_name=REGION)
+    role = iam.create_role(RoleName="env-limit", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    # measured as compact JSON: {"BIG":"..."} is 10 characters plus the value
+    fits = {"BIG": "v" * (MAX_ENVIRONMENT_BYTES - len('{"BIG":""}'))}
+    create = {"Runtime": "python3.12", "Role": role, "Handler": "app.handler", "Code": {"ZipFile": archive.getvalue()}}
+    client.create_function(FunctionName="env-fits", Environment={"Variables": fits}, **create)
+    with pytest.raises(ClientError) as caught:
+        client.create_function(FunctionName="env-over", Environment={"Variables": {"BIG": fits["BIG"] + "v"}}, **create)
+    assert _code(caught) == ("InvalidParameterValueException", 400)
+    assert "exceeded the 4KB limit" in str(caught.value)
+    with pytest.raises(ClientError):
+        client.update_function_configuration(FunctionName="env-fits", Environment={"Variables": {**fits, "A": "b"}})
+    assert client.get_function_configuration(FunctionName="env-fits")["Environment"]["Variables"] == fits

@@ -24,6 +24,7 @@ data "aws_iam_policy_document" "this" {
 
   # Step Functions' log delivery and X-Ray actions accept no resource narrower than "*".
   statement {
+    # iam.report: Step Functions delivers the execution log and traces with this role, outside any call the emulator judges
     sid = "DeliverLogsAndTraces"
     actions = [
       "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",

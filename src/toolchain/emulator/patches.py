@@ -11,7 +11,11 @@ from toolchain.emulator.apigateway.corrections import authorizers_keep_their_val
 from toolchain.emulator.apigateway.deployments import snapshots
 from toolchain.emulator.awslambda.corrections import EventInvokeConfigs, shallow_copies
 from toolchain.emulator.awslambda.invocations import run_in_workers, run_internally_in_workers
-from toolchain.emulator.awslambda.limits import invoke_async_within_limit, invoke_within_limit
+from toolchain.emulator.awslambda.limits import (
+    environment_within_limit,
+    invoke_async_within_limit,
+    invoke_within_limit,
+)
 from toolchain.emulator.awslambda.routing import AliasInvocations, qualifier_param
 from toolchain.emulator.cloudwatch.alarms import AlarmActions
 from toolchain.emulator.cloudwatch.metrics import ExactDimensions, exact_filter
@@ -27,7 +31,7 @@ from toolchain.emulator.kinesis.records import one_writer_per_shard, record_with
 from toolchain.emulator.patching import CORRECTION, EMULATION, Change, Override, Patch
 from toolchain.emulator.s3.destinations import ValidatedDestinations
 from toolchain.emulator.s3.limits import KeyLengths, metadata_checked_first, post_metadata_checked_first
-from toolchain.emulator.s3.notifications import notify_the_alias
+from toolchain.emulator.s3.notifications import events_name_the_version, notify_the_alias
 from toolchain.emulator.sns.delivery import publish_to_lambda
 from toolchain.emulator.sqs.corrections import compact_redrive_policy
 from toolchain.emulator.sqs.trace_header import MessagesKeepTheirTrace
@@ -70,6 +74,8 @@ CHANGES: list[Change] = [
     # -- S3 and SNS deliver to the alias, asynchronously ----------------------------------------------------
     Patch("s3", "moto.s3.notifications", "_invoke_awslambda", notify_the_alias, EMULATION,
           why="S3 invokes the alias asynchronously, as its permission allows; moto ran the primary version inline"),
+    Patch("s3", "moto.s3.notifications", "_get_s3_event", events_name_the_version,
+          why="S3's event names the object's version in a versioned bucket (versionId) and has a sequencer"),
     Override("s3", "moto.s3.models:s3_backends", ValidatedDestinations, EMULATION,
              why="S3 refuses a notification to a function whose resource policy does not allow it; moto took any"),
     Patch("sns", "moto.sns.models:Subscription", "publish", publish_to_lambda, EMULATION,
@@ -113,6 +119,11 @@ CHANGES: list[Change] = [
           why="Invoke's payload is at most 6 MB synchronous, 1 MB asynchronous (413); moto ran any"),
     Patch("awslambda", "moto.awslambda.responses:LambdaResponse", "invoke_async", invoke_async_within_limit,
           why="InvokeAsync's payload is at most 1 MB (413); moto ran any"),
+    *(
+        Patch("awslambda", "moto.awslambda.responses:LambdaResponse", method, environment_within_limit,
+              why="a function's environment variables are at most 4 KB; moto stored any amount")
+        for method in ("create_function", "update_function_configuration")
+    ),
     # -- IAM ---------------------------------------------------------------------------------------------------
     Patch("iam", "moto.iam.access_control:IAMPolicyStatement", "_check_conditions", bool_conditions,
           why="Bool conditions are evaluated (aws:SecureTransport is true for the emulator's TLS stand-in)"),

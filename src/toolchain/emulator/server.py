@@ -109,7 +109,7 @@ def build(state_dir: Path, endpoint: str, host: str, log: Callable[[str], None])
     return Emulator(
         parts=parts,
         daemon=daemon,
-        gateway=LocalApiGateway(run_for_gateway, host, log=log),
+        gateway=LocalApiGateway(run_for_gateway, host, log=log, iam=iam),
         scheduler=Scheduler(invoker.submit, log),
         provisioned=provisioned,
         kinesis=KinesisPoller(run, Destinations(endpoint, iam.sessions, log), history, log=log, iam=iam),

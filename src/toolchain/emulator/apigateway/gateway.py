@@ -78,9 +78,11 @@ class StageApp:
 
     def __init__(self, backend: Any, api_id: str, stage: str, run: Run, get_function: Callable[[str], Any],
                  traces: TraceStore = STORE, log: Callable[[str], None] = print,
-                 enforced: bool = ENFORCED) -> None:  # fmt: skip
+                 enforced: bool = ENFORCED, iam: Any = None) -> None:  # fmt: skip
         self.traces = traces
         self._log = log
+        self._iam = iam  # judges the account's CloudWatch role when access logs are written
+        self._said_no_role = False
         self._enforced = enforced
         self._backend = backend
         self.api_id = api_id
@@ -357,6 +359,23 @@ class StageApp:
             response.headers["Content-Type"] = "application/json"
         return response
 
+    def _may_log(self, group: str) -> bool:
+        """API Gateway writes access logs as the account's CloudWatch role (its settings'
+        cloudwatchRoleArn): with none, or one that may not write there, the lines are lost."""
+        if self._iam is None:
+            return True
+        role = self._backend.account.cloudwatch_role_arn
+        if not role:
+            if not self._said_no_role:
+                self._said_no_role = True
+                self._log(f"apigateway: access logs of {self.api_id}/{self.stage} are not written: no CloudWatch "
+                          "role in API Gateway's account settings (aws_api_gateway_account)")  # fmt: skip
+            return not self._enforced
+        region, account = self.api.region_name, self.api.account_id
+        target = f"arn:aws:logs:{region}:{account}:log-group:{group}:log-stream:{self._log_stream}"
+        return all(self._iam.allows(role, "apigateway", action, target)
+                   for action in ("logs:CreateLogStream", "logs:PutLogEvents"))  # fmt: skip
+
     def _access_log(self, context: dict[str, Any]) -> None:
         stage = self.api.stages.get(self.stage)
         settings = getattr(stage, "access_log_settings", None) or {}
@@ -382,6 +401,8 @@ class StageApp:
         from moto.logs.models import logs_backends
 
         group = destination.split(":log-group:", 1)[-1].removesuffix(":*")
+        if not self._may_log(group):
+            return
         backend = logs_backends[self.api.account_id][self.api.region_name]
         backend.ensure_log_group(group)
         if self._log_stream not in backend.groups[group].streams:
@@ -400,9 +421,10 @@ class _Served:
 class LocalApiGateway:
     """One localhost server per (REST API, stage) moto holds; `refresh` follows creations and deletions."""
 
-    def __init__(self, run: Run, host: str = "127.0.0.1", log: Callable[[str], None] = print) -> None:
+    def __init__(self, run: Run, host: str = "127.0.0.1", log: Callable[[str], None] = print, iam: Any = None) -> None:
         self._run = run
         self._log = log
+        self._iam = iam
         self._host = host
         self._served: dict[tuple[str, str, str, str], _Served] = {}
         self._lock = threading.Lock()
@@ -441,7 +463,7 @@ class LocalApiGateway:
                     continue
                 account_id, region, api_id, stage = key
                 app = StageApp(backend, api_id, stage, self._run, self._function_lookup(account_id, region),
-                               log=self._log)  # fmt: skip
+                               log=self._log, iam=self._iam)  # fmt: skip
                 server = make_server(self._host, 0, app, threaded=True, request_handler=_GatewayRequestHandler)
                 thread = threading.Thread(target=server.serve_forever, daemon=True, name=f"api-{api_id}-{stage}")
                 thread.start()

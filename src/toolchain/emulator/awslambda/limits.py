@@ -48,3 +48,31 @@ def invoke_async_within_limit(original: Any, emulator: Any) -> Any:
         return original(self)
 
     return invoke_async
+
+
+MAX_ENVIRONMENT_BYTES = 4 * 1024
+
+
+def environment_within_limit(original: Any, emulator: Any) -> Any:
+    """LambdaResponse.create_function / update_function_configuration: a function's environment
+    variables are at most 4 KB, measured as AWS measures them (the variables as compact JSON)."""
+    import json
+
+    from moto.awslambda.exceptions import InvalidParameterValueException
+
+    def checked(self: Any) -> Any:
+        try:
+            request = json.loads(self.body or "{}")
+        except ValueError:
+            return original(self)
+        variables = (request.get("Environment") or {}).get("Variables") if isinstance(request, dict) else None
+        if isinstance(variables, dict):
+            measured = json.dumps(variables, separators=(",", ":"), ensure_ascii=False)
+            if len(measured.encode("utf-8")) > MAX_ENVIRONMENT_BYTES:
+                raise InvalidParameterValueException(
+                    "Lambda was unable to configure your environment variables because the environment variables "
+                    f"you have provided exceeded the 4KB limit. String measured: {measured[:200]}..."
+                )
+        return original(self)
+
+    return checked

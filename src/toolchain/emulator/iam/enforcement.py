@@ -220,7 +220,10 @@ def authorise_s3_calls(original: Any, emulator: Any) -> Any:
         from moto.s3.exceptions import BucketAccessDeniedError, S3AccessDeniedError
 
         operation = (getattr(self, "data", None) or {}).get("Action") or self._get_action()
-        action = f"s3:{S3_IAM_ACTION.get(operation, operation)}"
+        operation = S3_IAM_ACTION.get(operation, operation)
+        if operation == "GetObject" and (getattr(self, "querystring", None) or {}).get("versionId"):
+            operation = "GetObjectVersion"  # a version asked for by id is another action on AWS
+        action = f"s3:{operation}"
         target = f"{bucket_name or '*'}/{key_name}" if key_name else (bucket_name or "*")
         decision = authorisations_.judge(session, action, f"arn:aws:s3:::{target}")
         if not decision.allowed and authorisations_.enforced:

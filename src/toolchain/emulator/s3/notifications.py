@@ -35,3 +35,21 @@ def _bucket_of(event_body: Any) -> str | None:
         return str(event_body["Records"][0]["s3"]["bucket"]["name"])
     except (KeyError, IndexError, TypeError):
         return None
+
+
+def events_name_the_version(original: Any, emulator: Any) -> Any:
+    """moto.s3.notifications._get_s3_event: S3's event names the object's version in a versioned
+    bucket (`versionId`) and carries a `sequencer`; moto's had neither, so a handler reading the exact
+    version it was told about (s3:GetObjectVersion on AWS) never did here."""
+    import time
+
+    def get_s3_event(event_name: str, bucket: Any, key: Any, notification_id: str) -> Any:
+        event = original(event_name, bucket, key, notification_id)
+        target = event["Records"][0]["s3"]["object"]
+        version = getattr(key, "version_id", None)
+        if getattr(bucket, "is_versioned", False) and version and version != "null":
+            target["versionId"] = str(version)
+        target["sequencer"] = f"{time.time_ns():016X}"
+        return event
+
+    return get_s3_event

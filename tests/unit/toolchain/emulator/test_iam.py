@@ -86,6 +86,77 @@ def test_a_call_is_authorised_on_the_resources_it_names(call: Call, expected: li
     assert authorisations(call) == expected
 
 
+def _arn(service: str, rest: str) -> str:
+    return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{rest}"
+
+
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/platform-dev-users-function"
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (_call("iam", "PutRolePolicy", RoleName="platform-dev-users-function"), [("iam:PutRolePolicy", ROLE)]),
+        (_call("iam", "GetUser"), [("iam:GetUser", "*")]),
+        (
+            _call("lambda", "CreateFunction", "/2015-03-31/functions", FunctionName="platform-dev-users", Role=ROLE),
+            [("lambda:CreateFunction", _arn("lambda", "function:platform-dev-users")), ("iam:PassRole", ROLE)],
+        ),
+        (
+            _call("lambda", "PublishLayerVersion", "/2018-10-31/layers/platform-dev-dependencies/versions"),
+            [("lambda:PublishLayerVersion", _arn("lambda", "layer:platform-dev-dependencies"))],
+        ),
+        (
+            _call("lambda", "GetLayerVersion", "/2018-10-31/layers/platform-dev-dependencies/versions/3"),
+            [("lambda:GetLayerVersion", _arn("lambda", "layer:platform-dev-dependencies:3"))],
+        ),
+        (
+            _call("lambda", "DeleteEventSourceMapping", "/2015-03-31/event-source-mappings/0f1e"),
+            [("lambda:DeleteEventSourceMapping", _arn("lambda", "event-source-mapping:0f1e"))],
+        ),
+        (
+            _call("states", "CreateStateMachine", name="platform-dev-order-workflow", roleArn=ROLE),
+            [("states:CreateStateMachine", _arn("states", "stateMachine:platform-dev-order-workflow")),
+             ("iam:PassRole", ROLE)],
+        ),
+        (
+            _call("events", "PutTargets", Rule="platform-dev-sweep", Targets=[{"Id": "a", "RoleArn": ROLE}, {"Id": "b"}]),
+            [("events:PutTargets", _arn("events", "rule/platform-dev-sweep")), ("iam:PassRole", ROLE)],
+        ),
+        (_call("events", "PutRule", Name="r", EventBusName="bus"), [("events:PutRule", _arn("events", "rule/bus/r"))]),
+        (_call("logs", "CreateLogGroup", logGroupName="/aws/lambda/f"),
+         [("logs:CreateLogGroup", _arn("logs", "log-group:/aws/lambda/f"))]),
+        (_call("logs", "DescribeLogGroups"), [("logs:DescribeLogGroups", "*")]),
+        (
+            _call("monitoring", "DeleteAlarms", **{"AlarmNames.member.1": "a", "AlarmNames.member.2": "b"}),
+            [("cloudwatch:DeleteAlarms", _arn("cloudwatch", "alarm:a")),
+             ("cloudwatch:DeleteAlarms", _arn("cloudwatch", "alarm:b"))],
+        ),
+        (_call("monitoring", "DescribeAlarms", **{"AlarmNames.member.1": "a"}), [("cloudwatch:DescribeAlarms", "*")]),
+        (_call("monitoring", "PutDashboard", DashboardName="d"),
+         [("cloudwatch:PutDashboard", f"arn:aws:cloudwatch::{ACCOUNT}:dashboard/d")]),
+        (
+            _call("kms", "CreateAlias", AliasName="alias/platform-dev-messaging", TargetKeyId="1234"),
+            [("kms:CreateAlias", _arn("kms", "alias/platform-dev-messaging")), ("kms:CreateAlias", _arn("kms", "key/1234"))],
+        ),
+        (_call("kms", "CreateKey"), [("kms:CreateKey", "*")]),
+        (_call("sns", "CreateTopic", Name="alerts"), [("sns:CreateTopic", _arn("sns", "alerts"))]),
+        (_call("secretsmanager", "CreateSecret", Name="platform-dev/key"),
+         [("secretsmanager:CreateSecret", _arn("secretsmanager", "secret:platform-dev/key"))]),
+        (_call("ssm", "ListTagsForResource", ResourceType="Parameter", ResourceId="/p/x"),
+         [("ssm:ListTagsForResource", _arn("ssm", "parameter/p/x"))]),
+    ],
+)  # fmt: skip
+def test_the_control_plane_is_authorised_on_the_resources_it_names(call: Call, expected: list[tuple[str, str]]) -> None:
+    assert authorisations(call) == expected
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PATCH", "DELETE"])
+def test_api_gateways_management_calls_are_http_verbs_on_paths(method: str) -> None:
+    call = Call("apigateway", "Whatever", ACCOUNT, REGION, {}, "/restapis/a1/resources/r2", method)
+    assert authorisations(call) == [(f"apigateway:{method}", f"arn:aws:apigateway:{REGION}::/restapis/a1/resources/r2")]
+
+
 def test_a_secret_asked_by_name_is_judged_by_its_full_arn() -> None:
     full = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:app/key-AbC123"
     found = authorisations(_call("secretsmanager", "GetSecretValue", SecretId="app/key"),
