@@ -18,12 +18,16 @@ import requests
 from lambdas.services.slack.signature import sign
 from tests import tokens
 from toolchain.demo import sample_jpeg
+from toolchain.deploy.release import ALIAS
+from toolchain.events import Choices, generate
 
 from .conftest import Deployed
 from .releases import released
 
 PREFIX = "platform-local-"
 ACCOUNT = "123456789012"
+MISSING = f"{PREFIX}missing"  # what the failing-action paths point a function at
+CSV = b"id,date,amount,region,product\nmut-1,2026-11-01,10.00,eu,Kettle\n"
 
 
 @dataclass
@@ -79,11 +83,24 @@ class Paths:
         self.deployed.client("s3").put_object(Bucket=bucket, Key=f"uploads/mut/{time.time_ns()}.jpg",
                                               Body=sample_jpeg(), ContentType="image/jpeg")  # fmt: skip
 
+    def by_hand(self, function: str, bucket_output: str, key: str, body: bytes) -> Callable[[], None]:
+        """The object stored, then the function invoked with the event `invoke events.generate s3` makes
+        (no versionId, as a hand-made event has none: the object is read as its latest version)."""
+
+        def fire() -> None:
+            bucket = self.deployed.outputs()[bucket_output]
+            unique = key.replace("*", str(time.time_ns()))
+            self.deployed.client("s3").put_object(Bucket=bucket, Key=unique, Body=body)
+            self.deployed.control.wait_idle(60)  # the upload's own notification first
+            event = generate("s3", Choices(bucket=bucket, key=unique))
+            self.deployed.client("lambda").invoke(FunctionName=f"{PREFIX}{function}", Qualifier=ALIAS,
+                                                  Payload=json.dumps(event).encode())  # fmt: skip
+
+        return fire
+
     def csv(self) -> None:
         bucket = self.deployed.outputs()["data_bucket_name"]
-        body = "id,date,amount,region,product\nmut-1,2026-11-01,10.00,eu,Kettle\n"
-        self.deployed.client("s3").put_object(Bucket=bucket, Key=f"incoming/mut/{time.time_ns()}.csv",
-                                              Body=body.encode())  # fmt: skip
+        self.deployed.client("s3").put_object(Bucket=bucket, Key=f"incoming/mut/{time.time_ns()}.csv", Body=CSV)
 
     def big_order(self) -> None:
         order = {"orderId": f"mut-{time.time_ns()}", "customerId": "c-1", "amount": "1500.00", "currency": "USD"}
@@ -137,7 +154,7 @@ class Paths:
             variables = client.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
             with released(self.deployed, name, Environment={"Variables": {**variables, variable: value}}):
                 trigger()
-                self.deployed.control.wait_async(60)
+                self.deployed.control.wait_idle(60)  # pollers included: the failing version must be the one run
 
         return fire
 
@@ -148,7 +165,7 @@ class Paths:
         def fire() -> None:
             with released(self.deployed, f"{PREFIX}{function}", Handler="broken_deploy.lambda_handler"):
                 trigger()
-                self.deployed.control.wait_async(60)
+                self.deployed.control.wait_idle(60)
 
         return fire
 
@@ -171,8 +188,8 @@ class Paths:
         work_queue = f"arn:aws:sqs:us-east-1:{ACCOUNT}:{PREFIX}work"
         stream = f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/{self.deployed.outputs()['orders_stream_name']}"
         workflow = [self.order]
-        missing_topic = f"arn:aws:sns:us-east-1:{ACCOUNT}:{PREFIX}missing"
-        missing_machine = f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:{PREFIX}missing"
+        missing_topic = f"arn:aws:sns:us-east-1:{ACCOUNT}:{MISSING}"
+        missing_machine = f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:{MISSING}"
         return {
             "users": [self.users],
             "authorizer": [self.users],
@@ -193,9 +210,18 @@ class Paths:
                 self.big_order,
                 self.garbage_order,
                 self.mapping("orders", stream, StartingPosition="LATEST"),
+                self.failing_action("orders", "ALERTS_TOPIC_ARN", missing_topic, self.big_order),
             ],
-            "thumbnails": [self.upload, self.failing("thumbnails", self.upload)],
-            "etl": [self.csv, self.failing("etl", self.csv)],
+            "thumbnails": [
+                self.upload,
+                self.failing("thumbnails", self.upload),
+                self.by_hand("thumbnails", "media_bucket_name", "uploads/mut/*.jpg", sample_jpeg()),
+            ],
+            "etl": [
+                self.csv,
+                self.failing("etl", self.csv),
+                self.by_hand("etl", "data_bucket_name", "incoming/mut/*.csv", CSV),
+            ],
             "sessions": [self.sweep, self.failing("sessions", self.sweep)],
             "scraper": [
                 self.scrape,

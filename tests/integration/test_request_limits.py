@@ -158,3 +158,31 @@ def test_environment_variables_of_4_kb_are_taken_and_more_refused(moto_aws: None
     with pytest.raises(ClientError):
         client.update_function_configuration(FunctionName="env-fits", Environment={"Variables": {**fits, "A": "b"}})
     assert client.get_function_configuration(FunctionName="env-fits")["Environment"]["Variables"] == fits
+
+
+def test_a_state_whose_output_passes_256_kib_fails_the_execution(
+    moto_aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from moto.core import config
+
+    monkeypatch.setitem(config.default_user_config, "stepfunctions", {"execute_state_machine": True})
+    iam, sfn = boto3.client("iam", region_name=REGION), boto3.client("stepfunctions", region_name=REGION)
+    role = iam.create_role(RoleName="states", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    doubled = {"StartAt": "Double", "States": {"Double": {"Type": "Pass", "Parameters": {"a.$": "$", "b.$": "$"},
+                                                          "End": True}}}  # fmt: skip
+    machine = sfn.create_state_machine(name="double", definition=json.dumps(doubled), roleArn=role)["stateMachineArn"]
+
+    def run(size: int) -> dict[str, Any]:
+        arn = sfn.start_execution(stateMachineArn=machine, name=f"run-{size}", input=json.dumps({"x": "v" * size}))[
+            "executionArn"
+        ]
+        while (described := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+            time.sleep(0.05)
+        return described
+
+    # twice the input: 2 x 100 KiB fits in 256 KiB, 2 x 130 KiB does not
+    assert run(100 * 1024)["status"] == "SUCCEEDED"
+    failed = run(130 * 1024)
+    assert (failed["status"], failed["error"]) == ("FAILED", "States.DataLimitExceeded")

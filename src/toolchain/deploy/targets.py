@@ -21,7 +21,7 @@ from toolchain.deploy.deployer import (
     session_credentials,
     workflow_token,
 )
-from toolchain.emulator.clients import ACCESS_KEY_ID, SECRET_ACCESS_KEY, emulator_client
+from toolchain.emulator.clients import ACCESS_KEY_ID, SECRET_ACCESS_KEY, emulator_client, session_client
 from toolchain.errors import ToolchainError
 from toolchain.terraform.overrides import OVERRIDE_FILE, emulator_override
 from toolchain.terraform.project import TerraformProject
@@ -101,13 +101,7 @@ class EmulatorTarget:
         return emulator_client(service, self.toolchain.emulator.require().endpoint, region)
 
     def deploy_client(self, service: str, region: str, env: str) -> Any:
-        import boto3
-
-        credentials = self.credentials(env)
-        return boto3.client(service, region_name=region, endpoint_url=self.toolchain.emulator.require().endpoint,
-                            aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
-                            aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
-                            aws_session_token=credentials.get("AWS_SESSION_TOKEN"))  # fmt: skip
+        return session_client(service, self.toolchain.emulator.require().endpoint, region, self.credentials(env))
 
     def bootstrap_variables(self) -> dict[str, str]:
         # the workflow's repository in CI; otherwise a fixed stand-in, which the tokens minted here name too
