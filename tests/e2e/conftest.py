@@ -2,21 +2,22 @@
 
 Everything goes to a build directory of the session's own (PLATFORM_BUILD_DIR), so the developer's
 own emulator and artifacts are never touched, and runs in a copy of the checkout (the inner loop
-edits its sources and puts them back). Three platforms, each made once per session:
+edits its sources and puts them back). Three platforms, each made once per worker that uses it:
 
 - `deployed`: the copy, applied to the emulator environment by `invoke up`; every module that uses
   a running platform (triggers, HTTP, data, pipeline, limits, releases, the inner loop) shares it
-  and leaves it as it found it.
+  and leaves it as it found it. The permission mutations get one of their own on their worker, as
+  they take its policies away for minutes.
 - `accounts` and `canary_accounts`: an emulator each, bootstrapped by `invoke bootstrap` with nothing
   deployed, for dev, staging and prod and the changed builds promoted through them
   (test_environments, test_canaries).
 
-Under xdist (`invoke test` runs e2e with three workers) each of the two environment stories is a
-scope sent whole to a worker of its own and every other module is the third scope
-(`pytest_xdist_make_scheduler` below: xdist 3.8's own `xdist_group` marks do not group under
-pytest 9). Most of an e2e run is waiting (Terraform's fixed delays, bakes, retries), so three
-workers overlap it on two cores. `--reverse-modules` runs the modules in reverse order, to show
-they do not depend on it; each module also runs alone.
+Under xdist (`invoke test` runs e2e with four workers) each module of ALONE is a scope sent whole
+to a worker of its own and every other module is the fourth scope (`pytest_xdist_make_scheduler`
+below: xdist 3.8's own `xdist_group` marks do not group under pytest 9). Most of an e2e run is
+waiting (Terraform's fixed delays, bakes, retries, deliveries), so four workers overlap it on two
+cores. `--reverse-modules` runs the modules in reverse order, to show they do not depend on it;
+each module also runs alone.
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ class Deployed:
         return {k: v["value"] for k, v in json.loads(state.read_text())["outputs"].items()}
 
 
-ALONE = {"test_environments", "test_canaries"}  # a worker each: each story is about as long as the rest
+# A worker each: each story, and the permission mutations (on a platform of their own), is about as long as the rest.
+ALONE = {"test_environments", "test_canaries", "test_permission_mutations"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -150,3 +152,19 @@ def api(deployed: Deployed) -> str:
 @pytest.fixture(scope="module")
 def secret(deployed: Deployed) -> str:
     return deployed.client("secretsmanager").get_secret_value(SecretId="platform-local/jwt-signing-key")["SecretString"]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The measurements tests record (`record_property("result", "RESULT ...")`, the permission-mutation
+    scores), printed at the end of the run, whichever worker ran them."""
+    lines = []
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) != "call":
+                continue
+            lines += [f"{value}" if name == "result" else f"  {name}: {value}"
+                      for name, value in getattr(report, "user_properties", [])]  # fmt: skip
+    if lines:
+        terminalreporter.write_sep("-", "measured")
+        for line in lines:
+            terminalreporter.write_line(line)

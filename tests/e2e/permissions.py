@@ -36,6 +36,7 @@ class Paths:
     api: str
     secret: str
     slack_secret: str
+    kettle_cents: int | None = None  # the price the scrape path last set
 
     def _auth(self) -> dict[str, str]:
         # a new subject each time: the authorizer's answer is cached per token
@@ -67,6 +68,8 @@ class Paths:
     def order(self) -> None:
         order = {"customerId": "c-mut", "items": [{"sku": "kettle", "quantity": 1, "unitPrice": "49.90"}]}
         requests.post(f"{self.api}/orders", json=order, headers=self._auth(), timeout=30)
+        self.deployed.control.wait_idle(60)  # the worker takes the order's job and starts the workflow
+        self._workflows_done()
 
     def work(self) -> None:
         """A job and a poison message: the worker records one and backs the other off."""
@@ -91,7 +94,7 @@ class Paths:
             bucket = self.deployed.outputs()[bucket_output]
             unique = key.replace("*", str(time.time_ns()))
             self.deployed.client("s3").put_object(Bucket=bucket, Key=unique, Body=body)
-            self.deployed.control.wait_idle(60)  # the upload's own notification first
+            self.deployed.control.wait_async(60)  # the upload's own notification first
             event = generate("s3", Choices(bucket=bucket, key=unique))
             self.deployed.client("lambda").invoke(FunctionName=f"{PREFIX}{function}", Qualifier=ALIAS,
                                                   Payload=json.dumps(event).encode())  # fmt: skip
@@ -118,11 +121,15 @@ class Paths:
         self.deployed.control.fire(f"{PREFIX}session-cleanup")
 
     def scrape(self) -> None:
+        """The scraper run on a kettle 15% cheaper than the last time: a price drop (10% or more), an alert."""
         endpoint = self.deployed.control.require().endpoint
-        price = f"${900 - (time.time_ns() // 1000) % 500}.00"  # a new, lower price than most: a drop, an alert
-        requests.put(f"{endpoint}/_sites/shop/products/kettle", json={"price": "$2,000.00"}, timeout=5)
-        self.deployed.control.fire(f"{PREFIX}price-scraper")
-        self.deployed.control.wait_async(60)
+        if self.kettle_cents is None or self.kettle_cents < 100:  # from a price every later one is below
+            self.kettle_cents = 200_000
+            requests.put(f"{endpoint}/_sites/shop/products/kettle", json={"price": "$2,000.00"}, timeout=5)
+            self.deployed.control.fire(f"{PREFIX}price-scraper")
+            self.deployed.control.wait_async(60)
+        self.kettle_cents = self.kettle_cents * 85 // 100
+        price = f"${self.kettle_cents // 100:,}.{self.kettle_cents % 100:02d}"
         requests.put(f"{endpoint}/_sites/shop/products/kettle", json={"price": price}, timeout=5)
         self.deployed.control.fire(f"{PREFIX}price-scraper")
 
@@ -141,6 +148,16 @@ class Paths:
         self.deployed.client("stepfunctions").start_execution(
             stateMachineArn=self.deployed.outputs()["order_workflow_arn"], name=name, input=json.dumps(bad)
         )
+        self._workflows_done()
+
+    def _workflows_done(self, seconds: float = 60) -> None:
+        """Until no execution of the order workflow runs (the emulator's idle does not count them)."""
+        sfn, deadline = self.deployed.client("stepfunctions"), time.monotonic() + seconds
+        machine = self.deployed.outputs()["order_workflow_arn"]
+        while sfn.list_executions(stateMachineArn=machine, statusFilter="RUNNING")["executions"]:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.2)
 
     def failing_action(
         self, function: str, variable: str, value: str, trigger: Callable[[], None]
@@ -165,7 +182,7 @@ class Paths:
         def fire() -> None:
             with released(self.deployed, f"{PREFIX}{function}", Handler="broken_deploy.lambda_handler"):
                 trigger()
-                self.deployed.control.wait_idle(60)
+                self.deployed.control.wait_async(60)  # (each trigger it is used with invokes asynchronously)
 
         return fire
 

@@ -27,11 +27,12 @@ def lint(c: Context) -> None:
 # workers (pytest-xdist: integration modules keep their emulator, one file per worker; e2e sends
 # each scope of tests/e2e/conftest.py whole to one worker), and how many workers it adds to
 # `--workers`: integration and e2e mostly wait (emulator processes, HTTP, Terraform's fixed delays,
-# bakes), so one more overlaps their waiting (integration: 154 s against 170 s on 2 cores).
+# bakes), so more overlap their waiting (integration: 154 s against 170 s on 2 cores with one more;
+# e2e: two more, one per scope of tests/e2e/conftest.py).
 SUITES = {
     "unit": ("tests/unit", 60, "", 0),
     "integration": ("tests/integration", 300, "--dist loadfile", 1),
-    "e2e": ("tests/e2e", 900, "--dist loadgroup", 1),
+    "e2e": ("tests/e2e", 900, "--dist loadgroup", 2),
 }
 
 
@@ -39,7 +40,7 @@ SUITES = {
     help={
         "suite": "unit, integration, e2e or all (all: in that order, each only after the one before it passed)",
         "pytest_args": "extra arguments for pytest, e.g. '-k thumbnail -x'",
-        "workers": "pytest workers per suite (default 2, this machine's cores; integration and e2e one more; "
+        "workers": "pytest workers per suite (default 2, this machine's cores; integration one more, e2e two; "
         "0: one process)",
     }
 )
@@ -49,7 +50,7 @@ def test(c: Context, suite: str = "all", pytest_args: str = "", workers: int = 2
     unit: no network, each test at most 60 s; integration: handlers against moto, and the emulator
     process (300 s); e2e: Terraform applied for real on the embedded emulator, driven through these
     tasks (900 s). Each suite runs on `--workers` processes (integration and e2e, which mostly wait,
-    on one more).
+    on more: one and two).
     The security scanners' own check of the tree runs with the integration suite (`invoke
     security.scan` runs them all, pip-audit included).
     """
