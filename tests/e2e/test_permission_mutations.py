@@ -29,7 +29,7 @@ import pytest
 from toolchain.deploy.release import ALIAS
 
 from .conftest import Deployed
-from .permissions import PREFIX, Paths
+from .permissions import MISSING, PREFIX, Paths
 
 pytestmark = pytest.mark.e2e
 
@@ -166,6 +166,32 @@ def _report(record_property: Callable[[str, object], None], name: str, caught: l
     )
     for mutation in sorted(caught + missed, key=lambda m: -m.seconds)[:3]:
         record_property("slowest", f"{mutation.seconds:.1f} s {mutation.name}")
+
+
+# -- the report, first: every path once with the platform's own policies --------------------------
+@pytest.mark.documents("security.md", "Every grant is proven needed")
+def test_every_path_with_the_platforms_policies_leaves_no_grant_unused(
+    deployed: Deployed, paths: Paths, record_property: Callable[[str, object], None]
+) -> None:
+    # GIVEN every path fired once, nothing taken out
+    mark, fired = time.time(), []
+    for fires in [*paths.by_role().values(), *([getattr(paths, p)] for p in SERVICE_ROLES.values())]:
+        for fire in fires:
+            if fire not in fired:
+                fired.append(fire)
+                fire()
+                deployed.control.wait_idle(60)  # (before the next: a failing release must not take its events)
+    # WHEN the report is read, as CI reads it
+    report = json.loads(deployed.invoke("iam.report", "--json").stdout)
+    # THEN nothing was denied, and every grant was used by a path or carries its reason in Terraform
+    denied = [d for d in deployed.control.authorisations()["denials"]
+              if d["at"] >= mark and MISSING not in d["resource"]]  # (where the failing actions point on purpose)  # fmt: skip
+    assert not denied, f"denied with the platform's own policies: {denied[:3]}"
+    unused = [f"{role['role']}: {g['sid']}: {g['action']}" for role in report for g in role["unused"]]
+    explained = sum(len(role["explained"]) for role in report)
+    record_property("iam.report", f"{sum(r['used'] for r in report)} calls allowed, {len(unused)} grants unused, "
+                                  f"{explained} explained (# iam.report:)")  # fmt: skip
+    assert not unused, "grants no path used (remove them, or test the path that does):\n" + "\n".join(unused)
 
 
 # -- the roles' grants -----------------------------------------------------------------------------
