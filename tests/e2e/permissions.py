@@ -36,7 +36,7 @@ class Paths:
     api: str
     secret: str
     slack_secret: str
-    kettle_cents: int | None = None  # the price the scrape path last set
+    scrapes: int = 0
 
     def _auth(self) -> dict[str, str]:
         # a new subject each time: the authorizer's answer is cached per token
@@ -121,16 +121,14 @@ class Paths:
         self.deployed.control.fire(f"{PREFIX}session-cleanup")
 
     def scrape(self) -> None:
-        """The scraper run on a kettle 15% cheaper than the last time: a price drop (10% or more), an alert."""
+        """The scraper run on the kettle at $2,000, then below $1,500: a price drop, an alert (a new
+        price each time, as an alert is sent once per drop)."""
         endpoint = self.deployed.control.require().endpoint
-        if self.kettle_cents is None or self.kettle_cents < 100:  # from a price every later one is below
-            self.kettle_cents = 200_000
-            requests.put(f"{endpoint}/_sites/shop/products/kettle", json={"price": "$2,000.00"}, timeout=5)
-            self.deployed.control.fire(f"{PREFIX}price-scraper")
-            self.deployed.control.wait_async(60)
-        self.kettle_cents = self.kettle_cents * 85 // 100
-        price = f"${self.kettle_cents // 100:,}.{self.kettle_cents % 100:02d}"
-        requests.put(f"{endpoint}/_sites/shop/products/kettle", json={"price": price}, timeout=5)
+        self.scrapes += 1
+        requests.put(f"{endpoint}/_sites/shop/products/kettle", json={"price": "$2,000.00"}, timeout=5)
+        self.deployed.control.fire(f"{PREFIX}price-scraper")
+        self.deployed.control.wait_async(60)
+        requests.put(f"{endpoint}/_sites/shop/products/kettle", json={"price": f"${1500 - self.scrapes}.00"}, timeout=5)
         self.deployed.control.fire(f"{PREFIX}price-scraper")
 
     def publish(self) -> None:

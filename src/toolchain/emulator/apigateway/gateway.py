@@ -7,8 +7,8 @@ against the request's method ARN), then through the Lambda proxy integration, an
 answer is mapped back to HTTP. Stage throttling and JSON access logs are applied too.
 
 Each stage serves its deployment's snapshot of the resources (deployments.py): a route added
-without a new deployment is not served. Difference from AWS: the integration has no separate 29 s
-limit (the function's own timeout applies).
+without a new deployment is not served. An integration that outlives its timeoutInMillis (29 s at
+most) answers 504 while the function runs on, as on AWS.
 """
 
 from __future__ import annotations
