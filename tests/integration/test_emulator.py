@@ -271,6 +271,34 @@ def test_sns_does_not_deliver_to_a_function_that_does_not_allow_it(clients, func
     log = control.log_file.read_text()
     assert f"sns: a delivery from {topic} to {arn} failed" in log
     assert f'principal = "sns.amazonaws.com", source_arn = "{topic}"' in log
+    # AND SNS counts it failed, as AWS/SNS does
+    assert _count(control, "AWS/SNS", "NumberOfNotificationsFailed", "TopicName", topic.rsplit(":", 1)[-1]) == 1
+    assert _count(control, "AWS/SNS", "NumberOfNotificationsDelivered", "TopicName", topic.rsplit(":", 1)[-1]) == 0
+
+
+@pytest.mark.documents("emulator.md", "SNS to Lambda as AWS delivers it")
+def test_a_rule_whose_target_does_not_allow_eventbridge_counts_a_failed_invocation(clients, function, control) -> None:
+    events = emulator_client("events", control.require().endpoint)
+    arn = clients["lambda"].get_function(FunctionName=function)["Configuration"]["FunctionArn"]
+    events.put_rule(Name=f"{function}-unallowed", ScheduleExpression="rate(1 day)")
+    events.put_targets(Rule=f"{function}-unallowed", Targets=[{"Id": "fn", "Arn": arn}])
+    # WHEN the rule fires at a function whose resource policy does not let EventBridge invoke it
+    assert control.fire(f"{function}-unallowed") == []
+    # THEN nothing runs, and AWS/Events counts the invocation and its failure
+    assert _count(control, "AWS/Events", "Invocations", "RuleName", f"{function}-unallowed") == 1
+    assert _count(control, "AWS/Events", "FailedInvocations", "RuleName", f"{function}-unallowed") == 1
+
+
+def _count(control, namespace: str, metric: str, dimension: str, value: str) -> float:
+    from datetime import UTC, datetime, timedelta
+
+    cloudwatch = emulator_client("cloudwatch", control.require().endpoint)
+    now = datetime.now(UTC)
+    points = cloudwatch.get_metric_statistics(
+        Namespace=namespace, MetricName=metric, Dimensions=[{"Name": dimension, "Value": value}],
+        StartTime=now - timedelta(hours=1), EndTime=now + timedelta(minutes=5), Period=3600, Statistics=["Sum"],
+    )["Datapoints"]  # fmt: skip
+    return sum(p["Sum"] for p in points)
 
 
 @pytest.mark.documents("emulator.md", "SQS mappings, polled")

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from toolchain.emulator.awslambda.routing import invoked
+from toolchain.emulator.events.metrics import rule_invocation
 from toolchain.emulator.iam.enforcement import ENFORCED
 from toolchain.emulator.iam.resource_policies import Invoker, delivery_allowed
 
@@ -208,7 +209,9 @@ class Scheduler:
                 )
                 continue
             _, _, _, region, account, _ = arn.split(":", 5)
-            if not delivery_allowed(arn, Invoker("events.amazonaws.com", rule.arn, account), self._log, ENFORCED):
+            allowed = delivery_allowed(arn, Invoker("events.amazonaws.com", rule.arn, account), self._log, ENFORCED)
+            rule_invocation(rule.arn, delivered=allowed)
+            if not allowed:
                 continue
             function = invoked(get_backend(account, region), arn)
             event = target.get("Input") or json.dumps(scheduled_event(rule, moment))

@@ -1,7 +1,8 @@
 """SNS delivering to Lambda as AWS delivers: the subscription's filter policy applied, the real topic
 ARN, message id and message attributes in the event, the function invoked asynchronously (with its
-retry policy and failure destination), only as the function's resource policy allows SNS. moto
-sent a fixed placeholder event, synchronously, without the attributes.
+retry policy and failure destination), only as the function's resource policy allows SNS; each
+notification to a function or a queue counted as delivered or failed in AWS/SNS. moto sent a fixed
+placeholder event, synchronously, without the attributes.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from toolchain.emulator.awslambda.routing import invoked
 from toolchain.emulator.iam.enforcement import ENFORCED, refused
 from toolchain.emulator.iam.resource_policies import Invoker, delivery_allowed
 from toolchain.emulator.iam.service_keys import queue_refusal
+from toolchain.emulator.sns.metrics import notification
 from toolchain.emulator.timestamps import iso
 
 
@@ -25,8 +27,11 @@ def publish_to_lambda(original: Any, emulator: Any) -> Any:
     def publish(self: Any, message: str, message_id: str, subject: str | None = None,
                 message_attributes: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> None:  # fmt: skip
         if self.protocol == "sqs" and not _queue_accepts(self, emulator):
+            notification(self.topic.arn, delivered=False)
             return None
         if self.protocol != "lambda":
+            if self.protocol == "sqs":
+                notification(self.topic.arn, delivered=True)
             return original(self, message, message_id, subject, message_attributes, *args, **kwargs)
         if self._filter_policy_matcher is not None and not self._filter_policy_matcher.matches(
             message_attributes, message
@@ -60,7 +65,9 @@ def publish_to_lambda(original: Any, emulator: Any) -> Any:
             ]
         }
         invoker = Invoker("sns.amazonaws.com", self.topic.arn, self.account_id)
-        if not delivery_allowed(self.endpoint, invoker, getattr(emulator, "log", None), ENFORCED):
+        allowed = delivery_allowed(self.endpoint, invoker, getattr(emulator, "log", None), ENFORCED)
+        notification(self.topic.arn, delivered=allowed)
+        if not allowed:
             return None
         region = self.endpoint.split(":")[3]
         function = invoked(get_backend(self.account_id, region), self.endpoint)
