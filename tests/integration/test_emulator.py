@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.metrics import metric_sum
 from toolchain.emulator.clients import emulator_client
 
 from .emulated import code_zip
@@ -272,11 +273,15 @@ def test_sns_does_not_deliver_to_a_function_that_does_not_allow_it(clients, func
     assert f"sns: a delivery from {topic} to {arn} failed" in log
     assert f'principal = "sns.amazonaws.com", source_arn = "{topic}"' in log
     # AND SNS counts it failed, as AWS/SNS does
-    assert _count(control, "AWS/SNS", "NumberOfNotificationsFailed", "TopicName", topic.rsplit(":", 1)[-1]) == 1
-    assert _count(control, "AWS/SNS", "NumberOfNotificationsDelivered", "TopicName", topic.rsplit(":", 1)[-1]) == 0
+    cloudwatch, by_topic = (
+        emulator_client("cloudwatch", control.require().endpoint),
+        {"TopicName": topic.rsplit(":", 1)[-1]},
+    )
+    assert metric_sum(cloudwatch, "AWS/SNS", "NumberOfNotificationsFailed", by_topic) == 1
+    assert metric_sum(cloudwatch, "AWS/SNS", "NumberOfNotificationsDelivered", by_topic) == 0
 
 
-@pytest.mark.documents("emulator.md", "SNS to Lambda as AWS delivers it")
+@pytest.mark.documents("emulator.md", "EventBridge schedules, fired")
 def test_a_rule_whose_target_does_not_allow_eventbridge_counts_a_failed_invocation(clients, function, control) -> None:
     events = emulator_client("events", control.require().endpoint)
     arn = clients["lambda"].get_function(FunctionName=function)["Configuration"]["FunctionArn"]
@@ -285,20 +290,12 @@ def test_a_rule_whose_target_does_not_allow_eventbridge_counts_a_failed_invocati
     # WHEN the rule fires at a function whose resource policy does not let EventBridge invoke it
     assert control.fire(f"{function}-unallowed") == []
     # THEN nothing runs, and AWS/Events counts the invocation and its failure
-    assert _count(control, "AWS/Events", "Invocations", "RuleName", f"{function}-unallowed") == 1
-    assert _count(control, "AWS/Events", "FailedInvocations", "RuleName", f"{function}-unallowed") == 1
-
-
-def _count(control, namespace: str, metric: str, dimension: str, value: str) -> float:
-    from datetime import UTC, datetime, timedelta
-
-    cloudwatch = emulator_client("cloudwatch", control.require().endpoint)
-    now = datetime.now(UTC)
-    points = cloudwatch.get_metric_statistics(
-        Namespace=namespace, MetricName=metric, Dimensions=[{"Name": dimension, "Value": value}],
-        StartTime=now - timedelta(hours=1), EndTime=now + timedelta(minutes=5), Period=3600, Statistics=["Sum"],
-    )["Datapoints"]  # fmt: skip
-    return sum(p["Sum"] for p in points)
+    cloudwatch, by_rule = (
+        emulator_client("cloudwatch", control.require().endpoint),
+        {"RuleName": f"{function}-unallowed"},
+    )
+    assert metric_sum(cloudwatch, "AWS/Events", "Invocations", by_rule) == 1
+    assert metric_sum(cloudwatch, "AWS/Events", "FailedInvocations", by_rule) == 1
 
 
 @pytest.mark.documents("emulator.md", "SQS mappings, polled")

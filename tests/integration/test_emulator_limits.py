@@ -14,6 +14,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from tests.metrics import metric_sum
 from toolchain.emulator.clients import ACCESS_KEY_ID, SECRET_ACCESS_KEY, emulator_client
 from toolchain.emulator.control import EmulatorControl
 
@@ -39,10 +40,7 @@ def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
 
 
 def throttles(cloudwatch: Any, function: str) -> float:
-    stats = cloudwatch.get_metric_statistics(Namespace="AWS/Lambda", MetricName="Throttles", Statistics=["Sum"],
-                                             Dimensions=[{"Name": "FunctionName", "Value": function}], Period=60,
-                                             StartTime=time.time() - 600, EndTime=time.time() + 60)  # fmt: skip
-    return sum(point["Sum"] for point in stats["Datapoints"])
+    return metric_sum(cloudwatch, "AWS/Lambda", "Throttles", {"FunctionName": function})
 
 
 @pytest.mark.documents("emulator.md", "Reserved concurrency is a limit", "Control API")

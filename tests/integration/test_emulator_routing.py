@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from typing import Any
 
 import pytest
 
+from tests.metrics import metric_sum
 from toolchain.emulator.clients import emulator_client
 
 from .emulated import behind_live, code_zip
@@ -28,12 +28,8 @@ def weighted(clients: dict[str, Any], role: str, layer_arn: str) -> str:
 
 
 def _executed(cloudwatch: Any, name: str, version: str) -> float:
-    dimensions = [{"Name": "FunctionName", "Value": name}, {"Name": "Resource", "Value": f"{name}:live"},
-                  {"Name": "ExecutedVersion", "Value": version}]  # fmt: skip
-    points = cloudwatch.get_metric_statistics(Namespace="AWS/Lambda", MetricName="Invocations", Dimensions=dimensions,
-                                              StartTime=time.time() - 600, EndTime=time.time() + 60, Period=60,
-                                              Statistics=["Sum"])["Datapoints"]  # fmt: skip
-    return sum(point["Sum"] for point in points)
+    return metric_sum(cloudwatch, "AWS/Lambda", "Invocations",
+                      {"FunctionName": name, "Resource": f"{name}:live", "ExecutedVersion": version})  # fmt: skip
 
 
 @pytest.mark.documents("emulator.md", "Versions, aliases, weights")
