@@ -209,6 +209,49 @@ def test_a_permission_removed_after_the_notification_fails_each_delivery(clients
     assert f"s3: a delivery from arn:aws:s3:::{bucket}" in control.log_file.read_text()
 
 
+@pytest.mark.documents("emulator.md", "S3 notifies only the functions that allow it")
+def test_s3_sends_to_a_queue_or_topic_only_as_its_policy_allows(clients, function, control, emulator) -> None:
+    # GIVEN a queue whose policy lets this bucket send, a topic whose policy names another bucket only
+    sns, sqs, s3 = emulator_client("sns", emulator), clients["sqs"], clients["s3"]
+    bucket = f"{function}-fanout"
+    s3.create_bucket(Bucket=bucket)
+    url = sqs.create_queue(QueueName=f"{function}-uploads")["QueueUrl"]
+    queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = sns.create_topic(Name=f"{function}-uploads")["TopicArn"]
+
+    def allow(source_bucket: str, action: str, resource: str) -> str:
+        return json.dumps({"Statement": [{"Sid": "BucketSends", "Effect": "Allow",
+                           "Principal": {"Service": "s3.amazonaws.com"}, "Action": action, "Resource": resource,
+                           "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{source_bucket}"}}}]})  # fmt: skip
+
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": allow(bucket, "sqs:SendMessage", queue)})
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy",
+                             AttributeValue=allow("another-bucket", "SNS:Publish", topic))  # fmt: skip
+    to_queue = {"QueueConfigurations": [{"QueueArn": queue, "Events": ["s3:ObjectCreated:*"]}]}
+    to_topic = {"TopicConfigurations": [{"TopicArn": topic, "Events": ["s3:ObjectCreated:*"]}]}
+    # WHEN both are put THEN S3 refuses the topic, and the log names what its policy lacks
+    with pytest.raises(ClientError) as refused:
+        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={**to_queue, **to_topic})
+    assert refused.value.response["Error"]["Code"] == "InvalidArgument"
+    assert f"the policy of {topic} does not let s3.amazonaws.com call sns:Publish" in control.log_file.read_text()
+    # AND the queue alone is taken, and an upload reaches it
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=to_queue)
+    s3.put_object(Bucket=bucket, Key="a.csv", Body=b"x")
+
+    def events() -> list[dict[str, Any]]:  # without the s3:TestEvent S3 sends when the configuration is put
+        answer = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1, MaxNumberOfMessages=10).get("Messages", [])
+        for message in answer:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return [json.loads(m["Body"]) for m in answer if "Records" in json.loads(m["Body"])]
+
+    assert [e["Records"][0]["s3"]["object"]["key"] for e in events()] == ["a.csv"]
+    # WHEN the queue's policy is taken away afterwards THEN the upload succeeds and its event is lost, logged
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": ""})
+    s3.put_object(Bucket=bucket, Key="b.csv", Body=b"x")
+    assert events() == []
+    assert f"s3: a notification from {bucket} to {queue} failed" in control.log_file.read_text()
+
+
 @pytest.mark.documents("emulator.md", "Control API")
 def test_control_api_answers_unknown_routes_with_404(emulator: str) -> None:
     import urllib.error
@@ -303,12 +346,15 @@ def test_sqs_batches_are_polled_retried_and_dead_lettered(clients, function, con
     sqs = clients["sqs"]
     dlq = sqs.create_queue(QueueName=f"{function}-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    queue = sqs.create_queue(QueueName=f"{function}-q", Attributes={"VisibilityTimeout": "1",
+    queue = sqs.create_queue(QueueName=f"{function}-q", Attributes={"VisibilityTimeout": "2",
                              "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2})})["QueueUrl"]  # fmt: skip
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sqs.send_message(QueueUrl=queue, MessageBody="fine 1")
     sqs.send_message(QueueUrl=queue, MessageBody="fine 2")
     clients["lambda"].create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=function, BatchSize=10)
+    # Lambda checks the visibility timeout (at least the function's 2 s) only when the mapping is made;
+    # a shorter one afterwards keeps the poison pill's retries quick.
+    sqs.set_queue_attributes(QueueUrl=queue, Attributes={"VisibilityTimeout": "1"})
     deadline = time.monotonic() + 20
     while (
         time.monotonic() < deadline

@@ -11,6 +11,7 @@ import urllib.request
 import zipfile
 from typing import Any
 
+import botocore.exceptions
 import pytest
 
 from toolchain.emulator.control import EmulatorControl
@@ -178,6 +179,83 @@ def test_a_policy_change_applies_to_the_next_call(clients: dict[str, Any], world
     finally:
         clients["iam"].delete_role_policy(RoleName="narrow", PolicyName="uploads-write")
     assert _call(clients, world, "put_object", key="uploads/d.jpg")["code"] == "AccessDenied"
+
+
+@pytest.mark.documents("emulator.md", "Resource policies of buckets, secrets, queues and topics")
+def test_a_bucket_policy_allows_the_role_it_names_and_its_deny_wins(
+    clients: dict[str, Any], world: dict[str, Any]
+) -> None:
+    # GIVEN a bucket policy that lets the role write under shared/, lets "the account" (not a grant by
+    # itself) write under drop/, and denies every caller of the account reads under uploads/
+    account_root = f"arn:aws:iam::{ACCOUNT}:root"
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "RoleWritesShared", "Effect": "Allow", "Principal": {"AWS": world["role"]},
+         "Action": "s3:PutObject", "Resource": "arn:aws:s3:::media/shared/*"},
+        {"Sid": "AccountDelegates", "Effect": "Allow", "Principal": {"AWS": account_root},
+         "Action": "s3:PutObject", "Resource": "arn:aws:s3:::media/drop/*"},
+        {"Sid": "NoReads", "Effect": "Deny", "Principal": {"AWS": account_root},
+         "Action": "s3:GetObject", "Resource": "arn:aws:s3:::media/uploads/*"},
+    ]}  # fmt: skip
+    clients["s3"].put_bucket_policy(Bucket="media", Policy=json.dumps(policy))
+    try:
+        # WHEN the function writes and reads; THEN the bucket's Allow for the role is enough ...
+        assert _call(clients, world, "put_object", key="shared/c.jpg") == {"code": "ok"}
+        # ... the account's Allow delegates to IAM, which grants nothing there ...
+        assert _call(clients, world, "put_object", key="drop/c.jpg")["code"] == "AccessDenied"
+        # ... and the bucket's Deny wins over the role's own Allow on uploads/*
+        assert _call(clients, world, "get_object", key="uploads/a.jpg")["code"] == "AccessDenied"
+        # ... for every caller of the account, the operator too, with S3's own error
+        with pytest.raises(botocore.exceptions.ClientError) as operator:
+            clients["s3"].get_object(Bucket="media", Key="uploads/a.jpg")
+        assert operator.value.response["Error"]["Code"] == "AccessDenied"
+        clients["s3"].get_object(Bucket="media", Key="private/b.jpg")  # what it does not deny stays open
+    finally:
+        clients["s3"].delete_bucket_policy(Bucket="media")
+    assert _call(clients, world, "get_object", key="uploads/a.jpg") == {"code": "ok"}
+    assert _call(clients, world, "put_object", key="shared/d.jpg")["code"] == "AccessDenied"
+
+
+@pytest.mark.documents("emulator.md", "Resource policies of buckets, secrets, queues and topics")
+def test_secret_topic_and_queue_policies_are_read_for_the_role(
+    clients: dict[str, Any], world: dict[str, Any], emulator: str
+) -> None:
+    from toolchain.emulator.clients import emulator_client
+
+    sm, sns = emulator_client("secretsmanager", emulator), emulator_client("sns", emulator)
+    role = {"AWS": world["role"]}
+    deny_secret = {"Version": "2012-10-17", "Statement": [{"Sid": "Sealed", "Effect": "Deny", "Principal": role,
+                   "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}  # fmt: skip
+    sm.put_resource_policy(SecretId=world["secret"], ResourcePolicy=json.dumps(deny_secret))
+    try:
+        # a secret's Deny wins over the role's SigningKey statement, and AWS says where it is
+        denied = _call(clients, world, "secret", secret=world["secret"])
+        assert denied["code"] == "AccessDeniedException"
+        assert denied["message"].endswith("with an explicit deny in a resource-based policy")
+    finally:
+        sm.delete_resource_policy(SecretId=world["secret"])
+    assert _call(clients, world, "secret", secret=world["secret"]) == {"code": "ok"}
+
+    # a topic policy that lets the role publish is enough without an identity grant
+    default_policy = sns.get_topic_attributes(TopicArn=world["topic"])["Attributes"]["Policy"]
+    allow_publish = {"Version": "2012-10-17", "Statement": [{"Sid": "RolePublishes", "Effect": "Allow",
+                     "Principal": role, "Action": "sns:Publish", "Resource": world["topic"]}]}  # fmt: skip
+    sns.set_topic_attributes(TopicArn=world["topic"], AttributeName="Policy", AttributeValue=json.dumps(allow_publish))
+    try:
+        assert _call(clients, world, "publish") == {"code": "ok"}
+    finally:
+        sns.set_topic_attributes(TopicArn=world["topic"], AttributeName="Policy", AttributeValue=default_policy)
+    assert _call(clients, world, "publish")["code"] == "AuthorizationError"
+
+    # a queue policy's Allow does not undo the role's own explicit Deny (NoJobs)
+    queue_arn = f"arn:aws:sqs:us-east-1:{ACCOUNT}:jobs"
+    allow_send = {"Version": "2012-10-17", "Statement": [{"Sid": "RoleSends", "Effect": "Allow", "Principal": role,
+                  "Action": "sqs:SendMessage", "Resource": queue_arn}]}  # fmt: skip
+    clients["sqs"].set_queue_attributes(QueueUrl=world["queue"], Attributes={"Policy": json.dumps(allow_send)})
+    try:
+        result = _call(clients, world, "send")
+        assert "with an explicit deny in an identity-based policy" in result["message"]
+    finally:
+        clients["sqs"].set_queue_attributes(QueueUrl=world["queue"], Attributes={"Policy": ""})
 
 
 @pytest.mark.documents("emulator.md", "The operator is not a function")

@@ -224,3 +224,31 @@ def test_an_alarm_does_not_notify_a_topic_under_the_aws_managed_key(emulator: st
     assert f"alarm {name}: action {topic} not notified: alias/aws/sns is an AWS managed key" in (
         control.log_file.read_text()
     )
+
+
+@pytest.mark.documents("emulator.md", "Resource policies of buckets, secrets, queues and topics")
+def test_an_alarm_notifies_a_topic_only_as_its_policy_lets_cloudwatch_publish(emulator: str, control) -> None:
+    # GIVEN two topics: one with the policy SNS gives a new topic, one whose policy admits only S3
+    sns, sqs, cloudwatch = (emulator_client(s, emulator) for s in ("sns", "sqs", "cloudwatch"))
+    name = f"policed-{time.time_ns()}"
+    default, s3_only = (sns.create_topic(Name=f"{name}-{n}")["TopicArn"] for n in ("default", "s3"))
+    sns.set_topic_attributes(TopicArn=s3_only, AttributeName="Policy", AttributeValue=json.dumps({"Statement": [{
+        "Sid": "BucketEvents", "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+        "Action": "SNS:Publish", "Resource": s3_only}]}))  # fmt: skip
+    queues = {topic: _queue_for(sqs, f"{name}-{n}", topic, None) for n, topic in enumerate((default, s3_only))}
+    for topic, (_, queue_arn) in queues.items():
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    cloudwatch.put_metric_alarm(AlarmName=name, Namespace="Shop", MetricName="Refunds", Statistic="Sum", Period=60,
+                                EvaluationPeriods=1, Threshold=2, ComparisonOperator="GreaterThanThreshold",
+                                AlarmActions=[default, s3_only])  # fmt: skip
+    # WHEN the alarm fires
+    cloudwatch.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="forced")
+
+    # THEN only the topic whose policy lets CloudWatch publish is notified, and the log says why not
+    def received(topic: str) -> list[str]:
+        answer = sqs.receive_message(QueueUrl=queues[topic][0], WaitTimeSeconds=0, MaxNumberOfMessages=10)
+        return [json.loads(m["Body"])["NewStateValue"] for m in answer.get("Messages", [])]
+
+    assert received(default) == ["ALARM"] and received(s3_only) == []
+    assert (f"alarm {name}: action {s3_only} not notified: the policy of {s3_only} does not let "
+            "cloudwatch.amazonaws.com call sns:Publish") in control.log_file.read_text()  # fmt: skip

@@ -79,7 +79,7 @@ def test_a_queue_mapping_needs_the_role_to_read_it_when_created_and_on_every_pol
     clients: dict[str, Any], control: EmulatorControl
 ) -> None:
     sqs = clients["sqs"]
-    url = sqs.create_queue(QueueName=f"work-{time.time_ns()}", Attributes={"VisibilityTimeout": "2"})["QueueUrl"]
+    url = sqs.create_queue(QueueName=f"work-{time.time_ns()}", Attributes={"VisibilityTimeout": "20"})["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     fn = Function(clients, "consumer")
     logs = ["logs:CreateLogStream", "logs:PutLogEvents"]
@@ -108,6 +108,30 @@ def test_a_queue_mapping_needs_the_role_to_read_it_when_created_and_on_every_pol
     # AND when it is given back, the message is read
     fn.grant((["sqs:ReceiveMessage", "sqs:GetQueueAttributes", "sqs:DeleteMessage"], queue_arn), (logs, "*"))
     _until(lambda: left() == 0, "the second message to be processed")
+
+
+@pytest.mark.documents("emulator.md", "A queue mapping needs a visibility timeout")
+def test_a_queue_mapping_is_refused_while_the_visibility_timeout_is_shorter_than_the_functions(
+    clients: dict[str, Any],
+) -> None:
+    # GIVEN a function with a 20 s timeout that may read a queue whose messages hide for 19 s
+    sqs = clients["sqs"]
+    url = sqs.create_queue(QueueName=f"short-{time.time_ns()}", Attributes={"VisibilityTimeout": "19"})["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    fn = Function(clients, "slow-consumer")
+    fn.grant((["sqs:ReceiveMessage", "sqs:GetQueueAttributes", "sqs:DeleteMessage"], queue_arn))
+    fn.create()
+    # WHEN a mapping is created THEN Lambda refuses it with its own words
+    with pytest.raises(ClientError) as refused:
+        fn.lambda_.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=fn.name, BatchSize=1)
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert refused.value.response["Error"]["Message"] == (
+        "Queue visibility timeout: 19 seconds is less than Function timeout: 20 seconds"
+    )
+    # AND at the function's timeout exactly it is made
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "20"})
+    made = fn.lambda_.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=fn.name, BatchSize=1)
+    fn.lambda_.delete_event_source_mapping(UUID=made["UUID"])
 
 
 @pytest.mark.documents("emulator.md", "Service roles are enforced")

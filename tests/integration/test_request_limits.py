@@ -16,6 +16,8 @@ from toolchain.emulator.awslambda.limits import MAX_ASYNC_BYTES, MAX_SYNC_BYTES,
 from toolchain.emulator.dynamodb.limits import MAX_BATCH_WRITE
 from toolchain.emulator.kinesis.records import MAX_RECORD_BYTES
 from toolchain.emulator.s3.limits import MAX_KEY_BYTES, MAX_USER_METADATA_BYTES
+from toolchain.emulator.sns.limits import MAX_MESSAGE_BYTES as MAX_SNS_BYTES
+from toolchain.emulator.sqs.limits import MAX_BATCH_BYTES as MAX_SQS_BATCH_BYTES
 from toolchain.emulator.stepfunctions.limits import MAX_INPUT_BYTES
 
 REGION = "us-east-1"
@@ -78,6 +80,67 @@ def test_batch_write_takes_25_requests_over_all_tables(moto_aws: None) -> None:
     assert _code(caught) == ("ValidationException", 400)
     assert "less than or equal to 25" in caught.value.response["Error"]["Message"]
     assert ddb.scan(TableName="a", Select="COUNT")["Count"] == 13  # the refused batch wrote nothing
+
+
+def _visible(sqs: Any, queue: str) -> int:
+    return int(sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages"])[
+        "Attributes"]["ApproximateNumberOfMessages"])  # fmt: skip
+
+
+def test_an_sqs_message_counts_utf8_bytes_and_its_attributes(moto_aws: None) -> None:
+    # GIVEN a queue of 1 KiB messages (its MaximumMessageSize) and a body of two-byte characters
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue = sqs.create_queue(QueueName="small", Attributes={"MaximumMessageSize": "1024"})["QueueUrl"]
+    attribute = {"tag": {"DataType": "String", "StringValue": "abc"}}  # 3 + 6 + 3 bytes
+    # WHEN 1,024 bytes in all are sent THEN it is taken (500 characters, 1,000 bytes, and 12 of attribute)
+    sqs.send_message(QueueUrl=queue, MessageBody="é" * 500 + "x" * 12, MessageAttributes=attribute)
+    # AND one byte more, though only 513 characters, is refused with SQS's words, nothing stored
+    with pytest.raises(ClientError) as caught:
+        sqs.send_message(QueueUrl=queue, MessageBody="é" * 500 + "x" * 13, MessageAttributes=attribute)
+    assert _code(caught) == ("InvalidParameterValue", 400)
+    assert "Message must be shorter than 1024 bytes" in caught.value.response["Error"]["Message"]
+    assert _visible(sqs, queue) == 1
+
+
+def test_an_sqs_batch_is_at_most_1_mib_with_attributes(moto_aws: None) -> None:
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue = sqs.create_queue(QueueName="batched")["QueueUrl"]
+    attribute = {"n": {"DataType": "Binary", "BinaryValue": b"\x00" * 10}}  # 1 + 6 + 10 bytes
+    half = (MAX_SQS_BATCH_BYTES - 17) // 2
+
+    def entries(extra: int) -> list[dict[str, Any]]:
+        return [{"Id": "a", "MessageBody": "x" * half, "MessageAttributes": attribute},
+                {"Id": "b", "MessageBody": "y" * (MAX_SQS_BATCH_BYTES - 17 - half + extra)}]  # fmt: skip
+
+    sqs.send_message_batch(QueueUrl=queue, Entries=entries(0))
+    with pytest.raises(ClientError) as caught:
+        sqs.send_message_batch(QueueUrl=queue, Entries=entries(1))
+    assert _code(caught)[0].endswith("BatchRequestTooLong")
+    assert _visible(sqs, queue) == 2
+
+
+def test_an_sns_message_is_at_most_256_kib_with_its_attributes(moto_aws: None) -> None:
+    sns, sqs = boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
+    topic = sns.create_topic(Name="alerts")["TopicArn"]
+    queue = sqs.create_queue(QueueName="alerts")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    # 4 + 6 + 5 bytes, and 3 + 6 + 9 (the binary value's bytes, not its base64)
+    attribute = {"kind": {"DataType": "String", "StringValue": "order"},
+                 "raw": {"DataType": "Binary", "BinaryValue": b"\x00" * 9}}  # fmt: skip
+    at_limit = "é" * ((MAX_SNS_BYTES - 33) // 2) + "x" * ((MAX_SNS_BYTES - 33) % 2)
+    assert len(at_limit.encode()) + 33 == MAX_SNS_BYTES
+    sns.publish(TopicArn=topic, Message=at_limit, MessageAttributes=attribute)
+    for too_long, code in (
+        (lambda: sns.publish(TopicArn=topic, Message=at_limit + "x", MessageAttributes=attribute), "InvalidParameter"),
+        (lambda: sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+            {"Id": "a", "Message": "x" * (MAX_SNS_BYTES // 2)}, {"Id": "b", "Message": "y" * (MAX_SNS_BYTES // 2 + 1)}]),
+         "BatchRequestTooLong"),
+    ):  # fmt: skip
+        with pytest.raises(ClientError) as caught:
+            too_long()
+        assert _code(caught)[0] == code
+    assert _visible(sqs, queue) == 1  # only the one at the limit was delivered
 
 
 def test_a_record_of_1_mib_is_taken_and_one_byte_more_refused(moto_aws: None) -> None:

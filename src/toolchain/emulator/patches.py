@@ -26,13 +26,21 @@ from toolchain.emulator.dynamodb.transactions import ItemLevelTransactions, tabl
 from toolchain.emulator.event_sources.mappings import PolledMappings
 from toolchain.emulator.iam.conditions import bool_conditions, unmet_conditions_do_not_apply
 from toolchain.emulator.iam.enforcement import authorise_calls, authorise_s3_calls
+from toolchain.emulator.iam.resource_based import denies_are_judged_by_principal
 from toolchain.emulator.iam.trust import checked_web_identity
 from toolchain.emulator.kinesis.records import one_writer_per_shard, record_within_limit
 from toolchain.emulator.patching import CORRECTION, EMULATION, Change, Override, Patch
 from toolchain.emulator.s3.destinations import ValidatedDestinations
 from toolchain.emulator.s3.limits import KeyLengths, metadata_checked_first, post_metadata_checked_first
-from toolchain.emulator.s3.notifications import events_name_the_version, notify_the_alias
+from toolchain.emulator.s3.notifications import (
+    events_name_the_version,
+    notify_the_alias,
+    queue_deliveries_allowed,
+    topic_deliveries_allowed,
+)
+from toolchain.emulator.sns import limits as sns_limits
 from toolchain.emulator.sns.delivery import publish_to_lambda
+from toolchain.emulator.sqs import limits as sqs_limits
 from toolchain.emulator.sqs.corrections import compact_redrive_policy
 from toolchain.emulator.sqs.trace_header import MessagesKeepTheirTrace
 from toolchain.emulator.stepfunctions.limits import input_within_limit
@@ -77,12 +85,24 @@ CHANGES: list[Change] = [
     Patch("s3", "moto.s3.notifications", "_get_s3_event", events_name_the_version,
           why="S3's event names the object's version in a versioned bucket (versionId) and has a sequencer"),
     Override("s3", "moto.s3.models:s3_backends", ValidatedDestinations, EMULATION,
-             why="S3 refuses a notification to a function whose resource policy does not allow it; moto took any"),
+             why="S3 refuses a notification to a function, queue or topic whose policy refuses it; moto took any"),
+    Patch("s3", "moto.s3.notifications", "_send_sqs_message", queue_deliveries_allowed, EMULATION,
+          why="S3 sends to a queue only as its policy and key allow; moto sent to any"),
+    Patch("s3", "moto.s3.notifications", "_send_sns_message", topic_deliveries_allowed, EMULATION,
+          why="S3 publishes to a topic only as its policy and key allow; moto published to any"),
     Patch("sns", "moto.sns.models:Subscription", "publish", publish_to_lambda, EMULATION,
           why="SNS applies the filter policy and sends the real topic, id and attributes, asynchronously"),
+    Patch("sns", "moto.sns.models:SNSBackend", "publish", sns_limits.publish_within_limit,
+          why="a message is at most 256 KiB in UTF-8 with its attributes; moto counted the body's characters"),
+    Patch("sns", "moto.sns.models:SNSBackend", "publish_batch", sns_limits.batches_within_limit,
+          why="a PublishBatch is at most 256 KiB in all; moto checked each message alone"),
     # -- SQS -------------------------------------------------------------------------------------------------
     Patch("sqs", "moto.sqs.models:Queue", "attributes", compact_redrive_policy,
           why="RedrivePolicy is compact JSON on AWS; moto's spaces made aws 3.39 plan a change every time"),
+    Patch("sqs", "moto.sqs.models:SQSBackend", "send_message", sqs_limits.messages_within_limit,
+          why="a message's size is its body's UTF-8 bytes and its attributes; moto counted the body's characters"),
+    Patch("sqs", "moto.sqs.models:SQSBackend", "send_message_batch", sqs_limits.batches_within_limit,
+          why="the same for a whole SendMessageBatch (at most 1 MiB)"),
     Override("sqs", "moto.sqs.models:sqs_backends", MessagesKeepTheirTrace, EMULATION,
              why="a message keeps the trace it was sent in (AWSTraceHeader), so a trace crosses the queue"),
     # -- DynamoDB --------------------------------------------------------------------------------------------
@@ -133,6 +153,9 @@ CHANGES: list[Change] = [
           why="a function's call is judged by its role's policies on the resources it names; moto checked all or none"),
     Patch("iam", AUTHORIZATION, "_authenticate_and_authorize_s3_action", authorise_s3_calls, EMULATION,
           why="the same for S3's buckets and objects"),
+    Patch("iam", "moto.s3.models:FakeBucket", "get_permission", denies_are_judged_by_principal, EMULATION,
+          why="a bucket policy's Deny applies to the principals it names, as AccessDenied; moto denied every "
+              "caller with an empty 403"),
     Patch("iam", "moto.sts.responses:TokenResponse", "assume_role_with_web_identity", checked_web_identity, EMULATION,
           why="a role is assumed only as its trust policy admits the token's issuer and claims; moto issued any"),
     # -- CloudWatch --------------------------------------------------------------------------------------------

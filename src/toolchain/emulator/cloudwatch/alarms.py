@@ -22,7 +22,7 @@ from typing import Any
 
 from toolchain.emulator.iam.enforcement import refused
 from toolchain.emulator.iam.resource_policies import Invoker
-from toolchain.emulator.iam.service_keys import key_refusal
+from toolchain.emulator.iam.service_keys import topic_refusal
 
 HOLD_SECONDS = 60.0
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
@@ -179,7 +179,8 @@ class AlarmActions:
                 log(f"alarm {alarm_name}: action {arn} not notified: {exc!r}")
 
     def _may_publish(self, alarm_name: str, topic_arn: str) -> bool:
-        """CloudWatch publishes to an encrypted topic only with a key whose policy lets it (service_keys.py)."""
+        """CloudWatch publishes only as the topic's policy and (if encrypted) its key's policy let it
+        (service_keys.py)."""
         from moto.sns.models import sns_backends
 
         parts = topic_arn.split(":")
@@ -188,7 +189,7 @@ class AlarmActions:
         except Exception:  # a missing topic is reported by the publish below
             return True
         invoker = Invoker("cloudwatch.amazonaws.com", self.alarms[alarm_name].alarm_arn, parts[4])  # type: ignore[attr-defined]
-        refusal = key_refusal(topic.kms_master_key_id, parts[3], invoker)
+        refusal = topic_refusal(topic, invoker)
         if refusal is None:
             return True
         return refused(self.emulator.log if self.emulator else print, f"alarm {alarm_name}: action {topic_arn} "

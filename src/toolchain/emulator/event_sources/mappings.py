@@ -25,6 +25,7 @@ class PolledMappings:
         from moto.sqs.models import sqs_backends
 
         self._check_role_reads(spec)
+        self._check_visibility(spec)
         esm = super().create_event_source_mapping(spec)  # type: ignore[misc]
         keep_the_alias(self, esm, spec)
         for queue in sqs_backends[self.account_id][self.region_name].queues.values():  # type: ignore[attr-defined]
@@ -47,6 +48,26 @@ class PolledMappings:
             raise InvalidParameterValueException(
                 f"The provided execution role does not have permissions to call {', '.join(missing)} on {what} "
                 f"({source}): add them to the function's policy_statements"
+            )
+
+    def _check_visibility(self, spec: dict[str, Any]) -> None:
+        """Lambda refuses an SQS mapping whose queue would show a message again while the function may
+        still be running it (a visibility timeout shorter than the function's timeout)."""
+        from moto.awslambda.exceptions import InvalidParameterValueException
+        from moto.sqs.models import sqs_backends
+
+        source = str(spec.get("EventSourceArn") or "")
+        if source_service(source) != "sqs":
+            return
+        try:
+            function = self.get_function(str(spec.get("FunctionName") or ""))  # type: ignore[attr-defined]
+            queue = sqs_backends[source.split(":")[4]][source.split(":")[3]].get_queue(source.split(":")[5])
+        except Exception:  # an unknown function or queue: moto's own error follows in super()
+            return
+        if int(queue.visibility_timeout) < int(function.timeout):
+            raise InvalidParameterValueException(
+                f"Queue visibility timeout: {int(queue.visibility_timeout)} seconds is less than Function timeout: "
+                f"{int(function.timeout)} seconds"
             )
 
     def update_event_source_mapping(self, uuid: str, spec: dict[str, Any]) -> Any:

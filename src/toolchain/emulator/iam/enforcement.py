@@ -20,8 +20,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from toolchain.emulator.iam.evaluation import Decision, evaluate, role_policies, suggestion
+from toolchain.emulator.iam.evaluation import Decision, combine, evaluate, role_policies, suggestion
 from toolchain.emulator.iam.requests import Call, authorisations
+from toolchain.emulator.iam.resource_based import for_caller, policy_of
 from toolchain.emulator.iam.sessions import RoleSessions, Session, access_key_of, signing_service
 
 ENFORCED = os.environ.get("EMULATOR_ENFORCE_IAM", "1") != "0"
@@ -72,11 +73,7 @@ class Authorisations:
         self._reported: set[tuple[str, str, str]] = set()
 
     def judge(self, session: Session, action: str, resource: str) -> Decision:
-        policies = role_policies(session.account, session.role_name)
-        if policies is None:
-            decision = Decision(action, resource, False, policies=())
-        else:
-            decision = evaluate(policies, action, resource)
+        decision = decide(session, action, resource)
         judgement = Judgement(time.time(), session.principal, session.role_arn, action, resource, decision.allowed,
                               decision.allowed_by or decision.denied_by)  # fmt: skip
         with self._lock:
@@ -93,8 +90,7 @@ class Authorisations:
         this call: allowed, or enforcement is off. A denial is logged once until it is allowed again, as
         a poller asks many times a second."""
         session = Session(role_arn, name, "")
-        policies = role_policies(session.account, session.role_name)
-        decision = evaluate(policies, action, resource) if policies is not None else Decision(action, resource, False)
+        decision = decide(session, action, resource)
         key = (role_arn, action, resource)
         with self._lock:
             if decision.allowed:
@@ -118,6 +114,18 @@ class Authorisations:
                 "used": [{"role": r, "action": a, "resource": res, "allowed_by": by}
                          for (r, a, res), by in sorted(self.used.items())],
             }  # fmt: skip
+
+
+def decide(session: Session, action: str, resource: str) -> Decision:
+    """The role's identity policies and the resource's own policy (resource_based.py), as AWS decides a
+    call within one account; a role that no longer exists is allowed nothing."""
+    policies = role_policies(session.account, session.role_name)
+    if policies is None:
+        return Decision(action, resource, False, policies=())
+    identity = evaluate(policies, action, resource)
+    held = policy_of(session.account, resource)
+    applying = for_caller(held, session.role_arn, session.principal) if held else None
+    return combine(identity, evaluate([applying], action, resource) if applying else None)
 
 
 def message(session: Session, decision: Decision) -> str:
@@ -210,13 +218,11 @@ def authorise_calls(original: Any, emulator: Any) -> Any:
 
 
 def authorise_s3_calls(original: Any, emulator: Any) -> Any:
-    """ActionAuthenticatorMixin._authenticate_and_authorize_s3_action: objects and buckets by ARN."""
+    """ActionAuthenticatorMixin._authenticate_and_authorize_s3_action: objects and buckets by ARN. A
+    bucket policy's Deny of the whole account (or of "*") holds for the operator too, as on AWS."""
     authorisations_: Authorisations = emulator.iam
 
     def authorize(self: Any, bucket_name: str | None = None, key_name: str | None = None) -> None:
-        session = authorisations_.sessions.find(access_key_of(self.headers, getattr(self, "querystring", None)))
-        if session is None:
-            return original(self, bucket_name, key_name)
         from moto.s3.exceptions import BucketAccessDeniedError, S3AccessDeniedError
 
         operation = (getattr(self, "data", None) or {}).get("Action") or self._get_action()
@@ -224,10 +230,22 @@ def authorise_s3_calls(original: Any, emulator: Any) -> Any:
         if operation == "GetObject" and (getattr(self, "querystring", None) or {}).get("versionId"):
             operation = "GetObjectVersion"  # a version asked for by id is another action on AWS
         action = f"s3:{operation}"
-        target = f"{bucket_name or '*'}/{key_name}" if key_name else (bucket_name or "*")
-        decision = authorisations_.judge(session, action, f"arn:aws:s3:::{target}")
+        target = f"arn:aws:s3:::{bucket_name or '*'}/{key_name}" if key_name else f"arn:aws:s3:::{bucket_name or '*'}"
+        denied = BucketAccessDeniedError(bucket=bucket_name) if bucket_name else S3AccessDeniedError()
+        session = authorisations_.sessions.find(access_key_of(self.headers, getattr(self, "querystring", None)))
+        if session is None:
+            if bucket_name and _bucket_denies_account(str(self.current_account), action, target):
+                raise denied
+            return original(self, bucket_name, key_name)
+        decision = authorisations_.judge(session, action, target)
         if not decision.allowed and authorisations_.enforced:
-            raise BucketAccessDeniedError(bucket=bucket_name) if bucket_name else S3AccessDeniedError()
+            raise denied
         return None
 
     return authorize
+
+
+def _bucket_denies_account(account: str, action: str, resource: str) -> bool:
+    held = policy_of(account, resource)
+    applying = for_caller(held, f"arn:aws:iam::{account}:root", f"arn:aws:iam::{account}:root") if held else None
+    return bool(applying and evaluate([applying], action, resource).denied_by)

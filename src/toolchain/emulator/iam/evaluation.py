@@ -32,12 +32,14 @@ class Decision:
     allowed_by: str | None = None  # "policy/sid"
     denied_by: str | None = None  # "policy/sid" of an explicit Deny
     policies: tuple[str, ...] = field(default=())
+    denied_by_resource: bool = False  # the explicit Deny is in the resource's own policy
 
     @property
     def reason(self) -> str:
         """Why, in AWS's words (the tail of its AccessDenied message)."""
         if self.denied_by:
-            return "with an explicit deny in an identity-based policy"
+            kind = "a resource-based" if self.denied_by_resource else "an identity-based"
+            return f"with an explicit deny in {kind} policy"
         return f"because no identity-based policy allows the {self.action} action"
 
 
@@ -59,6 +61,20 @@ def evaluate(policies: list[Policy], action: str, resource: str, context: dict[s
                 allowed_by = _name(policy, index, statement)
     return Decision(action, resource, allowed_by is not None, allowed_by=allowed_by,
                     policies=tuple(p.name for p in policies))  # fmt: skip
+
+
+def combine(identity: Decision, resource: Decision | None) -> Decision:
+    """Identity and resource policies of one account together: an explicit Deny in either wins, then
+    an Allow in either."""
+    if resource is None:
+        return identity
+    policies = identity.policies + resource.policies
+    if identity.denied_by or resource.denied_by:
+        return Decision(identity.action, identity.resource, False, denied_by=identity.denied_by or resource.denied_by,
+                        policies=policies, denied_by_resource=not identity.denied_by)  # fmt: skip
+    allowed_by = identity.allowed_by or resource.allowed_by
+    return Decision(identity.action, identity.resource, allowed_by is not None, allowed_by=allowed_by,
+                    policies=policies)  # fmt: skip
 
 
 def role_policies(account: str, role_name: str) -> list[Policy] | None:

@@ -37,7 +37,9 @@ def _principal_matches(principal: Any, service: str) -> bool:
 
 
 def _conditions_hold(conditions: dict[str, Any], invoker: Invoker) -> bool:
-    known = {"aws:sourcearn": invoker.source_arn, "aws:sourceaccount": invoker.source_account}
+    # AWS:SourceOwner is the older key SNS topic policies use for the account a service acts for.
+    known = {"aws:sourcearn": invoker.source_arn, "aws:sourceaccount": invoker.source_account,
+             "aws:sourceowner": invoker.source_account}  # fmt: skip
     for operator, entries in (conditions or {}).items():
         name = operator.lower().removesuffix("ifexists")
         for key, expected in entries.items():
@@ -64,7 +66,7 @@ def allowing_statement(
     allowed = None
     for statement in statements:
         actions = as_list(statement.get("Action", []))
-        if not any(fnmatch.fnmatchcase(action, a) for a in actions):
+        if not any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in actions):  # IAM ignores case here
             continue
         if not any(fnmatch.fnmatchcase(resource, r) for r in as_list(statement.get("Resource", []))):
             continue

@@ -1,4 +1,4 @@
-"""Whether an AWS service may encrypt with a queue's or a topic's KMS key.
+"""Whether an AWS service may deliver into a queue or a topic: its KMS key and its policy.
 
 A service that delivers to an encrypted queue or topic (SNS to SQS, CloudWatch alarms to SNS) must
 use its key, so the key's policy must let the service principal generate data keys and decrypt. An
@@ -41,18 +41,36 @@ def key_refusal(key_id: str | None, region: str, invoker: Invoker) -> str | None
     return None
 
 
+def _statements(policy: Any) -> list[dict[str, Any]]:
+    try:
+        found = json.loads(policy).get("Statement", []) if policy else []
+    except (TypeError, ValueError, AttributeError):
+        found = []
+    return found if isinstance(found, list) else [found]
+
+
+def topic_refusal(topic: Any, invoker: Invoker) -> str | None:
+    """Why a service cannot publish to the topic (CloudWatch alarms): its key, or its policy. The policy
+    SNS gives a new topic lets the account's services publish (AWS:SourceOwner); one replaced by a
+    policy naming only other principals does not."""
+    refusal = key_refusal(getattr(topic, "kms_master_key_id", None), topic.arn.split(":")[3], invoker)
+    if refusal:
+        return refusal
+    if allowing_statement(_statements(topic.policy), topic.arn, invoker, action="sns:Publish") is None:
+        return (f"the policy of {topic.arn} does not let {invoker.service} call sns:Publish from "
+                f"{invoker.source_arn} (an aws_sns_topic_policy statement with that principal and an "
+                "aws:SourceArn condition)")  # fmt: skip
+    return None
+
+
 def queue_refusal(queue: Any, invoker: Invoker) -> str | None:
-    """Why SNS cannot deliver to the queue: its key, or its policy (no sqs:SendMessage for the topic)."""
+    """Why a service (SNS for a topic, S3 for a bucket) cannot deliver to the queue: its key, or its
+    policy (no sqs:SendMessage for that source)."""
     region = queue.queue_arn.split(":")[3]
     refusal = key_refusal(getattr(queue, "kms_master_key_id", None), region, invoker)
     if refusal:
         return refusal
-    try:
-        statements = json.loads(queue.policy or "{}").get("Statement", []) if queue.policy else []
-    except (TypeError, ValueError):
-        statements = []
-    statements = statements if isinstance(statements, list) else [statements]
-    if allowing_statement(statements, queue.queue_arn, invoker, action="sqs:SendMessage") is None:
+    if allowing_statement(_statements(queue.policy), queue.queue_arn, invoker, action="sqs:SendMessage") is None:
         fix = "an aws_sqs_queue_policy with that principal and an aws:SourceArn condition"
         return (
             f"the policy of {queue.queue_arn} does not let {invoker.service} call sqs:SendMessage from "

@@ -1,6 +1,6 @@
-"""S3 notifications to Lambda, delivered as S3 delivers them: to the version the named alias runs
-(weights applied, routing.py), asynchronously (invocations.py queues them), only while the function's
-resource policy allows S3 (destinations.py), and never failing the upload that caused them."""
+"""S3 notifications, delivered as S3 delivers them: to the version the named alias runs (weights
+applied, routing.py), asynchronously (invocations.py queues them), to functions, queues and topics
+only while their policies allow S3 (destinations.py), and never failing the upload that caused them."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import json
 from typing import Any
 
 from toolchain.emulator.awslambda.routing import invoked
-from toolchain.emulator.iam.enforcement import ENFORCED
+from toolchain.emulator.iam.enforcement import ENFORCED, refused
 from toolchain.emulator.iam.resource_policies import delivery_allowed
-from toolchain.emulator.s3.destinations import s3_invoker
+from toolchain.emulator.s3.destinations import queue_delivery_refusal, s3_invoker, topic_delivery_refusal
 
 
 def notify_the_alias(original: Any, emulator: Any) -> Any:
@@ -28,6 +28,35 @@ def notify_the_alias(original: Any, emulator: Any) -> Any:
             return
 
     return invoke_from_s3
+
+
+def queue_deliveries_allowed(original: Any, emulator: Any) -> Any:
+    """moto.s3.notifications._send_sqs_message: only while the queue's policy and key let S3 send."""
+
+    def send_sqs_message(account_id: str, event_body: Any, queue_name: str, region_name: str) -> None:
+        bucket = _bucket_of(event_body)
+        arn = f"arn:aws:sqs:{region_name}:{account_id}:{queue_name}"
+        why = queue_delivery_refusal(arn, s3_invoker(bucket, account_id)) if bucket else None
+        if why and not refused(getattr(emulator, "log", None), f"s3: a notification from {bucket} to {arn} failed",
+                               why, ENFORCED):  # fmt: skip
+            return
+        original(account_id, event_body, queue_name, region_name)
+
+    return send_sqs_message
+
+
+def topic_deliveries_allowed(original: Any, emulator: Any) -> Any:
+    """moto.s3.notifications._send_sns_message: only while the topic's policy and key let S3 publish."""
+
+    def send_sns_message(account_id: str, event_body: Any, topic_arn: str, region_name: str) -> None:
+        bucket = _bucket_of(event_body)
+        why = topic_delivery_refusal(topic_arn, s3_invoker(bucket, account_id)) if bucket else None
+        if why and not refused(getattr(emulator, "log", None),
+                               f"s3: a notification from {bucket} to {topic_arn} failed", why, ENFORCED):  # fmt: skip
+            return
+        original(account_id, event_body, topic_arn, region_name)
+
+    return send_sns_message
 
 
 def _bucket_of(event_body: Any) -> str | None:

@@ -279,3 +279,76 @@ def test_the_permission_hint_names_the_terraform_to_add() -> None:
     hint = permission_hint(f"{FUNCTION}:live", Invoker("apigateway.amazonaws.com", f"{API}/local/GET/users", ACCOUNT))
     assert hint == (f'aws_lambda_permission {{ function_name = "users", qualifier = "live", principal = '
                     f'"apigateway.amazonaws.com", source_arn = "{API}/local/GET/users" }}')  # fmt: skip
+
+
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/users-fn"
+SESSION = f"arn:aws:sts::{ACCOUNT}:assumed-role/users-fn/users"
+BUCKET_OBJECTS = "arn:aws:s3:::media/*"
+
+
+def _bucket_statement(sid: str, effect: str, principal: object, action: str = "s3:GetObject") -> dict[str, object]:
+    return {"Sid": sid, "Effect": effect, "Principal": principal, "Action": action, "Resource": BUCKET_OBJECTS}
+
+
+@pytest.mark.parametrize(
+    ("principal", "effect", "applies"),
+    [
+        ("*", "Allow", True),
+        ({"AWS": "*"}, "Deny", True),
+        ({"AWS": ROLE}, "Allow", True),
+        ({"AWS": [SESSION]}, "Allow", True),
+        ({"AWS": f"arn:aws:iam::{ACCOUNT}:role/other"}, "Deny", False),
+        # the account as principal: denies all of its callers, but an Allow only delegates to IAM
+        ({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Deny", True),
+        ({"AWS": ACCOUNT}, "Deny", True),
+        ({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Allow", False),
+        ({"Service": "s3.amazonaws.com"}, "Allow", False),
+    ],
+)  # fmt: skip
+def test_a_resource_policy_statement_applies_to_the_callers_it_names(
+    principal: object, effect: str, applies: bool
+) -> None:
+    from toolchain.emulator.iam.resource_based import for_caller
+
+    found = for_caller(Policy("bucket policy of media", {"Statement": [_bucket_statement("S", effect, principal)]}),
+                       ROLE, SESSION)  # fmt: skip
+    assert (found is not None) == applies
+    if found is not None:
+        assert "Principal" not in found.statements[0]
+
+
+def test_identity_and_resource_policies_combine_as_within_one_account() -> None:
+    from toolchain.emulator.iam.evaluation import combine
+
+    resource = Policy("bucket policy of media", {"Statement": [
+        {"Sid": "Reads", "Effect": "Allow", "Action": "s3:GetObject", "Resource": BUCKET_OBJECTS},
+        {"Sid": "NoDeletes", "Effect": "Deny", "Action": "s3:DeleteObject", "Resource": BUCKET_OBJECTS}]})  # fmt: skip
+    identity = Policy("fn", {"Statement": [{"Sid": "All", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})
+    nothing = Policy("fn", {"Statement": []})
+    obj = "arn:aws:s3:::media/a.jpg"
+
+    def decide(identity_policy: Policy, action: str):  # type: ignore[no-untyped-def]
+        return combine(evaluate([identity_policy], action, obj), evaluate([resource], action, obj))
+
+    # an Allow in either is enough
+    assert decide(nothing, "s3:GetObject").allowed_by == "bucket policy of media/Reads"
+    assert decide(identity, "s3:PutObject").allowed_by == "fn/All"
+    # a Deny in either wins, and the message says which kind of policy it is in
+    denied = decide(identity, "s3:DeleteObject")
+    assert (denied.allowed, denied.denied_by) == (False, "bucket policy of media/NoDeletes")
+    assert denied.reason == "with an explicit deny in a resource-based policy"
+    assert decide(nothing, "s3:PutObject").allowed is False
+    assert combine(evaluate([identity], "s3:PutObject", obj), None).allowed_by == "fn/All"
+
+
+def test_a_topic_policy_matches_actions_in_any_case_and_the_source_owner() -> None:
+    from toolchain.emulator.iam.resource_policies import Invoker, allowing_statement
+
+    topic = f"arn:aws:sns:eu-west-1:{ACCOUNT}:alarms"
+    default = {"Sid": "__default_statement_ID", "Effect": "Allow", "Principal": {"AWS": "*"},
+               "Action": ["SNS:Subscribe", "SNS:Publish"], "Resource": topic,
+               "Condition": {"StringEquals": {"AWS:SourceOwner": ACCOUNT}}}  # fmt: skip
+    alarm = f"arn:aws:cloudwatch:eu-west-1:{ACCOUNT}:alarm:errors"
+    assert allowing_statement([default], topic, Invoker("cloudwatch.amazonaws.com", alarm, ACCOUNT), "sns:Publish")
+    stranger = Invoker("cloudwatch.amazonaws.com", alarm, "999999999999")
+    assert allowing_statement([default], topic, stranger, "sns:Publish") is None
