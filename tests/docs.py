@@ -83,7 +83,7 @@ def documented(document: str, starts: str) -> Command:
 
 # -- behaviours: what the docs promise, each with a test that says it checks it ----------------------
 BEHAVIOUR_DOCUMENTS = ["emulator.md", "services.md", "environments.md", "observability.md", "packaging.md",
-                       "security.md", "terraform.md"]  # fmt: skip
+                       "security.md", "terraform.md", "console.md"]  # fmt: skip
 _NAMED = re.compile(r"^\s*(?:[-*] )?\*\*(?P<name>[^*]+)\*\*")
 
 
@@ -162,6 +162,11 @@ HOW: dict[str, How] = {
         "elsewhere", "tests/e2e/test_least_privilege.py::test_the_report_names_unused_grants_and_strict_fails_on_them"),
     "curl -sf -H \"Authorization: Bearer $(invoke token)\" \"$(invoke outputs --json | python3 -c 'import json,sys; "
     "print(json.load(sys.stdin)[\"local_api_url\"])')/users\"": How("run"),
+    "invoke console": How("interrupt"),
+    "invoke console --port 0": How("interrupt"),
+    "invoke console --json": How("run"),
+    "invoke console --env staging --target aws": How(
+        "not_here", "--target aws needs an AWS account; the same reader runs on the emulator in tests/e2e/test_console.py"),
     "invoke mutants --report": How(
         "not_here", "needs the results of a mutation run (mutants/), which CI does not make"),
 }  # fmt: skip

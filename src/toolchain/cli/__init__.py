@@ -10,6 +10,7 @@ from invoke import Collection
 from toolchain.cli import (
     build,
     checks,
+    console,
     deps,
     emulator,
     environments,
@@ -45,6 +46,7 @@ def namespace(root: Path) -> Collection:
         environments.rollback,
         environments.cost,
         traces.traces,
+        console.console,
         environments.bootstrap,
         environments.destroy,
         checks.test,

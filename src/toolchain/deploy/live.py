@@ -38,7 +38,7 @@ class Running:
     alarms: dict[str, str]  # alarm name -> OK, ALARM or INSUFFICIENT_DATA
 
 
-def _live(lambda_client: Any, function_name: str) -> Live | None:
+def read_live(lambda_client: Any, function_name: str) -> Live | None:
     try:
         alias = lambda_client.get_alias(FunctionName=function_name, Name=ALIAS)
     except lambda_client.exceptions.ResourceNotFoundException:
@@ -59,7 +59,7 @@ def read_running(lambda_client: Any, cloudwatch: Any, outputs: dict[str, Any]) -
     functions = outputs.get("functions") or {}
     names = sorted(functions)
     with ThreadPoolExecutor(max_workers=PARALLEL_READS) as pool:
-        lives = list(pool.map(lambda n: _live(lambda_client, functions[n]["function_name"]), names))
+        lives = list(pool.map(lambda n: read_live(lambda_client, functions[n]["function_name"]), names))
     return Running(
         dict(zip(names, lives, strict=True)), alarm_states(cloudwatch, list(outputs.get("alarm_names") or []))
     )

@@ -17,8 +17,8 @@ from toolchain.emulator.awslambda.limits import (
     invoke_within_limit,
 )
 from toolchain.emulator.awslambda.routing import AliasInvocations, qualifier_param
-from toolchain.emulator.cloudwatch.alarms import AlarmActions
-from toolchain.emulator.cloudwatch.metrics import ExactDimensions, exact_filter
+from toolchain.emulator.cloudwatch.alarms import AlarmActions, alarm_history_answered
+from toolchain.emulator.cloudwatch.metrics import ExactDimensions, exact_filter, percentiles
 from toolchain.emulator.dispatching import modules_listed_once
 from toolchain.emulator.dynamodb.corrections import atomic_requests, tolerant_comparison
 from toolchain.emulator.dynamodb.limits import batch_writes_within_limit
@@ -163,8 +163,12 @@ CHANGES: list[Change] = [
              why="GetMetricStatistics matches dimensions exactly; moto added the alias's and versions' datapoints"),
     Patch("cloudwatch", "moto.cloudwatch.models:MetricDatumBase", "filter", exact_filter,
           why="the datum side of exact dimensions"),
+    Patch("cloudwatch", "moto.cloudwatch.models:Statistics", "get_statistics_for_type", percentiles,
+          why="GetMetricData answers percentile statistics (p99); moto answered none"),
     Override("cloudwatch", "moto.cloudwatch.models:cloudwatch_backends", AlarmActions, EMULATION,
              why="a state change notifies the new state's SNS actions; moto changed state silently"),
+    Patch("cloudwatch", "moto.cloudwatch.responses:CloudWatchResponse", "describe_alarm_history",
+          alarm_history_answered, why="DescribeAlarmHistory lists an alarm's state changes; moto had no such call"),
     # -- API Gateway -------------------------------------------------------------------------------------------
     Patch("apigateway", "moto.apigateway.models:RestAPI", "create_deployment", snapshots,
           why="a deployment freezes the API; a stage serves its deployment's snapshot, not the live API"),

@@ -14,6 +14,7 @@ Manager) are not carried out.
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections.abc import Callable, Iterable
@@ -201,3 +202,49 @@ def moto_backends() -> Iterable[Any]:
 
     for regions in list(cloudwatch_backends.values()):
         yield from list(regions.values())
+
+
+def alarm_history_answered(original: Any, emulator: Any) -> Any:
+    """CloudWatchResponse.describe_alarm_history, which moto lacks: an alarm's state changes, newest
+    first, as CloudWatch lists them ("Alarm updated from OK to ALARM"), from the earlier states moto
+    keeps on each alarm. Only StateUpdate items exist here (no ConfigurationUpdate or Action ones)."""
+
+    def describe_alarm_history(self: Any) -> Any:
+        from moto.core.responses import ActionResult
+
+        name = self._get_param("AlarmName")
+        kind = self._get_param("HistoryItemType")
+        start, end = self._get_param("StartDate"), self._get_param("EndDate")
+        newest_first = self._get_param("ScanBy", "TimestampDescending") != "TimestampAscending"
+        limit = int(self._get_param("MaxRecords") or 100)
+        items = []
+        for alarm in list(self.cloudwatch_backend.alarms.values()):
+            if (name and alarm.name != name) or kind not in (None, "StateUpdate"):
+                continue
+            states = [(entry[3], entry[1], entry[4]) for entry in alarm.history]
+            states.append((alarm.state_value, alarm.state_reason, alarm.state_updated_timestamp))
+            for (old, old_reason, _), (new, reason, at) in itertools.pairwise(states):
+                if old == new:
+                    continue
+                data = {"version": "1.0", "oldState": {"stateValue": old, "stateReason": old_reason},
+                        "newState": {"stateValue": new, "stateReason": reason}}  # fmt: skip
+                items.append({"AlarmName": alarm.name, "AlarmType": "MetricAlarm", "Timestamp": at,
+                              "HistoryItemType": "StateUpdate", "HistorySummary": f"Alarm updated from {old} to {new}",
+                              "HistoryData": json.dumps(data)})  # fmt: skip
+        items = [i for i in items if (not start or i["Timestamp"] >= _moment(start))
+                 and (not end or i["Timestamp"] <= _moment(end))]  # fmt: skip
+        items.sort(key=lambda i: i["Timestamp"], reverse=newest_first)
+        return ActionResult({"AlarmHistoryItems": items[:limit]})
+
+    return describe_alarm_history
+
+
+def _moment(value: Any) -> Any:
+    import datetime as dt
+
+    from moto.core.utils import utcnow
+
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None) if utcnow().tzinfo is None else value
+    parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed.astimezone(dt.UTC).replace(tzinfo=None) if utcnow().tzinfo is None else parsed

@@ -31,3 +31,25 @@ def exact_filter(original: Any, emulator: Any) -> Any:
         return original(self, namespace, name, dimensions, *args, **kwargs)
 
     return filter_exactly
+
+
+def percentiles(original: Any, emulator: Any) -> Any:
+    """Statistics.get_statistics_for_type: GetMetricData's percentile statistics (`p99`, `p99.9`),
+    nearest-rank over the raw values of the period; moto answered nothing for them. Values published
+    only as StatisticValues carry no distribution and give none, as on CloudWatch."""
+    import math
+    import re
+
+    pattern = re.compile(r"p(\d{1,2}(?:\.\d+)?|100)")
+
+    def get_statistics_for_type(self: Any, stat: str) -> Any:
+        match = pattern.fullmatch(stat or "")
+        if match is None:
+            return original(self, stat)
+        values = sorted(self.metric_single_values_list)
+        if not values:
+            return None
+        rank = max(1, math.ceil(float(match.group(1)) / 100 * len(values)))
+        return values[rank - 1]
+
+    return get_statistics_for_type

@@ -1,0 +1,225 @@
+"""What the console shows, read through the AWS APIs of one environment (the emulator's or AWS's).
+
+Everything is found from the environment's Terraform outputs (function names, queue URLs, rule and
+alarm names) and asked of the services themselves: the version `live` serves is GetAlias, not what
+Terraform published; an alarm's state is DescribeAlarms. Each panel is one method returning plain
+JSON-ready data, so the page, `--json` and the tests read the same thing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from toolchain.deploy.live import PARALLEL_READS, read_live
+from toolchain.traces import Node, TraceReader, build_tree, documents
+
+Clients = Callable[[str], Any]  # service name -> a boto3 client for the environment
+
+# The sparklines: three hours in five-minute periods; GetMetricData takes 500 queries a call.
+SPARK_HOURS = 3
+SPARK_PERIOD = 300
+METRIC_QUERIES_PER_CALL = 500
+FUNCTION_METRICS = (("invocations", "Invocations", "Sum"), ("errors", "Errors", "Sum"),
+                    ("throttles", "Throttles", "Sum"), ("p99_ms", "Duration", "p99"))  # fmt: skip
+PEEK_MAX = 10  # SQS hands out at most ten messages a receive
+
+
+def _iso(moment: Any) -> str | None:
+    if moment is None:
+        return None
+    if isinstance(moment, dt.datetime):
+        return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+    return dt.datetime.fromtimestamp(float(moment), dt.UTC).isoformat(timespec="seconds")
+
+
+def queue_keys(outputs: dict[str, Any]) -> dict[str, str]:
+    """The environment's queues: output name -> URL (every `*_queue_url` and `*_dlq_url`)."""
+    return {k: str(v) for k, v in sorted(outputs.items()) if k.endswith(("_queue_url", "_dlq_url")) and v}
+
+
+def rule_keys(outputs: dict[str, Any]) -> dict[str, str]:
+    """The environment's schedules: output name -> rule name (every `*_rule_name`)."""
+    return {k: str(v) for k, v in sorted(outputs.items()) if k.endswith("_rule_name") and v}
+
+
+class ConsoleReader:
+    def __init__(self, clients: Clients, outputs: dict[str, Any], clock: Callable[[], float] = time.time) -> None:
+        self._clients = clients
+        self.outputs = outputs
+        self._clock = clock
+
+    def client(self, service: str) -> Any:
+        return self._clients(service)
+
+    # -- functions -----------------------------------------------------------------------------------
+    def functions(self) -> list[dict[str, Any]]:
+        """Each function: what `live` serves (and a canary's weights) beside what Terraform published."""
+        functions = self.outputs.get("functions") or {}
+        names = sorted(functions)
+        lam = self._clients("lambda")
+        with ThreadPoolExecutor(max_workers=PARALLEL_READS) as pool:
+            lives = list(pool.map(lambda n: read_live(lam, functions[n]["function_name"]), names))
+        rows = []
+        for name, live in zip(names, lives, strict=True):
+            fn = functions[name]
+            rows.append({
+                "name": name,
+                "function_name": fn["function_name"],
+                "live": live.to_json() if live else None,
+                "published": str(fn.get("version", "")),
+                "memory_mb": fn.get("memory_size"),
+                "timeout_s": fn.get("timeout"),
+                "provisioned": fn.get("provisioned_concurrency") or 0,
+                "code_sha256": fn.get("source_code_hash"),
+                "log_group": fn.get("log_group_name"),
+            })  # fmt: skip
+        return rows
+
+    def function_metrics(self, hours: int = SPARK_HOURS, period: int = SPARK_PERIOD) -> dict[str, Any]:
+        """Per function, its invocations, errors, throttles (sums) and p99 duration per period, oldest
+        first, with None where nothing was published, as CloudWatch's GetMetricData answers."""
+        functions = self.outputs.get("functions") or {}
+        end = int(self._clock()) // period * period + period
+        start = end - hours * 3600
+        queries, keys = [], {}
+        for n, name in enumerate(sorted(functions)):
+            for m, (key, metric, stat) in enumerate(FUNCTION_METRICS):
+                query_id = f"q{n}_{m}"
+                keys[query_id] = (name, key)
+                queries.append({"Id": query_id, "ReturnData": True, "MetricStat": {
+                    "Metric": {"Namespace": "AWS/Lambda", "MetricName": metric,
+                               "Dimensions": [{"Name": "FunctionName",
+                                               "Value": functions[name]["function_name"]}]},
+                    "Period": period, "Stat": stat}})  # fmt: skip
+        slots = [start + i * period for i in range(hours * 3600 // period)]
+        series: dict[str, dict[str, list[float | None]]] = {
+            name: {key: [None] * len(slots) for key, _, _ in FUNCTION_METRICS} for name in functions
+        }
+        cloudwatch = self._clients("cloudwatch")
+        for at in range(0, len(queries), METRIC_QUERIES_PER_CALL):
+            params: dict[str, Any] = {"MetricDataQueries": queries[at : at + METRIC_QUERIES_PER_CALL],
+                                      "StartTime": start, "EndTime": end}  # fmt: skip
+            while True:
+                page = cloudwatch.get_metric_data(**params)
+                for result in page.get("MetricDataResults") or []:
+                    name, key = keys[result["Id"]]
+                    for stamp, value in zip(result.get("Timestamps") or [], result.get("Values") or [], strict=False):
+                        slot = (int(stamp.timestamp()) - start) // period
+                        if 0 <= slot < len(slots):
+                            series[name][key][slot] = float(value)
+                if not page.get("NextToken"):
+                    break
+                params["NextToken"] = page["NextToken"]
+        return {"start": _iso(start), "period_s": period, "functions": series}
+
+    # -- alarms --------------------------------------------------------------------------------------
+    def alarms(self) -> list[dict[str, Any]]:
+        names = list(self.outputs.get("alarm_names") or [])
+        cloudwatch, rows = self._clients("cloudwatch"), []
+        for at in range(0, len(names), 100):  # DescribeAlarms takes at most 100 names
+            for alarm in cloudwatch.describe_alarms(AlarmNames=names[at : at + 100])["MetricAlarms"]:
+                metric = f"{alarm.get('Namespace', '')} {alarm.get('MetricName', '')}".strip()
+                rows.append({"name": alarm["AlarmName"], "state": alarm["StateValue"],
+                             "reason": alarm.get("StateReason", ""),
+                             "since": _iso(alarm.get("StateUpdatedTimestamp")), "metric": metric})  # fmt: skip
+        order = {"ALARM": 0, "INSUFFICIENT_DATA": 1, "OK": 2}
+        return sorted(rows, key=lambda r: (order.get(r["state"], 3), r["name"]))
+
+    def alarm_history(self, name: str, limit: int = 20) -> list[dict[str, Any]]:
+        items = self._clients("cloudwatch").describe_alarm_history(
+            AlarmName=name, HistoryItemType="StateUpdate", MaxRecords=limit
+        )["AlarmHistoryItems"]
+        return [{"at": _iso(i.get("Timestamp")), "summary": i.get("HistorySummary", "")} for i in items]
+
+    # -- queues --------------------------------------------------------------------------------------
+    def queues(self) -> list[dict[str, Any]]:
+        """Each queue's depth and in-flight count; a dead-letter queue names the queue it serves (the
+        one whose redrive policy targets it), which is what a redrive sends its messages back to."""
+        sqs, rows = self._clients("sqs"), []
+        for key, url in queue_keys(self.outputs).items():
+            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+            redrive = json.loads(attributes.get("RedrivePolicy") or "{}")
+            rows.append({"key": key, "name": url.rsplit("/", 1)[-1], "url": url, "arn": attributes.get("QueueArn"),
+                         "visible": int(attributes.get("ApproximateNumberOfMessages", 0)),
+                         "in_flight": int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
+                         "dead_letter_arn": redrive.get("deadLetterTargetArn"),
+                         "max_receives": redrive.get("maxReceiveCount"), "source": None})  # fmt: skip
+        by_arn = {row["arn"]: row for row in rows}
+        for row in rows:
+            target = by_arn.get(row["dead_letter_arn"])
+            if target is not None:
+                target["source"] = row["name"]
+        return rows
+
+    def peek(self, queue_key: str) -> list[dict[str, Any]]:
+        """Up to ten messages of a queue, left visible (a receive with visibility 0: each peek counts
+        as a receive, so it is offered for dead-letter and failure queues, whose counts move nothing)."""
+        url = queue_keys(self.outputs)[queue_key]
+        answer = self._clients("sqs").receive_message(
+            QueueUrl=url, MaxNumberOfMessages=PEEK_MAX, VisibilityTimeout=0, AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )  # fmt: skip
+        now = self._clock()
+        rows = []
+        for message in answer.get("Messages") or []:
+            attributes = message.get("Attributes") or {}
+            sent = int(attributes.get("SentTimestamp", 0)) / 1000
+            rows.append({"id": message["MessageId"], "body": message["Body"], "sent": _iso(sent) if sent else None,
+                         "age_s": round(now - sent, 1) if sent else None,
+                         "receives": int(attributes.get("ApproximateReceiveCount", 0))})  # fmt: skip
+        return sorted(rows, key=lambda r: r["sent"] or "")
+
+    # -- schedules -----------------------------------------------------------------------------------
+    def schedules(self) -> list[dict[str, Any]]:
+        events, rows = self._clients("events"), []
+        for key, name in rule_keys(self.outputs).items():
+            rule = events.describe_rule(Name=name)
+            targets = events.list_targets_by_rule(Rule=name).get("Targets") or []
+            rows.append({"key": key, "name": name, "expression": rule.get("ScheduleExpression", ""),
+                         "state": rule.get("State", ""), "targets": [t["Arn"] for t in targets]})  # fmt: skip
+        return rows
+
+    # -- traces --------------------------------------------------------------------------------------
+    def traces(self, correlation_id: str = "", last: int = 20) -> list[dict[str, Any]]:
+        """The newest traces (of one correlation id), each as a waterfall."""
+        reader = TraceReader(self._clients("xray"), self._clock)
+        expression = f'annotation.correlation_id = "{correlation_id}"' if correlation_id else ""
+        ids = reader.recent(last, expression)
+        return [waterfall(trace) for trace in (reader.traces(ids) if ids else [])]
+
+
+def waterfall(trace: dict[str, Any]) -> dict[str, Any]:
+    """A trace as rows in start order: depth, name, offset and duration in ms, and what went wrong."""
+    roots = build_tree(documents(trace))
+    rows: list[dict[str, Any]] = []
+    if not roots:
+        return {"id": trace.get("Id"), "duration_ms": 0.0, "rows": rows}
+    origin = min(root.start for root in roots)
+
+    def walk(node: Node, depth: int) -> None:
+        doc = node.doc
+        http = doc.get("http") or {}
+        rows.append({
+            "depth": depth,
+            "name": str(doc.get("name", "?")),
+            "kind": doc.get("origin") or doc.get("namespace") or "",
+            "operation": (doc.get("aws") or {}).get("operation") or "",
+            "status": (http.get("response") or {}).get("status"),
+            "start_ms": round((node.start - origin) * 1000, 2),
+            "duration_ms": round((node.end - node.start) * 1000, 2),
+            "flags": [f for f in ("fault", "error", "throttle") if doc.get(f)],
+            "annotations": dict(doc.get("annotations") or {}),
+        })  # fmt: skip
+        for child in node.children:
+            walk(child, depth + 1)
+
+    for root in roots:
+        walk(root, 0)
+    end = max(r["start_ms"] + r["duration_ms"] for r in rows)
+    correlation = next((r["annotations"]["correlation_id"] for r in rows if "correlation_id" in r["annotations"]), None)
+    return {"id": trace.get("Id"), "duration_ms": round(end, 2), "correlation_id": correlation, "rows": rows}

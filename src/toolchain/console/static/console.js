@@ -1,0 +1,261 @@
+// The console's page: panels filled from the console's JSON API, refreshed every few seconds, every
+// control reachable from the keyboard (1-5 switch panels, / searches traces, r refreshes). Data is
+// put in the page as text nodes only, never parsed as HTML: it comes from message bodies and logs.
+"use strict";
+
+const REFRESH_MS = 5000;
+const PANELS = ["functions", "alarms", "queues", "schedules", "traces"];
+let current = null;
+let about = {};
+let timer = null;
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (name === "onclick") node.addEventListener("click", value);
+    else if (name === "style") node.style.cssText = value;  // CSSOM: allowed by the page's CSP, unlike a style attribute
+    else if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+let heldUntil = 0;
+
+// The status line; what an action did or what failed is held a while against the periodic reads.
+function status(text, error = false, hold = error) {
+  if (!hold && Date.now() < heldUntil) return;
+  if (hold) heldUntil = Date.now() + 15000;
+  const line = document.getElementById("status");
+  line.textContent = text;
+  line.classList.toggle("error", error);
+}
+
+async function api(path, method = "GET") {
+  const answer = await fetch(path, { method, headers: method === "POST" ? { "X-Console": "1" } : {} });
+  const body = await answer.json();
+  if (!answer.ok) throw new Error(body.hint ? `${body.error} (${body.hint})` : body.error);
+  return body;
+}
+
+function rows(panel, list, row) {
+  const body = document.querySelector(`#${panel} tbody`);
+  body.replaceChildren(...list.map(row));
+}
+
+function spark(values, bad = false) {
+  const width = 72, height = 18, slot = width / Math.max(values.length, 1);
+  const top = Math.max(1, ...values.filter((v) => v !== null));
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("class", bad ? "spark bad" : "spark");
+  svg.setAttribute("width", width);
+  svg.setAttribute("height", height);
+  svg.setAttribute("role", "img");
+  const total = values.reduce((sum, v) => sum + (v || 0), 0);
+  svg.setAttribute("aria-label", `last three hours: ${values.filter((v) => v !== null).length ? `${Math.round(total * 100) / 100} in all` : "no data"}`);
+  values.forEach((v, i) => {
+    if (v === null || v === 0) return;
+    const bar = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+    const h = Math.max(1, (v / top) * height);
+    bar.setAttribute("x", i * slot);
+    bar.setAttribute("y", height - h);
+    bar.setAttribute("width", Math.max(1, slot - 0.5));
+    bar.setAttribute("height", h);
+    svg.append(bar);
+  });
+  return svg;
+}
+
+function liveText(fn) {
+  if (!fn.live) return el("span", { class: "drift" }, "no live alias");
+  const weights = Object.entries(fn.live.weights || {});
+  if (!weights.length) return el("span", { "data-live": fn.live.version }, fn.live.version);
+  const extra = weights.map(([v, w]) => `+${v} ${Math.round(w * 100)}%`).join(", ");
+  return el("span", { class: "canary", "data-live": fn.live.version }, `${fn.live.version} (${extra}, canary)`);
+}
+
+function confirmButton(label, confirmLabel, action) {
+  const button = el("button", { type: "button" }, label);
+  let armed = false;
+  button.addEventListener("click", async () => {
+    if (!armed) {
+      armed = true;
+      button.textContent = confirmLabel;
+      setTimeout(() => { armed = false; button.textContent = label; }, 4000);
+      return;
+    }
+    button.disabled = true;
+    try { await action(); } catch (error) { status(error.message, true); }
+    button.disabled = false;
+  });
+  return button;
+}
+
+const LOADERS = {
+  async functions() {
+    const list = await api("/api/functions");
+    rows("functions", list, (fn) => el("tr", { "data-function": fn.name },
+      el("th", { scope: "row" }, fn.name),
+      el("td", { class: "live" }, liveText(fn)),
+      el("td", { class: "num" }, fn.published),
+      el("td", { class: "num" }, `${fn.memory_mb} MB`),
+      el("td", { class: "num" }, `${fn.timeout_s} s`),
+      el("td", { class: "num" }, fn.provisioned),
+      el("td", { title: fn.code_sha256 || "" }, (fn.code_sha256 || "").slice(0, 10)),
+      ...["invocations", "errors", "throttles", "p99_ms"].map((m) => el("td", { "data-metric": m })),
+      el("td", {}, confirmButton("Roll back", "Confirm roll back", async () => {
+        const moved = await api(`/api/functions/${encodeURIComponent(fn.name)}/rollback`, "POST");
+        await refresh();
+        status(moved.after ? `${fn.name}: live moved from ${moved.before} to ${moved.after}` : `${fn.name}: already there`,
+          false, true);
+      })),
+    ));
+    api("/api/metrics").then((metrics) => {  // after the first paint: CloudWatch is the slow part
+      for (const [name, series] of Object.entries(metrics.functions)) {
+        const row = document.querySelector(`#functions tr[data-function="${CSS.escape(name)}"]`);
+        if (!row) continue;
+        for (const [metric, values] of Object.entries(series)) {
+          row.querySelector(`td[data-metric="${metric}"]`)?.replaceChildren(spark(values, metric === "errors" || metric === "throttles"));
+        }
+      }
+    }).catch((error) => status(`metrics: ${error.message}`, true));
+  },
+
+  async alarms() {
+    const list = await api("/api/alarms");
+    rows("alarms", list, (alarm) => {
+      const row = el("tr", { tabindex: "0", "data-alarm": alarm.name },
+        el("td", { class: `state ${alarm.state}` }, alarm.state),
+        el("th", { scope: "row" }, alarm.name),
+        el("td", {}, alarm.metric),
+        el("td", {}, alarm.since || ""),
+        el("td", {}, alarm.reason));
+      const show = async () => {
+        const history = await api(`/api/alarms/${encodeURIComponent(alarm.name)}/history`);
+        document.getElementById("alarm-history").replaceChildren(
+          el("h2", {}, `History of ${alarm.name}`),
+          el("ul", {}, history.map((h) => el("li", {}, `${h.at}: ${h.summary}`))));
+      };
+      row.addEventListener("click", show);
+      row.addEventListener("keydown", (event) => { if (event.key === "Enter") show(); });
+      return row;
+    });
+    const firing = list.filter((a) => a.state === "ALARM").length;
+    document.querySelector('nav button[data-panel="alarms"]').textContent = `2 Alarms${firing ? ` (${firing} firing)` : ""}`;
+  },
+
+  async queues() {
+    const list = await api("/api/queues");
+    rows("queues", list, (queue) => el("tr", { "data-queue": queue.key },
+      el("th", { scope: "row" }, queue.name),
+      el("td", { class: "num visible" }, queue.visible),
+      el("td", { class: "num" }, queue.in_flight),
+      el("td", {}, queue.source || ""),
+      el("td", {},
+        queue.dead_letter_arn ? null : el("button", { type: "button", onclick: () => peek(queue) }, "Messages"),
+        queue.source ? confirmButton("Redrive", `Confirm redrive to ${queue.source}`, async () => {
+          const done = await api(`/api/queues/${encodeURIComponent(queue.key)}/redrive`, "POST");
+          await refresh();
+          status(`${done.queue}: ${done.moved} moved back to ${done.to}, ${done.left} left`, false, true);
+        }) : null),
+    ));
+  },
+
+  async schedules() {
+    const list = await api("/api/schedules");
+    rows("schedules", list, (rule) => el("tr", { "data-rule": rule.key },
+      el("th", { scope: "row" }, rule.name),
+      el("td", {}, rule.expression),
+      el("td", {}, rule.state),
+      el("td", {}, rule.targets.map((t) => t.split(":").slice(6).join(":")).join(", ")),
+      el("td", {}, about.target === "emulator" ? el("button", { type: "button", onclick: async () => {
+        try {
+          const fired = await api(`/api/schedules/${encodeURIComponent(rule.key)}/fire`, "POST");
+          status(`${fired.rule}: invoked ${fired.invoked.join(", ") || "nothing"}`, false, true);
+        } catch (error) { status(error.message, true); }
+      } }, "Fire now") : null),
+    ));
+  },
+
+  async traces() {
+    const correlation = document.getElementById("correlation").value.trim();
+    const traces = await api(`/api/traces?correlation_id=${encodeURIComponent(correlation)}`);
+    const box = document.getElementById("waterfalls");
+    if (!traces.length) {
+      box.replaceChildren(el("p", {}, correlation ? `No trace with correlation id ${correlation} yet.` : "No traces yet: send a request."));
+      return;
+    }
+    box.replaceChildren(...traces.map(waterfall));
+  },
+};
+
+function waterfall(trace) {
+  const total = Math.max(trace.duration_ms, 0.001);
+  return el("article", { class: "waterfall", "data-trace": trace.id },
+    el("h2", {}, `${trace.id}  ${trace.duration_ms.toFixed(1)} ms${trace.correlation_id ? `  correlation ${trace.correlation_id}` : ""}`),
+    trace.rows.map((hop) => {
+      const label = [hop.name, hop.kind && `[${hop.kind}]`, hop.operation, hop.status].filter(Boolean).join(" ");
+      return el("div", { class: ["hop", ...hop.flags].join(" "), "data-hop": hop.name },
+        el("span", { class: "label", style: `padding-left:${hop.depth * 0.75}rem`, title: label }, label),
+        el("span", { class: "lane" }, el("span", { class: "bar",
+          style: `left:${(hop.start_ms / total) * 100}%;width:${(hop.duration_ms / total) * 100}%` })),
+        el("span", { class: "took" }, `${hop.duration_ms.toFixed(1)} ms`));
+    }));
+}
+
+async function peek(queue) {
+  try {
+    const messages = await api(`/api/queues/${encodeURIComponent(queue.key)}/messages`);
+    document.getElementById("messages").replaceChildren(
+      el("h2", {}, `${queue.name}: ${messages.length ? `${messages.length} shown` : "empty"}`),
+      ...messages.map((m) => el("div", { "data-message": m.id },
+        el("p", {}, `sent ${m.sent} (${m.age_s} s ago), received ${m.receives} times`), el("pre", {}, m.body))));
+  } catch (error) { status(error.message, true); }
+}
+
+async function refresh() {
+  if (!current) return;
+  try {
+    await LOADERS[current]();
+    status(`${document.getElementById(current).dataset.title} read ${new Date().toLocaleTimeString()}`);
+  } catch (error) { status(error.message, true); }
+  // how many reads the page has drawn: what a test (or a curious operator) can wait on
+  document.body.dataset.reads = String(Number(document.body.dataset.reads || 0) + 1);
+}
+
+function show(panel) {
+  current = panel;
+  for (const name of PANELS) {
+    document.getElementById(name).hidden = name !== panel;
+    const tab = document.querySelector(`nav button[data-panel="${name}"]`);
+    if (name === panel) tab.setAttribute("aria-current", "page"); else tab.removeAttribute("aria-current");
+  }
+  history.replaceState(null, "", `#${panel}`);
+  clearInterval(timer);
+  refresh();
+  if (panel !== "traces") timer = setInterval(refresh, REFRESH_MS);
+}
+
+document.addEventListener("DOMContentLoaded", async () => {
+  document.querySelectorAll("nav button").forEach((b) => b.addEventListener("click", () => show(b.dataset.panel)));
+  document.getElementById("trace-search").addEventListener("submit", (event) => { event.preventDefault(); refresh(); });
+  document.addEventListener("keydown", (event) => {
+    if (event.target.matches("input, textarea")) {
+      if (event.key === "Escape") event.target.blur();  // back to the panel keys
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const index = Number(event.key) - 1;
+    if (index >= 0 && index < PANELS.length) show(PANELS[index]);
+    else if (event.key === "/") { event.preventDefault(); show("traces"); document.getElementById("correlation").focus(); }
+    else if (event.key === "r") refresh();
+  });
+  try {
+    about = await api("/api/about");
+    document.getElementById("environment").textContent = `${about.environment} on the ${about.target} (${about.region})`;
+  } catch (error) { status(error.message, true); }
+  const wanted = location.hash.slice(1);
+  show(PANELS.includes(wanted) ? wanted : "functions");
+});
