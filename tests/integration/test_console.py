@@ -119,6 +119,7 @@ def test_a_canary_shows_its_weights(console: ConsoleServer) -> None:
 
 
 @pytest.mark.documents("console.md", "Functions")
+@pytest.mark.documents("emulator.md", "Alarm history and percentiles")
 def test_sparklines_come_from_cloudwatch_per_function_and_period(console: ConsoleServer) -> None:
     cloudwatch, now = _client("cloudwatch"), dt.datetime.now(dt.UTC)
     dims = [{"Name": "FunctionName", "Value": "p-alpha"}]
@@ -136,6 +137,7 @@ def test_sparklines_come_from_cloudwatch_per_function_and_period(console: Consol
 
 
 @pytest.mark.documents("console.md", "Alarms")
+@pytest.mark.documents("emulator.md", "Alarm history and percentiles")
 def test_alarms_firing_come_first_with_their_history(console: ConsoleServer) -> None:
     _client("cloudwatch").set_alarm_state(AlarmName="p-alpha-errors", StateValue="ALARM", StateReason="forced")
     status, alarms = _request(console, "/api/alarms")
