@@ -168,15 +168,21 @@ def test_a_function_throttled_for_real_shows_its_alarm_firing(deployed: Deployed
     page.screenshot(path=str(ARTIFACTS / "alarm.png"), full_page=True)
 
 
-@pytest.mark.documents("console.md", "Traces", "Keyboard first")
-def test_an_order_placed_through_the_api_is_followed_to_its_waterfall(deployed: Deployed, page: Any) -> None:
+@pytest.fixture(scope="module")
+def order(deployed: Deployed) -> str:
+    """The correlation id of an order placed through the API, as a customer would."""
     (api,) = [a["url"] for a in deployed.control.apis() if a["name"] == f"{PREFIX}-api"]
     secret = deployed.client("secretsmanager").get_secret_value(SecretId=f"{PREFIX}/jwt-signing-key")["SecretString"]
     order = {"customerId": "c-console", "items": [{"sku": "kettle", "quantity": 1, "unitPrice": "49.90"}]}
     accepted = requests.post(f"{api}/orders", json=order, headers={"Authorization": "Bearer " + tokens.hs256(secret)},
                              timeout=30)  # fmt: skip
     assert accepted.status_code == 202, accepted.text
-    correlation_id = accepted.json()["correlationId"]
+    return str(accepted.json()["correlationId"])
+
+
+@pytest.mark.documents("console.md", "Traces", "Keyboard first")
+def test_an_order_placed_through_the_api_is_followed_to_its_waterfall(page: Any, order: str) -> None:
+    correlation_id = order
     # WHEN the operator searches its correlation id ("/" jumps to the search)
     page.keyboard.press("/")
     page.keyboard.type(correlation_id)
@@ -200,6 +206,31 @@ def test_an_order_placed_through_the_api_is_followed_to_its_waterfall(deployed: 
     widths = [(bars.nth(i).bounding_box() or {"width": 0})["width"] for i in range(bars.count())]
     assert all(width >= 2 for width in widths) and max(widths) > 100
     page.screenshot(path=str(ARTIFACTS / "waterfall.png"), full_page=True)
+
+
+@pytest.mark.documents("console.md", "Invocations")
+def test_the_orders_invocations_are_listed_with_their_log_lines_and_lead_to_its_trace(page: Any, order: str) -> None:
+    page.keyboard.press("Escape")
+    page.keyboard.press("6")
+    checkout = page.locator("#invocations tbody tr[data-request]", has_text=order).filter(
+        has=page.locator("th", has_text=re.compile(r"^checkout$"))
+    )
+    expect(checkout).to_have_count(1)
+    expect(checkout.locator("td.state")).to_have_text("ok")
+    # WHEN it is opened from the keyboard THEN its log lines, each with its time to the millisecond
+    checkout.focus()
+    page.keyboard.press("Enter")
+    request_id = checkout.get_attribute("data-request")
+    lines = page.locator(f'#invocations tr.lines[data-for="{request_id}"] pre')
+    expect(lines).to_be_visible()
+    text = lines.inner_text()
+    assert re.search(rf"^\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}\+00:00 START RequestId: {request_id}", text, re.M)
+    assert order in text and "REPORT RequestId" in text
+    # AND its Trace button opens that very trace's waterfall
+    checkout.locator("button:text('Trace')").click()
+    expect(page.locator("#waterfalls .waterfall")).to_have_count(1)
+    expect(page.locator(f'#waterfalls .hop[data-hop="{PREFIX}-checkout"]').first).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "invocations.png"), full_page=True)
 
 
 @pytest.mark.documents("console.md", "Queues", "Keyboard first")

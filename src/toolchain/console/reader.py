@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +28,8 @@ METRIC_QUERIES_PER_CALL = 500
 FUNCTION_METRICS = (("invocations", "Invocations", "Sum"), ("errors", "Errors", "Sum"),
                     ("throttles", "Throttles", "Sum"), ("p99_ms", "Duration", "p99"))  # fmt: skip
 PEEK_MAX = 10  # SQS hands out at most ten messages a receive
+INVOCATION_MINUTES = 15
+INVOCATIONS_SHOWN = 50
 
 
 def _iso(moment: Any) -> str | None:
@@ -184,13 +187,96 @@ class ConsoleReader:
                          "state": rule.get("State", ""), "targets": [t["Arn"] for t in targets]})  # fmt: skip
         return rows
 
+    # -- invocations ---------------------------------------------------------------------------------
+    def invocations(self, minutes: int = INVOCATION_MINUTES, last: int = INVOCATIONS_SHOWN) -> list[dict[str, Any]]:
+        """The newest invocations of every function, newest first, each with its log lines, read from
+        the functions' log groups (Lambda's START and REPORT lines bound each one)."""
+        functions = self.outputs.get("functions") or {}
+        since = int((self._clock() - minutes * 60) * 1000)
+        logs = self._clients("logs")
+
+        def read(name: str) -> list[dict[str, Any]]:
+            group = functions[name].get("log_group_name") or f"/aws/lambda/{functions[name]['function_name']}"
+            try:
+                pages = logs.get_paginator("filter_log_events").paginate(logGroupName=group, startTime=since)
+                events = [e for page in pages for e in page.get("events") or []]
+            except logs.exceptions.ResourceNotFoundException:  # never invoked: no group yet
+                return []
+            return invocations_of(name, events)
+
+        with ThreadPoolExecutor(max_workers=PARALLEL_READS) as pool:
+            found = [i for batch in pool.map(read, sorted(functions)) for i in batch]
+        return sorted(found, key=lambda i: i["started"], reverse=True)[:last]
+
     # -- traces --------------------------------------------------------------------------------------
-    def traces(self, correlation_id: str = "", last: int = 20) -> list[dict[str, Any]]:
-        """The newest traces (of one correlation id), each as a waterfall."""
+    def traces(self, correlation_id: str = "", trace_id: str = "", last: int = 20) -> list[dict[str, Any]]:
+        """The newest traces (of one correlation id), or one by id, each as a waterfall."""
         reader = TraceReader(self._clients("xray"), self._clock)
         expression = f'annotation.correlation_id = "{correlation_id}"' if correlation_id else ""
-        ids = reader.recent(last, expression)
+        ids = [trace_id] if trace_id else reader.recent(last, expression)
         return [waterfall(trace) for trace in (reader.traces(ids) if ids else [])]
+
+
+_REPORT = re.compile(r"REPORT RequestId: (?P<id>\S+)\s+Duration: (?P<duration>[\d.]+) ms"
+                     r"(?:.*?Init Duration: (?P<init>[\d.]+) ms)?")  # fmt: skip
+_START = re.compile(r"START RequestId: (?P<id>\S+)(?: Version: (?P<version>\S+))?")
+
+
+def invocations_of(function: str, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A log group's events as invocations: each stream's lines from START to REPORT, with what the
+    structured lines say (level, correlation id, X-Ray trace id). Lines outside a START...REPORT (a
+    group cut by the time window) are left out."""
+    open_: dict[str, dict[str, Any]] = {}  # stream -> the invocation being read
+    done: list[dict[str, Any]] = []
+    for event in sorted(events, key=lambda e: (e.get("logStreamName", ""), e["timestamp"], e.get("eventId", ""))):
+        stream, message = event.get("logStreamName", ""), str(event.get("message", "")).rstrip("\n")
+        start = _START.match(message)
+        if start:
+            open_[stream] = {"function": function, "request_id": start.group("id"), "version": start.group("version"),
+                             "started": _iso_ms(event["timestamp"]), "lines": [], "errored": False,
+                             "correlation_id": None, "trace_id": None, "duration_ms": None,
+                             "init_ms": None}  # fmt: skip
+        current = open_.get(stream)
+        if current is None:
+            continue
+        current["lines"].append({"at": _iso_ms(event["timestamp"]), "message": message})
+        structured = _structured(message)
+        if structured:
+            current["correlation_id"] = current["correlation_id"] or structured.get("correlation_id")
+            current["trace_id"] = current["trace_id"] or _trace_id(structured.get("xray_trace_id"))
+            current["errored"] |= str(structured.get("level", "")).upper() in ("ERROR", "CRITICAL")
+        elif message.startswith("[ERROR]"):
+            current["errored"] = True
+        report = _REPORT.match(message)
+        if report:
+            current["duration_ms"] = float(report.group("duration"))
+            current["init_ms"] = float(report.group("init")) if report.group("init") else None
+            done.append(open_.pop(stream))
+    return done
+
+
+def _structured(message: str) -> dict[str, Any] | None:
+    if not message.startswith("{"):
+        return None
+    try:
+        found = json.loads(message)
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def _trace_id(header: Any) -> str | None:
+    """The trace id of an X-Ray header (Root=1-...;Parent=...;Sampled=1) or of a bare id."""
+    if not isinstance(header, str) or not header:
+        return None
+    for part in header.split(";"):
+        if part.startswith("Root="):
+            return part[5:]
+    return header if header.startswith("1-") else None
+
+
+def _iso_ms(epoch_ms: int) -> str:
+    return dt.datetime.fromtimestamp(epoch_ms / 1000, dt.UTC).isoformat(timespec="milliseconds")
 
 
 def waterfall(trace: dict[str, Any]) -> dict[str, Any]:

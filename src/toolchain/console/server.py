@@ -50,7 +50,11 @@ class Console:
             (re.compile(r"/api/queues"), lambda q: self.reader.queues()),
             (re.compile(r"/api/queues/(?P<key>[\w-]+)/messages"), lambda q, key: self._peek(key)),
             (re.compile(r"/api/schedules"), lambda q: self.reader.schedules()),
-            (re.compile(r"/api/traces"), lambda q: self.reader.traces(q.get("correlation_id", ""))),
+            (re.compile(r"/api/invocations"), lambda q: self.reader.invocations()),
+            (
+                re.compile(r"/api/traces"),
+                lambda q: self.reader.traces(q.get("correlation_id", ""), q.get("trace_id", "")),
+            ),
         ]
         self.post: list[tuple[re.Pattern[str], Route]] = [
             (re.compile(r"/api/functions/(?P<key>[\w-]+)/rollback"), lambda q, key: self.actions.rollback(key)),

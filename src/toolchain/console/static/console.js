@@ -4,10 +4,11 @@
 "use strict";
 
 const REFRESH_MS = 5000;
-const PANELS = ["functions", "alarms", "queues", "schedules", "traces"];
+const PANELS = ["functions", "alarms", "queues", "schedules", "traces", "invocations"];
 let current = null;
 let about = {};
 let timer = null;
+let pendingTrace = null;  // a trace asked for from an invocation, shown by the traces panel
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -40,9 +41,20 @@ async function api(path, method = "GET") {
   return body;
 }
 
+const ROW_KEYS = ["function", "alarm", "queue", "rule", "request"];
+
+// Redraw a table's rows, keeping the keyboard where it was: the same row, the same button.
 function rows(panel, list, row) {
   const body = document.querySelector(`#${panel} tbody`);
-  body.replaceChildren(...list.map(row));
+  const focused = body.contains(document.activeElement) ? document.activeElement : null;
+  const owner = focused?.closest("tr");
+  const key = owner && ROW_KEYS.find((k) => owner.dataset[k] !== undefined);
+  const label = focused?.tagName === "BUTTON" ? focused.textContent : null;
+  body.replaceChildren(...list.flatMap(row));
+  if (!key) return;
+  const again = body.querySelector(`tr[data-${key}="${CSS.escape(owner.dataset[key])}"]`);
+  const target = label ? [...(again?.querySelectorAll("button") || [])].find((b) => b.textContent === label) : again;
+  target?.focus();
 }
 
 function spark(values, bad = false) {
@@ -76,16 +88,27 @@ function liveText(fn) {
   return el("span", { class: "canary", "data-live": fn.live.version }, `${fn.live.version} (${extra}, canary)`);
 }
 
+let armedButtons = 0;  // while one waits for its confirmation, the periodic reads wait too
+
+// A button that acts on its second press within a few seconds: the first one says what will happen.
 function confirmButton(label, confirmLabel, action) {
   const button = el("button", { type: "button" }, label);
   let armed = false;
+  const disarm = () => {
+    if (!armed) return;
+    armed = false;
+    armedButtons -= 1;
+    button.textContent = label;
+  };
   button.addEventListener("click", async () => {
     if (!armed) {
       armed = true;
+      armedButtons += 1;
       button.textContent = confirmLabel;
-      setTimeout(() => { armed = false; button.textContent = label; }, 4000);
+      setTimeout(disarm, 5000);
       return;
     }
+    disarm();
     button.disabled = true;
     try { await action(); } catch (error) { status(error.message, true); }
     button.disabled = false;
@@ -181,13 +204,43 @@ const LOADERS = {
 
   async traces() {
     const correlation = document.getElementById("correlation").value.trim();
-    const traces = await api(`/api/traces?correlation_id=${encodeURIComponent(correlation)}`);
+    const query = pendingTrace ? `trace_id=${encodeURIComponent(pendingTrace)}` : `correlation_id=${encodeURIComponent(correlation)}`;
+    pendingTrace = null;
+    const traces = await api(`/api/traces?${query}`);
     const box = document.getElementById("waterfalls");
     if (!traces.length) {
       box.replaceChildren(el("p", {}, correlation ? `No trace with correlation id ${correlation} yet.` : "No traces yet: send a request."));
       return;
     }
     box.replaceChildren(...traces.map(waterfall));
+  },
+
+  async invocations() {
+    const list = await api("/api/invocations");
+    const open = new Set([...document.querySelectorAll("#invocations tr.lines")].map((r) => r.dataset.for));
+    rows("invocations", list, (call) => {
+      const row = el("tr", { tabindex: "0", "data-request": call.request_id, "aria-expanded": open.has(call.request_id) ? "true" : "false" },
+        el("td", {}, call.started.replace("T", " ").replace("+00:00", "")),
+        el("th", { scope: "row" }, call.function),
+        el("td", { class: "num" }, call.version || ""),
+        el("td", { class: "num" }, call.duration_ms === null ? "" : `${call.duration_ms.toFixed(1)} ms${call.init_ms ? " (cold)" : ""}`),
+        el("td", { class: call.errored ? "state ALARM" : "state OK" }, call.errored ? "error" : "ok"),
+        el("td", {}, call.correlation_id || ""),
+        el("td", {}, call.trace_id ? el("button", { type: "button", onclick: (event) => {
+          event.stopPropagation();
+          pendingTrace = call.trace_id;
+          show("traces");
+        } }, "Trace") : null));
+      const details = el("tr", { class: "lines", "data-for": call.request_id, hidden: !open.has(call.request_id) },
+        el("td", { colspan: "7" }, el("pre", {}, call.lines.map((l) => `${l.at} ${l.message}`).join("\n"))));
+      const toggle = () => {
+        details.hidden = !details.hidden;
+        row.setAttribute("aria-expanded", details.hidden ? "false" : "true");
+      };
+      row.addEventListener("click", toggle);
+      row.addEventListener("keydown", (event) => { if (event.key === "Enter") toggle(); });
+      return [row, details];
+    });
   },
 };
 
@@ -235,7 +288,7 @@ function show(panel) {
   history.replaceState(null, "", `#${panel}`);
   clearInterval(timer);
   refresh();
-  if (panel !== "traces") timer = setInterval(refresh, REFRESH_MS);
+  if (panel !== "traces") timer = setInterval(() => { if (!armedButtons) refresh(); }, REFRESH_MS);
 }
 
 document.addEventListener("DOMContentLoaded", async () => {
