@@ -258,3 +258,24 @@ def test_a_dead_lettered_message_is_read_and_redriven_from_the_keyboard(deployed
     assert deployed.control.wait_idle(180)
     assert fulfilments(deployed, "console-redrive") == {"console-redrive": 1}
     page.screenshot(path=str(ARTIFACTS / "redriven.png"), full_page=True)
+
+
+@pytest.mark.documents("console.md", "Map")
+def test_the_map_is_drawn_from_terraforms_state(deployed: Deployed, page: Any) -> None:
+    page.keyboard.press("Escape")
+    page.keyboard.press("7")
+    functions = deployed.outputs()["functions"]
+    expect(page.locator("svg.map g.node.function")).to_have_count(len(functions))
+    expect(page.locator(f'svg.map g[data-node="{PREFIX}-worker"]')).to_have_count(1)
+    listed = page.locator("#map-list li").all_text_contents()  # inside a closed <details>: text, not shown
+    for line in (
+        f"{PREFIX}-work (queue) triggers {PREFIX}-worker (function)",
+        f"{PREFIX}-checkout (function) writes {PREFIX}-work (queue)",
+        f"{PREFIX}-order-workflow (workflow) triggers {PREFIX}-workflow-validate (function)",
+        f"{PREFIX}-api (api) triggers {PREFIX}-users (function)",
+        f"{PREFIX}-thumbnails (function) sends failures to {PREFIX}-thumbnails-failures (queue)",
+    ):
+        assert line in listed, listed
+    # every arrow drawn joins two boxes of the drawing
+    assert page.locator("svg.map path.edge").count() >= len(listed) - 5
+    page.screenshot(path=str(ARTIFACTS / "map.png"), full_page=True)

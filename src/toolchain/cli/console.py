@@ -49,7 +49,8 @@ def console(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator
     with environments(c, target) as envs:
         envs.check(env)
         outputs = envs.deployed_outputs(env)
-        reader = ConsoleReader(_cached(lambda service: envs.client(service, env)), outputs)
+        reader = ConsoleReader(_cached(lambda service: envs.client(service, env)), outputs,
+                               state=lambda: envs.deployed_state(env))  # fmt: skip
         if json:
             snapshot = {"functions": reader.functions(), "alarms": reader.alarms(), "queues": reader.queues(),
                         "schedules": reader.schedules()}  # fmt: skip

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from toolchain.console.platform_map import platform_map
 from toolchain.deploy.live import PARALLEL_READS, read_live
 from toolchain.traces import Node, TraceReader, build_tree, documents
 
@@ -51,10 +52,18 @@ def rule_keys(outputs: dict[str, Any]) -> dict[str, str]:
 
 
 class ConsoleReader:
-    def __init__(self, clients: Clients, outputs: dict[str, Any], clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, clients: Clients, outputs: dict[str, Any], clock: Callable[[], float] = time.time,
+                 state: Callable[[], dict[str, Any]] | None = None) -> None:  # fmt: skip
         self._clients = clients
         self.outputs = outputs
         self._clock = clock
+        self._state = state  # the environment's Terraform state, read when the map is asked for
+
+    def map(self) -> dict[str, Any]:
+        """The platform as Terraform recorded it: triggers -> functions -> what they use."""
+        if self._state is None:
+            return {"nodes": [], "edges": []}
+        return platform_map(self._state())
 
     def client(self, service: str) -> Any:
         return self._clients(service)

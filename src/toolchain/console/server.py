@@ -51,6 +51,7 @@ class Console:
             (re.compile(r"/api/queues/(?P<key>[\w-]+)/messages"), lambda q, key: self._peek(key)),
             (re.compile(r"/api/schedules"), lambda q: self.reader.schedules()),
             (re.compile(r"/api/invocations"), lambda q: self.reader.invocations()),
+            (re.compile(r"/api/map"), lambda q: self.reader.map()),
             (
                 re.compile(r"/api/traces"),
                 lambda q: self.reader.traces(q.get("correlation_id", ""), q.get("trace_id", "")),

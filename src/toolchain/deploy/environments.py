@@ -232,6 +232,12 @@ class Environments:
         self.target.require(env)
         return self.target.recorded_outputs(env) or self.outputs(env)
 
+    def deployed_state(self, env: str) -> dict[str, Any]:
+        """The environment's Terraform state, read without Terraform where the target allows."""
+        self.check(env)
+        self.target.require(env)
+        return self.target.recorded_state(env) or self.project(env).state()
+
     def local_api_url(self, outputs: dict[str, Any]) -> str | None:
         return self.target.local_api_url(outputs)
 

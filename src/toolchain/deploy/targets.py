@@ -68,6 +68,11 @@ class DeployTarget(Protocol):
         """The environment's outputs read without running Terraform, where this target can; else None."""
         ...
 
+    def recorded_state(self, env: str) -> dict[str, Any] | None:
+        """The environment's whole Terraform state read without running Terraform, where this target
+        can; else None."""
+        ...
+
     def instance(self) -> str | None:
         """What identifies this target's resources between runs, where only this machine changes them
         (the emulator's instance id); None where others may (an AWS account): never skip an apply."""
@@ -202,7 +207,7 @@ class EmulatorTarget:
     def instance(self) -> str | None:
         return self.toolchain.emulator.require().instance_id
 
-    def recorded_outputs(self, env: str) -> dict[str, Any] | None:
+    def recorded_state(self, env: str) -> dict[str, Any] | None:
         # Local state, of this very emulator instance: read directly, in milliseconds.
         root = self.toolchain.config.build_dir / "tf" / "emulator" / "root"
         info = self.toolchain.emulator.require()
@@ -211,6 +216,12 @@ class EmulatorTarget:
                 return None
             state = json.loads((root / "terraform.tfstate.d" / env / "terraform.tfstate").read_text())
         except (OSError, ValueError):
+            return None
+        return state if isinstance(state, dict) else None
+
+    def recorded_outputs(self, env: str) -> dict[str, Any] | None:
+        state = self.recorded_state(env)
+        if state is None:
             return None
         return {name: item.get("value") for name, item in (state.get("outputs") or {}).items()}
 
@@ -291,6 +302,9 @@ class AwsTarget:
         return None
 
     def recorded_outputs(self, env: str) -> dict[str, Any] | None:
+        return None
+
+    def recorded_state(self, env: str) -> dict[str, Any] | None:
         return None
 
     def instance(self) -> str | None:

@@ -227,6 +227,10 @@ class TerraformProject:
     def show_plan_json(self, plan_file: Path) -> dict[str, Any]:
         return json.loads(self.run(["show", "-json", str(plan_file)], capture=True).stdout)
 
+    def state(self) -> dict[str, Any]:
+        """The workspace's whole state (`terraform state pull`), wherever its backend keeps it."""
+        return json.loads(self.run(["state", "pull"], capture=True).stdout or "{}")
+
     def outputs(self) -> dict[str, Any]:
         raw = json.loads(self.run(["output", "-json"], capture=True).stdout or "{}")
         return {name: item.get("value") for name, item in raw.items()}

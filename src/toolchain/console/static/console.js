@@ -4,7 +4,8 @@
 "use strict";
 
 const REFRESH_MS = 5000;
-const PANELS = ["functions", "alarms", "queues", "schedules", "traces", "invocations"];
+const PANELS = ["functions", "alarms", "queues", "schedules", "traces", "invocations", "map"];
+const SVG = "http://www.w3.org/2000/svg";
 let current = null;
 let about = {};
 let timer = null;
@@ -88,27 +89,24 @@ function liveText(fn) {
   return el("span", { class: "canary", "data-live": fn.live.version }, `${fn.live.version} (${extra}, canary)`);
 }
 
-let armedButtons = 0;  // while one waits for its confirmation, the periodic reads wait too
+const armedUntil = new Map();  // an action's key -> when its wait for a confirmation ends
+const CONFIRM_MS = 5000;
+const anyArmed = () => [...armedUntil.values()].some((until) => until > Date.now());
 
 // A button that acts on its second press within a few seconds: the first one says what will happen.
-function confirmButton(label, confirmLabel, action) {
-  const button = el("button", { type: "button" }, label);
-  let armed = false;
-  const disarm = () => {
-    if (!armed) return;
-    armed = false;
-    armedButtons -= 1;
-    button.textContent = label;
-  };
+// The waiting is kept by the action's key, so a redrawn row keeps it too.
+function confirmButton(key, label, confirmLabel, action) {
+  const armed = () => (armedUntil.get(key) || 0) > Date.now();
+  const button = el("button", { type: "button" }, armed() ? confirmLabel : label);
   button.addEventListener("click", async () => {
-    if (!armed) {
-      armed = true;
-      armedButtons += 1;
+    if (!armed()) {
+      armedUntil.set(key, Date.now() + CONFIRM_MS);
       button.textContent = confirmLabel;
-      setTimeout(disarm, 5000);
+      setTimeout(() => { if (!armed()) button.textContent = label; }, CONFIRM_MS + 50);
       return;
     }
-    disarm();
+    armedUntil.delete(key);
+    button.textContent = label;
     button.disabled = true;
     try { await action(); } catch (error) { status(error.message, true); }
     button.disabled = false;
@@ -128,7 +126,7 @@ const LOADERS = {
       el("td", { class: "num" }, fn.provisioned),
       el("td", { title: fn.code_sha256 || "" }, (fn.code_sha256 || "").slice(0, 10)),
       ...["invocations", "errors", "throttles", "p99_ms"].map((m) => el("td", { "data-metric": m })),
-      el("td", {}, confirmButton("Roll back", "Confirm roll back", async () => {
+      el("td", {}, confirmButton(`rollback:${fn.name}`, "Roll back", "Confirm roll back", async () => {
         const moved = await api(`/api/functions/${encodeURIComponent(fn.name)}/rollback`, "POST");
         await refresh();
         status(moved.after ? `${fn.name}: live moved from ${moved.before} to ${moved.after}` : `${fn.name}: already there`,
@@ -178,7 +176,7 @@ const LOADERS = {
       el("td", {}, queue.source || ""),
       el("td", {},
         queue.dead_letter_arn ? null : el("button", { type: "button", onclick: () => peek(queue) }, "Messages"),
-        queue.source ? confirmButton("Redrive", `Confirm redrive to ${queue.source}`, async () => {
+        queue.source ? confirmButton(`redrive:${queue.key}`, "Redrive", `Confirm redrive to ${queue.source}`, async () => {
           const done = await api(`/api/queues/${encodeURIComponent(queue.key)}/redrive`, "POST");
           await refresh();
           status(`${done.queue}: ${done.moved} moved back to ${done.to}, ${done.left} left`, false, true);
@@ -242,7 +240,71 @@ const LOADERS = {
       return [row, details];
     });
   },
+
+  async map() {
+    const drawing = await api("/api/map");
+    const box = document.getElementById("map-drawing");
+    box.replaceChildren(mapSvg(drawing));
+    const label = Object.fromEntries(drawing.nodes.map((n) => [n.id, `${n.label} (${n.kind})`]));
+    document.getElementById("map-list").replaceChildren(...drawing.edges.map((e) =>
+      el("li", {}, `${label[e.from]} ${e.kind === "trigger" ? "triggers" : e.kind === "uses" ? e.detail : "sends failures to"} ${label[e.to]}`)));
+  },
 };
+
+function svg(tag, attrs = {}, text = null) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  if (text !== null) node.textContent = text;
+  return node;
+}
+
+// Four columns: what triggers functions, the functions, what they use, and where those deliver.
+function mapSvg({ nodes, edges }) {
+  const byId = Object.fromEntries(nodes.map((n) => [n.id, n]));
+  const isFunction = (id) => byId[id]?.kind === "function";
+  const columns = [[], nodes.filter((n) => n.kind === "function").map((n) => n.id), [], []];
+  const place = (column, id) => { if (!columns[column].includes(id)) columns[column].push(id); };
+  for (const e of edges) {
+    if (e.kind === "trigger" && isFunction(e.to) && !isFunction(e.from)) place(0, e.from);
+    if (isFunction(e.from) && !isFunction(e.to)) place(2, e.to);
+  }
+  for (const e of edges) if (e.kind === "trigger" && !isFunction(e.from) && !isFunction(e.to) && columns[2].includes(e.from)) place(3, e.to);
+  // the environment's prefix (platform-local-) said once, in the caption, not in every box
+  const names = columns[1].map((id) => byId[id].label);
+  let prefix = names.length > 1 ? names.reduce((a, b) => { let i = 0; while (i < a.length && a[i] === b[i]) i += 1; return a.slice(0, i); }) : "";
+  prefix = prefix.slice(0, prefix.lastIndexOf("-") + 1);
+  const rank = (column, id) => columns[column].indexOf(id);
+  const mean = (values) => values.length ? values.reduce((a, b) => a + b, 0) / values.length : Infinity;
+  columns[0].sort((a, b) => mean(edges.filter((e) => e.from === a).map((e) => rank(1, e.to))) - mean(edges.filter((e) => e.from === b).map((e) => rank(1, e.to))));
+  columns[2].sort((a, b) => mean(edges.filter((e) => e.to === a).map((e) => rank(1, e.from))) - mean(edges.filter((e) => e.to === b).map((e) => rank(1, e.from))));
+  columns[3].sort((a, b) => mean(edges.filter((e) => e.to === a).map((e) => rank(2, e.from))) - mean(edges.filter((e) => e.to === b).map((e) => rank(2, e.from))));
+  const width = 250, gap = 110, rowHeight = 30, box = 22;
+  const height = Math.max(...columns.map((c) => c.length)) * rowHeight + 20;
+  const position = (column, id) => ({ x: column * (width + gap) + 10, y: rank(column, id) * rowHeight + 10 });
+  const drawing = svg("svg", { class: "map", width: 4 * width + 3 * gap + 20, height: height + 24, role: "img",
+    "aria-label": `${nodes.length} resources and ${edges.length} connections; the list below says the same` });
+  if (prefix) drawing.append(svg("text", { x: 10, y: height + 16, class: "prefix" }, `names without their prefix ${prefix}`));
+  const link = (from, to, kind) => {
+    const a = { x: from.x + width, y: from.y + box / 2 }, b = { x: to.x, y: to.y + box / 2 };
+    const middle = (a.x + b.x) / 2;
+    drawing.append(svg("path", { class: `edge ${kind}`, d: `M${a.x},${a.y} C${middle},${a.y} ${middle},${b.y} ${b.x},${b.y}` }));
+  };
+  for (const e of edges) {
+    if (columns[0].includes(e.from) && isFunction(e.to)) link(position(0, e.from), position(1, e.to), e.kind);
+    else if (isFunction(e.from) && columns[2].includes(e.to)) link(position(1, e.from), position(2, e.to), e.kind);
+    else if (columns[2].includes(e.from) && columns[3].includes(e.to)) link(position(2, e.from), position(3, e.to), e.kind);
+  }
+  columns.forEach((column, index) => column.forEach((id) => {
+    const { x, y } = position(index, id);
+    const group = svg("g", { class: `node ${byId[id].kind}`, tabindex: "0", "data-node": byId[id].label, "data-kind": byId[id].kind });
+    group.append(svg("title", {}, `${byId[id].kind}: ${byId[id].label}`));
+    group.append(svg("rect", { x, y, width, height: box, rx: 4 }));
+    const short = byId[id].label.startsWith(prefix) ? byId[id].label.slice(prefix.length) : byId[id].label;
+    group.append(svg("text", { x: x + 6, y: y + 15 }, `${byId[id].kind} ${short}`.slice(0, 38)));
+    drawing.append(group);
+  }));
+  return drawing;
+}
 
 function waterfall(trace) {
   const total = Math.max(trace.duration_ms, 0.001);
@@ -288,7 +350,8 @@ function show(panel) {
   history.replaceState(null, "", `#${panel}`);
   clearInterval(timer);
   refresh();
-  if (panel !== "traces") timer = setInterval(() => { if (!armedButtons) refresh(); }, REFRESH_MS);
+  // read once: a search (traces) or the Terraform state (map, which on AWS runs `terraform state pull`)
+  if (panel !== "traces" && panel !== "map") timer = setInterval(() => { if (!anyArmed()) refresh(); }, REFRESH_MS);
 }
 
 document.addEventListener("DOMContentLoaded", async () => {
