@@ -279,3 +279,31 @@ def test_the_map_is_drawn_from_terraforms_state(deployed: Deployed, page: Any) -
     # every arrow drawn joins two boxes of the drawing
     assert page.locator("svg.map path.edge").count() >= len(listed) - 5
     page.screenshot(path=str(ARTIFACTS / "map.png"), full_page=True)
+
+
+@pytest.mark.documents("console.md", "Dashboard")
+def test_the_dashboard_terraform_deployed_is_drawn_as_charts(page: Any, order: str) -> None:
+    page.keyboard.press("Escape")
+    page.keyboard.press("8")
+    invocations = page.locator('article.chart[data-widget="Lambda Invocations (Sum)"]')
+    expect(invocations).to_have_count(1)
+    # the order above ran the checkout: its line is drawn, and its legend says so
+    expect(invocations.locator("polyline").first).to_be_attached()
+    assert f"Invocations {PREFIX}-checkout:" in invocations.locator("ul.legend").inner_text()
+    for title in ("API requests and errors", "Queues: waiting messages", "Order workflow executions"):
+        expect(page.locator(f'article.chart[data-widget="{title}"]')).to_have_count(1)
+    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+
+
+@pytest.mark.documents("console.md", "Billed reads, kept few")
+def test_sparklines_are_read_once_a_minute_however_often_the_functions_are(page: Any) -> None:
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url.split("/api/", 1)[-1]) if "/api/" in request.url
+            else None)  # fmt: skip
+    page.keyboard.press("Escape")
+    page.keyboard.press("1")
+    for _ in range(3):
+        reads = page.locator("body").get_attribute("data-reads") or "0"
+        page.keyboard.press("r")
+        expect(page.locator("body")).not_to_have_attribute("data-reads", reads)
+    assert asked.count("functions") >= 3 and asked.count("metrics") <= 1, asked

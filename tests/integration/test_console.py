@@ -136,6 +136,31 @@ def test_sparklines_come_from_cloudwatch_per_function_and_period(console: Consol
     assert all(v is None for series in beta.values() for v in series)  # another function's data is not its
 
 
+@pytest.mark.documents("console.md", "Dashboard")
+def test_the_dashboard_is_read_back_widget_by_widget_with_its_series(
+    platform: dict[str, Any], console: ConsoleServer
+) -> None:
+    # GIVEN the dashboard Terraform would deploy: one widget of two functions' invocations, one text
+    cloudwatch, now = _client("cloudwatch"), dt.datetime.now(dt.UTC)
+    body = {"widgets": [
+        {"type": "metric", "properties": {"title": "Lambda Invocations (Sum)", "stat": "Sum", "period": 300,
+                                          "metrics": [["AWS/Lambda", "Invocations", "FunctionName", "p-alpha"],
+                                                      [".", ".", ".", "p-beta"]]}},
+        {"type": "text", "properties": {"markdown": "# <b>On call</b>: page the platform team"}}]}  # fmt: skip
+    cloudwatch.put_dashboard(DashboardName="p-platform", DashboardBody=json.dumps(body))
+    platform["dashboard_name"] = "p-platform"
+    cloudwatch.put_metric_data(Namespace="AWS/Lambda", MetricData=[
+        {"MetricName": "Invocations", "Dimensions": [{"Name": "FunctionName", "Value": "p-alpha"}], "Value": 2.0,
+         "Timestamp": now}])  # fmt: skip
+    # WHEN read THEN each widget with its series; alpha's point, beta's none; the text as text
+    status, board = _request(console, "/api/dashboard")
+    assert status == 200 and board["name"] == "p-platform"
+    invocations, note = board["widgets"]
+    assert [(s["label"], [v for _, v in s["points"]]) for s in invocations["series"]] == [
+        ("Invocations p-alpha", [2.0]), ("Invocations p-beta", [])]  # fmt: skip
+    assert note == {"type": "text", "title": "", "markdown": "# <b>On call</b>: page the platform team"}
+
+
 @pytest.mark.documents("console.md", "Alarms")
 @pytest.mark.documents("emulator.md", "Alarm history and percentiles")
 def test_alarms_firing_come_first_with_their_history(console: ConsoleServer) -> None:

@@ -112,22 +112,65 @@ class ConsoleReader:
         series: dict[str, dict[str, list[float | None]]] = {
             name: {key: [None] * len(slots) for key, _, _ in FUNCTION_METRICS} for name in functions
         }
-        cloudwatch = self._clients("cloudwatch")
+        for query_id, points in self._metric_points(queries, start, end).items():
+            name, key = keys[query_id]
+            for stamp, value in points:
+                slot = (int(stamp.timestamp()) - start) // period
+                if 0 <= slot < len(slots):
+                    series[name][key][slot] = value
+        return {"start": _iso(start), "period_s": period, "functions": series}
+
+    def dashboard(self, hours: int = SPARK_HOURS) -> dict[str, Any]:
+        """The CloudWatch dashboard Terraform deployed, each metric widget with its series read back:
+        the same widgets, titles, statistics and periods as in the AWS console."""
+        name = str(self.outputs.get("dashboard_name") or "")
+        if not name:
+            return {"name": None, "widgets": []}
+        body = json.loads(self._clients("cloudwatch").get_dashboard(DashboardName=name)["DashboardBody"])
+        widgets, queries = [], []
+        for widget in body.get("widgets") or []:
+            properties = widget.get("properties") or {}
+            if widget.get("type") == "text":
+                widgets.append({"type": "text", "title": "", "markdown": str(properties.get("markdown", ""))})
+                continue
+            if widget.get("type") != "metric":
+                continue
+            series = []
+            for metric in dashboard_metrics(properties.get("metrics") or []):
+                query_id = f"w{len(widgets)}_{len(series)}"
+                stat = metric.get("stat") or properties.get("stat") or "Average"
+                period = int(metric.get("period") or properties.get("period") or SPARK_PERIOD)
+                queries.append({"Id": query_id, "ReturnData": True, "MetricStat": {
+                    "Metric": {"Namespace": metric["namespace"], "MetricName": metric["name"],
+                               "Dimensions": [{"Name": k, "Value": v} for k, v in metric["dimensions"]]},
+                    "Period": period, "Stat": stat}})  # fmt: skip
+                label = metric.get("label") or " ".join([metric["name"], *(v for _, v in metric["dimensions"])])
+                series.append({"id": query_id, "label": label, "points": []})
+            widgets.append({"type": "metric", "title": str(properties.get("title") or ""),
+                            "stat": properties.get("stat"), "period": properties.get("period"),
+                            "series": series})  # fmt: skip
+        end = int(self._clock())
+        points = self._metric_points(queries, end - hours * 3600, end + 60)
+        for widget in widgets:
+            for line in widget.get("series") or []:
+                line["points"] = [[_iso(t), v] for t, v in points.get(line.pop("id"), [])]
+        return {"name": name, "start": _iso(end - hours * 3600), "end": _iso(end), "widgets": widgets}
+
+    def _metric_points(self, queries: list[dict[str, Any]], start: int, end: int) -> dict[str, list[Any]]:
+        """GetMetricData's answers, (time, value) oldest first per query id, every page of every batch."""
+        cloudwatch, found = self._clients("cloudwatch"), {}
         for at in range(0, len(queries), METRIC_QUERIES_PER_CALL):
             params: dict[str, Any] = {"MetricDataQueries": queries[at : at + METRIC_QUERIES_PER_CALL],
                                       "StartTime": start, "EndTime": end}  # fmt: skip
             while True:
                 page = cloudwatch.get_metric_data(**params)
                 for result in page.get("MetricDataResults") or []:
-                    name, key = keys[result["Id"]]
-                    for stamp, value in zip(result.get("Timestamps") or [], result.get("Values") or [], strict=False):
-                        slot = (int(stamp.timestamp()) - start) // period
-                        if 0 <= slot < len(slots):
-                            series[name][key][slot] = float(value)
+                    pairs = zip(result.get("Timestamps") or [], result.get("Values") or [], strict=False)
+                    found.setdefault(result["Id"], []).extend((t, float(v)) for t, v in pairs)
                 if not page.get("NextToken"):
                     break
                 params["NextToken"] = page["NextToken"]
-        return {"start": _iso(start), "period_s": period, "functions": series}
+        return {key: sorted(values) for key, values in found.items()}
 
     # -- alarms --------------------------------------------------------------------------------------
     def alarms(self) -> list[dict[str, Any]]:
@@ -224,6 +267,29 @@ class ConsoleReader:
         expression = f'annotation.correlation_id = "{correlation_id}"' if correlation_id else ""
         ids = [trace_id] if trace_id else reader.recent(last, expression)
         return [waterfall(trace) for trace in (reader.traces(ids) if ids else [])]
+
+
+def dashboard_metrics(rows: list[Any]) -> list[dict[str, Any]]:
+    """A metric widget's `metrics` rows as CloudWatch reads them: [namespace, name, dimension, value,
+    ..., {options}], where "." repeats the row above at that place; math expressions are left out."""
+    found: list[dict[str, Any]] = []
+    previous: list[Any] = []
+    for row in rows:
+        if not isinstance(row, list):
+            continue
+        options = row[-1] if row and isinstance(row[-1], dict) else {}
+        parts = [p for p in row if not isinstance(p, dict)]
+        if not parts:  # only options: an expression, which is not a metric of its own
+            continue
+        parts = [previous[i] if p == "." and i < len(previous) else p for i, p in enumerate(parts)]
+        previous = parts
+        if len(parts) < 2 or len(parts) % 2:
+            continue
+        dimensions = [(str(parts[i]), str(parts[i + 1])) for i in range(2, len(parts), 2)]
+        found.append({"namespace": str(parts[0]), "name": str(parts[1]), "dimensions": dimensions,
+                      "stat": options.get("stat"), "period": options.get("period"),
+                      "label": options.get("label")})  # fmt: skip
+    return found
 
 
 _REPORT = re.compile(r"REPORT RequestId: (?P<id>\S+)\s+Duration: (?P<duration>[\d.]+) ms"

@@ -52,6 +52,7 @@ class Console:
             (re.compile(r"/api/schedules"), lambda q: self.reader.schedules()),
             (re.compile(r"/api/invocations"), lambda q: self.reader.invocations()),
             (re.compile(r"/api/map"), lambda q: self.reader.map()),
+            (re.compile(r"/api/dashboard"), lambda q: self.reader.dashboard()),
             (
                 re.compile(r"/api/traces"),
                 lambda q: self.reader.traces(q.get("correlation_id", ""), q.get("trace_id", "")),

@@ -4,7 +4,8 @@
 "use strict";
 
 const REFRESH_MS = 5000;
-const PANELS = ["functions", "alarms", "queues", "schedules", "traces", "invocations", "map"];
+const PANELS = ["functions", "alarms", "queues", "schedules", "traces", "invocations", "map", "dashboard"];
+const PALETTE = ["#0969da", "#cf222e", "#1a7f37", "#9a6700", "#8250df", "#bf3989", "#0a7ea4", "#57606a"];
 const SVG = "http://www.w3.org/2000/svg";
 let current = null;
 let about = {};
@@ -114,6 +115,21 @@ function confirmButton(key, label, confirmLabel, action) {
   return button;
 }
 
+// Sparklines are read once a minute (their bars are five minutes): GetMetricData is billed per metric on AWS.
+const METRICS_EVERY_MS = 60000;
+let metricsReadAt = 0;
+let lastMetrics = null;
+
+function drawSparklines(metrics) {
+  for (const [name, series] of Object.entries(metrics.functions)) {
+    const row = document.querySelector(`#functions tr[data-function="${CSS.escape(name)}"]`);
+    if (!row) continue;
+    for (const [metric, values] of Object.entries(series)) {
+      row.querySelector(`td[data-metric="${metric}"]`)?.replaceChildren(spark(values, metric === "errors" || metric === "throttles"));
+    }
+  }
+}
+
 const LOADERS = {
   async functions() {
     const list = await api("/api/functions");
@@ -133,14 +149,11 @@ const LOADERS = {
           false, true);
       })),
     ));
+    if (Date.now() - metricsReadAt < METRICS_EVERY_MS && lastMetrics) { drawSparklines(lastMetrics); return; }
+    metricsReadAt = Date.now();
     api("/api/metrics").then((metrics) => {  // after the first paint: CloudWatch is the slow part
-      for (const [name, series] of Object.entries(metrics.functions)) {
-        const row = document.querySelector(`#functions tr[data-function="${CSS.escape(name)}"]`);
-        if (!row) continue;
-        for (const [metric, values] of Object.entries(series)) {
-          row.querySelector(`td[data-metric="${metric}"]`)?.replaceChildren(spark(values, metric === "errors" || metric === "throttles"));
-        }
-      }
+      lastMetrics = metrics;
+      drawSparklines(metrics);
     }).catch((error) => status(`metrics: ${error.message}`, true));
   },
 
@@ -249,7 +262,44 @@ const LOADERS = {
     document.getElementById("map-list").replaceChildren(...drawing.edges.map((e) =>
       el("li", {}, `${label[e.from]} ${e.kind === "trigger" ? "triggers" : e.kind === "uses" ? e.detail : "sends failures to"} ${label[e.to]}`)));
   },
+
+  async dashboard() {
+    const board = await api("/api/dashboard");
+    document.getElementById("dashboard-name").textContent = board.name
+      ? `CloudWatch dashboard ${board.name}, as Terraform deployed it: the last three hours.`
+      : "This environment's outputs name no dashboard.";
+    document.getElementById("charts").replaceChildren(...board.widgets.map((w) => w.type === "text"
+      ? el("article", { class: "chart" }, el("pre", {}, w.markdown))
+      : chart(w, Date.parse(board.start), Date.parse(board.end))));
+  },
 };
+
+const figure = (v) => (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4))));
+
+// A metric widget as CloudWatch draws it: a line per series over the time range, its legend below.
+function chart(widget, start, end) {
+  const width = 520, height = 160, pad = 4;
+  const drawn = widget.series.filter((s) => s.points.length);
+  const top = Math.max(1, ...drawn.flatMap((s) => s.points.map(([, v]) => v)));
+  const x = (at) => pad + ((Date.parse(at) - start) / Math.max(1, end - start)) * (width - 2 * pad);
+  const y = (v) => height - pad - (v / top) * (height - 2 * pad);
+  const picture = svg("svg", { class: "chart", width, height, role: "img",
+    "aria-label": `${widget.title}: ${drawn.length} of ${widget.series.length} series have data, highest ${top}` });
+  picture.append(svg("line", { x1: pad, y1: height - pad, x2: width - pad, y2: height - pad, class: "axis" }));
+  drawn.forEach((series, index) => {
+    const colour = PALETTE[index % PALETTE.length];
+    const points = series.points.map(([at, v]) => `${x(at).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
+    picture.append(svg("polyline", { points, fill: "none", stroke: colour, "stroke-width": 1.5 }));
+    if (series.points.length === 1) picture.append(svg("circle", { cx: x(series.points[0][0]), cy: y(series.points[0][1]), r: 2.5, fill: colour }));
+  });
+  const legend = el("ul", { class: "legend" }, drawn.map((s, i) => el("li", {},
+    el("span", { class: "swatch", style: `background:${PALETTE[i % PALETTE.length]}` }),
+    `${s.label}: ${figure(s.points.at(-1)[1])} last, ${figure(Math.max(...s.points.map(([, v]) => v)))} at most`)));
+  const quiet = widget.series.length - drawn.length;
+  return el("article", { class: "chart", "data-widget": widget.title },
+    el("h2", {}, widget.title), el("p", { class: "caption" }, `${widget.stat || ""} per ${widget.period || 300} s; highest ${figure(top)}`),
+    picture, legend, quiet ? el("p", { class: "caption" }, `${quiet} more series with no data`) : null);
+}
 
 function svg(tag, attrs = {}, text = null) {
   const node = document.createElementNS(SVG, tag);
@@ -350,8 +400,9 @@ function show(panel) {
   history.replaceState(null, "", `#${panel}`);
   clearInterval(timer);
   refresh();
-  // read once: a search (traces) or the Terraform state (map, which on AWS runs `terraform state pull`)
-  if (panel !== "traces" && panel !== "map") timer = setInterval(() => { if (!anyArmed()) refresh(); }, REFRESH_MS);
+  // read once: a search (traces), the Terraform state (map: `terraform state pull` on AWS), and the
+  // dashboard (GetMetricData is billed per metric on AWS)
+  if (!["traces", "map", "dashboard"].includes(panel)) timer = setInterval(() => { if (!anyArmed()) refresh(); }, REFRESH_MS);
 }
 
 document.addEventListener("DOMContentLoaded", async () => {
