@@ -252,3 +252,27 @@ def test_an_alarm_notifies_a_topic_only_as_its_policy_lets_cloudwatch_publish(em
     assert received(default) == ["ALARM"] and received(s3_only) == []
     assert (f"alarm {name}: action {s3_only} not notified: the policy of {s3_only} does not let "
             "cloudwatch.amazonaws.com call sns:Publish") in control.log_file.read_text()  # fmt: skip
+
+
+@pytest.mark.documents("emulator.md", "Queues report their depth")
+def test_a_dead_letter_queue_that_is_not_empty_fires_its_alarm(emulator: str) -> None:
+    # GIVEN a queue with the alarm the platform puts on its dead-letter queues, and a message in it
+    sqs, cloudwatch = emulator_client("sqs", emulator), emulator_client("cloudwatch", emulator)
+    name = f"dead-{time.time_ns()}"
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    cloudwatch.put_metric_alarm(AlarmName=name, Namespace="AWS/SQS", MetricName="ApproximateNumberOfMessagesVisible",
+                                Dimensions=[{"Name": "QueueName", "Value": name}], Statistic="Maximum", Period=60,
+                                EvaluationPeriods=1, Threshold=0, ComparisonOperator="GreaterThanThreshold",
+                                TreatMissingData="notBreaching")  # fmt: skip
+    sqs.send_message(QueueUrl=url, MessageBody="dead letter")
+
+    # WHEN SQS samples the queue THEN the alarm fires, and the depth and the age are in AWS/SQS
+    def state() -> str:
+        return cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["StateValue"]
+
+    wait_until(lambda: state() == "ALARM")
+    by_queue = [{"Name": "QueueName", "Value": name}]
+    stats = cloudwatch.get_metric_statistics(Namespace="AWS/SQS", MetricName="ApproximateAgeOfOldestMessage",
+                                             Dimensions=by_queue, StartTime=time.time() - 300,
+                                             EndTime=time.time() + 60, Period=60, Statistics=["Maximum"])  # fmt: skip
+    assert stats["Datapoints"] and all(d["Unit"] == "Seconds" for d in stats["Datapoints"])

@@ -37,6 +37,7 @@ from toolchain.emulator.info import ServerInfo, code_version
 from toolchain.emulator.parts import Parts, layer_source
 from toolchain.emulator.patches import CHANGES, EVERYTHING
 from toolchain.emulator.patching import APPLIED
+from toolchain.emulator.sqs.metrics import QueueMetrics
 from toolchain.emulator.xray.api import traced_app
 from toolchain.emulator.xray.segments import STORE, XRayDaemon
 
@@ -60,6 +61,7 @@ class Emulator:
     kinesis: KinesisPoller
     queues: SqsPoller
     alarms: AlarmEvaluator
+    queue_metrics: QueueMetrics
 
     @property
     def pollers(self) -> tuple[Any, ...]:
@@ -76,6 +78,11 @@ class Emulator:
             ("reaper", 30.0, self.parts.executor.pool.reap),
             ("provisioned", 2.0, self.provisioned.keep),
             ("alarms", float(os.environ.get("EMULATOR_ALARM_SECONDS", "5")), self.alarms.evaluate_once),
+            (
+                "sqs-metrics",
+                float(os.environ.get("EMULATOR_SQS_METRICS_SECONDS", "10")),
+                self.queue_metrics.publish_once,
+            ),
         ]
 
     def stop(self) -> None:
@@ -115,6 +122,7 @@ def build(state_dir: Path, endpoint: str, host: str, log: Callable[[str], None])
         kinesis=KinesisPoller(run, Destinations(endpoint, iam.sessions, log), history, log=log, iam=iam),
         queues=SqsPoller(run, history, log=log, iam=iam),
         alarms=AlarmEvaluator(moto_backends),
+        queue_metrics=QueueMetrics(),
     )
 
 
