@@ -128,6 +128,7 @@ HOW: dict[str, How] = {
     "thumbnails -": How("run"),
     "invoke fn.logs users --since 10m": How("run"),
     "invoke fn.logs worker --follow": How("interrupt"),
+    "invoke fn.logs users --json": How("run"),
     "invoke fn.logs users --env dev --target aws --since 1h": How(
         "not_here", "--target aws needs an AWS account and online Terraform; the emulator form runs above"),
     "invoke traces": How("run"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import json as json_module
 
 from invoke import Context, Exit
 
@@ -73,6 +74,7 @@ def invoke(
         "lines": "how many of the most recent lines (default 50; 0: all)",
         "since": "only lines from this long ago: 30s, 10m, 2h, 1d",
         "follow": "keep printing new lines as they are written (Ctrl-C stops)",
+        "json": "one JSON object a line (at, stream, message) instead of the text",
         "env": ENV_HELP,
         "target": TARGET_HELP,
     }
@@ -83,6 +85,7 @@ def logs(
     lines: int = 50,
     since: str = "",
     follow: bool = False,
+    json: bool = False,
     env: str = EMULATOR_ENVIRONMENT,
     target: str = "emulator",
 ) -> None:
@@ -95,7 +98,7 @@ def logs(
         if follow:  # said first: a quiet function would otherwise look like a hung command
             envs.reporter.step(f"Following {group} (Ctrl-C stops)")
         try:
-            for line in reader.lines(start, lines or None, follow):
-                say(line)
+            for event in reader.events(start, lines or None, follow):
+                say(json_module.dumps(reader.as_json(event)) if json else reader.shown(event))
         except KeyboardInterrupt:
             return

@@ -90,11 +90,18 @@ class LogReader:
         stamp = datetime.fromtimestamp(event["timestamp"] / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
         return f"{stamp}Z {event['message']}"
 
-    def lines(self, start_ms: int | None, last: int | None, follow: bool, interval: float = 1.0) -> Iterator[str]:
+    @staticmethod
+    def as_json(event: dict[str, Any]) -> dict[str, Any]:
+        """An event for machines: when (UTC, milliseconds), its stream, its message."""
+        at = datetime.fromtimestamp(event["timestamp"] / 1000, UTC).isoformat(timespec="milliseconds")
+        return {"at": at.replace("+00:00", "Z"), "stream": event.get("logStreamName"), "message": event["message"]}
+
+    def events(
+        self, start_ms: int | None, last: int | None, follow: bool, interval: float = 1.0
+    ) -> Iterator[dict[str, Any]]:
         events = self._events(start_ms)
         seen = {e.get("eventId") for e in events}
-        for event in events[-last:] if last else events:
-            yield self.shown(event)
+        yield from events[-last:] if last else events
         newest = events[-1]["timestamp"] if events else start_ms
         while follow:
             self.sleep(interval)
@@ -102,4 +109,7 @@ class LogReader:
                 if event.get("eventId") not in seen:
                     seen.add(event.get("eventId"))
                     newest = max(newest or 0, event["timestamp"])
-                    yield self.shown(event)
+                    yield event
+
+    def lines(self, start_ms: int | None, last: int | None, follow: bool, interval: float = 1.0) -> Iterator[str]:
+        return (self.shown(event) for event in self.events(start_ms, last, follow, interval))

@@ -45,3 +45,10 @@ def test_following_prints_each_new_event_once() -> None:
     reader = LogReader(Logs([first, then, then]), "/g", sleep=lambda _: None)
     followed = reader.lines(None, None, follow=True)
     assert [next(followed), next(followed)] == ["1970-01-01T00:00:01.000Z a", "1970-01-01T00:00:02.000Z b"]
+
+
+def test_an_event_for_machines_names_its_time_stream_and_message() -> None:
+    event = {**_event(1_796_606_088_001, '{"level": "INFO"}', "1"), "logStreamName": "2026/12/07/[7]abc"}
+    reader = LogReader(Logs([[event]]), "/aws/lambda/users")
+    assert [reader.as_json(e) for e in reader.events(None, None, follow=False)] == [
+        {"at": "2026-12-07T01:14:48.001Z", "stream": "2026/12/07/[7]abc", "message": '{"level": "INFO"}'}]  # fmt: skip
