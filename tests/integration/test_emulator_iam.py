@@ -189,6 +189,7 @@ def test_a_bucket_policy_allows_the_role_it_names_and_its_deny_wins(
     # itself) write under drop/, and denies every caller of the account reads under uploads/
     account_root = f"arn:aws:iam::{ACCOUNT}:root"
     policy = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Locked", "Effect": "Deny", "Principal": "*", "Action": "s3:*Policy", "Resource": "arn:aws:s3:::media"},
         {"Sid": "RoleWritesShared", "Effect": "Allow", "Principal": {"AWS": world["role"]},
          "Action": "s3:PutObject", "Resource": "arn:aws:s3:::media/shared/*"},
         {"Sid": "AccountDelegates", "Effect": "Allow", "Principal": {"AWS": account_root},
@@ -209,7 +210,7 @@ def test_a_bucket_policy_allows_the_role_it_names_and_its_deny_wins(
             clients["s3"].get_object(Bucket="media", Key="uploads/a.jpg")
         assert operator.value.response["Error"]["Code"] == "AccessDenied"
         clients["s3"].get_object(Bucket="media", Key="private/b.jpg")  # what it does not deny stays open
-    finally:
+    finally:  # the account's root may remove a policy that denies even that, as on AWS
         clients["s3"].delete_bucket_policy(Bucket="media")
     assert _call(clients, world, "get_object", key="uploads/a.jpg") == {"code": "ok"}
     assert _call(clients, world, "put_object", key="shared/d.jpg")["code"] == "AccessDenied"
