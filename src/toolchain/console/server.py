@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from toolchain.console.actions import ConsoleActions, NotFound
-from toolchain.console.reader import ConsoleReader
+from toolchain.console.reader import ConsoleReader, queue_keys
 from toolchain.errors import ToolchainError
 
 STATIC = Path(__file__).parent / "static"
@@ -65,8 +65,6 @@ class Console:
         ]
 
     def _peek(self, key: str) -> Any:
-        from toolchain.console.reader import queue_keys
-
         if key not in queue_keys(self.reader.outputs):
             raise NotFound(f"no queue {key!r} in this environment", "pick one from the list")
         return self.reader.peek(key)
