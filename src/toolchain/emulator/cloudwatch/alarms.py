@@ -92,7 +92,7 @@ class AlarmEvaluator:
         changed = 0
         now = self._clock()
         for backend in self._backends():
-            metrics = None
+            by_metric: dict[tuple[Any, ...], list[tuple[float, float]]] | None = None
             for alarm in list(backend.alarms.values()):
                 if not alarm.metric_name or alarm.metric_data_queries:
                     continue
@@ -100,16 +100,10 @@ class AlarmEvaluator:
                 by_hand = not fresh and self._set_by_us.get(alarm.alarm_arn) != alarm.state_value
                 if by_hand and now - _epoch(alarm.state_updated_timestamp) < HOLD_SECONDS:
                     continue
-                if metrics is None:
-                    metrics = backend.get_all_metrics()
-                wanted = _dimensions(alarm.dimensions)
-                datapoints = [
-                    (_epoch(m.timestamp), float(m.value))
-                    for m in metrics
-                    if m.namespace == alarm.namespace and m.name == alarm.metric_name
-                    and _dimensions(m.dimensions) == wanted and hasattr(m, "value")
-                ]  # fmt: skip
-                verdict = evaluate(alarm, datapoints, now)
+                if by_metric is None:  # every datapoint read once a cycle, not once per alarm
+                    by_metric = _by_metric(backend.get_all_metrics())
+                key = (alarm.namespace, alarm.metric_name, _dimensions(alarm.dimensions))
+                verdict = evaluate(alarm, by_metric.get(key, []), now)
                 if verdict is None or verdict[0] == alarm.state_value:
                     self._set_by_us[alarm.alarm_arn] = alarm.state_value
                     continue
@@ -195,6 +189,16 @@ class AlarmActions:
             return True
         return refused(self.emulator.log if self.emulator else print, f"alarm {alarm_name}: action {topic_arn} "
                        "not notified", refusal)  # fmt: skip
+
+
+def _by_metric(metrics: Iterable[Any]) -> dict[tuple[Any, ...], list[tuple[float, float]]]:
+    """Raw datapoints (time, value) by namespace, name and exact dimensions."""
+    found: dict[tuple[Any, ...], list[tuple[float, float]]] = {}
+    for m in metrics:
+        if hasattr(m, "value"):
+            key = (m.namespace, m.name, _dimensions(m.dimensions))
+            found.setdefault(key, []).append((_epoch(m.timestamp), float(m.value)))
+    return found
 
 
 def moto_backends() -> Iterable[Any]:
