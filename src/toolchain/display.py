@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from toolchain.colour import PLAIN, Palette
+
 
 def flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
     if isinstance(value, dict):
@@ -32,8 +34,10 @@ def size(count: float) -> str:
     return f"{count:.1f} GB"
 
 
-def environment_report(env: str, target: str, outputs: dict[str, Any], local_api_url: str | None = None) -> str:
-    """What an operator wants to see first: where it is, what runs (version and code hash), what to watch."""
+def environment_report(env: str, target: str, outputs: dict[str, Any], local_api_url: str | None = None,
+                       palette: Palette = PLAIN) -> str:  # fmt: skip
+    """What an operator wants to see first: where it is, what runs (version and code hash), what to watch;
+    what differs from a plain release (a canary, a rollback) in yellow, alarms firing in red."""
     manifest = str(outputs.get("deployed_manifest_sha256", "?"))[:12]
     build = outputs.get("deployed_target", "?")
     lines = [f"{env} on the {target}  ({outputs.get('region', '?')}, build {build}, manifest {manifest})", ""]
@@ -50,8 +54,13 @@ def environment_report(env: str, target: str, outputs: dict[str, Any], local_api
             fn = functions[name]
             memory = str(fn.get("memory_size", "-"))
             version = _version(fn)
+            shown = (
+                palette.paint(f"{version:<16}", "yellow")
+                if version != str(fn.get("version", "-"))
+                else f"{version:<16}"
+            )
             code = fn.get("source_code_hash", "-")
-            lines.append(f"{name.ljust(width)}  {version:<16}  {code:<44}  {memory:>6}  {fn.get('function_name', '-')}")
+            lines.append(f"{name.ljust(width)}  {shown}  {code:<44}  {memory:>6}  {fn.get('function_name', '-')}")
         lines.append("")
     for title, key in (("queues", "queues"), ("topics", "topics")):
         values = outputs.get(key) or {}
@@ -65,7 +74,7 @@ def environment_report(env: str, target: str, outputs: dict[str, Any], local_api
     summary = f", {len(firing)} in ALARM" if states else ""
     lines.append(f"alarms ({len(alarms)}{summary}, to {outputs.get('alarm_topic_arn', '-')}):")
     # What fires first, by name; the rest two to a row: a person scans them for one name, --json has them all.
-    lines += [f"  ALARM  {a}" for a in firing]
+    lines += [f"  {palette.paint('ALARM', 'bold', 'red')}  {a}" for a in firing]
     quiet = [a for a in alarms if a not in firing]
     if quiet:
         width = max(len(a) for a in quiet)

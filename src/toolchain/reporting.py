@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from typing import Protocol, TextIO
 
+from toolchain.colour import palette_for
+
 
 class Reporter(Protocol):
     def step(self, message: str) -> None: ...
@@ -16,9 +18,10 @@ class ConsoleReporter:
     def __init__(self, stream: TextIO | None = None, *, verbose: bool = True) -> None:
         self._stream = stream or sys.stderr
         self._verbose = verbose
+        self._palette = palette_for(self._stream)
 
     def step(self, message: str) -> None:
-        print(f"==> {message}", file=self._stream, flush=True)
+        print(f"{self._palette.paint('==>', 'bold', 'cyan')} {message}", file=self._stream, flush=True)
 
     def detail(self, message: str) -> None:
         if self._verbose:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json as json_module
+import sys
 
 from invoke import Context
 
@@ -16,6 +17,7 @@ from toolchain.cli.common import (
     say,
     verbosity,
 )
+from toolchain.colour import palette_for
 from toolchain.deploy.targets import EMULATOR_ENVIRONMENT
 from toolchain.display import environment_report, table
 from toolchain.errors import ToolchainError
@@ -45,7 +47,7 @@ def apply(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator",
         outputs = envs.apply(env)
         local_api_url = envs.local_api_url(outputs)
         running = read_running(envs.client("lambda", env), envs.client("cloudwatch", env), outputs)
-    say("\n" + environment_report(env, target, with_running(outputs, running), local_api_url))
+    say("\n" + environment_report(env, target, with_running(outputs, running), local_api_url, palette_for(sys.stdout)))
 
 
 @platform_task(help={"env": ENV_HELP, "target": TARGET_HELP, "json": "machine-readable JSON instead of the table"})
@@ -61,7 +63,7 @@ def outputs(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator
     if json:
         say(json_module.dumps({**values, "local_api_url": local_api_url}, indent=2, sort_keys=True))
     else:
-        say(environment_report(env, target, values, local_api_url))
+        say(environment_report(env, target, values, local_api_url, palette_for(sys.stdout)))
 
 
 @platform_task(

@@ -16,10 +16,11 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from toolchain.colour import palette_for
 from toolchain.errors import ToolchainError
 from toolchain.reporting import Reporter
 from toolchain.terraform.install import Terraform
-from toolchain.terraform.summary import failure_excerpt, summarise_plan
+from toolchain.terraform.summary import failure_excerpt, painted, summarise_plan
 
 # Terraform's own files, kept when the copy is refreshed (at any depth: the bootstrap root is a subfolder).
 _KEEP_DIRS = {".terraform", "terraform.tfstate.d"}
@@ -218,8 +219,9 @@ class TerraformProject:
         if not shown:
             self.log_file("plan").write_text((result.stdout or "") + (result.stderr or ""))
             if not quiet and result.returncode != 1:
+                palette = palette_for(sys.stdout)
                 for line in summarise_plan(result.stdout or ""):
-                    sys.stdout.write(f"{line}\n")
+                    sys.stdout.write(f"{painted(line, palette)}\n")
         if result.returncode == 1:
             raise TerraformFailed(f"terraform plan failed: {(result.stderr or '').strip()[-3000:]}")
         return result.returncode == 2

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from toolchain.colour import PLAIN, Palette
+
 _HEADER = re.compile(
     r"^  # (?P<address>\S+) (?:\(deposed object \w+\) )?(?P<what>will be created|will be destroyed|"
     r"will be updated in-place|must be replaced|will be read during apply)"
@@ -39,6 +41,17 @@ def summarise_plan(text: str, limit: int = 25) -> list[str]:
     if len(changes) > limit:
         shown.append(f"    ... and {len(changes) - limit} more (--verbose, or the plan log, shows them all)")
     return shown
+
+
+_PLAN_MARK = re.compile(r"^(    )(-/\+|  \+|  -|  ~)( .*)$")
+_MARK_STYLE = {"-/+": "red", "  +": "green", "  -": "red", "  ~": "yellow"}
+
+
+def painted(line: str, palette: Palette = PLAIN) -> str:
+    """A summary line with its mark coloured as Terraform colours it (replace and destroy red, create
+    green, update yellow), where the palette colours at all."""
+    mark = _PLAN_MARK.match(line)
+    return mark[1] + palette.paint(mark[2], _MARK_STYLE[mark[2]]) + mark[3] if mark else line
 
 
 def failure_excerpt(text: str, lines: int = 60) -> str:
