@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -292,3 +293,75 @@ def test_a_requests_log_lines_and_metrics_carry_what_the_docs_promise(
     (directive,) = emf["_aws"]["CloudWatchMetrics"]
     assert directive["Namespace"] == "platform-dev"
     assert {"Name": "OrdersAccepted", "Unit": "Count"} in directive["Metrics"] and emf["OrdersAccepted"] == [1.0]
+
+
+@pytest.mark.documents("services.md", "SQS worker")
+def test_a_job_done_is_recorded_and_logged_as_the_docs_say(pipeline, lambda_context, caplog) -> None:
+    event = sqs_event(pipeline, job("j-3"))
+    written: list[dict[str, Any]] = []  # each line as the function writes it, with the keys of that moment
+
+    class Written(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            written.append(json.loads(worker.observed.logger.registered_formatter.format(record)))
+
+    keep = Written()
+    logging.getLogger("worker").addHandler(keep)
+    try:
+        worker.lambda_handler(event, lambda_context)
+    finally:
+        logging.getLogger("worker").removeHandler(keep)
+    # the fulfilment, with the order's customer and total and the request's correlation id
+    (item,) = boto3.client("dynamodb", region_name="us-east-1").scan(TableName="fulfilments")["Items"]
+    assert item == {"jobId": {"S": "j-3"}, "customerId": {"S": "c-1"}, "total": {"S": "39.98"},
+                    "correlationId": {"S": "corr-0"}, "processed": {"N": "1"}}  # fmt: skip
+    # the workflow's input: the order as queued, and the correlation id
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    (execution,) = sfn.list_executions(stateMachineArn=pipeline["machine"])["executions"]
+    assert json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"]) == {
+        "order": json.loads(job("j-3")), "correlation_id": "corr-0"}  # fmt: skip
+    (done,) = logged(caplog, "job done")
+    message_id = event["Records"][0]["messageId"]
+    assert (done.job_id, done.message_id, done.execution) == ("j-3", message_id, execution["executionArn"])
+    # and the line as written carries the request's correlation id
+    assert [w["correlation_id"] for w in written if w["message"] == "job done"] == ["corr-0"]
+
+
+@pytest.mark.documents("services.md", "SQS worker")
+def test_a_workflow_already_started_for_the_job_is_not_an_error(pipeline, lambda_context, caplog) -> None:
+    # GIVEN the job's execution exists (a delivery that crashed after starting it)
+    boto3.client("stepfunctions", region_name="us-east-1").start_execution(stateMachineArn=pipeline["machine"],
+                                                                           name="j-4", input="{}")  # fmt: skip
+    assert worker.lambda_handler(sqs_event(pipeline, job("j-4")), lambda_context) == {"done": 1}
+    (done,) = logged(caplog, "job done")
+    assert done.execution == "already started"
+
+
+@pytest.mark.documents("services.md", "SQS worker")
+@pytest.mark.parametrize(
+    ("variable", "value", "reason"),
+    [("FULFILMENTS_TABLE", "no-such-table", "recording the fulfilment of j-5 failed: ResourceNotFoundException"),
+     ("WORKFLOW_ARN", "arn:aws:states:us-east-1:123456789012:stateMachine:gone",
+      "starting the workflow of j-5 failed: StateMachineDoesNotExist")],
+)  # fmt: skip
+def test_a_job_that_aws_refuses_is_logged_with_what_failed(
+    pipeline, lambda_context, caplog, monkeypatch, variable: str, value: str, reason: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    fresh_container()
+    event = sqs_event(pipeline, job("j-5"))
+    with pytest.raises(BatchPartiallyFailed):
+        worker.lambda_handler(event, lambda_context)
+    (failed,) = logged(caplog, "job failed")
+    assert (failed.message_id, failed.reason) == (event["Records"][0]["messageId"], reason)
+    assert failed.error == "dependency_unavailable"
+
+
+@pytest.mark.documents("services.md", "SQS worker")
+def test_a_back_off_sqs_refuses_is_logged_and_the_failure_stands(pipeline, lambda_context, caplog) -> None:
+    event = sqs_event(pipeline, "{poison")
+    event["Records"][0]["receiptHandle"] = "not-a-receipt-handle"
+    with pytest.raises(BatchPartiallyFailed):
+        worker.lambda_handler(event, lambda_context)
+    (warning,) = logged(caplog, "backoff not set")
+    assert warning.message_id == event["Records"][0]["messageId"] and "ReceiptHandle" in warning.reason
+    assert len(warning.reason) <= 200

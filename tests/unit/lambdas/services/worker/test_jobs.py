@@ -8,12 +8,29 @@ import pytest
 
 from lambdas.services.worker.jobs import InvalidJob, parse_job
 
+NEEDS = "a job needs items and a customerId of 1-64 letters, digits, _ or -"
+GOOD = {"jobId": "j-1", "customerId": "c", "items": [{"sku": "a"}], "total": "10.00"}
 
-@pytest.mark.parametrize("body", ["not json", "[1]", json.dumps({"jobId": "x y"}), json.dumps({"jobId": "j", "items": []}),
-                                  json.dumps({"jobId": "j", "items": [1]})])  # fmt: skip
-def test_poison_messages_are_named(body: str) -> None:
-    with pytest.raises(InvalidJob):
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("not json", "the message body is not valid JSON: Expecting value: line 1 column 1 (char 0)"),
+        ("[1]", "the message body must be a JSON object"),
+        (json.dumps({"jobId": "x y"}), "jobId must be 1-64 letters, digits, _ or -"),
+        (json.dumps({"jobId": "j", "items": []}), NEEDS),
+        (json.dumps({"jobId": "j", "items": [1]}), NEEDS),
+        (json.dumps({**GOOD, "items": []}), NEEDS),  # a good customer, no items
+        (json.dumps({**GOOD, "items": "abc"}), NEEDS),  # a good customer, items that are not a list
+        (json.dumps({**GOOD, "customerId": "c c"}), NEEDS),
+        (json.dumps({**GOOD, "total": "1e200"}), "the job's total is not a plain decimal like 1299.99"),
+        (json.dumps({**GOOD, "total": None}), "the job's total is not a decimal string or an integer"),
+    ],
+)  # fmt: skip
+def test_poison_messages_are_named(body: str, message: str) -> None:
+    with pytest.raises(InvalidJob) as refused:
         parse_job(body)
+    assert str(refused.value) == message
 
 
 JOB = {"jobId": "j-1", "customerId": "c", "items": [{"sku": "a"}], "total": "10.00"}
