@@ -16,8 +16,9 @@ import boto3
 import pytest
 
 from toolchain.console.actions import ConsoleActions
-from toolchain.console.reader import ConsoleReader, waterfall
+from toolchain.console.reader import ConsoleReader
 from toolchain.console.server import ACTION_HEADER, Console, ConsoleServer
+from toolchain.console.waterfall import waterfall
 from toolchain.deploy.release import ALIAS, Releaser
 
 REGION = "us-east-1"

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from toolchain.console.invocations import invocations_of
 from toolchain.console.platform_map import platform_map
+from toolchain.console.waterfall import waterfall
 from toolchain.deploy.live import PARALLEL_READS, read_live
-from toolchain.traces import Node, TraceReader, build_tree, documents
+from toolchain.traces import TraceReader
 
 Clients = Callable[[str], Any]  # service name -> a boto3 client for the environment
 
@@ -290,97 +291,3 @@ def dashboard_metrics(rows: list[Any]) -> list[dict[str, Any]]:
                       "stat": options.get("stat"), "period": options.get("period"),
                       "label": options.get("label")})  # fmt: skip
     return found
-
-
-_REPORT = re.compile(r"REPORT RequestId: (?P<id>\S+)\s+Duration: (?P<duration>[\d.]+) ms"
-                     r"(?:.*?Init Duration: (?P<init>[\d.]+) ms)?")  # fmt: skip
-_START = re.compile(r"START RequestId: (?P<id>\S+)(?: Version: (?P<version>\S+))?")
-
-
-def invocations_of(function: str, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A log group's events as invocations: each stream's lines from START to REPORT, with what the
-    structured lines say (level, correlation id, X-Ray trace id). Lines outside a START...REPORT (a
-    group cut by the time window) are left out."""
-    open_: dict[str, dict[str, Any]] = {}  # stream -> the invocation being read
-    done: list[dict[str, Any]] = []
-    for event in sorted(events, key=lambda e: (e.get("logStreamName", ""), e["timestamp"], e.get("eventId", ""))):
-        stream, message = event.get("logStreamName", ""), str(event.get("message", "")).rstrip("\n")
-        start = _START.match(message)
-        if start:
-            open_[stream] = {"function": function, "request_id": start.group("id"), "version": start.group("version"),
-                             "started": _iso_ms(event["timestamp"]), "lines": [], "errored": False,
-                             "correlation_id": None, "trace_id": None, "duration_ms": None,
-                             "init_ms": None}  # fmt: skip
-        current = open_.get(stream)
-        if current is None:
-            continue
-        current["lines"].append({"at": _iso_ms(event["timestamp"]), "message": message})
-        structured = _structured(message)
-        if structured:
-            current["correlation_id"] = current["correlation_id"] or structured.get("correlation_id")
-            current["trace_id"] = current["trace_id"] or _trace_id(structured.get("xray_trace_id"))
-            current["errored"] |= str(structured.get("level", "")).upper() in ("ERROR", "CRITICAL")
-        elif message.startswith("[ERROR]"):
-            current["errored"] = True
-        report = _REPORT.match(message)
-        if report:
-            current["duration_ms"] = float(report.group("duration"))
-            current["init_ms"] = float(report.group("init")) if report.group("init") else None
-            done.append(open_.pop(stream))
-    return done
-
-
-def _structured(message: str) -> dict[str, Any] | None:
-    if not message.startswith("{"):
-        return None
-    try:
-        found = json.loads(message)
-    except ValueError:
-        return None
-    return found if isinstance(found, dict) else None
-
-
-def _trace_id(header: Any) -> str | None:
-    """The trace id of an X-Ray header (Root=1-...;Parent=...;Sampled=1) or of a bare id."""
-    if not isinstance(header, str) or not header:
-        return None
-    for part in header.split(";"):
-        if part.startswith("Root="):
-            return part[5:]
-    return header if header.startswith("1-") else None
-
-
-def _iso_ms(epoch_ms: int) -> str:
-    return dt.datetime.fromtimestamp(epoch_ms / 1000, dt.UTC).isoformat(timespec="milliseconds")
-
-
-def waterfall(trace: dict[str, Any]) -> dict[str, Any]:
-    """A trace as rows in start order: depth, name, offset and duration in ms, and what went wrong."""
-    roots = build_tree(documents(trace))
-    rows: list[dict[str, Any]] = []
-    if not roots:
-        return {"id": trace.get("Id"), "duration_ms": 0.0, "rows": rows}
-    origin = min(root.start for root in roots)
-
-    def walk(node: Node, depth: int) -> None:
-        doc = node.doc
-        http = doc.get("http") or {}
-        rows.append({
-            "depth": depth,
-            "name": str(doc.get("name", "?")),
-            "kind": doc.get("origin") or doc.get("namespace") or "",
-            "operation": (doc.get("aws") or {}).get("operation") or "",
-            "status": (http.get("response") or {}).get("status"),
-            "start_ms": round((node.start - origin) * 1000, 2),
-            "duration_ms": round((node.end - node.start) * 1000, 2),
-            "flags": [f for f in ("fault", "error", "throttle") if doc.get(f)],
-            "annotations": dict(doc.get("annotations") or {}),
-        })  # fmt: skip
-        for child in node.children:
-            walk(child, depth + 1)
-
-    for root in roots:
-        walk(root, 0)
-    end = max(r["start_ms"] + r["duration_ms"] for r in rows)
-    correlation = next((r["annotations"]["correlation_id"] for r in rows if "correlation_id" in r["annotations"]), None)
-    return {"id": trace.get("Id"), "duration_ms": round(end, 2), "correlation_id": correlation, "rows": rows}

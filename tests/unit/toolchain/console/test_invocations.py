@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from toolchain.console.reader import invocations_of
+from toolchain.console.invocations import invocations_of
 
 TRACE = "Root=1-675f0a1b-3c2d4e5f6a7b8c9d0e1f2a3b;Parent=53995c3f42cd8ad8;Sampled=1"
 
