@@ -18,7 +18,7 @@ from typing import Any
 from toolchain.console.invocations import invocations_of
 from toolchain.console.platform_map import platform_map
 from toolchain.console.waterfall import waterfall
-from toolchain.deploy.live import PARALLEL_READS, read_live
+from toolchain.deploy.live import PARALLEL_READS, describe_alarms, read_live
 from toolchain.traces import TraceReader
 
 Clients = Callable[[str], Any]  # service name -> a boto3 client for the environment
@@ -175,14 +175,12 @@ class ConsoleReader:
 
     # -- alarms --------------------------------------------------------------------------------------
     def alarms(self) -> list[dict[str, Any]]:
-        names = list(self.outputs.get("alarm_names") or [])
-        cloudwatch, rows = self._clients("cloudwatch"), []
-        for at in range(0, len(names), 100):  # DescribeAlarms takes at most 100 names
-            for alarm in cloudwatch.describe_alarms(AlarmNames=names[at : at + 100])["MetricAlarms"]:
-                metric = f"{alarm.get('Namespace', '')} {alarm.get('MetricName', '')}".strip()
-                rows.append({"name": alarm["AlarmName"], "state": alarm["StateValue"],
-                             "reason": alarm.get("StateReason", ""),
-                             "since": _iso(alarm.get("StateUpdatedTimestamp")), "metric": metric})  # fmt: skip
+        rows = []
+        for alarm in describe_alarms(self._clients("cloudwatch"), list(self.outputs.get("alarm_names") or [])):
+            metric = f"{alarm.get('Namespace', '')} {alarm.get('MetricName', '')}".strip()
+            rows.append({"name": alarm["AlarmName"], "state": alarm["StateValue"],
+                         "reason": alarm.get("StateReason", ""),
+                         "since": _iso(alarm.get("StateUpdatedTimestamp")), "metric": metric})  # fmt: skip
         order = {"ALARM": 0, "INSUFFICIENT_DATA": 1, "OK": 2}
         return sorted(rows, key=lambda r: (order.get(r["state"], 3), r["name"]))
 

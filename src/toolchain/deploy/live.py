@@ -47,12 +47,16 @@ def read_live(lambda_client: Any, function_name: str) -> Live | None:
     return Live(str(alias["FunctionVersion"]), {str(v): float(w) for v, w in weights.items()})
 
 
-def alarm_states(cloudwatch: Any, names: list[str]) -> dict[str, str]:
-    states: dict[str, str] = {}
+def describe_alarms(cloudwatch: Any, names: list[str]) -> list[dict[str, Any]]:
+    """DescribeAlarms of these metric alarms, in batches as large as it takes."""
+    found: list[dict[str, Any]] = []
     for start in range(0, len(names), ALARM_BATCH):
-        for alarm in cloudwatch.describe_alarms(AlarmNames=names[start : start + ALARM_BATCH])["MetricAlarms"]:
-            states[alarm["AlarmName"]] = alarm["StateValue"]
-    return states
+        found += cloudwatch.describe_alarms(AlarmNames=names[start : start + ALARM_BATCH])["MetricAlarms"]
+    return found
+
+
+def alarm_states(cloudwatch: Any, names: list[str]) -> dict[str, str]:
+    return {alarm["AlarmName"]: alarm["StateValue"] for alarm in describe_alarms(cloudwatch, names)}
 
 
 def read_running(lambda_client: Any, cloudwatch: Any, outputs: dict[str, Any]) -> Running:

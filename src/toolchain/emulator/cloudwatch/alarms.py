@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from toolchain.emulator.iam.enforcement import refused
+from toolchain.emulator.iam.resource_based import topic_at
 from toolchain.emulator.iam.resource_policies import Invoker
 from toolchain.emulator.iam.service_keys import topic_refusal
 
@@ -176,14 +177,11 @@ class AlarmActions:
     def _may_publish(self, alarm_name: str, topic_arn: str) -> bool:
         """CloudWatch publishes only as the topic's policy and (if encrypted) its key's policy let it
         (service_keys.py)."""
-        from moto.sns.models import sns_backends
-
-        parts = topic_arn.split(":")
-        try:
-            topic = sns_backends[parts[4]][parts[3]].get_topic(topic_arn)
-        except Exception:  # a missing topic is reported by the publish below
+        topic = topic_at(topic_arn)
+        if topic is None:  # a missing topic is reported by the publish below
             return True
-        invoker = Invoker("cloudwatch.amazonaws.com", self.alarms[alarm_name].alarm_arn, parts[4])  # type: ignore[attr-defined]
+        account = topic_arn.split(":")[4]
+        invoker = Invoker("cloudwatch.amazonaws.com", self.alarms[alarm_name].alarm_arn, account)  # type: ignore[attr-defined]
         refusal = topic_refusal(topic, invoker)
         if refusal is None:
             return True

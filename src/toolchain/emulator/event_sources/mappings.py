@@ -14,6 +14,7 @@ from typing import Any
 
 from toolchain.emulator.awslambda.routing import keep_the_alias
 from toolchain.emulator.event_sources.permissions import refused_actions, source_service
+from toolchain.emulator.iam.resource_based import queue_at
 
 
 class PolledMappings:
@@ -54,17 +55,16 @@ class PolledMappings:
         """Lambda refuses an SQS mapping whose queue would show a message again while the function may
         still be running it (a visibility timeout shorter than the function's timeout)."""
         from moto.awslambda.exceptions import InvalidParameterValueException
-        from moto.sqs.models import sqs_backends
 
         source = str(spec.get("EventSourceArn") or "")
         if source_service(source) != "sqs":
             return
         try:
             function = self.get_function(str(spec.get("FunctionName") or ""))  # type: ignore[attr-defined]
-            queue = sqs_backends[source.split(":")[4]][source.split(":")[3]].get_queue(source.split(":")[5])
-        except Exception:  # an unknown function or queue: moto's own error follows in super()
+        except Exception:  # an unknown function: moto's own error follows in super()
             return
-        if int(queue.visibility_timeout) < int(function.timeout):
+        queue = queue_at(source)
+        if queue is not None and int(queue.visibility_timeout) < int(function.timeout):
             raise InvalidParameterValueException(
                 f"Queue visibility timeout: {int(queue.visibility_timeout)} seconds is less than Function timeout: "
                 f"{int(function.timeout)} seconds"

@@ -34,19 +34,24 @@ def _secret(account: str, arn: str) -> Any:
         return None
 
 
-def _queue(account: str, arn: str) -> Any:
+def queue_at(arn: str) -> Any:
+    """moto's queue that an ARN names; None when there is none."""
     from moto.sqs.models import sqs_backends
 
-    return sqs_backends[account][arn.split(":")[3]].queues.get(arn.split(":")[5])
+    parts = arn.split(":")
+    return sqs_backends[parts[4]][parts[3]].queues.get(parts[5]) if len(parts) == 6 else None
 
 
-def _topic(account: str, arn: str) -> Any:
+def topic_at(arn: str) -> Any:
+    """moto's topic that an ARN names; None when there is none."""
     from moto.sns.models import sns_backends
 
-    return sns_backends[account][arn.split(":")[3]].topics.get(arn)
+    parts = arn.split(":")
+    return sns_backends[parts[4]][parts[3]].topics.get(arn) if len(parts) == 6 else None
 
 
-_HOLDERS = {"s3": _bucket, "secretsmanager": _secret, "sqs": _queue, "sns": _topic}
+_HOLDERS = {"s3": _bucket, "secretsmanager": _secret, "sqs": lambda _, arn: queue_at(arn),
+            "sns": lambda _, arn: topic_at(arn)}  # fmt: skip
 
 
 def policy_of(account: str, arn: str) -> Policy | None:

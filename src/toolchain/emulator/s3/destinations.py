@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from toolchain.emulator.iam.enforcement import refused
+from toolchain.emulator.iam.resource_based import queue_at, topic_at
 from toolchain.emulator.iam.resource_policies import Invoker, may_invoke, permission_hint
 from toolchain.emulator.iam.service_keys import queue_refusal, topic_refusal
 
@@ -35,18 +36,12 @@ def unallowed_functions(config: dict[str, Any], invoker: Invoker) -> list[str]:
 
 def queue_delivery_refusal(queue_arn: str, invoker: Invoker) -> str | None:
     """Why S3 cannot send to the queue (None when it can, or the queue does not exist: moto says so)."""
-    from moto.sqs.models import sqs_backends
-
-    parts = queue_arn.split(":")
-    queue = sqs_backends[parts[4]][parts[3]].queues.get(parts[5]) if len(parts) == 6 else None
+    queue = queue_at(queue_arn)
     return queue_refusal(queue, invoker) if queue is not None else None
 
 
 def topic_delivery_refusal(topic_arn: str, invoker: Invoker) -> str | None:
-    from moto.sns.models import sns_backends
-
-    parts = topic_arn.split(":")
-    topic = sns_backends[parts[4]][parts[3]].topics.get(topic_arn) if len(parts) == 6 else None
+    topic = topic_at(topic_arn)
     return topic_refusal(topic, invoker) if topic is not None else None
 
 
