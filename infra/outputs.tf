@@ -251,8 +251,3 @@ output "alarm_names" {
     compact([module.work_queue.dlq_alarm_name]),
   ))
 }
-
-output "expected_traffic" {
-  description = "Expected traffic per function (for `invoke cost`)."
-  value       = var.expected_traffic
-}

@@ -238,12 +238,3 @@ variable "worker_queue_max_receive_count" {
   type        = number
   default     = 3
 }
-
-variable "expected_traffic" {
-  description = "Expected monthly invocations and average duration per function name, for `invoke cost` where no metrics exist yet."
-  type = map(object({
-    invocations_per_month = number
-    average_duration_ms   = number
-  }))
-  default = {}
-}

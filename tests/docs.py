@@ -168,6 +168,15 @@ HOW: dict[str, How] = {
     "invoke console --json": How("run"),
     "invoke console --env staging --target aws": How(
         "not_here", "--target aws needs an AWS account; the same reader runs on the emulator in tests/e2e/test_console.py"),
+    "invoke cost.measure": How(
+        "not_here", "real traffic into the emulator environment (users, orders, alerts, scraped prices), which the "
+        "shared e2e platform keeps as its tests found it; the line below runs the same on the story's own dev"),
+    "invoke cost.measure --env dev --requests 1": How(
+        "elsewhere", "tests/e2e/test_environments.py::test_the_bill_of_prod_prices_every_service_and_each_entry_point"),
+    "invoke cost --env prod": How(
+        "elsewhere", "tests/e2e/test_environments.py::test_the_bill_of_prod_prices_every_service_and_each_entry_point"),
+    "invoke cost --env prod --json": How(
+        "elsewhere", "tests/e2e/test_environments.py::test_the_bill_of_prod_prices_every_service_and_each_entry_point"),
     "invoke mutants --report": How(
         "not_here", "needs the results of a mutation run (mutants/), which CI does not make"),
 }  # fmt: skip

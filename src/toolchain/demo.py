@@ -65,10 +65,19 @@ def run_demo(s3: Any, logs: Any, bucket: str, upload_prefix: str, thumbnail_pref
                       [e["message"] for e in events][-3:])  # fmt: skip
 
 
-def run_api_demo(api_url: str, token: str, slack_secret: str) -> list[str]:
-    """Call the users API with a token its authorizer accepts and the Slack bot with a signed command."""
+def slack_headers(secret: str, body: str, now: float) -> dict[str, str]:
+    """The headers Slack signs a slash command with (v0, HMAC-SHA256 of the timestamp and body)."""
     import hashlib
     import hmac
+
+    stamp = str(int(now))
+    signature = "v0=" + hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature,
+            "Content-Type": "application/x-www-form-urlencoded"}  # fmt: skip
+
+
+def run_api_demo(api_url: str, token: str, slack_secret: str) -> list[str]:
+    """Call the users API with a token its authorizer accepts and the Slack bot with a signed command."""
     from urllib.parse import urlencode
 
     import requests
@@ -83,10 +92,7 @@ def run_api_demo(api_url: str, token: str, slack_secret: str) -> list[str]:
     lines.append(f"GET /users?limit=2 -> {listed.status_code} ({len(listed.json().get('items', []))} users)")
     lines.append(f"GET /users without a token -> {requests.get(f'{api_url}/users', timeout=30).status_code}")
     body = urlencode({"command": "/weather", "text": "Lisbon", "user_id": "U1"})
-    stamp = str(int(time.time()))
-    signature = "v0=" + hmac.new(slack_secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
-    headers = {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature,
-               "Content-Type": "application/x-www-form-urlencoded"}  # fmt: skip
+    headers = slack_headers(slack_secret, body, time.time())
     answer = requests.post(f"{api_url}/slack/commands", data=body, headers=headers, timeout=30)
     lines.append(f"POST /slack/commands /weather Lisbon -> {answer.status_code} {answer.text}")
     return lines

@@ -5,6 +5,7 @@ redrive, each done or seen on the page. Screenshots go to build/test-artifacts/c
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import shutil
@@ -244,6 +245,8 @@ def test_a_dead_lettered_message_is_read_and_redriven_from_the_keyboard(deployed
     page.keyboard.press("r")
     row = '#queues tr[data-queue="work_dlq_url"]'
     expect(page.locator(f"{row} td.visible")).to_have_text("1")
+    # AND its oldest message's age, from the AWS/SQS metric the emulator samples as SQS publishes it
+    expect(page.locator(f"{row} td.oldest")).to_have_text(re.compile(r"^\d+ (s|min)$"))
     # WHEN its messages are read THEN the job is shown, still there
     page.click(f"{row} button:text('Messages')")
     expect(page.locator("#messages pre")).to_be_visible()
@@ -307,3 +310,24 @@ def test_sparklines_are_read_once_a_minute_however_often_the_functions_are(page:
         page.keyboard.press("r")
         expect(page.locator("body")).not_to_have_attribute("data-reads", reads)
     assert asked.count("functions") >= 3 and asked.count("metrics") <= 1, asked
+
+
+@pytest.mark.documents("console.md", "Bill")
+def test_the_bill_shows_each_entry_point_and_every_service(deployed: Deployed, page: Any) -> None:
+    # GIVEN two entry points measured on this platform (reads, and one user: nothing another module
+    # counts, such as alerts or scraped prices)
+    deployed.invoke("cost.measure", "--requests", "1", "--only", "get-user,list-users")
+    # WHEN the bill panel is opened from the keyboard
+    page.keyboard.press("Escape")
+    page.keyboard.press("9")
+    # THEN each measured entry point has its cost per 1,000 requests, and the month adds up by service
+    expect(page.locator("#bill-entries tr[data-entry='get-user'] td").first).to_have_text(re.compile(r"^0\.\d{4}$"))
+    expect(page.locator("#bill-entries tr[data-entry='list-users']")).to_be_visible()
+    bill = json.loads(deployed.invoke("cost", "--json").stdout)
+    for service in ("apigateway", "lambda", "kinesis", "cloudwatch"):
+        expect(page.locator(f"#bill-services tr[data-service='{service}'] td")).to_have_text(
+            f"{float(bill['services'][service]):,.2f}")  # fmt: skip
+    expect(page.locator("#bill-services tr.total td")).to_have_text(f"{float(bill['net_usd']):,.2f}")
+    expect(page.locator("#bill-payers tr[data-payer='users']")).to_be_visible()
+    assert "usage measured on the emulator at" in page.inner_text("#bill-basis")
+    page.screenshot(path=str(ARTIFACTS / "bill.png"), full_page=True)

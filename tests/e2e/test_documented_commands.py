@@ -73,4 +73,4 @@ def test_the_readme_demo_runs(deployed: Deployed) -> None:
     assert "thumbnail  s3://" in result.stdout
     # what matters only: the results and what to do next (Terraform's output is in its logs)
     assert len((result.stdout + result.stderr).splitlines()) < 80, result.stdout + result.stderr
-    assert "Next: `invoke watch`" in result.stdout
+    assert "Next: `invoke console` opens the operator's page" in result.stdout and "`invoke watch`" in result.stdout

@@ -13,7 +13,9 @@ from __future__ import annotations
 import io
 import json
 import time
+import tomllib
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,9 @@ import requests
 from botocore.exceptions import ClientError
 
 from tests import tokens
+from tests.docs import documented
+from tests.docs import run as run_documented
+from toolchain.cost.bill import SERVICE_NAMES
 from toolchain.deploy.deployer import LOCAL_REPOSITORY, workflow_token
 from toolchain.deploy.release import ALIAS
 
@@ -259,8 +264,11 @@ def test_rolling_back_is_promoting_the_previous_manifest(
     assert "thumbnails" not in promoted.stdout.split("Promoted dev -> prod")[1]
     assert running(deployed, "prod") == changed.hashes
 
-    rollback = deployed.invoke("promote", "--manifest", first.manifest_sha256, "--to", "prod")
-    assert f"Promoted manifest {first.manifest_sha256[:12]} -> prod" in rollback.stdout
+    rollback = json.loads(deployed.invoke("promote", "--manifest", first.manifest_sha256, "--to", "prod",
+                                          "--json").stdout)  # fmt: skip
+    assert (rollback["source"], rollback["destination"]) == (f"manifest {first.manifest_sha256[:12]}", "prod")
+    assert rollback["manifest_sha256"] == first.manifest_sha256
+    assert rollback["changes"]["users"] == {"before": changed.hashes["users"], "after": first.hashes["users"]}
     assert running(deployed, "prod") == first.hashes
     assert outputs(deployed, "prod")["deployed_manifest_sha256"] == first.manifest_sha256
 
@@ -268,25 +276,51 @@ def test_rolling_back_is_promoting_the_previous_manifest(
     assert "error: no manifest 000000000000 in s3://platform-123456789012-us-east-1-artifacts" in unknown
 
 
-@pytest.mark.documents("environments.md", "Cost")
-def test_cost_prices_measured_invocations_else_expected_traffic(deployed: Deployed, first: Release) -> None:
-    prod = deployed.invoke("cost", "--env", "prod").stdout
-    rows = {line.split()[0]: line.split() for line in prod.splitlines()[2:] if line and not line.startswith("-")}
-    # order-stream in prod, from expected_traffic: 900,000 requests x 30 ms at 256 MB = 6,750 GB-s: $0.18 + $0.1125
-    assert rows["order-stream"][1:] == ["256", "x86_64", "0", "900,000", "30.0", "6,750.0", "0.29", "estimate"]
-    # users in prod ran once (test_prod_serves_what_it_was_given): measured beats expected; its two
-    # provisioned environments (prod.tfvars) cost 2 x 0.5 GB x 730 h at $0.0000041667 per GB-s, used or not
-    assert rows["users"][1:5] == ["512", "x86_64", "2", "1"] and rows["users"][-1] == "metrics"
-    assert rows["users"][-2] == "10.95"
-    assert "estimated monthly Lambda cost" in prod
+@pytest.mark.documents("environments.md", "Cost", "The load profile")
+def test_the_bill_of_prod_prices_every_service_and_each_entry_point(deployed: Deployed, first: Release) -> None:
+    # GIVEN a measurement of every entry point of the load profile, driven once each on dev
+    measure = run_documented(documented("docs/environments.md", "invoke cost.measure --env dev --requests 1"),
+                             deployed.env, cwd=deployed.root)  # fmt: skip
+    assert measure.returncode == 0, measure.stdout + measure.stderr
+    measured = measure.stdout
+    profile = tomllib.loads((deployed.root / "profiles" / "platform.toml").read_text())
+    for name in profile["entry_points"]:
+        assert f"  {name}: 1 request in " in measured and "failed" not in measured, measured
+    # WHEN prod's bill is asked for, as docs/environments.md shows it
+    text = run_documented(documented("docs/environments.md", "invoke cost --env prod"), deployed.env, cwd=deployed.root)
+    assert text.returncode == 0, text.stdout + text.stderr
+    answer = run_documented(documented("docs/environments.md", "invoke cost --env prod --json"), deployed.env,
+                            cwd=deployed.root)  # fmt: skip
+    bill = json.loads(answer.stdout)
+    # THEN every service the platform uses has its part, and the parts add up
+    assert {s for s, usd in bill["services"].items() if Decimal(usd) > 0} == set(SERVICE_NAMES), bill["services"]
+    assert sum(Decimal(usd) for usd in bill["services"].values()) == Decimal(bill["gross_usd"])
+    for name in SERVICE_NAMES.values():
+        assert f"\n{name} " in text.stdout, name
+    # AND each entry point has its cost per 1,000 requests at prod's traffic
+    entries = {e["name"]: e for e in bill["entry_points"]}
+    assert set(entries) == set(profile["entry_points"])
+    for name, entry in entries.items():
+        assert Decimal(entry["per_1000_requests_usd"]) > 0 and entry["failed_while_measured"] == 0, entry
+        assert entry["monthly_requests"] == profile["traffic"]["prod"][name]
+    # AND what one API request costs API Gateway is its list price: 1,000 x $3.50 per million
+    assert Decimal(entries["get-user"]["per_1000_by_service_usd"]["apigateway"]) == Decimal("0.0035")
+    # AND one order runs the workflow's three states: 3,000 transitions x $0.025 per 1,000
+    assert Decimal(entries["place-order"]["per_1000_by_service_usd"]["states"]) == Decimal("0.075")
+    # AND prod's own configuration is priced: its two provisioned users environments (prod.tfvars),
+    # 2 x 0.5 GB x 730 h at $0.0000041667 per GB-s, used or not
+    kept = [u for u in bill["usage"] if u["unit"] == "lambda.provisioned_gb_seconds.x86_64"]
+    assert Decimal(kept[0]["amount"]) == 2 * Decimal("0.5") * 730 * 3600 + 2 * Decimal("0.25") * 730 * 3600
+    assert "workflow-failed" in bill["unmeasured_functions"]
 
 
 @pytest.mark.documents("environments.md", "The deploy role")
 def test_each_role_rolls_back_and_destroys_its_own_environment(deployed: Deployed, first: Release) -> None:
     # GIVEN prod moved back to the first release by the manifest rollback above: its live alias
     # records the release before it
-    rolled = deployed.invoke("rollback", "--env", "prod")
-    assert "Rolled back" in rolled.stdout and "in prod on the emulator" in rolled.stdout
+    rolled = json.loads(deployed.invoke("rollback", "--env", "prod", "--json").stdout)
+    assert rolled["environment"] == "prod" and rolled["moves"]
+    assert all(int(m["after"]) < int(m["before"]) for m in rolled["moves"]), rolled
     # WHEN staging is destroyed as staging's role THEN every resource goes, the state stays, empty
     destroyed = deployed.invoke("destroy", "--env", "staging", "--yes")
     assert "staging on the emulator is destroyed." in destroyed.stdout

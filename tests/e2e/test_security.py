@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from urllib.parse import urlencode
 
@@ -35,13 +36,12 @@ def secrets_in_use(deployed: Deployed) -> dict[str, str]:
 
 
 def test_the_iam_audit_of_the_plan_has_no_findings(deployed: Deployed) -> None:
-    result = deployed.invoke("security.iam")
+    audit = json.loads(deployed.invoke("security.iam", "--json").stdout)
 
-    report = result.stdout[result.stdout.index("IAM audit:") :]
-    assert "no findings" in report and "FINDING" not in report
+    assert audit["ok"] is True and audit["findings"] == []
     functions = len(deployed.manifest["functions"])
-    assert f"{functions} functions on {functions + 2} roles" in report  # + the workflow's and API Gateway's
-    assert "Resource '*' allowed for xray:PutTraceSegments" in report
+    assert (audit["functions"], audit["roles"]) == (functions, functions + 2)  # + the workflow's and API Gateway's
+    assert "xray:PutTraceSegments" in audit["resource_star"]
 
 
 @pytest.mark.documents("environments.md", "Secrets")
@@ -67,5 +67,11 @@ def test_a_secret_written_to_a_log_fails_the_search(deployed: Deployed, secrets_
         assert result.returncode == 1
         assert f"LEAK slack_secret_id found in log group {group} (as written)" in result.stdout
         assert secrets_in_use["slack"] not in result.stdout + result.stderr
+        # AND for machines the same, as JSON, with the same exit status and still without the value
+        found = deployed.invoke("security.secrets", "--json", check=False)
+        assert found.returncode == 1 and secrets_in_use["slack"] not in found.stdout + found.stderr
+        search = json.loads(found.stdout)
+        assert search["ok"] is False
+        assert {"secret": "slack_secret_id", "place": f"log group {group}", "form": "as written"} in search["leaks"]
     finally:
         logs.delete_log_stream(logGroupName=group, logStreamName="leak")

@@ -20,6 +20,7 @@ from toolchain.console.reader import ConsoleReader
 from toolchain.console.server import ACTION_HEADER, Console, ConsoleServer
 from toolchain.console.waterfall import waterfall
 from toolchain.deploy.release import ALIAS, Releaser
+from toolchain.errors import ToolchainError
 
 REGION = "us-east-1"
 
@@ -247,3 +248,35 @@ def test_a_trace_becomes_a_waterfall_of_hops_in_start_order() -> None:
         (0, "api/local", 0.0, 200.0), (1, "Lambda", 10.0, 180.0), (2, "p-checkout", 20.0, 160.0)]  # fmt: skip
     assert drawn["rows"][2]["flags"] == ["fault"] and drawn["rows"][0]["status"] == 202
     assert (drawn["duration_ms"], drawn["correlation_id"]) == (200.0, "req-1")
+
+
+@pytest.mark.documents("console.md", "Queues")
+def test_a_queue_shows_the_age_of_its_oldest_message_from_cloudwatch(console: ConsoleServer) -> None:
+    # GIVEN SQS's metric for the dead-letter queue (as the emulator samples it and SQS publishes it)
+    _client("cloudwatch").put_metric_data(Namespace="AWS/SQS", MetricData=[
+        {"MetricName": "ApproximateAgeOfOldestMessage", "Value": 125.0, "Unit": "Seconds",
+         "Dimensions": [{"Name": "QueueName", "Value": "p-work-dlq"}]}])  # fmt: skip
+    queues = {q["key"]: q for q in _request(console, "/api/queues")[1]}
+    # THEN that queue shows it, and one with no datapoint shows none (not a zero it does not know)
+    assert queues["work_dlq_url"]["oldest_age_s"] == 125.0
+    assert queues["work_queue_url"]["oldest_age_s"] is None
+
+
+@pytest.mark.documents("console.md", "Bill")
+def test_the_bill_is_the_costs_json_and_says_what_to_do_without_a_measurement(platform: dict[str, Any]) -> None:
+    reader = ConsoleReader(_client, platform)
+    actions = ConsoleActions(reader, _client, None)
+    about = {"environment": "emulator", "target": "emulator"}
+    answers = iter([{"net_usd": "12.50"}, ToolchainError("no measured usage yet", "run `invoke cost.measure`")])
+
+    def bill() -> Any:
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    console = Console(reader, actions, about, bill)
+    assert console.answer("GET", "/api/bill", {}) == (200, {"net_usd": "12.50"})
+    assert console.answer("GET", "/api/bill", {}) == (
+        409, {"error": "no measured usage yet", "hint": "run `invoke cost.measure`"})  # fmt: skip
+    assert Console(reader, actions, about).answer("GET", "/api/bill", {})[0] == 404

@@ -39,6 +39,9 @@ def _tasks() -> dict[str, set[str]]:
         for argument in task.get_arguments():
             options |= {n.replace("_", "-").strip("-") for n in argument.names}
         tasks[name] = options
+    for name, collection in module.ns.collections.items():  # `invoke cost` runs its namespace's default task
+        if collection.default:
+            tasks[name] = tasks[f"{name}.{collection.default}"]
     return tasks
 
 

@@ -11,6 +11,7 @@ from toolchain.cli import (
     build,
     checks,
     console,
+    cost,
     deps,
     emulator,
     environments,
@@ -26,7 +27,7 @@ from toolchain.cli import (
 )
 from toolchain.cli.common import help_is_never_a_positional_value
 
-NAMESPACES = (fn, tf, deps, events, rules, queues, security, iam)
+NAMESPACES = (fn, tf, deps, events, rules, queues, security, iam, cost)
 
 
 def namespace(root: Path) -> Collection:
@@ -44,7 +45,6 @@ def namespace(root: Path) -> Collection:
         environments.outputs,
         environments.promote,
         environments.rollback,
-        environments.cost,
         traces.traces,
         console.console,
         environments.bootstrap,

@@ -6,6 +6,7 @@ Tasks only parse their arguments, call the toolchain and print; a `ToolchainErro
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import signal
@@ -48,6 +49,17 @@ def root(c: Context) -> Path:
 
 def say(text: str) -> None:
     print(text, flush=True)
+
+
+@contextmanager
+def progress_to_stderr(json: bool) -> Iterator[None]:
+    """With --json, stdout carries the JSON alone: what the steps print (Terraform's summaries, a
+    bake's progress) goes to stderr while they run; print the JSON after leaving."""
+    if not json:
+        yield
+        return
+    with contextlib.redirect_stdout(sys.stderr):
+        yield
 
 
 @contextmanager

@@ -8,7 +8,8 @@ from typing import Any
 
 from invoke import Context, Exit
 
-from toolchain.cli.common import ENV_HELP, TARGET_HELP, environments, platform_task, say
+from toolchain.cli.common import ENV_HELP, TARGET_HELP, environments, platform_task, root, say
+from toolchain.cli.cost import PROFILE, the_bill
 from toolchain.console.actions import ConsoleActions
 from toolchain.console.reader import ConsoleReader
 from toolchain.console.server import Console, ConsoleServer
@@ -43,7 +44,8 @@ def console(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator
             json: bool = False) -> None:  # fmt: skip
     """Serve the operator's console on 127.0.0.1 until Ctrl-C: what `live` serves on each function (and
     canary weights), with sparklines; alarms and their history; queues with dead letters to read and
-    redrive; schedules to fire now on the emulator; traces as waterfalls, found by correlation id."""
+    redrive; schedules to fire now on the emulator; traces as waterfalls, found by correlation id; the
+    bill (`invoke cost`'s)."""
     if not 0 <= port <= 65535:
         raise Exit(f"error: --port {port} is not a port (0 to 65535)", code=1)
     with environments(c, target) as envs:
@@ -59,8 +61,15 @@ def console(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator
         fire = envs.toolchain.emulator.fire if target == "emulator" else None
         actions = ConsoleActions(reader, _cached(lambda service: envs.deploy_client(service, env)), fire)
         about = {"environment": env, "target": target, "region": outputs.get("region") or envs.region(env)}
+
+        def bill() -> Any:
+            from toolchain.cost import report
+
+            result, measured, price_list = the_bill(envs, env, root(c) / PROFILE)
+            return report.as_json(result, measured, price_list)
+
         try:
-            server = ConsoleServer(Console(reader, actions, about), port)
+            server = ConsoleServer(Console(reader, actions, about, bill), port)
         except OSError as exc:
             raise Exit(f"error: cannot listen on 127.0.0.1:{port}: {exc.strerror} -> pass --port 0 (any free port) "
                        "or another port", code=1) from None  # fmt: skip

@@ -98,8 +98,8 @@ def demo(c: Context, verbose: bool = False) -> None:
     for line in lines:
         say(f"  {line}")
     say(
-        "\nNext: `invoke watch` carries each saved edit to the emulator; `invoke outputs` lists what runs;\n"
-        "`invoke traces` follows a request; `invoke down` stops the emulator (docs/development.md)."
+        "\nNext: `invoke console` opens the operator's page (functions, alarms, queues, traces, the bill);\n"
+        "`invoke watch` carries each saved edit to the emulator; `invoke down` stops it (docs/development.md)."
     )
 
 

@@ -1,4 +1,4 @@
-"""Tasks over environments on a target: `plan`, `apply`, `outputs`, `promote`, `rollback`, `cost`, `bootstrap`."""
+"""Tasks over environments on a target: `plan`, `apply`, `outputs`, `promote`, `rollback`, `bootstrap`."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from toolchain.cli.common import (
     environments,
     failures_as_exit,
     platform_task,
+    progress_to_stderr,
     say,
     verbosity,
 )
@@ -77,6 +78,7 @@ def outputs(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator
         "linear": "percent of the traffic added at each step (1-99) until all of it",
         "step": "how long each linear step bakes (default 1m)",
         "target": TARGET_HELP,
+        "json": "print what changed as JSON (the progress stays on stderr)",
     },
 )
 def promote(
@@ -89,6 +91,7 @@ def promote(
     linear: str = "",
     step: str = "",
     target: str = "emulator",
+    json: bool = False,
 ) -> None:
     """Deploy to an environment exactly what another runs (or an earlier manifest), all at once or as a
     canary or linear shift whose bake rolls `live` back by itself when an alarm on the new versions fires."""
@@ -98,11 +101,16 @@ def promote(
 
     with failures_as_exit():
         strategy = Strategy.from_options(canary=canary, bake=bake, linear=linear, step=step)
-    with environments(c, target) as envs:
+    with environments(c, target) as envs, progress_to_stderr(json):
         releases = envs.config.build_dir / "releases"
         envs.deploying = to  # one job, as CI runs it: the destination's role reads the source too
         result = promote_release(EnvironmentsSite(envs), to, releases, envs.reporter, source=from_ or None,
                                  manifest_sha=manifest or None, strategy=strategy)  # fmt: skip
+    if json:
+        changes = {name: {"before": before, "after": after} for name, (before, after) in sorted(result.changes.items())}
+        say(json_module.dumps({"source": result.source, "destination": result.destination,
+                               "manifest_sha256": result.manifest_sha256, "changes": changes}, indent=2))  # fmt: skip
+        return
     say(f"\nPromoted {result.source} -> {result.destination}: manifest {result.manifest_sha256[:12]}")
     for name, (before, after) in sorted(result.changes.items()):
         say(f"  {name:<20} {before or '(new)':<44} -> {after}")
@@ -115,32 +123,27 @@ def promote(
         "env": ENV_HELP,
         "function": "only this function (name as in pyproject.toml); default: every function",
         "target": TARGET_HELP,
+        "json": "print the moves as JSON",
     }
 )
-def rollback(c: Context, env: str = EMULATOR_ENVIRONMENT, function: str = "", target: str = "emulator") -> None:
+def rollback(c: Context, env: str = EMULATOR_ENVIRONMENT, function: str = "", target: str = "emulator",
+             json: bool = False) -> None:  # fmt: skip
     """Move each function's `live` alias (what every trigger invokes) back to the version it pointed at before
     the last release: seconds, no build, no Terraform. The next apply, promote or up moves it forward again."""
     from toolchain.deploy.functions import check_function
     from toolchain.deploy.releases import Releases
 
-    with environments(c, target) as envs:
+    with environments(c, target) as envs, progress_to_stderr(json):
         if function:
             check_function(envs.config, function)
         moves = Releases(envs).rollback(env, function or None)
+    if json:
+        listed = [{"function": m.function, "before": m.before, "after": m.after} for m in moves]
+        say(json_module.dumps({"environment": env, "moves": listed}, indent=2))
+        return
     for move in moves:
         say(f"{move.function}: live {move.before} -> {move.after}")
     say(f"Rolled back {len(moves)} function(s) in {env} on the {target}.")
-
-
-@platform_task(help={"env": ENV_HELP, "target": TARGET_HELP, "json": "machine-readable JSON instead of the table"})
-def cost(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator", json: bool = False) -> None:
-    """Estimate an environment's monthly Lambda cost per function."""
-    from toolchain.deploy.cost import as_json, read_usage
-    from toolchain.deploy.cost import table as cost_table
-
-    with environments(c, target) as envs:
-        result = read_usage(envs, env)
-    say(json_module.dumps(as_json(result), indent=2) if json else cost_table(result))
 
 
 @platform_task(help={"target": TARGET_HELP})

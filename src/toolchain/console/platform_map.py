@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
+
+from toolchain.terraform.state import instances
 
 # Terraform type -> (the node's kind, its ARN attribute, its name attribute)
 _NODES = {
@@ -29,13 +30,6 @@ _NODES = {
 }
 _FUNCTION_ARN = re.compile(r"arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w-]+")
 _WRITES = re.compile(r":(Put|Update|Delete|Write|Send|Publish|Start|BatchWrite|Transact)", re.IGNORECASE)
-
-
-def _instances(state: dict[str, Any], kind: str) -> Iterator[dict[str, Any]]:
-    for resource in state.get("resources") or []:
-        if resource.get("mode") == "managed" and resource.get("type") == kind:
-            for instance in resource.get("instances") or []:
-                yield instance.get("attributes") or {}
 
 
 def _function_of(arn: str) -> str:
@@ -87,19 +81,19 @@ def platform_map(state: dict[str, Any]) -> dict[str, Any]:
     """Nodes (id, kind, label) and edges (from, to, kind: trigger | uses | on_failure, detail)."""
     found = _Map()
     for kind, (node_kind, arn_key, name_key) in _NODES.items():
-        for attributes in _instances(state, kind):
+        for attributes in instances(state, kind):
             if attributes.get(arn_key):
                 found.node(str(attributes[arn_key]), node_kind, str(attributes.get(name_key) or attributes[arn_key]))
-    apis = {str(a["id"]): str(a.get("name") or a["id"]) for a in _instances(state, "aws_api_gateway_rest_api")}
+    apis = {str(a["id"]): str(a.get("name") or a["id"]) for a in instances(state, "aws_api_gateway_rest_api")}
     for api_id, name in apis.items():
         found.node(f"api:{api_id}", "api", name)
     functions_by_role = {str(a.get("role", "")).rsplit("/", 1)[-1]: str(a["arn"])
-                         for a in _instances(state, "aws_lambda_function") if a.get("arn")}  # fmt: skip
-    rules = {str(a.get("name")): str(a.get("arn")) for a in _instances(state, "aws_cloudwatch_event_rule")}
-    buckets = {str(a.get("bucket")): str(a.get("arn")) for a in _instances(state, "aws_s3_bucket")}
+                         for a in instances(state, "aws_lambda_function") if a.get("arn")}  # fmt: skip
+    rules = {str(a.get("name")): str(a.get("arn")) for a in instances(state, "aws_cloudwatch_event_rule")}
+    buckets = {str(a.get("bucket")): str(a.get("arn")) for a in instances(state, "aws_s3_bucket")}
 
     # -- what triggers what ------------------------------------------------------------------------
-    for mapping in _instances(state, "aws_lambda_event_source_mapping"):
+    for mapping in instances(state, "aws_lambda_event_source_mapping"):
         source = found.resolve(str(mapping.get("event_source_arn") or ""))
         function = _function_of(str(mapping.get("function_name") or ""))
         if source:
@@ -107,31 +101,31 @@ def platform_map(state: dict[str, Any]) -> dict[str, Any]:
         failure = _first(_first(mapping.get("destination_config")).get("on_failure")).get("destination_arn")
         if failure and found.resolve(str(failure)):
             found.edge(function, str(found.resolve(str(failure))), "on_failure", "failed batches")
-    for notification in _instances(state, "aws_s3_bucket_notification"):
+    for notification in instances(state, "aws_s3_bucket_notification"):
         bucket = buckets.get(str(notification.get("bucket")))
         for kind, key in (("lambda_function", "lambda_function_arn"), ("queue", "queue_arn"), ("topic", "topic_arn")):
             for entry in notification.get(kind) or []:
                 target = found.resolve(str(entry.get(key) or ""))
                 if bucket and target:
                     found.edge(bucket, target, "trigger", f"{entry.get('filter_prefix') or ''}*".lstrip())
-    for target in _instances(state, "aws_cloudwatch_event_target"):
+    for target in instances(state, "aws_cloudwatch_event_target"):
         rule, arn = rules.get(str(target.get("rule"))), found.resolve(str(target.get("arn") or ""))
         if rule and arn:
             found.edge(rule, arn, "trigger", "schedule")
-    for subscription in _instances(state, "aws_sns_topic_subscription"):
+    for subscription in instances(state, "aws_sns_topic_subscription"):
         endpoint = found.resolve(str(subscription.get("endpoint") or ""))
         if endpoint:
             found.edge(str(subscription.get("topic_arn")), endpoint, "trigger", str(subscription.get("protocol", "")))
     for kind, key in (("aws_api_gateway_integration", "uri"), ("aws_api_gateway_authorizer", "authorizer_uri")):
-        for integration in _instances(state, kind):
+        for integration in instances(state, kind):
             found.edge(f"api:{integration.get('rest_api_id')}", _function_of(str(integration.get(key) or "")),
                        "trigger", "authorizer" if "authorizer" in kind else "route")  # fmt: skip
-    for machine in _instances(state, "aws_sfn_state_machine"):
+    for machine in instances(state, "aws_sfn_state_machine"):
         for task in sorted(set(_FUNCTION_ARN.findall(str(machine.get("definition") or "")))):
             found.edge(str(machine.get("arn")), task, "trigger", "task")
 
     # -- what each function uses ---------------------------------------------------------------------
-    for policy in _instances(state, "aws_iam_role_policy"):
+    for policy in instances(state, "aws_iam_role_policy"):
         function = functions_by_role.get(str(policy.get("role")))
         if function is None:
             continue
@@ -150,7 +144,7 @@ def platform_map(state: dict[str, Any]) -> dict[str, Any]:
                 if target and found.nodes[target]["kind"] != "function":
                     writes = any(_WRITES.search(f":{a.split(':', 1)[-1]}") for a in actions)
                     found.edge(function, target, "uses", "writes" if writes else "reads")
-    for config in _instances(state, "aws_lambda_function_event_invoke_config"):
+    for config in instances(state, "aws_lambda_function_event_invoke_config"):
         failure = _first(_first(config.get("destination_config")).get("on_failure")).get("destination")
         function = found.resolve(str(config.get("function_name") or ""))
         if function is None:

@@ -208,7 +208,30 @@ class ConsoleReader:
             target = by_arn.get(row["dead_letter_arn"])
             if target is not None:
                 target["source"] = row["name"]
+        ages = self._oldest_ages([row["name"] for row in rows])
+        for row in rows:
+            row["oldest_age_s"] = ages.get(row["name"])
         return rows
+
+    def _oldest_ages(self, names: list[str]) -> dict[str, float]:
+        """Each queue's ApproximateAgeOfOldestMessage (AWS/SQS, the latest minute of the last ten): SQS
+        answers no age itself. One GetMetricData for every queue; none while a queue has no datapoint."""
+        if not names:
+            return {}
+        end = self._clock()
+        queries = [{"Id": f"q{n}", "MetricStat": {"Metric": {"Namespace": "AWS/SQS", "MetricName":
+                    "ApproximateAgeOfOldestMessage", "Dimensions": [{"Name": "QueueName", "Value": name}]},
+                    "Period": 60, "Stat": "Maximum"}} for n, name in enumerate(names)]  # fmt: skip
+        answer = self._clients("cloudwatch").get_metric_data(
+            MetricDataQueries=queries, StartTime=dt.datetime.fromtimestamp(end - 600, dt.UTC),
+            EndTime=dt.datetime.fromtimestamp(end + 60, dt.UTC), ScanBy="TimestampDescending",
+        )  # fmt: skip
+        ages = {}
+        for result in answer.get("MetricDataResults") or []:
+            values = result.get("Values") or []
+            if values:
+                ages[names[int(result["Id"][1:])]] = float(values[0])
+        return ages
 
     def peek(self, queue_key: str) -> list[dict[str, Any]]:
         """Up to ten messages of a queue, left visible (a receive with visibility 0: each peek counts

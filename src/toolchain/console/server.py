@@ -37,10 +37,12 @@ Route = Callable[..., Any]
 class Console:
     """The routes, apart from HTTP, so that they are plain calls to test."""
 
-    def __init__(self, reader: ConsoleReader, actions: ConsoleActions, about: dict[str, Any]) -> None:
+    def __init__(self, reader: ConsoleReader, actions: ConsoleActions, about: dict[str, Any],
+                 bill: Callable[[], Any] | None = None) -> None:  # fmt: skip
         self.reader = reader
         self.actions = actions
         self.about = about
+        self._bill = bill
         self.get: list[tuple[re.Pattern[str], Route]] = [
             (re.compile(r"/api/about"), lambda q: self.about),
             (re.compile(r"/api/functions"), lambda q: self.reader.functions()),
@@ -53,6 +55,7 @@ class Console:
             (re.compile(r"/api/invocations"), lambda q: self.reader.invocations()),
             (re.compile(r"/api/map"), lambda q: self.reader.map()),
             (re.compile(r"/api/dashboard"), lambda q: self.reader.dashboard()),
+            (re.compile(r"/api/bill"), lambda q: self.bill()),
             (
                 re.compile(r"/api/traces"),
                 lambda q: self.reader.traces(q.get("correlation_id", ""), q.get("trace_id", "")),
@@ -63,6 +66,12 @@ class Console:
             (re.compile(r"/api/queues/(?P<key>[\w-]+)/redrive"), lambda q, key: self.actions.redrive(key)),
             (re.compile(r"/api/schedules/(?P<key>[\w-]+)/fire"), lambda q, key: self.actions.fire(key)),
         ]
+
+    def bill(self) -> Any:
+        """`invoke cost`'s bill of this environment, as its JSON (measured usage at its traffic)."""
+        if self._bill is None:
+            raise NotFound("no bill for this console", "the bill is read by `invoke console`")
+        return self._bill()
 
     def _peek(self, key: str) -> Any:
         if key not in queue_keys(self.reader.outputs):

@@ -134,6 +134,11 @@ class EmulatorControl:
         result = self._get(self.require(), f"idle?timeout={timeout}", timeout=timeout + 5)
         return bool(result["idle"])
 
+    def usage(self, since: float = 0.0) -> dict[str, Any]:
+        """The billable units counted since the emulator started, by payer (`meter`), those read from
+        its state (`units`), and the custom metrics with a datapoint after `since` (epoch seconds)."""
+        return dict(self._get(self.require(), f"usage?since={since}", timeout=60.0))
+
     def concurrency(self, function_name: str) -> int:
         """How many invocations of the function are running now (each holds a concurrency slot)."""
         from urllib.parse import quote

@@ -1,5 +1,5 @@
 """The emulator's own HTTP API, beside AWS's on its port: `/_emulator/` (health, recent invocations, the
-local API stages, schedules, waiting until idle, debugging) and the stand-in websites (`/_sites/`)."""
+local API stages, schedules, waiting until idle, debugging, billable usage) and the stand-in websites (`/_sites/`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from toolchain.emulator import sites
+from toolchain.emulator.billing import stored_state
 from toolchain.emulator.info import ServerInfo
+from toolchain.emulator.metering import METER
+from toolchain.emulator.xray.segments import STORE
 
 CONTROL_PREFIX = "/_emulator/"
 
@@ -92,6 +95,9 @@ class ControlApp:
             body = {"recycled": self._executor.pool.recycle(query.get("function", [""])[0])}
         elif route == "iam":
             body = self._iam.to_json()
+        elif route == "usage":
+            since = float(query.get("since", ["0"])[0] or 0)
+            body = {"at": time.time(), "meter": METER.totals(), **stored_state(since, STORE.recorded)}
         elif route == "idle":
             body = {"idle": self._quiet(min(float(query.get("timeout", ["30"])[0]), 600.0))}
         else:

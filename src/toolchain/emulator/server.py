@@ -24,7 +24,9 @@ from toolchain.emulator.awslambda.executor import FunctionExecutor, Invocation
 from toolchain.emulator.awslambda.invocations import AsyncInvoker, Destinations, InvocationLog
 from toolchain.emulator.awslambda.provisioned import ProvisionedConcurrency
 from toolchain.emulator.awslambda.telemetry import MotoLogSink
+from toolchain.emulator.billing import metered_app
 from toolchain.emulator.cloudwatch.alarms import AlarmEvaluator, moto_backends
+from toolchain.emulator.cloudwatch.metrics import forget_old_datapoints
 from toolchain.emulator.control_api import ControlApp
 from toolchain.emulator.dispatching import errors_only_handler
 from toolchain.emulator.event_sources.dynamodb import DynamoStreamPoller
@@ -78,12 +80,17 @@ class Emulator:
             ("reaper", 30.0, self.parts.executor.pool.reap),
             ("provisioned", 2.0, self.provisioned.keep),
             ("alarms", float(os.environ.get("EMULATOR_ALARM_SECONDS", "5")), self.alarms.evaluate_once),
+            ("metrics-retention", 60.0, self.forget_old_metrics),
             (
                 "sqs-metrics",
                 float(os.environ.get("EMULATOR_SQS_METRICS_SECONDS", "10")),
                 self.queue_metrics.publish_once,
             ),
         ]
+
+    def forget_old_metrics(self) -> int:
+        keep = float(os.environ.get("EMULATOR_METRICS_KEEP_HOURS", "24")) * 3600
+        return forget_old_datapoints(moto_backends(), keep, time.time())
 
     def stop(self) -> None:
         self.gateway.shutdown()
@@ -143,7 +150,9 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
 
     emulator = build(state_dir, endpoint, host, _log)
     APPLIED.apply(CHANGES, emulator.parts, kinds=EVERYTHING)
-    server.app = ControlApp(traced_app(DomainDispatcherApplication(create_backend_app)), lambda: info, emulator)
+    moto_app = metered_app(traced_app(DomainDispatcherApplication(create_backend_app)), emulator.parts.iam.sessions,
+                           log=_log)  # fmt: skip
+    server.app = ControlApp(moto_app, lambda: info, emulator)
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())

@@ -1,10 +1,13 @@
 // The console's page: panels filled from the console's JSON API, refreshed every few seconds, every
-// control reachable from the keyboard (1-5 switch panels, / searches traces, r refreshes). Data is
+// control reachable from the keyboard (1-9 switch panels, / searches traces, r refreshes). Data is
 // put in the page as text nodes only, never parsed as HTML: it comes from message bodies and logs.
 "use strict";
 
 const REFRESH_MS = 5000;
-const PANELS = ["functions", "alarms", "queues", "schedules", "traces", "invocations", "map", "dashboard"];
+const PANELS = ["functions", "alarms", "queues", "schedules", "traces", "invocations", "map", "dashboard", "bill"];
+const SERVICES = { lambda: "Lambda", apigateway: "API Gateway", dynamodb: "DynamoDB", sqs: "SQS", sns: "SNS",
+  kinesis: "Kinesis Data Streams", states: "Step Functions", s3: "S3", logs: "CloudWatch Logs", cloudwatch: "CloudWatch",
+  xray: "X-Ray", secretsmanager: "Secrets Manager", kms: "KMS" };
 const PALETTE = ["#0969da", "#cf222e", "#1a7f37", "#9a6700", "#8250df", "#bf3989", "#0a7ea4", "#57606a"];
 const SVG = "http://www.w3.org/2000/svg";
 let current = null;
@@ -23,6 +26,13 @@ function el(tag, attrs = {}, ...children) {
     if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
   }
   return node;
+}
+
+// A duration in seconds as an operator reads it: 45 s, 12 min, 3.5 h.
+function age(seconds) {
+  if (seconds < 120) return `${Math.round(seconds)} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
 }
 
 let heldUntil = 0;
@@ -186,6 +196,7 @@ const LOADERS = {
       el("th", { scope: "row" }, queue.name),
       el("td", { class: "num visible" }, queue.visible),
       el("td", { class: "num" }, queue.in_flight),
+      el("td", { class: "num oldest" }, queue.oldest_age_s === null || queue.oldest_age_s === undefined ? "" : age(queue.oldest_age_s)),
       el("td", {}, queue.source || ""),
       el("td", {},
         queue.dead_letter_arn ? null : el("button", { type: "button", onclick: () => peek(queue) }, "Messages"),
@@ -195,6 +206,31 @@ const LOADERS = {
           status(`${done.queue}: ${done.moved} moved back to ${done.to}, ${done.left} left`, false, true);
         }) : null),
     ));
+  },
+
+  async bill() {
+    const bill = await api("/api/bill");
+    const money = (text, places = 2) => Number(text).toLocaleString("en-US", { minimumFractionDigits: places, maximumFractionDigits: places });
+    const dates = [...new Set(Object.values(bill.prices).map((p) => p.date))].join(", ");
+    document.getElementById("bill-basis").textContent = `${bill.environment} in ${bill.region}: usage measured on the emulator at ${bill.measured_at} (manifest ${bill.manifest_sha256.slice(0, 12)}), AWS list prices of ${dates}.`;
+    const mostly = (parts) => {
+      const total = Object.values(parts).reduce((a, b) => a + Number(b), 0);
+      return Object.entries(parts).sort((a, b) => b[1] - a[1]).slice(0, 3).filter(([, v]) => total && v / total >= 0.05)
+        .map(([s, v]) => `${SERVICES[s] || s} ${Math.round((100 * v) / total)}%`).join(", ");
+    };
+    const entries = [...bill.entry_points].sort((a, b) => b.monthly_usd - a.monthly_usd);
+    document.querySelector("#bill-entries tbody").replaceChildren(...entries.map((e) => el("tr", { "data-entry": e.name },
+      el("th", { scope: "row" }, e.name), el("td", { class: "num" }, money(e.per_1000_requests_usd, 4)),
+      el("td", { class: "num" }, e.monthly_requests.toLocaleString("en-US")), el("td", { class: "num" }, money(e.monthly_usd)),
+      el("td", {}, mostly(e.per_1000_by_service_usd)))));
+    const services = Object.entries(bill.services).sort((a, b) => b[1] - a[1]);
+    document.querySelector("#bill-services tbody").replaceChildren(
+      ...services.map(([s, usd]) => el("tr", { "data-service": s }, el("th", { scope: "row" }, SERVICES[s] || s), el("td", { class: "num" }, money(usd)))),
+      el("tr", {}, el("th", { scope: "row" }, "always-free allowances"), el("td", { class: "num" }, money(-bill.free_usd))),
+      el("tr", { class: "total" }, el("th", { scope: "row" }, "estimated a month"), el("td", { class: "num" }, money(bill.net_usd))));
+    const payers = Object.entries(bill.by_payer).sort((a, b) => b[1] - a[1]).filter(([, usd]) => Number(usd) >= 0.005);
+    document.querySelector("#bill-payers tbody").replaceChildren(...payers.map(([payer, usd]) =>
+      el("tr", { "data-payer": payer }, el("th", { scope: "row" }, payer), el("td", { class: "num" }, money(usd)))));
   },
 
   async schedules() {
@@ -400,9 +436,9 @@ function show(panel) {
   history.replaceState(null, "", `#${panel}`);
   clearInterval(timer);
   refresh();
-  // read once: a search (traces), the Terraform state (map: `terraform state pull` on AWS), and the
-  // dashboard (GetMetricData is billed per metric on AWS)
-  if (!["traces", "map", "dashboard"].includes(panel)) timer = setInterval(() => { if (!anyArmed()) refresh(); }, REFRESH_MS);
+  // read once: a search (traces), the Terraform state (map: `terraform state pull` on AWS), the
+  // dashboard (GetMetricData is billed per metric on AWS), and the bill (a measurement and the state)
+  if (!["traces", "map", "dashboard", "bill"].includes(panel)) timer = setInterval(() => { if (!anyArmed()) refresh(); }, REFRESH_MS);
 }
 
 document.addEventListener("DOMContentLoaded", async () => {

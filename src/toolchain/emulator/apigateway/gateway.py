@@ -48,6 +48,7 @@ from toolchain.emulator.awslambda.executor import Invocation
 from toolchain.emulator.awslambda.routing import invoked
 from toolchain.emulator.iam.enforcement import ENFORCED, refused
 from toolchain.emulator.iam.resource_policies import Invoker, may_invoke, permission_hint
+from toolchain.emulator.metering import EDGE, METER
 from toolchain.emulator.xray.segments import HTTP_HEADER, STORE, Segment, TraceStore, continuing, entry_segment, span_in
 
 Run = Callable[[Any, str, str], Invocation]  # (function, event JSON, source) -> invocation
@@ -71,6 +72,10 @@ class _GatewayRequestHandler(WSGIRequestHandler):
         self.end_headers()
         if self.command != "HEAD" and code >= 200 and code not in (204, 304):
             self.wfile.write(body)
+
+
+# API Gateway bills no request refused for its credentials (the authorizer's 401/403) or throttled
+_NOT_BILLED = frozenset({401, 403, 429})
 
 
 class StageApp:
@@ -124,6 +129,8 @@ class StageApp:
         context.update(status=response.status_code, length=len(response.get_data()),
                        latency=int((time.monotonic() - started) * 1000))  # fmt: skip
         self._access_log(context)
+        if response.status_code not in _NOT_BILLED:
+            METER.add(EDGE, "apigateway.rest_requests", 1)
         if segment is not None:
             status = response.status_code
             segment.end(status=status, fault=status >= 500, error=400 <= status < 500, throttle=status == 429)

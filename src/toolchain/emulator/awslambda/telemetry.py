@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from toolchain.emulator import metering
 from toolchain.emulator.awslambda import routing
 
 
@@ -33,6 +34,7 @@ class MotoLogSink:
     def metrics(self, fn: Any, duration_ms: float, errored: bool) -> None:
         from moto.cloudwatch.models import cloudwatch_backends
 
+        metering.invocation(fn, duration_ms)
         values = (("Invocations", 1, "Count"), ("Errors", 1 if errored else 0, "Count"),
                   ("Duration", duration_ms, "Milliseconds"))  # fmt: skip
         cloudwatch_backends[fn.account_id][fn.region].put_metric_data(

@@ -1,10 +1,13 @@
-"""GetMetricStatistics answers the datapoints published with exactly the dimensions asked, as
-CloudWatch does; moto added every datapoint whose dimensions include them, so a function's
-Invocations also counted those Lambda publishes per alias and per version that ran."""
+"""CloudWatch's metrics as CloudWatch answers them: GetMetricStatistics with exactly the dimensions
+asked (moto added every datapoint whose dimensions include them, so a function's Invocations also
+counted those Lambda publishes per alias and per version that ran), percentiles, and datapoints kept
+for a bounded time."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 _EXACT = threading.local()
@@ -53,3 +56,28 @@ def percentiles(original: Any, emulator: Any) -> Any:
         return values[rank - 1]
 
     return get_statistics_for_type
+
+
+def forget_old_datapoints(backends: Iterable[Any], keep_seconds: float, now: float) -> int:
+    """Drop each backend's datapoints older than `keep_seconds`, oldest first; how many went.
+
+    moto keeps every datapoint forever, so a long-running emulator's memory, its alarm cycle and
+    every GetMetricData grew with all the traffic it ever saw (CloudWatch keeps one-minute data for
+    15 days and answers nothing older in that resolution; nothing here reads back further than a
+    day). Only the oldest run is cut, in place (a slice deletion the GIL keeps whole), so datapoints
+    other threads append meanwhile are kept; one published out of order waits for the run before it.
+    """
+    cutoff = datetime.fromtimestamp(now - keep_seconds, UTC)
+    dropped = 0
+    for backend in backends:
+        data = backend.metric_data
+        old = 0
+        for datum in data:
+            stamp = datum.timestamp if datum.timestamp.tzinfo else datum.timestamp.replace(tzinfo=UTC)
+            if stamp >= cutoff:
+                break
+            old += 1
+        if old:
+            del data[:old]
+            dropped += old
+    return dropped

@@ -17,6 +17,7 @@ from toolchain.emulator.awslambda.executor import Invocation
 from toolchain.emulator.awslambda.invocations import InvocationLog
 from toolchain.emulator.awslambda.routing import invoked
 from toolchain.emulator.event_sources.permissions import may_delete, may_read
+from toolchain.emulator.metering import METER
 from toolchain.emulator.xray.segments import STORE, Segment, TraceHeader, continuing
 
 THROTTLE_BACKOFF_SECONDS = 1  # a throttled SQS batch is visible again after this
@@ -159,6 +160,8 @@ class SqsPoller:
                         sqs.change_message_visibility(queue.name, message.receipt_handle, THROTTLE_BACKOFF_SECONDS)
                 continue
             self._history.record(function, result, "aws:sqs", 1)
+            # Lambda's pollers pay SQS for the receive that found the batch and the batch delete
+            METER.add(function.function_name, "sqs.requests", 1 if result.errored else 2)
             delivered += 1
             if result.errored or not may_delete(self._iam, function, queue.queue_arn):
                 continue  # (not deleted: visible again after the visibility timeout, as on AWS)

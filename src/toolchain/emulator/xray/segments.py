@@ -166,6 +166,7 @@ class TraceStore:
         self._traces: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
         self._lock = threading.Lock()
         self._limit = limit
+        self.recorded = 0  # traces ever seen (X-Ray bills each trace recorded), forgotten ones included
 
     def put(self, doc: dict[str, Any]) -> None:
         """Keep one segment document; raises ValueError for one X-Ray would refuse."""
@@ -181,6 +182,8 @@ class TraceStore:
         if doc.get("type") == "subsegment" and not doc.get("parent_id"):
             raise ValueError("subsegment without parent_id")
         with self._lock:
+            if str(doc["trace_id"]) not in self._traces:
+                self.recorded += 1
             docs = self._traces.setdefault(str(doc["trace_id"]), [])
             # X-Ray keeps the last document sent with an id (an in-progress one is replaced when it ends)
             docs[:] = [d for d in docs if d.get("id") != doc["id"]]

@@ -14,10 +14,21 @@ from toolchain.emulator import info, patches
 from toolchain.emulator.patching import CORRECTION, EMULATION, Applied, DoublePatch, Override, Patch, check, resolve
 
 PACKAGE = Path(toolchain.emulator.__file__).parent
-FOUNDATION = {"info", "clients", "patching", "parts", "timestamps", "sites", "control", "dispatching", "__init__"}
+FOUNDATION = {
+    "info",
+    "clients",
+    "patching",
+    "parts",
+    "timestamps",
+    "sites",
+    "control",
+    "dispatching",
+    "metering",
+    "__init__",
+}
 SERVICES = {"event_sources", "apigateway", "sns", "s3", "sqs", "dynamodb", "cloudwatch", "events", "kinesis",
             "stepfunctions"}  # fmt: skip
-ASSEMBLY = {"patches", "control_api", "server", "__main__"}
+ASSEMBLY = {"patches", "control_api", "server", "billing", "__main__"}
 # IAM sits below the services that consult it: Lambda hands out its sessions, API Gateway reads
 # Lambda's resource policies through it.
 LAYERS = [FOUNDATION, {"iam"}, {"xray"}, {"awslambda"}, SERVICES, ASSEMBLY]
