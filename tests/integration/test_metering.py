@@ -76,6 +76,21 @@ def test_dynamodb_counts_request_units_by_item_size(aws: dict[str, Any], meter: 
         "dynamodb.write_request_units": 2}  # fmt: skip
 
 
+def test_a_client_reading_a_table_stream_pays_its_read_requests(aws: dict[str, Any], meter: Meter,
+                                                                emulator: str) -> None:  # fmt: skip
+    ddb, streams = aws["dynamodb"], emulator_client("dynamodbstreams", emulator)
+    arn = ddb.create_table(TableName="metered-stream", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                           AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                           BillingMode="PAY_PER_REQUEST",
+                           StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+                           )["TableDescription"]["LatestStreamArn"]  # fmt: skip
+    ddb.put_item(TableName="metered-stream", Item={"pk": {"S": "a"}})
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    read = meter.added(lambda: streams.get_records(ShardIterator=iterator["ShardIterator"]))
+    assert read == {"edge": {"dynamodb.stream_read_requests": 1}}
+
+
 def test_a_refused_request_costs_nothing(aws: dict[str, Any], meter: Meter) -> None:
     def refused() -> None:
         with pytest.raises(ClientError):

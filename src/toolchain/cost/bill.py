@@ -167,11 +167,11 @@ def _free(totals: dict[str, Decimal], prices: PriceList) -> Decimal:
     return saved
 
 
-def bill(measured: Measured, traffic: dict[str, int], resources: Resources, prices: PriceList, environment: str,
-         measured_memory: dict[str, int] | None = None) -> Bill:  # fmt: skip
+def bill(measured: Measured, traffic: dict[str, int], resources: Resources, prices: PriceList,
+         environment: str) -> Bill:  # fmt: skip
     """The month at `traffic` (requests a month per entry point): every service, per entry point and
-    per function."""
-    memory = measured_memory or {}
+    per function. A function the environment lacks is priced at the memory it was measured with."""
+    memory = measured.memory_mb
     totals: dict[str, Decimal] = defaultdict(Decimal)
     by_function: dict[str, Decimal] = defaultdict(Decimal)
     entries = []

@@ -101,7 +101,7 @@ class Measurer:
         body = entry.get("body")
         if body is not None:
             headers["Content-Type"] = "application/json"
-            body = str(body).replace("{n}", unique)
+            body = str(body).replace("{n}", unique).encode()
         reply = self._http.request(str(entry.get("method")), self._target.api_url.rstrip("/") + path,
                                    data=body, headers=headers, timeout=60)  # fmt: skip
         return bool(200 <= reply.status_code < 300)
@@ -198,4 +198,8 @@ class Measurer:
             plural = "" if entry.requests == 1 else "s"
             self._log(f"  {name}: {entry.requests} request{plural} in {time.monotonic() - started:.1f} s{failed}")
         stamp = datetime.fromtimestamp(self._clock(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return Measured(stamp, environment, manifest, str(profile.path.name), found)
+        memory = {
+            name: int(fn.get("memory_size") or 128)
+            for name, fn in (self._target.outputs.get("functions") or {}).items()
+        }
+        return Measured(stamp, environment, manifest, str(profile.path.name), found, memory)

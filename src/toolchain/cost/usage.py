@@ -29,10 +29,11 @@ class Measured:
     manifest_sha256: str
     profile: str
     entry_points: dict[str, EntryUsage]
+    memory_mb: dict[str, int] = field(default_factory=dict)  # each function's, where it was measured
 
     def to_json(self) -> dict[str, Any]:
         return {"measured_at": self.measured_at, "environment": self.environment,
-                "manifest_sha256": self.manifest_sha256, "profile": self.profile,
+                "manifest_sha256": self.manifest_sha256, "profile": self.profile, "memory_mb": self.memory_mb,
                 "entry_points": {name: {"requests": e.requests, "failed": e.failed, "per_request": e.per_request,
                                         "custom_metrics": e.custom_metrics}
                                  for name, e in self.entry_points.items()}}  # fmt: skip
@@ -48,8 +49,9 @@ class Measured:
             entries = {name: EntryUsage(int(e["requests"]), int(e["failed"]), e["per_request"],
                                         list(e.get("custom_metrics") or []))
                        for name, e in data["entry_points"].items()}  # fmt: skip
+            memory = {str(name): int(mb) for name, mb in (data.get("memory_mb") or {}).items()}
             return cls(str(data["measured_at"]), str(data["environment"]), str(data["manifest_sha256"]),
-                       str(data["profile"]), entries)  # fmt: skip
+                       str(data["profile"]), entries, memory)  # fmt: skip
         except FileNotFoundError:
             raise ToolchainError(
                 "no measured usage yet", "run `invoke cost.measure` (it drives each entry point on the emulator)"

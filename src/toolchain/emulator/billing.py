@@ -216,6 +216,8 @@ _BILLED = frozenset({"dynamodb", "s3", "sqs", "sns", "kinesis", "secretsmanager"
 def _units(service: str, operation: str, environ: dict[str, Any], body: bytes, request: dict[str, Any],
            answer: bytes, sizes: dict[str, int], stored: capacity.Stored) -> list[tuple[str, float]]:  # fmt: skip
     if service == "dynamodb":
+        if operation == "GetRecords":  # DynamoDB Streams signs as dynamodb; Lambda's own reads are free
+            return [("dynamodb.stream_read_requests", 1)]
         found = capacity.units(operation, request, _json(answer), sizes, stored)
         return [(f"dynamodb.{unit}", amount) for unit, amount in found.items()]
     if service == "s3":

@@ -94,3 +94,12 @@ def test_no_traffic_leaves_only_the_fixed_part() -> None:
                   US_EAST_1, "dev")  # fmt: skip
     assert result.by_service() == {"kinesis": Decimal("10.950")}
     assert result.entry_points[0].monthly_usd == 0
+
+
+def test_a_function_the_environment_lacks_is_priced_at_the_memory_it_was_measured_with() -> None:
+    # GIVEN a new function measured at 2,048 MB, not yet deployed where the bill is asked for
+    measured = Measured("2026-12-07T00:00:00Z", "emulator", "a" * 64, "platform.toml",
+                        {"run": EntryUsage(1, 0, {"fresh": {"lambda.billed_ms": 1000.0}})}, {"fresh": 2048})  # fmt: skip
+    result = bill(measured, {"run": 1000}, Resources({}), US_EAST_1, "prod")
+    # THEN 1,000 x 1 s x 2 GB = 2,000 GB-s
+    assert [(line.unit, line.amount) for line in result.lines] == [("lambda.gb_seconds.x86_64", Decimal(2000))]
