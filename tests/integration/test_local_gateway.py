@@ -25,6 +25,7 @@ import requests
 from toolchain.emulator.apigateway.gateway import LocalApiGateway
 from toolchain.emulator.apigateway.rules import MAX_METHOD_ARN_BYTES, MAX_PAYLOAD_BYTES, MAX_URL_CHARACTERS
 from toolchain.emulator.awslambda.executor import Invocation
+from toolchain.emulator.metering import EDGE, METER
 from toolchain.emulator.patches import apply_corrections
 
 REGION = "us-east-1"
@@ -76,6 +77,7 @@ ANSWERS = {
         }
     ),
     "malformed": json.dumps({"body": "no status code"}),
+    "forbidden": json.dumps({"statusCode": 403, "body": '{"error": "not yours"}'}),
     "not-json": "this is not a response",
 }
 
@@ -213,11 +215,20 @@ def test_a_cached_result_expires_after_its_ttl(moto_aws: None, monkeypatch: pyte
         gateway.shutdown()
 
 
-@pytest.mark.documents("emulator.md", "Policies cached per token, evaluated per request")
+def _billed() -> float:
+    return METER.totals().get(EDGE, {}).get("apigateway.rest_requests", 0.0)
+
+
+@pytest.mark.documents("emulator.md", "Policies cached per token, evaluated per request", "Billable usage, metered")
 def test_a_denied_token_is_403_and_the_function_never_runs(api: Served) -> None:
+    billed = _billed()
     reply = requests.get(f"{api.url}/users", headers={"Authorization": "Bearer bad"}, timeout=10)
     assert reply.status_code == 403
     assert api.runner.calls["apigateway"] == 0
+    assert _billed() == billed  # API Gateway bills no request its authorizer refused
+    # but a 403 the function itself answers is a request served, and billed
+    assert requests.get(f"{api.url}/users/forbidden", headers=GOOD, timeout=10).status_code == 403
+    assert _billed() == billed + 1
 
 
 @pytest.mark.documents("emulator.md", "Stages served from their deployment")
@@ -308,8 +319,10 @@ def test_a_request_beyond_the_stages_burst_is_429_and_never_reaches_the_function
         {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "0.001"},  # one token per 1000 s
         {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": "2"},
     ])  # fmt: skip
+    billed = _billed()
     answers = [requests.get(f"{api.url}/users", headers=GOOD, timeout=10) for _ in range(4)]
     assert [a.status_code for a in answers] == [200, 200, 429, 429]
+    assert _billed() == billed + 2  # nor one it throttled
     assert answers[-1].json() == {"message": "Too Many Requests"}
     assert api.runner.calls["apigateway"] == 2
 

@@ -113,3 +113,17 @@ def test_scores_replace_only_the_block_between_the_markers(tmp_path: Path) -> No
     document.write_text("no markers")
     with pytest.raises(ToolchainError, match="markers"):
         write_scores(document, [], "today")
+
+
+def test_mutmut_copies_every_directory_of_the_checkout_the_suites_may_read() -> None:
+    # mutmut runs the suites in mutants/, a copy of src/ and tests/ plus `also_copy`: a directory left
+    # out (profiles/ once) fails the unmutated run before any mutant is tried
+    import tomllib
+
+    root = Path(__file__).resolve().parents[3]
+    copied = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["mutmut"]["also_copy"])
+    made_here = {"src", "tests", "build", "mutants"}  # copied by mutmut itself, or made by a run
+    # hidden directories are tools' caches and editors' settings, but for the two the checkout has
+    directories = {p.name for p in root.iterdir() if p.is_dir() and (not p.name.startswith(".")
+                                                                      or p.name in (".ci", ".github"))} - made_here  # fmt: skip
+    assert directories <= copied, directories - copied

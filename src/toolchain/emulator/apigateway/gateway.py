@@ -74,7 +74,8 @@ class _GatewayRequestHandler(WSGIRequestHandler):
             self.wfile.write(body)
 
 
-# API Gateway bills no request refused for its credentials (the authorizer's 401/403) or throttled
+# API Gateway bills no request it refused itself for its credentials (the authorizer's 401/403) or
+# throttled (429)
 _NOT_BILLED = frozenset({401, 403, 429})
 
 
@@ -129,7 +130,7 @@ class StageApp:
         context.update(status=response.status_code, length=len(response.get_data()),
                        latency=int((time.monotonic() - started) * 1000))  # fmt: skip
         self._access_log(context)
-        if response.status_code not in _NOT_BILLED:
+        if not (context.get("error") and response.status_code in _NOT_BILLED):  # a function's own 403 is billed
             METER.add(EDGE, "apigateway.rest_requests", 1)
         if segment is not None:
             status = response.status_code
