@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -17,7 +18,7 @@ from lambdas.services.checkout import handler as checkout
 from lambdas.services.notifications import handler as notifications
 from lambdas.services.worker import handler as worker
 from lambdas.services.workflow import handler as steps
-from lambdas.services.workflow.steps import OrderRejected
+from lambdas.services.workflow.steps import OrderRejected, TransientFailure
 
 from .conftest import logged
 from .test_data_handlers import drain
@@ -200,6 +201,79 @@ def test_the_steps_validate_process_and_notify(pipeline, lambda_context) -> None
     assert status["status"] == {"S": "completed"}
     (event,) = drain(pipeline["events"])
     assert (event["event_type"], event["order_id"], event["correlation_id"]) == ("order.completed", "o-1", "corr-1")
+
+
+def test_a_queued_job_is_one_message_with_its_id_and_a_refusal_names_what_failed(pipeline) -> None:
+    from lambdas.common.exceptions import DependencyError
+    from lambdas.services.checkout.queue import queue_job
+
+    message_id = queue_job(pipeline["queue"], {"jobId": "j-1"}, "corr-7")
+    (message,) = pipeline["sqs"].receive_message(QueueUrl=pipeline["queue"], MessageAttributeNames=["All"])["Messages"]
+    assert (message["MessageId"], json.loads(message["Body"])) == (message_id, {"jobId": "j-1"})
+    assert message["MessageAttributes"]["correlation_id"]["StringValue"] == "corr-7"
+    with pytest.raises(DependencyError) as raised:
+        queue_job(pipeline["queue"] + "-gone", {"jobId": "j-2"}, "corr-8")
+    assert raised.value.message.startswith("queueing the order failed: ")
+
+
+def _status(order_id: str) -> dict[str, str]:
+    item = boto3.client("dynamodb", region_name="us-east-1").get_item(
+        TableName="order-status", Key={"orderId": {"S": order_id}})["Item"]  # fmt: skip
+    return {name: value["S"] for name, value in item.items()}
+
+
+@pytest.mark.documents("services.md", "order workflow")
+def test_each_step_records_its_status_with_the_time_and_the_total(pipeline, lambda_context, caplog) -> None:
+    before = datetime.now(UTC)
+    state = steps.validate(step_input(), lambda_context)
+    steps.process(state, lambda_context)
+    status = _status("o-1")
+    assert (status["status"], status["total"]) == ("processed", "39.98")
+    assert before <= datetime.fromisoformat(status["updatedAt"]) <= datetime.now(UTC)  # aware, in UTC
+    # the steps' log lines carry the execution's correlation id
+    formatter = steps.observed.logger.registered_formatter
+    lines = [json.loads(formatter.format(r)) for r in caplog.records if r.name == "workflow"]
+    (validated,) = [line for line in lines if line.get("message") == "order validated"]
+    assert (validated["correlation_id"], validated["order_id"], validated["total"]) == ("corr-1", "o-1", "39.98")
+    (processed,) = [line for line in lines if line.get("message") == "order processed"]
+    assert processed["correlation_id"] == "corr-1"
+
+
+@pytest.mark.documents("services.md", "order workflow")
+def test_the_completed_event_carries_the_order_and_its_attributes(pipeline, lambda_context) -> None:
+    steps.notify_customer(step_input(), lambda_context)
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    (message,) = sqs.receive_message(QueueUrl=pipeline["events"], MessageAttributeNames=["All"])["Messages"]
+    assert json.loads(message["Body"]) == {"event_type": "order.completed", "order_id": "o-1", "customer_id": "c-1",
+                                           "total": "39.98", "correlation_id": "corr-1"}  # fmt: skip
+    attributes = {name: value["StringValue"] for name, value in message["MessageAttributes"].items()}
+    assert attributes == {"event_type": "order.completed", "correlation_id": "corr-1"}
+    assert _status("o-1")["status"] == "completed"
+
+
+@pytest.mark.documents("services.md", "notifications")
+def test_an_execution_without_a_correlation_id_still_notifies(pipeline, lambda_context) -> None:
+    # SNS refuses an empty attribute value, and with it the whole publish: the attribute is left out
+    steps.notify_customer({"order": step_input()["order"]}, lambda_context)
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    (message,) = sqs.receive_message(QueueUrl=pipeline["events"], MessageAttributeNames=["All"])["Messages"]
+    assert set(message["MessageAttributes"]) == {"event_type"}
+    assert json.loads(message["Body"])["correlation_id"] is None
+
+
+def test_a_status_or_event_aws_refuses_is_a_transient_failure_naming_what_failed(
+    pipeline, lambda_context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ORDER_STATUS_TABLE", "no-such-table")
+    fresh_container()
+    with pytest.raises(TransientFailure) as raised:
+        steps.process(step_input(), lambda_context)
+    assert raised.value.message == "recording status processed failed: ResourceNotFoundException"
+    monkeypatch.setenv("ORDER_EVENTS_TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:gone")
+    fresh_container()
+    with pytest.raises(TransientFailure) as raised:
+        steps.notify_customer(step_input(), lambda_context)
+    assert raised.value.message == "SNS publish to arn:aws:sns:us-east-1:123456789012:gone failed: NotFound"
 
 
 @pytest.mark.documents("services.md", "order workflow")

@@ -102,6 +102,22 @@ def test_an_sqs_message_counts_utf8_bytes_and_its_attributes(moto_aws: None) -> 
     assert _visible(sqs, queue) == 1
 
 
+@pytest.mark.documents("emulator.md", "Limits, checked")
+@pytest.mark.parametrize(("attribute", "kind"), [({"DataType": "String", "StringValue": ""}, "String"),
+                                               ({"DataType": "Number.int", "StringValue": ""}, "Number"),
+                                               ({"DataType": "Binary", "BinaryValue": b""}, "Binary")])  # fmt: skip
+def test_an_sqs_attribute_with_an_empty_value_is_refused_as_sqs_refuses_it(moto_aws: None, attribute: dict[str, Any],
+                                                                          kind: str) -> None:  # fmt: skip
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue = sqs.create_queue(QueueName="strict")["QueueUrl"]
+    with pytest.raises(ClientError) as caught:
+        sqs.send_message(QueueUrl=queue, MessageBody="m", MessageAttributes={"tag": attribute})
+    assert _code(caught) == ("InvalidParameterValue", 400)
+    assert caught.value.response["Error"]["Message"] == (
+        f"Message (user) attribute 'tag' must contain a non-empty value of type '{kind}'.")  # fmt: skip
+    assert _visible(sqs, queue) == 0
+
+
 def test_an_sqs_batch_is_at_most_1_mib_with_attributes(moto_aws: None) -> None:
     sqs = boto3.client("sqs", region_name=REGION)
     queue = sqs.create_queue(QueueName="batched")["QueueUrl"]

@@ -35,7 +35,7 @@ def announce_completed(order: dict[str, Any], correlation_id: str | None) -> str
                 "total": order.get("total"),
                 "correlation_id": correlation_id,
             },
-            {"event_type": "order.completed", "correlation_id": correlation_id or ""},
+            {"event_type": "order.completed", "correlation_id": correlation_id},
         )
     except DependencyError as exc:
         raise TransientFailure(exc.message) from exc

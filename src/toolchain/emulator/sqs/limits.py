@@ -3,7 +3,8 @@ data type and value, against the queue's MaximumMessageSize (at most 1 MiB), and
 whole SendMessageBatch
 (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html,
 https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-message-metadata.html).
-moto counted the body's characters only, so a message that SQS refuses was stored."""
+moto counted the body's characters only, so a message that SQS refuses was stored; and it stored an
+attribute with an empty value, which SQS refuses too."""
 
 from __future__ import annotations
 
@@ -32,6 +33,12 @@ def messages_within_limit(original: Any, emulator: Any) -> Any:
 
     def send_message(self: Any, queue_name: str, message_body: str, message_attributes: Any = None,
                      *args: Any, **kwargs: Any) -> Any:  # fmt: skip
+        for name, attribute in (message_attributes or {}).items():
+            value = attribute.get("StringValue", attribute.get("BinaryValue"))
+            if value is not None and len(value) == 0:  # moto stored an empty value; SQS refuses the message
+                kind = str(attribute.get("DataType", "String")).split(".", 1)[0]
+                raise InvalidParameterValue(f"Message (user) attribute '{name}' must contain a non-empty value of "
+                                            f"type '{kind}'.")  # fmt: skip
         limit = int(self.get_queue(queue_name).maximum_message_size)
         if message_bytes(message_body, message_attributes) > limit:
             raise InvalidParameterValue(
