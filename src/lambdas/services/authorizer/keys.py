@@ -45,7 +45,10 @@ class JwksKeys:
     """RS256/ES256 public keys by `kid` from a JWKS document; an unknown kid refetches it once."""
 
     def __init__(self, url: str, max_age: int) -> None:
-        self._client = jwt.PyJWKClient(url, cache_keys=True, lifespan=max(max_age, 1), timeout=JWKS_TIMEOUT_SECONDS)
+        # The document is cached for its lifespan (PyJWT's cache_jwk_set), never each key for ever:
+        # cache_keys=True memoised every kid's key for the container's life, so a key taken out of
+        # the JWKS (revoked) still verified tokens until the container was recycled.
+        self._client = jwt.PyJWKClient(url, cache_keys=False, lifespan=max(max_age, 1), timeout=JWKS_TIMEOUT_SECONDS)
 
     def key_for(self, header: dict[str, Any]) -> Any:
         kid = header.get("kid")
