@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from lambdas.common import secrets, settings
-from lambdas.common.exceptions import DependencyError
+from lambdas.common.exceptions import ConfigurationError, DependencyError
 from lambdas.services.authorizer import handler as authorizer
 from lambdas.services.authorizer.keys import SecretsManagerKey
 from tests import tokens
@@ -97,6 +97,15 @@ def test_with_max_age_zero_a_rotated_secret_is_used_at_once(hs256_mode: str) -> 
     rotated = "r" * 40
     boto3.client("secretsmanager", region_name="us-east-1").put_secret_value(SecretId=hs256_mode, SecretString=rotated)
     assert source.key_for({}) == rotated.encode()
+
+
+def test_a_signing_secret_shorter_than_32_characters_is_refused_as_a_configuration_error(hs256_mode: str) -> None:
+    # 31 characters: HS256 with a key this short is guessable; the authorizer refuses to verify with it
+    boto3.client("secretsmanager", region_name="us-east-1").put_secret_value(SecretId=hs256_mode,
+                                                                              SecretString="k" * 31)  # fmt: skip
+    secrets._provider.cache_clear()
+    with pytest.raises(ConfigurationError, match="must be a string of at least 32 characters"):
+        SecretsManagerKey(hs256_mode, max_age=0, clock=lambda: 1000.0).key_for({})
 
 
 def test_the_key_is_kept_for_max_age_then_read_again(hs256_mode: str) -> None:

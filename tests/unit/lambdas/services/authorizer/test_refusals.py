@@ -162,3 +162,15 @@ def test_each_number_is_taken_from_0_to_its_highest_and_refused_past_it(name: st
     for value in (-1, highest + 1):
         with pytest.raises(ConfigurationError):
             AuthSettings.from_env({**BASE, name: str(value)})
+
+
+def test_a_key_pyjwt_cannot_use_is_a_key_mismatch_with_pyjwts_words() -> None:
+    class NotAKey:
+        def key_for(self, header: dict[str, Any]) -> int:
+            return 12345
+
+    checker = TokenVerifier(algorithms=("HS256",), issuer=tokens.ISSUER, audience=tokens.AUDIENCE, leeway=30,
+                            keys=NotAKey())  # fmt: skip
+    with pytest.raises(TokenRejected) as caught:
+        checker.verify(f"Bearer {_signed()}")
+    assert (caught.value.reason, caught.value.message) == ("key_mismatch", "Expected a string or bytes value")
