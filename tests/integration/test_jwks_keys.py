@@ -10,7 +10,7 @@ import time
 import pytest
 
 from lambdas.common.exceptions import DependencyError
-from lambdas.services.authorizer.keys import JWKS_TIMEOUT_SECONDS, JwksKeys
+from lambdas.services.authorizer.keys import JwksKeys
 from lambdas.services.authorizer.tokens import TokenRejected
 from tests import tokens
 from tests.httpserver import serve
@@ -57,10 +57,11 @@ def test_a_key_taken_out_of_the_jwks_is_refused_once_the_cache_lifespan_is_over(
 
 
 def test_a_jwks_that_does_not_answer_in_time_is_an_outage() -> None:
-    with serve({"/jwks": _jwks}, delays={"/jwks": JWKS_TIMEOUT_SECONDS + 2}) as url:
+    with serve({"/jwks": _jwks}, delays={"/jwks": 30}) as url:
         keys = JwksKeys(f"{url}/jwks", 600)
         started = time.monotonic()
         with pytest.raises(DependencyError) as caught:
             keys.key_for({"alg": "RS256", "kid": "rsa-1"})
         assert caught.value.message.startswith("cannot fetch the JWKS: ")
-        assert time.monotonic() - started < JWKS_TIMEOUT_SECONDS + 1.5  # its own timeout, not the server's delay
+        # its own timeout (3 s), long before the server would answer (30 s), however busy the machine
+        assert time.monotonic() - started < 20
