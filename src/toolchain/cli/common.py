@@ -11,6 +11,7 @@ import functools
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,6 +50,21 @@ def root(c: Context) -> Path:
 
 def say(text: str) -> None:
     print(text, flush=True)
+
+
+def cached_clients(make: Callable[[str], Any]) -> Callable[[str], Any]:
+    """One client per service for a task's life (boto3's clients are safe across threads): making
+    one reads its service model and, on the emulator, asks whether it runs."""
+    made: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def client(service: str) -> Any:
+        with lock:
+            if service not in made:
+                made[service] = make(service)
+            return made[service]
+
+    return client
 
 
 @contextmanager

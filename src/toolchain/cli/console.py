@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json as json_module
-import threading
 from typing import Any
 
 from invoke import Context, Exit
 
-from toolchain.cli.common import ENV_HELP, TARGET_HELP, environments, platform_task, root, say
+from toolchain.cli.common import ENV_HELP, TARGET_HELP, cached_clients, environments, platform_task, root, say
 from toolchain.cli.cost import PROFILE, the_bill
 from toolchain.console.actions import ConsoleActions
 from toolchain.console.reader import ConsoleReader
@@ -16,20 +15,6 @@ from toolchain.console.server import Console, ConsoleServer
 from toolchain.deploy.targets import EMULATOR_ENVIRONMENT
 
 DEFAULT_PORT = 8788
-
-
-def _cached(make: Any) -> Any:
-    """One client per service for the console's life (boto3's clients are safe across threads)."""
-    made: dict[str, Any] = {}
-    lock = threading.Lock()
-
-    def client(service: str) -> Any:
-        with lock:
-            if service not in made:
-                made[service] = make(service)
-            return made[service]
-
-    return client
 
 
 @platform_task(
@@ -51,7 +36,7 @@ def console(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator
     with environments(c, target) as envs:
         envs.check(env)
         outputs = envs.deployed_outputs(env)
-        reader = ConsoleReader(_cached(lambda service: envs.client(service, env)), outputs,
+        reader = ConsoleReader(cached_clients(lambda service: envs.client(service, env)), outputs,
                                state=lambda: envs.deployed_state(env))  # fmt: skip
         if json:
             snapshot = {"functions": reader.functions(), "alarms": reader.alarms(), "queues": reader.queues(),
@@ -59,7 +44,7 @@ def console(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulator
             say(json_module.dumps(snapshot, indent=2, default=str))
             return
         fire = envs.toolchain.emulator.fire if target == "emulator" else None
-        actions = ConsoleActions(reader, _cached(lambda service: envs.deploy_client(service, env)), fire)
+        actions = ConsoleActions(reader, cached_clients(lambda service: envs.deploy_client(service, env)), fire)
         about = {"environment": env, "target": target, "region": outputs.get("region") or envs.region(env)}
 
         def bill() -> Any:

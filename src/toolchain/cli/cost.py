@@ -10,7 +10,7 @@ from typing import Any
 
 from invoke import Context
 
-from toolchain.cli.common import ENV_HELP, TARGET_HELP, environments, platform_task, root, say
+from toolchain.cli.common import ENV_HELP, TARGET_HELP, cached_clients, environments, platform_task, root, say
 from toolchain.deploy.targets import EMULATOR_ENVIRONMENT
 from toolchain.errors import ToolchainError
 
@@ -95,7 +95,7 @@ def measure(c: Context, env: str = EMULATOR_ENVIRONMENT, profile: str = PROFILE,
             api_url=envs.local_api_url(outputs),
             token=lambda subject: mint(key, verifier, subject, "users:read users:write", 60),
             slack_secret=secrets.get_secret_value(SecretId=outputs["slack_secret_id"])["SecretString"],
-            client=lambda service: envs.client(service, env),
+            client=cached_clients(lambda service: envs.client(service, env)),
         )
         say(f"Measuring {len(chosen) or len(loaded.entry_points)} entry points of {loaded.path.name} on {env}:")
         with http_client.Session() as http:

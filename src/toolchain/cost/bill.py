@@ -105,8 +105,8 @@ def cents(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def priced_units(payer: str, units: dict[str, float], resources: Resources, measured_on: dict[str, int],
-                 storage_share: Decimal = STORAGE_MONTH_SHARE) -> dict[str, Decimal]:  # fmt: skip
+def priced_units(payer: str, units: dict[str, float], resources: Resources,
+                 measured_on: dict[str, int]) -> dict[str, Decimal]:  # fmt: skip
     """A payer's measured units in the units AWS prices, for this environment's configuration.
     `measured_on` is each function's memory where it was measured (its own is used when unknown)."""
     config = resources.functions.get(payer)
@@ -123,7 +123,7 @@ def priced_units(payer: str, units: dict[str, float], resources: Resources, meas
             found["logs.stored_gb_months"] += amount / GB * Decimal(resources.log_retention_days) / 30
         elif unit.startswith(("dynamodb.stored_bytes", "s3.stored_bytes")):
             service = unit.split(".", 1)[0]
-            found[f"{service}.storage_gb_months"] += amount / GB * storage_share
+            found[f"{service}.storage_gb_months"] += amount / GB * STORAGE_MONTH_SHARE
         else:
             found[unit] += amount
     return dict(found)
@@ -136,12 +136,18 @@ def _usd(units: dict[str, Decimal], prices: PriceList) -> dict[str, Decimal]:
     return dict(by_service)
 
 
+def _kept(config: FunctionConfig) -> tuple[str, Decimal]:
+    """(unit, GB-seconds) of a function's provisioned environments, kept all month, used or not."""
+    seconds = Decimal(config.provisioned) * Decimal(config.memory_mb) / 1024 * SECONDS_PER_MONTH
+    return f"lambda.provisioned_gb_seconds.{config.architecture}", seconds
+
+
 def fixed_units(resources: Resources, custom_metrics: int) -> dict[str, Decimal]:
     found: dict[str, Decimal] = defaultdict(Decimal)
     for config in resources.functions.values():
         if config.provisioned:
-            seconds = Decimal(config.provisioned) * Decimal(config.memory_mb) / 1024 * SECONDS_PER_MONTH
-            found[f"lambda.provisioned_gb_seconds.{config.architecture}"] += seconds
+            unit, seconds = _kept(config)
+            found[unit] += seconds
     found["kinesis.shard_hours"] += Decimal(resources.shards) * HOURS_PER_MONTH
     found["cloudwatch.alarms"] += resources.alarms
     found["cloudwatch.dashboards"] += resources.dashboards
@@ -196,8 +202,8 @@ def bill(measured: Measured, traffic: dict[str, int], resources: Resources, pric
         totals[unit] += amount
     for name, config in resources.functions.items():
         if config.provisioned:
-            kept = Decimal(config.provisioned) * Decimal(config.memory_mb) / 1024 * SECONDS_PER_MONTH
-            by_function[name] += prices.price(f"lambda.provisioned_gb_seconds.{config.architecture}").of(kept)
+            unit, seconds = _kept(config)
+            by_function[name] += prices.price(unit).of(seconds)
     lines = [Line(unit, amount, prices.price(unit).of(amount)) for unit, amount in sorted(totals.items()) if amount]
     invoked = {payer for usage in measured.entry_points.values() for payer in usage.per_request}
     unmeasured = sorted(set(resources.functions) - invoked)

@@ -88,11 +88,10 @@ def _sns_units(operation: str, body: bytes) -> float:
 
 
 def _kinesis_units(operation: str, request: dict[str, Any]) -> float:
-    import base64
+    from toolchain.emulator.kinesis.records import record_bytes
 
     def size(record: dict[str, Any]) -> int:
-        data = str(record.get("Data") or "")
-        return len(base64.b64decode(data)) + len(str(record.get("PartitionKey") or "").encode())
+        return record_bytes(record.get("Data"), record.get("PartitionKey"))
 
     if operation == "PutRecord":
         return _chunks(size(request), KINESIS_PUT_UNIT)
@@ -169,7 +168,7 @@ def metered_app(app: Any, sessions: Any, meter: Meter = METER, log: Callable[[st
             environ["wsgi.input"] = io.BytesIO(body)
         operation = _operation(environ, service, body)
         request = _json(body) if service in ("dynamodb", "sqs", "kinesis") else {}
-        stored = _stored_item(_account(), _region(environ))
+        stored = _stored_item(_account(), _region(environ)) if service == "dynamodb" else _nothing_stored
         sizes = _sizes_before(operation, request, stored, log) if service == "dynamodb" else {}
         captured = _Captured(start_response)
         result = app(environ, captured)
@@ -179,8 +178,10 @@ def metered_app(app: Any, sessions: Any, meter: Meter = METER, log: Callable[[st
             result = [answer]
         if captured.status < 400:
             try:
-                for unit, amount in _units(service, operation, environ, body, request, answer, sizes, stored):
-                    meter.add(payer_of(environ), unit, amount)
+                found = _units(service, operation, environ, body, request, answer, sizes, stored)
+                payer = payer_of(environ) if found else EDGE
+                for unit, amount in found:
+                    meter.add(payer, unit, amount)
             except Exception as exc:  # a bill is never worth a failed request; say it once per operation
                 if f"{service}:{operation}" not in said:
                     said.add(f"{service}:{operation}")
@@ -188,6 +189,10 @@ def metered_app(app: Any, sessions: Any, meter: Meter = METER, log: Callable[[st
         return result
 
     return metered
+
+
+def _nothing_stored(table_name: str, attributes: dict[str, Any]) -> None:
+    return None
 
 
 def _sizes_before(operation: str, request: dict[str, Any], stored: capacity.Stored,
@@ -244,25 +249,32 @@ def stored_state(since: float, traces_recorded: int) -> dict[str, Any]:
     at or after `since` (epoch seconds)."""
     account = _account()
     units: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    _logs(account, units)
+    metrics = _logs(account, units, since)
     _transitions(account, units)
     _storage(account, units)
     units[EDGE]["xray.traces_recorded"] += traces_recorded
     return {
         "units": {payer: dict(found) for payer, found in units.items()},
-        "custom_metrics": _custom_metrics(account, since),
+        "custom_metrics": sorted(metrics | _put_metrics(account, since)),
     }
 
 
-def _logs(account: str, units: dict[str, dict[str, float]]) -> None:
+def _logs(account: str, units: dict[str, dict[str, float]], since: float) -> set[str]:
+    """Log bytes ingested by payer, and the metrics the embedded-metric-format lines written at or
+    after `since` create: one pass over every event."""
     from moto.logs.models import logs_backends
 
+    metrics: set[str] = set()
     for backend in list(logs_backends[account].values()):
         for name, group in list(backend.groups.items()):
             payer = name.removeprefix("/aws/lambda/") if name.startswith("/aws/lambda/") else EDGE
-            ingested = sum(len(str(event.message).encode()) + LOG_EVENT_OVERHEAD
-                           for stream in list(group.streams.values()) for event in list(stream.events))  # fmt: skip
-            units[payer]["logs.ingested_bytes"] += ingested
+            for stream in list(group.streams.values()):
+                for event in list(stream.events):
+                    message = str(event.message)
+                    units[payer]["logs.ingested_bytes"] += len(message.encode()) + LOG_EVENT_OVERHEAD
+                    if event.timestamp >= since * 1000:
+                        metrics |= _emf_metrics(message)
+    return metrics
 
 
 def _transitions(account: str, units: dict[str, dict[str, float]]) -> None:
@@ -320,18 +332,12 @@ def _emf_metrics(line: str) -> set[str]:
         return set()
 
 
-def _custom_metrics(account: str, since: float) -> list[str]:
+def _put_metrics(account: str, since: float) -> set[str]:
+    """The custom metrics put (PutMetricData) with a datapoint at or after `since`."""
     from moto.cloudwatch.models import cloudwatch_backends
-    from moto.logs.models import logs_backends
 
     moment = datetime.fromtimestamp(since, UTC)
     found: set[str] = set()
-    for backend in list(logs_backends[account].values()):
-        for group in list(backend.groups.values()):
-            for stream in list(group.streams.values()):
-                for event in list(stream.events):
-                    if event.timestamp >= since * 1000:
-                        found |= _emf_metrics(str(event.message))
     for backend in list(cloudwatch_backends[account].values()):
         for datum in list(backend.metric_data):
             if str(datum.namespace).startswith("AWS/"):
@@ -340,4 +346,4 @@ def _custom_metrics(account: str, since: float) -> list[str]:
             if stamp >= moment:
                 dims = ",".join(sorted(f"{d.name}={d.value}" for d in datum.dimensions))
                 found.add(f"{datum.namespace}|{datum.name}|{dims}")
-    return sorted(found)
+    return found

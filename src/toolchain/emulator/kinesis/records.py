@@ -12,16 +12,22 @@ from typing import Any
 MAX_RECORD_BYTES = 1024 * 1024
 
 
+def record_bytes(data: str | None, partition_key: str | None) -> int:
+    """A record's size as Kinesis counts it (its limit, its PUT payload units): the data's bytes, once
+    decoded from the request's base64, and the partition key's; 0 for data that is not base64."""
+    try:
+        return len(base64.b64decode(data or "")) + len((partition_key or "").encode())
+    except (binascii.Error, ValueError):
+        return 0
+
+
 def record_within_limit(original: Any, emulator: Any) -> Any:
     """KinesisBackend.put_record: moto checked the size in PutRecords only."""
     from moto.core.exceptions import JsonRESTError
 
     def put_record(self: Any, stream_arn: Any, stream_name: Any, partition_key: str, explicit_hash_key: Any,
                    data: str) -> Any:  # fmt: skip
-        try:
-            size = len(base64.b64decode(data or "")) + len((partition_key or "").encode())
-        except (binascii.Error, ValueError):
-            size = 0  # moto refuses what is not base64 itself
+        size = record_bytes(data, partition_key)  # (moto refuses what is not base64 itself)
         if size > MAX_RECORD_BYTES:
             raise JsonRESTError(
                 "ValidationException",
