@@ -54,8 +54,8 @@ def _mostly(by_service: dict[str, Decimal]) -> str:
 def text(result: Bill, measured: Measured, prices: PriceList, verbose: bool = False) -> str:
     dates = sorted({p.date for p in prices.services.values()})
     lines = [
-        f"{result.environment} in {result.region}: AWS list prices of {', '.join(dates)} "
-        "(src/toolchain/cost/prices.json),",
+        f"{result.environment}: about {_money(result.net_usd)} USD a month, after the always-free allowances.",
+        f"Prices: {result.region}'s AWS list prices of {', '.join(dates)} (src/toolchain/cost/prices.json);",
         f"usage measured on the emulator at {measured.measured_at} (manifest {measured.manifest_sha256[:12]}).",
         "",
         f"{'entry point':<18} {'per 1,000':>10} {'a month':>12} {'USD/month':>11}  mostly",

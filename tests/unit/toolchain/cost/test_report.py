@@ -34,7 +34,9 @@ def test_the_text_names_every_service_each_entry_point_and_the_totals() -> None:
     text = report.text(result, measured, US_EAST_1)
     for name in SERVICE_NAMES.values():
         assert f"\n{name} " in text, name
-    assert "prod in us-east-1: AWS list prices of 2025-06" in text
+    # the answer first: the month's total, then what it rests on
+    assert text.splitlines()[:2] == [f"prod: about {result.net_usd:,.2f} USD a month, after the always-free allowances.",
+                                     "Prices: us-east-1's AWS list prices of 2025-06 (src/toolchain/cost/prices.json);"]  # fmt: skip
     assert "(manifest 0123456789ab)" in text
     assert "place-order" in text and "250,000" in text and "(1 failed while measured)" in text
     (total,) = [line for line in text.splitlines() if line.startswith("estimated a month")]
