@@ -16,31 +16,16 @@ from lambdas.services.slack.commands import (
     Check,
     SlashCommand,
     Weather,
-    WeatherUnavailable,
     parse_command,
 )
+from tests.unit.lambdas.services.slack.test_slack import FixedHealth, FixedWeather
 
 pytestmark = pytest.mark.documents("services.md", "Commands, within Slack's 3 seconds", "Replies are escaped")
 
 
-class Sky:
-    def __init__(self, fails: bool = False) -> None:
-        self.fails = fails
-        self.asked: list[str] = []
-
-    def current(self, place: str) -> Weather:
-        self.asked.append(place)
-        if self.fails:
-            raise WeatherUnavailable("wttr.in answered 503")
-        return Weather("Lisbon <Portugal>", 21.6, "Sunny & warm")
-
-
-class Health:
-    def __init__(self, *checks: Check) -> None:
-        self._checks = checks
-
-    def checks(self) -> Sequence[Check]:
-        return self._checks
+def lisbon(fails: bool = False) -> FixedWeather:
+    return FixedWeather(fail=fails, answer=Weather("Lisbon <Portugal>", 21.6, "Sunny & warm"),
+                        reason="wttr.in answered 503")  # fmt: skip
 
 
 def test_a_form_post_is_read_as_a_command_with_its_text_and_user() -> None:
@@ -66,16 +51,16 @@ def test_a_body_without_a_slash_command_is_refused(body: bytes) -> None:
 
 
 def test_the_weather_is_public_with_its_place_and_description_escaped() -> None:
-    sky = Sky()
-    reply = Bot(sky, Health()).handle(SlashCommand("/weather", "Lisbon", "U1"))
+    sky = lisbon()
+    reply = Bot(sky, FixedHealth()).handle(SlashCommand("/weather", "Lisbon", "U1"))
     assert reply == {"response_type": "in_channel",
                      "text": "Weather in Lisbon &lt;Portugal&gt;: 22°C, Sunny &amp; warm"}  # fmt: skip
     assert sky.asked == ["Lisbon"]
 
 
 def test_weather_without_a_place_says_how_and_a_place_too_long_is_refused_before_asking() -> None:
-    sky = Sky()
-    bot = Bot(sky, Health())
+    sky = lisbon()
+    bot = Bot(sky, FixedHealth())
     assert bot.handle(SlashCommand("/weather", "", "U1")) == {
         "response_type": "ephemeral", "text": "Usage: `/weather &lt;place&gt;`, for example `/weather Lisbon`"}  # fmt: skip
     assert bot.handle(SlashCommand("/weather", "p" * MAX_PLACE_LENGTH, "U1"))["response_type"] == "in_channel"
@@ -86,7 +71,7 @@ def test_weather_without_a_place_says_how_and_a_place_too_long_is_refused_before
 
 def test_weather_unavailable_is_said_privately_and_its_reason_handed_on() -> None:
     reasons: list[str] = []
-    bot = Bot(Sky(fails=True), Health(), on_unavailable=reasons.append)
+    bot = Bot(lisbon(fails=True), FixedHealth(), on_unavailable=reasons.append)
     assert bot.handle(SlashCommand("/weather", "<!channel>", "U1")) == {
         "response_type": "ephemeral",
         "text": "Sorry, I can't get the weather for &lt;!channel&gt; right now. Try again in a minute."}  # fmt: skip
@@ -100,21 +85,23 @@ def test_a_joke_is_public_and_chosen_from_the_list() -> None:
         offered.append(jokes)
         return jokes[2]
 
-    assert Bot(Sky(), Health(), choose=choose).handle(SlashCommand("/joke", "", "U1")) == {
+    assert Bot(lisbon(), FixedHealth(), choose=choose).handle(SlashCommand("/joke", "", "U1")) == {
         "response_type": "in_channel", "text": JOKES[2]}  # fmt: skip
     assert offered == [JOKES]
 
 
 def test_status_is_private_with_a_summary_then_a_line_per_check() -> None:
-    healthy = Bot(Sky(), Health(Check("users <table>", True, "ACTIVE"))).handle(SlashCommand("/status", "", "U1"))
+    healthy = Bot(lisbon(), FixedHealth(Check("users <table>", True, "ACTIVE"))).handle(
+        SlashCommand("/status", "", "U1")
+    )
     assert healthy == {"response_type": "ephemeral", "text": "All systems healthy.\n✅ users &lt;table&gt;: ACTIVE"}
-    mixed = Bot(Sky(), Health(Check("a", True, "ok"), Check("b", False, "gone & lost")))
+    mixed = Bot(lisbon(), FixedHealth(Check("a", True, "ok"), Check("b", False, "gone & lost")))
     assert mixed.handle(SlashCommand("/status", "", "U1"))["text"] == (
         "Some resources are unhealthy.\n✅ a: ok\n❌ b: gone &amp; lost")  # fmt: skip
 
 
 def test_an_unknown_command_is_named_escaped_with_the_help() -> None:
-    assert Bot(Sky(), Health()).handle(SlashCommand("/<b>", "", "U1")) == {
+    assert Bot(lisbon(), FixedHealth()).handle(SlashCommand("/<b>", "", "U1")) == {
         "response_type": "ephemeral", "text": f"I don't know `/&lt;b&gt;`.\n{HELP}"}  # fmt: skip
     assert HELP == ("Commands:\n• `/weather &lt;place&gt;`: the current weather there\n"
                     "• `/joke`: a joke for the channel\n• `/status`: health of the platform's own resources")  # fmt: skip

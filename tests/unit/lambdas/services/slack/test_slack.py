@@ -47,15 +47,19 @@ def test_unsigned_tampered_and_replayed_requests_are_rejected(timestamp, signatu
 
 
 class FixedWeather:
-    def __init__(self, fail: bool = False) -> None:
+    """A weather source that answers `answer` (by default the place asked, 21.4°C, sunny), or fails."""
+
+    def __init__(self, fail: bool = False, answer: Weather | None = None, reason: str = "down") -> None:
         self.fail = fail
+        self.answer = answer
+        self.reason = reason
         self.asked: list[str] = []
 
     def current(self, place: str) -> Weather:
         self.asked.append(place)
         if self.fail:
-            raise WeatherUnavailable("down")
-        return Weather(place, 21.4, "sunny")
+            raise WeatherUnavailable(self.reason)
+        return self.answer or Weather(place, 21.4, "sunny")
 
 
 class FixedHealth:
