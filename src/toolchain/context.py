@@ -14,6 +14,7 @@ import platform
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from toolchain.cache import cache_dir
 from toolchain.config import ProjectConfig
@@ -28,6 +29,9 @@ from toolchain.reporting import Reporter
 from toolchain.terraform.index import refresh_index
 from toolchain.terraform.install import Terraform, TerraformInstaller
 from toolchain.terraform.project import TerraformProject
+
+if TYPE_CHECKING:
+    from toolchain.emulator.persistence.snapshots import Snapshots
 
 _MACHINES = {"x86_64": ("x86_64", "amd64"), "arm64": ("aarch64", "arm64")}
 
@@ -64,6 +68,14 @@ class Toolchain:
         self.pip = pip or SubprocessPip()
         self.emulator = EmulatorControl(config.build_dir / "emulator")
         self._compilers: dict[Runtime, Compiler | None] = {}
+
+    def snapshots(self) -> Snapshots:
+        """The emulator's named snapshots (build/snapshots), its state and Terraform's of what is on it."""
+        from toolchain.emulator.persistence.snapshots import Snapshots
+        from toolchain.emulator.persistence.store import StateStore
+
+        build = self.config.build_dir
+        return Snapshots(build / "snapshots", StateStore(self.emulator.state_store_dir), build / "tf" / "emulator")
 
     # -- builds ------------------------------------------------------------------------------------
     def lambda_build(self, python: str | None = None, architecture: str | None = None) -> Build:

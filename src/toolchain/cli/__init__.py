@@ -22,12 +22,13 @@ from toolchain.cli import (
     queues,
     rules,
     security,
+    snapshot,
     tf,
     traces,
 )
 from toolchain.cli.common import help_is_never_a_positional_value
 
-NAMESPACES = (fn, tf, deps, events, rules, queues, security, iam, cost)
+NAMESPACES = (fn, tf, deps, events, rules, queues, security, iam, cost, snapshot)
 
 
 def namespace(root: Path) -> Collection:

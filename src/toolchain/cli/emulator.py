@@ -12,6 +12,7 @@ from toolchain.context import Toolchain
 from toolchain.deploy.local import up as bring_up
 from toolchain.display import table
 from toolchain.emulator.clients import emulator_client
+from toolchain.emulator.persistence.store import StateRefused
 
 
 def _show(tc: Toolchain, outputs: dict[str, Any], everything: bool = True) -> None:
@@ -28,15 +29,19 @@ def _show(tc: Toolchain, outputs: dict[str, Any], everything: bool = True) -> No
 
 
 @platform_task(help={"watch": "then carry every saved edit to the emulator, as `invoke watch` does",
+                     "fresh": "start empty: discard the stored state and every environment on it (listed first)",
                      "verbose": VERBOSE_HELP + "; and the outputs table"})  # fmt: skip
-def up(c: Context, watch: bool = False, verbose: bool = False) -> None:
+def up(c: Context, watch: bool = False, fresh: bool = False, verbose: bool = False) -> None:
     """Start the emulator, build, plan and apply infra/ to it (environment emulator), print the outputs.
 
-    A running emulator is reused; its pid and endpoint are in build/emulator/server.json. dev, staging
-    and prod go onto it like onto AWS: `invoke plan --env dev`, `invoke apply --env dev`.
+    A running emulator is reused; its pid and endpoint are in build/emulator/server.json. A stopped
+    one starts from its stored state (build/emulator/state), as it was. dev, staging and prod go onto
+    it like onto AWS: `invoke plan --env dev`, `invoke apply --env dev`.
     """
     verbosity(verbose)
     with toolchain(c) as tc:
+        if fresh:
+            _discard(tc)
         outputs = bring_up(tc)
         _show(tc, outputs, everything=tc.verbose)
         endpoint = tc.emulator.require().endpoint
@@ -47,12 +52,31 @@ def up(c: Context, watch: bool = False, verbose: bool = False) -> None:
         watch_task(c)
 
 
+def _discard(tc: Toolchain) -> None:
+    """Say what `--fresh` drops, then drop it: the emulator's state and Terraform's of what was on it."""
+    snapshots = tc.snapshots()
+    stopped = tc.emulator.stop()
+    if stopped:
+        say(f"stopped the emulator (pid {stopped.pid})")
+    if not snapshots.state.exists():
+        say("no stored state: the emulator starts empty")
+        return
+    try:
+        summary = ", ".join(f"{n} {what}" for what, n in sorted(snapshots.state.header().summary.items()))
+    except StateRefused:  # (a state it cannot read: what it held cannot be counted, and goes all the same)
+        summary = "a state this emulator cannot read"
+    environments = ", ".join(snapshots.environments()) or "none"
+    say(f"discarding the stored state: {summary or 'nothing'}; environments {environments}")
+    snapshots.discard_current()
+
+
 @platform_task
 def down(c: Context) -> None:
-    """Stop the emulator (what was deployed to it goes with it)."""
+    """Stop the emulator; its state stays in build/emulator/state and `invoke up` starts from it."""
     with toolchain(c) as tc:
         info = tc.emulator.stop()
-    say(f"stopped the emulator (pid {info.pid})" if info else "the emulator was not running")
+    say(f"stopped the emulator (pid {info.pid}); `invoke up` resumes it as it was" if info
+        else "the emulator was not running")  # fmt: skip
 
 
 @platform_task(help={"verbose": VERBOSE_HELP + "; and the outputs table"})

@@ -177,11 +177,11 @@ class Environments:
         applied.unlink(missing_ok=True)
         project.apply_plan(plan_file)
         plan_file.unlink()
+        outputs = project.outputs()
+        self.target.after_apply(outputs)  # (on the emulator, its state is on disk when this returns)
         if inputs.is_file():
             applied.parent.mkdir(parents=True, exist_ok=True)
             inputs.replace(applied)
-        outputs = project.outputs()
-        self.target.after_apply(outputs)
         Releases(self).release(env, outputs, strategy or Strategy())
         return outputs
 

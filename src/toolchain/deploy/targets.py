@@ -132,7 +132,7 @@ class EmulatorTarget:
     def _bootstrap_outputs(self) -> dict[str, Any]:
         module = self.toolchain.config.build_dir / "tf" / "emulator" / "root" / "bootstrap"
         try:
-            if (module / ".emulator-instance").read_text().strip() != self.toolchain.emulator.require().instance_id:
+            if (module / ".emulator-instance").read_text().strip() != self.toolchain.emulator.require().identity:
                 return {}
             state = json.loads((module / "terraform.tfstate").read_text())
         except (OSError, ValueError):
@@ -148,14 +148,14 @@ class EmulatorTarget:
         project.stage({OVERRIDE_FILE: emulator_override(info.endpoint)})
         marker = project.module_dir / ".emulator-instance"
         previous = marker.read_text().strip() if marker.is_file() else None
-        if previous != info.instance_id:
-            # The emulator is in-memory: a new instance holds none of the resources the state names.
+        if previous != info.identity:
+            # An emulator that started empty (or from another state) holds none of the resources it names.
             for state in [*project.module_dir.glob("terraform.tfstate.d/*/terraform.tfstate*"),
                           *project.module_dir.glob("terraform.tfstate*")]:  # fmt: skip
                 if state.is_file():
                     state.unlink()
             marker.parent.mkdir(parents=True, exist_ok=True)
-            marker.write_text(info.instance_id)
+            marker.write_text(info.identity)
         project.init()
         return project
 
@@ -203,16 +203,18 @@ class EmulatorTarget:
             except client.exceptions.ResourceNotFoundException:
                 client.put_secret_value(SecretId=secret_id, SecretString=secrets.token_urlsafe(48))
                 self.toolchain.reporter.detail(f"set a random value for {secret_id.rsplit(':', 1)[-1]}")
+        # what Terraform's state now names is on disk too, before anything records the apply as done
+        self.toolchain.emulator.save_state()
 
     def instance(self) -> str | None:
-        return self.toolchain.emulator.require().instance_id
+        return self.toolchain.emulator.require().identity
 
     def recorded_state(self, env: str) -> dict[str, Any] | None:
         # Local state, of this very emulator instance: read directly, in milliseconds.
         root = self.toolchain.config.build_dir / "tf" / "emulator" / "root"
         info = self.toolchain.emulator.require()
         try:
-            if (root / ".emulator-instance").read_text().strip() != info.instance_id:
+            if (root / ".emulator-instance").read_text().strip() != info.identity:
                 return None
             state = json.loads((root / "terraform.tfstate.d" / env / "terraform.tfstate").read_text())
         except (OSError, ValueError):

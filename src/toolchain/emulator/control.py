@@ -44,6 +44,7 @@ class EmulatorControl:
         self.state_dir = state_dir
         self.info_file = state_dir / "server.json"
         self.log_file = state_dir / "server.log"
+        self.state_store_dir = state_dir / "state"  # the emulator's checkpoint (persistence/store.py)
 
     def _get(self, info: ServerInfo, route: str, timeout: float = 5.0) -> Any:
         with urllib.request.urlopen(f"{info.endpoint}/_emulator/{route}", timeout=timeout) as response:  # noqa: S310
@@ -76,6 +77,7 @@ class EmulatorControl:
             return info, False
         if info is not None:
             self.stop()
+        self._check_stored_state()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.info_file.unlink(missing_ok=True)
         # The emulator runs the very files this process hashed for the stale check (code_version), even
@@ -101,6 +103,17 @@ class EmulatorControl:
         process.kill()
         raise ToolchainError("the emulator did not answer within a minute", f"see {self.log_file}")
 
+    def _check_stored_state(self) -> None:
+        """A state the emulator would refuse is said here, before it is started, in a task's own words."""
+        from toolchain.emulator.persistence.store import StateRefused, StateStore
+
+        store = StateStore(self.state_store_dir)
+        if os.environ.get("EMULATOR_PERSIST", "1") != "0" and store.exists():
+            try:
+                store.header()
+            except StateRefused as refused:
+                raise ToolchainError("the emulator's stored state cannot be loaded", str(refused)) from None
+
     def stop(self) -> ServerInfo | None:
         info = self.running()
         if info is None:
@@ -118,6 +131,19 @@ class EmulatorControl:
             os.waitpid(info.pid, os.WNOHANG)
         self.info_file.unlink(missing_ok=True)
         return info
+
+    def save_state(self) -> dict[str, Any]:
+        """A checkpoint of every service now (nothing where EMULATOR_PERSIST=0); ToolchainError if the
+        emulator could not take one."""
+        saved = self._get(self.require(), "state/save", timeout=60.0)
+        if saved.get("persisting") and not saved.get("saved"):
+            raise ToolchainError(f"the emulator did not save its state: {saved.get('reason')}",
+                                 f"see {self.log_file}")  # fmt: skip
+        return saved
+
+    def state(self) -> dict[str, Any]:
+        """The checkpoint's progress: `writes` passed, `writes_saved` on disk."""
+        return self._get(self.require(), "state")
 
     def health(self) -> dict[str, Any]:
         """The emulator's own view: instance, code version, asynchronous invocations still pending."""

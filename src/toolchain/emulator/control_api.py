@@ -22,8 +22,10 @@ class ControlApp:
     """WSGI app: `/_emulator/*` and the stand-in sites here, Lambda's provisioned concurrency API (moto has
     none), everything else to moto."""
 
-    def __init__(self, moto_app: Any, info: Callable[[], ServerInfo], emulator: Any) -> None:
+    def __init__(self, moto_app: Any, info: Callable[[], ServerInfo], emulator: Any, checkpoints: Any = None) -> None:
         self._moto = moto_app
+        self._checkpoints = checkpoints
+        self._gate = emulator.gate
         self._info = info
         self._pollers = list(emulator.pollers)
         self._executor = emulator.parts.executor
@@ -52,12 +54,24 @@ class ControlApp:
             time.sleep(0.1)
         return False
 
+    def _save_state(self) -> dict[str, Any]:
+        """A checkpoint now, of one instant of every service (what `invoke snapshot save` copies)."""
+        if self._checkpoints is None:
+            return {"saved": False, "persisting": False, "reason": "this emulator keeps no state (EMULATOR_PERSIST=0)"}
+        try:
+            saved = any(self._checkpoints.save(force=True) for _attempt in range(5))
+        except Exception as exc:  # said to the caller, who stops: a state that cannot be kept is a defect
+            return {"saved": False, "persisting": True, "reason": f"{type(exc).__name__}: {exc}"}
+        return {"saved": saved, "persisting": True, "state_id": self._checkpoints.state_id,
+                **({} if saved else {"reason": "requests kept running for 10 s; try again"})}  # fmt: skip
+
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path.startswith(sites.PREFIX):
             return sites.serve_site(environ, start_response)
         if self._provisioned.handles(path):
-            return self._provisioned(environ, start_response)
+            with self._gate.passing(writes=environ.get("REQUEST_METHOD") != "GET"):
+                return list(self._provisioned(environ, start_response))
         if not path.startswith(CONTROL_PREFIX):
             return self._moto(environ, start_response)
         query = parse_qs(environ.get("QUERY_STRING", ""))
@@ -98,6 +112,10 @@ class ControlApp:
         elif route == "usage":
             since = float(query.get("since", ["0"])[0] or 0)
             body = {"at": time.time(), "meter": METER.totals(), **stored_state(since, STORE.recorded)}
+        elif route == "state/save":
+            body = self._save_state()
+        elif route == "state":
+            body = self._checkpoints.status() if self._checkpoints else {"persisting": False}
         elif route == "idle":
             body = {"idle": self._quiet(min(float(query.get("timeout", ["30"])[0]), 600.0))}
         else:

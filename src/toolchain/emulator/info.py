@@ -32,6 +32,13 @@ class ServerInfo:
     instance_id: str
     started: float
     code_version: str = ""
+    # who the stored state is: the same across restarts that load it, new when the emulator starts empty
+    state_id: str = ""
+
+    @property
+    def identity(self) -> str:
+        """What the resources on this emulator belong to: its stored state's, or this process's alone."""
+        return self.state_id or self.instance_id
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=2) + "\n"

@@ -136,5 +136,16 @@ class Applied:
     def owners(self) -> dict[str, str]:
         return dict(self._keys)
 
+    def composed(self) -> dict[type, str]:
+        """The backend classes composed here, by the path of their BackendDict: they are not attributes of
+        any module, so a checkpoint names them by that path (`new_backend` makes one again)."""
+        return {resolve(path).backend: path for path in self._mixins}
+
+
+def new_backend(path: str) -> Any:
+    """An empty instance of the backend class now composed for `path`, for a checkpoint to fill."""
+    cls = resolve(path).backend
+    return cls.__new__(cls)
+
 
 APPLIED = Applied()

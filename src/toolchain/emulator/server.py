@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from toolchain.emulator.apigateway.gateway import LocalApiGateway
 from toolchain.emulator.awslambda.executor import FunctionExecutor, Invocation
@@ -39,6 +39,9 @@ from toolchain.emulator.info import ServerInfo, code_version
 from toolchain.emulator.parts import Parts, layer_source
 from toolchain.emulator.patches import CHANGES, EVERYTHING
 from toolchain.emulator.patching import APPLIED
+from toolchain.emulator.persistence.checkpoints import Checkpointer, Durable
+from toolchain.emulator.persistence.gate import GATE, Gate, gated_app
+from toolchain.emulator.persistence.store import StateRefused, StateStore
 from toolchain.emulator.sqs.metrics import QueueMetrics
 from toolchain.emulator.xray.api import traced_app
 from toolchain.emulator.xray.segments import STORE, XRayDaemon
@@ -64,6 +67,13 @@ class Emulator:
     queues: SqsPoller
     alarms: AlarmEvaluator
     queue_metrics: QueueMetrics
+    gate: Gate
+
+    def durable(self) -> dict[str, Durable]:
+        """The parts whose state a checkpoint keeps beside moto's, by a name that stays the same."""
+        return {"sessions": self.parts.iam.sessions, "async": self.parts.invoker, "history": self.parts.history,
+                "kinesis": self.kinesis, "dynamodb-streams": self.parts.dynamodb_streams, "schedules": self.scheduler,
+                "provisioned": self.provisioned, "apis": self.gateway}  # fmt: skip
 
     @property
     def pollers(self) -> tuple[Any, ...]:
@@ -79,14 +89,23 @@ class Emulator:
             ("schedules", 1.0, self.scheduler.tick),
             ("reaper", 30.0, self.parts.executor.pool.reap),
             ("provisioned", 2.0, self.provisioned.keep),
-            ("alarms", float(os.environ.get("EMULATOR_ALARM_SECONDS", "5")), self.alarms.evaluate_once),
-            ("metrics-retention", 60.0, self.forget_old_metrics),
+            ("alarms", float(os.environ.get("EMULATOR_ALARM_SECONDS", "5")), self._gated(self.alarms.evaluate_once)),
+            ("metrics-retention", 60.0, self._gated(self.forget_old_metrics)),
             (
                 "sqs-metrics",
                 float(os.environ.get("EMULATOR_SQS_METRICS_SECONDS", "10")),
-                self.queue_metrics.publish_once,
+                self._gated(self.queue_metrics.publish_once),
             ),
         ]
+
+    def _gated(self, job: Callable[[], Any]) -> Callable[[], Any]:
+        """A job that changes moto's state directly, not through a request: it passes the gate too."""
+
+        def gated() -> Any:
+            with self.gate.passing():
+                return job()
+
+        return gated
 
     def forget_old_metrics(self) -> int:
         keep = float(os.environ.get("EMULATOR_METRICS_KEEP_HOURS", "24")) * 3600
@@ -130,36 +149,77 @@ def build(state_dir: Path, endpoint: str, host: str, log: Callable[[str], None])
         queues=SqsPoller(run, history, log=log, iam=iam),
         alarms=AlarmEvaluator(moto_backends),
         queue_metrics=QueueMetrics(),
+        gate=GATE,
     )
 
 
-def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
-    """Run until SIGTERM/SIGINT. Writes server.json in `state_dir` once the port accepts requests."""
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+def _persisting() -> bool:
+    return os.environ.get("EMULATOR_PERSIST", "1") != "0"
+
+
+def _bind(host: str, port: int, stored: StateStore) -> Any:
+    """The server on `port`, or on the stored state's port (its functions and URLs name it), or any."""
     from werkzeug.serving import make_server
+
+    wanted = port or (stored.header().port if stored.exists() else 0)
+    try:
+        return make_server(host, wanted, None, threaded=True, request_handler=errors_only_handler())
+    except (OSError, SystemExit):  # (werkzeug exits on a port in use)
+        if port:
+            raise
+        _log(f"port {wanted} of the stored state is taken; another is used (`invoke plan` shows what that changes)")
+        return make_server(host, 0, None, threaded=True, request_handler=errors_only_handler())
+
+
+def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
+    """Run until SIGTERM/SIGINT. Writes server.json in `state_dir` once the port accepts requests.
+
+    With a checkpoint in `state_dir/state` (and EMULATOR_PERSIST not 0), it starts from it, all of it
+    or nothing: a state it cannot read ends the start with the reason and what to do.
+    """
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     state_dir.mkdir(parents=True, exist_ok=True)
     # Unpacked code from a previous run may belong to functions that no longer exist.
     for leftover in ("code", "layers", "runtime", "tmp"):
         shutil.rmtree(state_dir / leftover, ignore_errors=True)
-
-    server = make_server(host, port, None, threaded=True, request_handler=errors_only_handler())
+    store = StateStore(state_dir / "state")
+    try:
+        server = _bind(host, port, store) if _persisting() else _bind(host, port, StateStore(state_dir / "none"))
+    except StateRefused as refused:
+        _refuse(refused)
     endpoint = f"http://{host}:{server.server_address[1]}"
     os.environ["MOTO_PORT"] = str(server.server_address[1])  # Step Functions' Lambda tasks call back into it
-    info = ServerInfo(os.getpid(), endpoint, server.server_address[1], uuid.uuid4().hex, time.time(), code_version())
 
     emulator = build(state_dir, endpoint, host, _log)
     APPLIED.apply(CHANGES, emulator.parts, kinds=EVERYTHING)
+    interval = float(os.environ.get("EMULATOR_CHECKPOINT_SECONDS", "1"))
+    checkpoints = Checkpointer(store, emulator.gate, emulator.durable(), interval=interval, log=_log)
+    if _persisting():
+        try:
+            restored = checkpoints.restore()
+        except StateRefused as refused:
+            _refuse(refused)
+        if restored is not None:
+            counts = ", ".join(f"{n} {what}" for what, n in restored.header.summary.items()) or "no resources"
+            _log(f"restored the state of {time.ctime(restored.header.saved_at)} in {restored.seconds:.1f} s: {counts}")
+            emulator.gateway.refresh()  # the stages answer on their ports from the first moment, as before
+    checkpoints.port = server.server_address[1]
+    info = ServerInfo(os.getpid(), endpoint, server.server_address[1], uuid.uuid4().hex, time.time(), code_version(),
+                      state_id=checkpoints.state_id)  # fmt: skip
+
     moto_app = metered_app(traced_app(DomainDispatcherApplication(create_backend_app)), emulator.parts.iam.sessions,
                            log=_log)  # fmt: skip
-    server.app = ControlApp(moto_app, lambda: info, emulator)
+    server.app = ControlApp(gated_app(moto_app, emulator.gate), lambda: info, emulator,
+                            checkpoints if _persisting() else None)  # fmt: skip
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
     threading.Thread(target=server.serve_forever, daemon=True, name="moto").start()
-    for name, interval, job in emulator.jobs():
-        threading.Thread(target=_every, args=(name, interval, job, stop), daemon=True, name=name).start()
+    jobs = emulator.jobs() + ([("checkpoint", 0.1, checkpoints.tick)] if _persisting() else [])
+    for name, every, job in jobs:
+        threading.Thread(target=_every, args=(name, every, job, stop), daemon=True, name=name).start()
     (state_dir / "server.json").write_text(info.to_json())
     _log(f"emulator {info.instance_id} listening on {endpoint} (pid {info.pid})")
     try:
@@ -167,10 +227,32 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
     finally:
         _log("stopping")
         server.shutdown()
+        if _persisting():
+            _save_or_discard(checkpoints, store)
         emulator.stop()
         info_file = state_dir / "server.json"
         if info_file.is_file() and ServerInfo.from_json(info_file.read_text()).pid == os.getpid():
             info_file.unlink()
+
+
+def _save_or_discard(checkpoints: Checkpointer, store: StateStore) -> None:
+    """The last checkpoint, at a stop. One that fails leaves no older state to be taken for the newest:
+    Terraform's state would name resources it lacks. The next start is then empty, and says so."""
+    try:
+        saved = any(checkpoints.save(force=True) for _attempt in range(3))
+        reason = "requests kept running"
+    except Exception as exc:
+        saved, reason = False, repr(exc)
+    if saved:
+        _log(f"state saved in {store.directory}")
+        return
+    store.discard()
+    _log(f"state NOT saved ({reason}); the stored state is discarded and the next start is empty")
+
+
+def _refuse(refused: StateRefused) -> NoReturn:
+    _log(f"the emulator did not start: {refused}")
+    raise SystemExit(3)
 
 
 def _every(name: str, interval: float, job: Callable[[], Any], stop: threading.Event) -> None:

@@ -436,6 +436,25 @@ class LocalApiGateway:
         self._host = host
         self._served: dict[tuple[str, str, str, str], _Served] = {}
         self._lock = threading.Lock()
+        # each stage's port from before a restart, taken again when free so saved URLs keep working
+        self._ports: dict[tuple[str, str, str, str], int] = {}
+
+    def durable_state(self) -> list[tuple[str, str, str, str, int]]:
+        with self._lock:
+            ports = {**self._ports, **{k: s.server.server_address[1] for k, s in self._served.items()}}
+        return sorted((*key, port) for key, port in ports.items())
+
+    def restore_state(self, state: list[tuple[str, str, str, str, int]]) -> None:
+        with self._lock:
+            self._ports = {(account, region, api, stage): port for account, region, api, stage, port in state}
+
+    def _server(self, key: tuple[str, str, str, str], app: Any) -> Any:
+        port = self._ports.pop(key, 0)
+        try:
+            return make_server(self._host, port, app, threaded=True, request_handler=_GatewayRequestHandler)
+        except (OSError, SystemExit):  # taken meanwhile (werkzeug exits): any free port, and the URL changes
+            self._log(f"port {port} of stage {key[3]} of API {key[2]} is taken; it gets another")
+            return make_server(self._host, 0, app, threaded=True, request_handler=_GatewayRequestHandler)
 
     @staticmethod
     def _stages() -> dict[tuple[str, str, str, str], tuple[Any, str]]:
@@ -472,7 +491,7 @@ class LocalApiGateway:
                 account_id, region, api_id, stage = key
                 app = StageApp(backend, api_id, stage, self._run, self._function_lookup(account_id, region),
                                log=self._log, iam=self._iam)  # fmt: skip
-                server = make_server(self._host, 0, app, threaded=True, request_handler=_GatewayRequestHandler)
+                server = self._server(key, app)
                 thread = threading.Thread(target=server.serve_forever, daemon=True, name=f"api-{api_id}-{stage}")
                 thread.start()
                 url = f"http://{self._host}:{server.server_address[1]}/{stage}"

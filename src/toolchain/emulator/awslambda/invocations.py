@@ -71,6 +71,14 @@ class InvocationLog:
         with self._lock:
             return list(self._items)
 
+    def durable_state(self) -> list[dict[str, Any]]:
+        return self.items()
+
+    def restore_state(self, state: list[dict[str, Any]]) -> None:
+        with self._lock:
+            self._items.clear()
+            self._items.extend(state)
+
 
 class Destinations:
     """Delivers async results to SQS, SNS, Lambda or EventBridge through the emulator's own API, as
@@ -155,12 +163,43 @@ class AsyncInvoker:
         self._pending = 0
         self._cond = threading.Condition()
         self._log = log
+        # what is accepted and not yet done, by ticket: Lambda's queue keeps it across a restart
+        self._queued: dict[int, tuple[str, str | None, str, str, float]] = {}
+        self._tickets = 0
 
-    def submit(self, fn: Any, event: str, source: str) -> None:
+    def submit(self, fn: Any, event: str, source: str, enqueued: float | None = None) -> None:
+        enqueued = time.time() if enqueued is None else enqueued
         with self._cond:
             self._pending += 1
+            self._tickets += 1
+            ticket = self._tickets
+            self._queued[ticket] = (fn.function_arn, getattr(fn, "invoked_alias", None), event, source, enqueued)
         # the event keeps the trace it was sent in (Lambda carries the header through its queue)
-        self._pool.submit(self._process, fn, event, source, time.time(), current.get())
+        self._pool.submit(self._process, ticket, fn, event, source, enqueued, current.get())
+
+    def durable_state(self) -> list[tuple[str, str | None, str, str, float]]:
+        with self._cond:
+            return [self._queued[ticket] for ticket in sorted(self._queued)]
+
+    def restore_state(self, state: list[tuple[str, str | None, str, str, float]]) -> None:
+        """Queue again what was accepted and not finished: each runs at least once, as Lambda promises
+        (one that was running when the emulator stopped runs again, as a retry does on AWS)."""
+        import copy
+
+        from moto.awslambda.utils import get_backend
+
+        for function_arn, alias, event, source, enqueued in state:
+            _, _, _, region, account, _ = function_arn.split(":", 5)
+            try:
+                fn = get_backend(account, region).get_function(function_arn)
+            except Exception:  # deleted before the restart: Lambda drops its queue with it
+                self._log(f"async event for {function_arn} dropped: the function no longer exists")
+                continue
+            if alias:
+                fn = copy.copy(fn)
+                fn.invoked_alias = alias
+                fn.invoked_arn = f"{function_arn.rsplit(':', 1)[0]}:{alias}"
+            self.submit(fn, event, source, enqueued)
 
     def pending(self) -> int:
         with self._cond:
@@ -182,7 +221,8 @@ class AsyncInvoker:
         configs = getattr(function_wide(fn), "event_invoke_config", None) or []
         return configs[-1].config if configs else {}
 
-    def _process(self, fn: Any, event: str, source: str, enqueued: float, trace: TraceHeader | None) -> None:
+    def _process(self, ticket: int, fn: Any, event: str, source: str, enqueued: float,
+                 trace: TraceHeader | None) -> None:  # fmt: skip
         try:
             with continuing(trace):
                 self._attempts(fn, event, source, enqueued)
@@ -191,6 +231,7 @@ class AsyncInvoker:
         finally:
             with self._cond:
                 self._pending -= 1
+                self._queued.pop(ticket, None)
                 self._cond.notify_all()
 
     def _attempts(self, fn: Any, event: str, source: str, enqueued: float) -> None:

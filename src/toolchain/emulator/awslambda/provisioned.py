@@ -50,6 +50,16 @@ class ProvisionedConcurrency:
         self._lock = threading.Lock()
         self._keeping = threading.Lock()  # one pass at a time: two would start the same workers twice
 
+    def durable_state(self) -> list[tuple[str, str, str, dict[str, Any]]]:
+        with self._lock:
+            return [(region, name, qualifier, dict(config))
+                    for (region, name, qualifier), config in sorted(self._configs.items())]  # fmt: skip
+
+    def restore_state(self, state: list[tuple[str, str, str, dict[str, Any]]]) -> None:
+        # the workers they keep are started by the next `keep`, as after a put
+        with self._lock:
+            self._configs = {(region, name, qualifier): dict(config) for region, name, qualifier, config in state}
+
     # -- the API -----------------------------------------------------------------------------------
     @staticmethod
     def handles(path: str) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 
 from toolchain.emulator import metering
 from toolchain.emulator.awslambda import routing
+from toolchain.emulator.persistence.gate import GATE
 
 
 def _dimension_sets(fn: Any, *, executed: bool) -> list[list[dict[str, str]]]:
@@ -37,25 +38,23 @@ class MotoLogSink:
         metering.invocation(fn, duration_ms)
         values = (("Invocations", 1, "Count"), ("Errors", 1 if errored else 0, "Count"),
                   ("Duration", duration_ms, "Milliseconds"))  # fmt: skip
-        cloudwatch_backends[fn.account_id][fn.region].put_metric_data(
-            "AWS/Lambda",
-            [
-                {"MetricName": name, "Value": value, "Unit": unit, "Dimensions": dimensions}
-                for dimensions in _dimension_sets(fn, executed=True)
-                for name, value, unit in values
-            ],
-        )
+        data = [
+            {"MetricName": name, "Value": value, "Unit": unit, "Dimensions": dimensions}
+            for dimensions in _dimension_sets(fn, executed=True)
+            for name, value, unit in values
+        ]
+        with GATE.passing():
+            cloudwatch_backends[fn.account_id][fn.region].put_metric_data("AWS/Lambda", data)
 
     def throttled(self, fn: Any) -> None:
         from moto.cloudwatch.models import cloudwatch_backends
 
-        cloudwatch_backends[fn.account_id][fn.region].put_metric_data(
-            "AWS/Lambda",
-            [
-                {"MetricName": "Throttles", "Value": 1, "Unit": "Count", "Dimensions": dimensions}
-                for dimensions in _dimension_sets(fn, executed=False)
-            ],
-        )
+        data = [
+            {"MetricName": "Throttles", "Value": 1, "Unit": "Count", "Dimensions": dimensions}
+            for dimensions in _dimension_sets(fn, executed=False)
+        ]
+        with GATE.passing():
+            cloudwatch_backends[fn.account_id][fn.region].put_metric_data("AWS/Lambda", data)
 
     def __init__(self, iam: Any = None) -> None:
         # Lambda's runtime writes the function's logs with its role: without logs:CreateLogStream and
@@ -74,8 +73,9 @@ class MotoLogSink:
         group = fn.logs_group_name
         if not self._may_write(fn, group, stream):
             return
-        backend.ensure_log_group(group)
-        if stream not in backend.groups[group].streams:
-            backend.create_log_stream(group, stream)
         now = int(time.time() * 1000)
-        backend.put_log_events(group, stream, [{"timestamp": now, "message": line} for line in lines])
+        with GATE.passing():
+            backend.ensure_log_group(group)
+            if stream not in backend.groups[group].streams:
+                backend.create_log_stream(group, stream)
+            backend.put_log_events(group, stream, [{"timestamp": now, "message": line} for line in lines])

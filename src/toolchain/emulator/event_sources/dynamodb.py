@@ -91,6 +91,19 @@ class DynamoStreamPoller:
         with self._lock:
             self._pending.setdefault((backend, function_arn, source), []).extend(records)
 
+    def durable_state(self) -> list[tuple[str, str, str, str, list[tuple[float, dict[str, Any]]]]]:
+        """The records queued for each mapping, by the names of what they belong to."""
+        with self._lock:
+            return [(backend.account_id, backend.region_name, function_arn, source, list(records))
+                    for (backend, function_arn, source), records in self._pending.items() if records]  # fmt: skip
+
+    def restore_state(self, state: list[tuple[str, str, str, str, list[tuple[float, dict[str, Any]]]]]) -> None:
+        from moto.awslambda.utils import get_backend
+
+        with self._lock:
+            self._pending = {(get_backend(account, region), function_arn, source): list(records)
+                             for account, region, function_arn, source, records in state}  # fmt: skip
+
     @staticmethod
     def _mapping(backend: Any, function_arn: str, source: str) -> Any | None:
         for esm in list(backend._event_source_mappings.values()):

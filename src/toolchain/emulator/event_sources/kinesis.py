@@ -123,6 +123,14 @@ class KinesisPoller:
             self._positions[key] = max(before, default=-1)
         return [(seq, r) for seq, r in records if seq > self._positions[key]]
 
+    def durable_state(self) -> list[tuple[str, str, int]]:
+        with self._lock:
+            return sorted((mapping, shard, seq) for (mapping, shard), seq in self._positions.items())
+
+    def restore_state(self, state: list[tuple[str, str, int]]) -> None:
+        with self._lock:
+            self._positions = {(mapping, shard): seq for mapping, shard, seq in state}
+
     def idle(self) -> bool:
         """No batch being delivered, and every mapping has read its shards to their end."""
         if not self._lock.acquire(blocking=False):

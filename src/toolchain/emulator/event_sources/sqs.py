@@ -18,6 +18,7 @@ from toolchain.emulator.awslambda.invocations import InvocationLog
 from toolchain.emulator.awslambda.routing import invoked
 from toolchain.emulator.event_sources.permissions import may_delete, may_read
 from toolchain.emulator.metering import METER
+from toolchain.emulator.persistence.gate import GATE
 from toolchain.emulator.xray.segments import STORE, Segment, TraceHeader, continuing
 
 THROTTLE_BACKOFF_SECONDS = 1  # a throttled SQS batch is visible again after this
@@ -148,7 +149,9 @@ class SqsPoller:
         for backend, esm, sqs, queue in self._mappings():
             if not may_read(self._iam, invoked(backend, esm.function_arn), queue.queue_arn):
                 continue
-            messages = sqs.receive_message(queue.name, esm.batch_size or 10, 0, int(queue.visibility_timeout), ["All"])
+            with GATE.passing():  # (moto's backend, not a request: the checkpoint's gate is passed here)
+                messages = sqs.receive_message(queue.name, esm.batch_size or 10, 0, int(queue.visibility_timeout),
+                                               ["All"])  # fmt: skip
             if not messages:
                 continue
             function = invoked(backend, esm.function_arn)
@@ -156,7 +159,7 @@ class SqsPoller:
                 result = self._run(function, self._event(queue, messages))
             if result.throttled:  # back off: the batch is visible again a second later
                 for message in messages:
-                    with contextlib.suppress(Exception):
+                    with contextlib.suppress(Exception), GATE.passing():
                         sqs.change_message_visibility(queue.name, message.receipt_handle, THROTTLE_BACKOFF_SECONDS)
                 continue
             self._history.record(function, result, "aws:sqs", 1)
@@ -167,6 +170,6 @@ class SqsPoller:
                 continue  # (not deleted: visible again after the visibility timeout, as on AWS)
             for message in messages:
                 # Some may be deleted already, by the handler itself: that is how partial success works.
-                with contextlib.suppress(Exception):
+                with contextlib.suppress(Exception), GATE.passing():
                     sqs.delete_message(queue.name, message.receipt_handle)
         return delivered

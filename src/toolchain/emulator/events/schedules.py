@@ -220,6 +220,22 @@ class Scheduler:
         self._last[rule.arn] = moment.isoformat()
         return fired
 
+    def durable_state(self) -> dict[str, Any]:
+        """Each rule's next and last firing: a schedule that came due while the emulator was down fires
+        once when it is back, as a missed cron would, not once per missed period."""
+        with self._lock:
+            return {
+                "next": {k: v.isoformat() if v else None for k, v in sorted(self._next.items())},
+                "anchor": {k: v.isoformat() for k, v in sorted(self._anchor.items())},
+                "last": dict(sorted(self._last.items())),
+            }
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        with self._lock:
+            self._next = {k: datetime.fromisoformat(v) if v else None for k, v in state["next"].items()}
+            self._anchor = {k: datetime.fromisoformat(v) for k, v in state["anchor"].items()}
+            self._last = dict(state["last"])
+
     def fire(self, name_or_arn: str) -> list[str]:
         with self._lock:
             for rule in self._rules():

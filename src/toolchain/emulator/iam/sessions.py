@@ -60,6 +60,13 @@ class RoleSessions:
             "AWS_SESSION_TOKEN": "emulated-session-" + self._derive("token", role_arn, name, 32),
         }
 
+    def durable_state(self) -> dict[str, str]:
+        # the key the credentials derive from: kept, a worker's credentials stay valid across restarts
+        return {"instance": self._instance}
+
+    def restore_state(self, state: dict[str, str]) -> None:
+        self._instance = state["instance"]
+
     def find(self, access_key_id: str | None) -> Session | None:
         with self._lock:
             found = self._by_key.get(access_key_id or "")

@@ -24,6 +24,7 @@ FOUNDATION = {
     "control",
     "dispatching",
     "metering",
+    "persistence",  # the gate every changing request passes, the checkpoint and its store
     "__init__",
 }
 SERVICES = {"event_sources", "apigateway", "sns", "s3", "sqs", "dynamodb", "cloudwatch", "events", "kinesis",

@@ -1,0 +1,187 @@
+"""The emulator's state survives `invoke down`/`up` and a `kill -9`: every service the platform uses,
+read back through AWS's APIs after the restart, on the same port and under the same identity."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from toolchain.emulator.clients import emulator_client
+from toolchain.emulator.control import EmulatorControl, _pid_alive
+from toolchain.errors import ToolchainError
+
+from .emulated import behind_live, code_zip
+
+SERVICES = ("lambda", "iam", "s3", "sqs", "logs", "dynamodb", "secretsmanager", "ssm", "kms", "kinesis", "sns",
+            "cloudwatch", "stepfunctions")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def control(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorControl]:
+    emulator = EmulatorControl(tmp_path_factory.mktemp("persistent"))
+    emulator.start()
+    yield emulator
+    emulator.stop()
+
+
+def _clients(control: EmulatorControl) -> dict[str, Any]:
+    endpoint = control.require().endpoint
+    return {name: emulator_client(name, endpoint) for name in SERVICES}
+
+
+def _saved(control: EmulatorControl, timeout: float = 60.0) -> None:
+    """Until the state on disk holds every change made so far (the checkpoint's clock writes it)."""
+    wanted = control.state()["writes"]
+    deadline = time.monotonic() + timeout
+    while control.state()["writes_saved"] < wanted:
+        assert time.monotonic() < deadline, control.state()
+        time.sleep(0.05)
+
+
+def _make_platform(c: dict[str, Any], role: str, layer_arn: str) -> dict[str, Any]:
+    made: dict[str, Any] = {}
+    made["function"] = behind_live(c["lambda"], role, layer_arn, "kept")
+    c["lambda"].update_function_code(FunctionName=made["function"], ZipFile=code_zip("2"))
+    c["lambda"].publish_version(FunctionName=made["function"])
+    c["lambda"].update_alias(FunctionName=made["function"], Name="live", FunctionVersion="1",
+                             RoutingConfig={"AdditionalVersionWeights": {"2": 0.25}})  # fmt: skip
+    c["dynamodb"].create_table(TableName="kept", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                               AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                               BillingMode="PAY_PER_REQUEST")  # fmt: skip
+    c["dynamodb"].transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": "kept", "Item": {"pk": {"S": f"user-{i}"}, "n": {"N": str(i)}}}} for i in range(5)
+        ]
+    )
+    queue = c["sqs"].create_queue(QueueName="kept", Attributes={"VisibilityTimeout": "30"})["QueueUrl"]
+    made["queue"] = queue
+    c["sqs"].send_message(QueueUrl=queue, MessageBody="waiting")
+    c["sqs"].send_message(QueueUrl=queue, MessageBody="in flight")
+    received = c["sqs"].receive_message(QueueUrl=queue, MaxNumberOfMessages=2, VisibilityTimeout=2)["Messages"]
+    made["in_flight_receipts"] = len(received)
+    c["s3"].create_bucket(Bucket="kept-bucket")
+    c["s3"].put_object(Bucket="kept-bucket", Key="photo.jpg", Body=bytes(range(256)) * 1000)  # a blob
+    c["s3"].put_object(Bucket="kept-bucket", Key="note.txt", Body=b"small")
+    c["secretsmanager"].create_secret(Name="kept/signing-key", SecretString="s3cr3t")
+    c["ssm"].put_parameter(Name="/kept/flag", Value="on", Type="String")
+    key = c["kms"].create_key(KeyUsage="SIGN_VERIFY", KeySpec="RSA_2048")["KeyMetadata"]["KeyId"]
+    made["key"] = key
+    made["signature"] = c["kms"].sign(KeyId=key, Message=b"order 42", SigningAlgorithm="RSASSA_PSS_SHA_256")[
+        "Signature"
+    ]
+    c["kinesis"].create_stream(StreamName="kept", ShardCount=1)
+    for n in range(3):
+        c["kinesis"].put_record(StreamName="kept", Data=f"record {n}".encode(), PartitionKey="p")
+    topic = c["sns"].create_topic(Name="kept")["TopicArn"]
+    alerts = c["sqs"].create_queue(QueueName="kept-alerts")["QueueUrl"]
+    alerts_arn = c["sqs"].get_queue_attributes(QueueUrl=alerts, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    allow = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+         "Resource": alerts_arn, "Condition": {"ArnEquals": {"aws:SourceArn": topic}}}]}  # fmt: skip
+    c["sqs"].set_queue_attributes(QueueUrl=alerts, Attributes={"Policy": json.dumps(allow)})
+    c["sns"].subscribe(TopicArn=topic, Protocol="sqs", Endpoint=alerts_arn)
+    made.update(topic=topic, alerts=alerts)
+    c["cloudwatch"].put_metric_alarm(AlarmName="kept-errors", Namespace="AWS/Lambda", MetricName="Errors",
+                                     Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=1,
+                                     ComparisonOperator="GreaterThanOrEqualToThreshold")  # fmt: skip
+    c["logs"].create_log_group(logGroupName="/kept")
+    c["logs"].create_log_stream(logGroupName="/kept", logStreamName="s")
+    c["logs"].put_log_events(logGroupName="/kept", logStreamName="s",
+                             logEvents=[{"timestamp": int(time.time() * 1000), "message": "kept line"}])  # fmt: skip
+    definition = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
+    machine = c["stepfunctions"].create_state_machine(name="kept", definition=json.dumps(definition),
+                                                      roleArn=role)["stateMachineArn"]  # fmt: skip
+    made["execution"] = c["stepfunctions"].start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+    return made
+
+
+def _check_platform(c: dict[str, Any], made: dict[str, Any]) -> None:
+    alias = c["lambda"].get_alias(FunctionName=made["function"], Name="live")
+    assert alias["FunctionVersion"] == "1" and alias["RoutingConfig"]["AdditionalVersionWeights"] == {"2": 0.25}
+    answer = json.loads(c["lambda"].invoke(FunctionName=made["function"], Qualifier="2")["Payload"].read())
+    assert answer["version"] == "2" and answer["helper"] == "from the layer"  # code and layer, from their blobs
+    items = c["dynamodb"].scan(TableName="kept")["Items"]
+    assert sorted(int(i["n"]["N"]) for i in items) == [0, 1, 2, 3, 4]
+    assert c["s3"].get_object(Bucket="kept-bucket", Key="photo.jpg")["Body"].read() == bytes(range(256)) * 1000
+    assert c["s3"].get_object(Bucket="kept-bucket", Key="note.txt")["Body"].read() == b"small"
+    assert c["secretsmanager"].get_secret_value(SecretId="kept/signing-key")["SecretString"] == "s3cr3t"
+    assert c["ssm"].get_parameter(Name="/kept/flag")["Parameter"]["Value"] == "on"
+    assert c["kms"].verify(KeyId=made["key"], Message=b"order 42", Signature=made["signature"],
+                           SigningAlgorithm="RSASSA_PSS_SHA_256")["SignatureValid"]  # fmt: skip
+    shard = c["kinesis"].describe_stream(StreamName="kept")["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = c["kinesis"].get_shard_iterator(StreamName="kept", ShardId=shard,
+                                               ShardIteratorType="TRIM_HORIZON")["ShardIterator"]  # fmt: skip
+    assert [r["Data"] for r in c["kinesis"].get_records(ShardIterator=iterator)["Records"]] == [
+        b"record 0",
+        b"record 1",
+        b"record 2",
+    ]
+    c["sns"].publish(TopicArn=made["topic"], Message="after the restart")  # the subscription still delivers
+    delivered = c["sqs"].receive_message(QueueUrl=made["alerts"], WaitTimeSeconds=5).get("Messages", [])
+    assert delivered and json.loads(delivered[0]["Body"])["Message"] == "after the restart"
+    c["sqs"].delete_message(QueueUrl=made["alerts"], ReceiptHandle=delivered[0]["ReceiptHandle"])
+    assert c["cloudwatch"].describe_alarms(AlarmNames=["kept-errors"])["MetricAlarms"]
+    events = c["logs"].get_log_events(logGroupName="/kept", logStreamName="s")["events"]
+    assert [e["message"] for e in events] == ["kept line"]
+    assert c["stepfunctions"].describe_execution(executionArn=made["execution"])["status"] == "SUCCEEDED"
+
+
+@pytest.mark.documents("emulator.md", "State survives a restart")
+def test_every_service_is_as_it_was_after_a_stop_and_a_start(control: EmulatorControl, role: str,
+                                                             layer_arn: str) -> None:  # fmt: skip
+    before = control.require()
+    made = _make_platform(_clients(control), role, layer_arn)
+    control.stop()
+    after, started = control.start()
+    assert started and after.pid != before.pid
+    assert (after.state_id, after.port) == (before.state_id, before.port)  # the same emulator, to Terraform too
+    c = _clients(control)
+    _check_platform(c, made)
+    # the messages that were in flight are visible again once their visibility timeout passed, as in SQS
+    deadline = time.monotonic() + 30
+    bodies: set[str] = set()
+    while bodies != {"waiting", "in flight"} and time.monotonic() < deadline:
+        for message in c["sqs"].receive_message(QueueUrl=made["queue"], MaxNumberOfMessages=2,
+                                                WaitTimeSeconds=1).get("Messages", []):  # fmt: skip
+            bodies.add(message["Body"])
+            c["sqs"].delete_message(QueueUrl=made["queue"], ReceiptHandle=message["ReceiptHandle"])
+    assert bodies == {"waiting", "in flight"}
+
+
+@pytest.mark.documents("emulator.md", "State survives a crash")
+def test_what_was_written_before_a_kill_is_there_after_a_start(control: EmulatorControl) -> None:
+    c = _clients(control)
+    before = control.require()
+    c["dynamodb"].put_item(TableName="kept", Item={"pk": {"S": "before-the-crash"}})
+    c["sqs"].send_message(QueueUrl=c["sqs"].get_queue_url(QueueName="kept")["QueueUrl"], MessageBody="crash")
+    _saved(control)
+    os.kill(before.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while _pid_alive(before.pid):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    after, started = control.start()
+    assert started and after.state_id == before.state_id
+    c = _clients(control)
+    assert c["dynamodb"].get_item(TableName="kept", Key={"pk": {"S": "before-the-crash"}}).get("Item")
+    queue = c["sqs"].get_queue_url(QueueName="kept")["QueueUrl"]
+    assert [m["Body"] for m in c["sqs"].receive_message(QueueUrl=queue).get("Messages", [])] == ["crash"]
+
+
+@pytest.mark.documents("emulator.md", "A state it cannot load is refused")
+def test_a_damaged_state_is_refused_before_the_emulator_starts(tmp_path: Path) -> None:
+    control = EmulatorControl(tmp_path)
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "checkpoint").write_bytes(b"{broken\n")
+    with pytest.raises(ToolchainError) as refused:
+        control.start()
+    assert "the emulator's stored state cannot be loaded" in str(refused.value)
+    assert "`invoke up --fresh`" in refused.value.hint
+    assert control.running() is None
