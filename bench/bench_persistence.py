@@ -125,10 +125,13 @@ def main() -> None:
     for name, label in (("on", "persisting (checkpoints on their clock)"), ("off", "floor: EMULATOR_PERSIST=0")):
         values = latencies[name]
         rows.append([label, f"{1000 * sum(values) / len(values):.2f}", f"{1000 * percentile(values, 0.5):.2f}",
-                     f"{1000 * percentile(values, 0.99):.2f}", len(values)])  # fmt: skip
-    table(f"hot-path requests, {CLIENTS} clients, a table of {TABLE_ITEMS:,} items", ["mean ms", "p50 ms", "p99 ms",
-          "requests"], rows)  # fmt: skip
-    print(f"\nlast checkpoint's pause: {1000 * state['last_pause_s']:.0f} ms")
+                     f"{1000 * percentile(values, 0.99):.2f}", f"{1000 * max(values):.0f}", len(values)])  # fmt: skip
+    table(f"hot-path requests, {CLIENTS} clients, a table of {TABLE_ITEMS:,} items",
+          ["mean ms", "p50 ms", "p99 ms", "max ms", "requests"], rows)  # fmt: skip
+    print(
+        f"\nthe last checkpoint paused requests for {1000 * state['last_pause_s']:.0f} ms (the max above is"
+        " a request that arrived during one)"
+    )
     mean = {name: 1000 * sum(v) / len(v) for name, v in latencies.items()}
     result("persistence_hot_path_ms", mean["on"], mean["off"])
 

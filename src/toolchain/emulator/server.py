@@ -161,7 +161,10 @@ def _bind(host: str, port: int, stored: StateStore) -> Any:
     """The server on `port`, or on the stored state's port (its functions and URLs name it), or any."""
     from werkzeug.serving import make_server
 
-    wanted = port or (stored.header().port if stored.exists() else 0)
+    try:
+        wanted = port or (stored.header().port if _persisting() and stored.exists() else 0)
+    except StateRefused as refused:
+        _refuse(refused)
     try:
         return make_server(host, wanted, None, threaded=True, request_handler=errors_only_handler())
     except (OSError, SystemExit):  # (werkzeug exits on a port in use)
@@ -184,10 +187,7 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
     for leftover in ("code", "layers", "runtime", "tmp"):
         shutil.rmtree(state_dir / leftover, ignore_errors=True)
     store = StateStore(state_dir / "state")
-    try:
-        server = _bind(host, port, store) if _persisting() else _bind(host, port, StateStore(state_dir / "none"))
-    except StateRefused as refused:
-        _refuse(refused)
+    server = _bind(host, port, store)
     endpoint = f"http://{host}:{server.server_address[1]}"
     os.environ["MOTO_PORT"] = str(server.server_address[1])  # Step Functions' Lambda tasks call back into it
 
@@ -196,14 +196,7 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
     interval = float(os.environ.get("EMULATOR_CHECKPOINT_SECONDS", "1"))
     checkpoints = Checkpointer(store, emulator.gate, emulator.durable(), interval=interval, log=_log)
     if _persisting():
-        try:
-            restored = checkpoints.restore()
-        except StateRefused as refused:
-            _refuse(refused)
-        if restored is not None:
-            counts = ", ".join(f"{n} {what}" for what, n in restored.header.summary.items()) or "no resources"
-            _log(f"restored the state of {time.ctime(restored.header.saved_at)} in {restored.seconds:.1f} s: {counts}")
-            emulator.gateway.refresh()  # the stages answer on their ports from the first moment, as before
+        _restore(checkpoints, emulator)
     checkpoints.port = server.server_address[1]
     info = ServerInfo(os.getpid(), endpoint, server.server_address[1], uuid.uuid4().hex, time.time(), code_version(),
                       state_id=checkpoints.state_id)  # fmt: skip
@@ -233,6 +226,17 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
         info_file = state_dir / "server.json"
         if info_file.is_file() and ServerInfo.from_json(info_file.read_text()).pid == os.getpid():
             info_file.unlink()
+
+
+def _restore(checkpoints: Checkpointer, emulator: Emulator) -> None:
+    try:
+        restored = checkpoints.restore()
+    except StateRefused as refused:
+        _refuse(refused)
+    if restored is not None:
+        counts = ", ".join(f"{n} {what}" for what, n in restored.header.summary.items()) or "no resources"
+        _log(f"restored the state of {time.ctime(restored.header.saved_at)} in {restored.seconds:.1f} s: {counts}")
+        emulator.gateway.refresh()  # the stages answer on their ports from the first moment, as before
 
 
 def _save_or_discard(checkpoints: Checkpointer, store: StateStore) -> None:
