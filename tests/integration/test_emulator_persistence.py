@@ -185,3 +185,29 @@ def test_a_damaged_state_is_refused_before_the_emulator_starts(tmp_path: Path) -
     assert "the emulator's stored state cannot be loaded" in str(refused.value)
     assert "`invoke up --fresh`" in refused.value.hint
     assert control.running() is None
+
+
+@pytest.mark.documents("emulator.md", "Durable when answered, on request")
+def test_with_durability_on_answer_a_write_survives_a_kill_right_after_its_answer(tmp_path: Path,
+                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.setenv("EMULATOR_DURABILITY", "answer")
+    monkeypatch.setenv("EMULATOR_CHECKPOINT_SECONDS", "3600")  # the clock alone would write nothing in this test
+    control = EmulatorControl(tmp_path)
+    try:
+        info, _ = control.start()
+        ddb = emulator_client("dynamodb", info.endpoint)
+        ddb.create_table(TableName="orders", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")  # fmt: skip
+        for n in range(20):
+            ddb.put_item(TableName="orders", Item={"pk": {"S": f"order-{n}"}})
+        os.kill(info.pid, signal.SIGKILL)  # at once: no checkpoint on a clock, no last one at a stop
+        deadline = time.monotonic() + 10
+        while _pid_alive(info.pid):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        after, _ = control.start()
+        ddb = emulator_client("dynamodb", after.endpoint)
+        assert ddb.scan(TableName="orders", Select="COUNT")["Count"] == 20
+    finally:
+        control.stop()

@@ -141,6 +141,21 @@ class EmulatorControl:
                                  f"see {self.log_file}")  # fmt: skip
         return saved
 
+    def set_faults(self, seed: int, faults: list[dict[str, Any]], *, functions_only: bool = True) -> dict[str, Any]:
+        """Inject these faults from now on (none: stop); ToolchainError with the emulator's reason if refused."""
+        body = json.dumps({"seed": seed, "faults": faults, "functions_only": functions_only}).encode()
+        url = f"{self.require().endpoint}/_emulator/faults"
+        request = urllib.request.Request(url, data=body, method="PUT")  # noqa: S310 (the local emulator)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (the local emulator)
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            raise ToolchainError(f"the emulator refused the faults: {json.loads(error.read())['error']}") from None
+
+    def faults(self) -> dict[str, Any]:
+        """The faults set and those injected so far, in order, by service and request number."""
+        return self._get(self.require(), "faults")
+
     def state(self) -> dict[str, Any]:
         """The checkpoint's progress: `writes` passed, `writes_saved` on disk."""
         return self._get(self.require(), "state")

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs
 
 from toolchain.emulator import sites
 from toolchain.emulator.billing import stored_state
+from toolchain.emulator.faults import FaultError, Rule
 from toolchain.emulator.info import ServerInfo
 from toolchain.emulator.metering import METER
 from toolchain.emulator.xray.segments import STORE
@@ -26,6 +27,7 @@ class ControlApp:
         self._moto = moto_app
         self._checkpoints = checkpoints
         self._gate = emulator.gate
+        self._faults = emulator.faults
         self._info = info
         self._pollers = list(emulator.pollers)
         self._executor = emulator.parts.executor
@@ -53,6 +55,21 @@ class ControlApp:
                 continue
             time.sleep(0.1)
         return False
+
+    def _set_faults(self, environ: dict[str, Any]) -> dict[str, Any]:
+        """PUT {"seed", "faults": [{"service", "kind", "rate", "ms"}], "functions_only"} sets them, DELETE
+        clears them; each answers what is set and what was injected since."""
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method == "PUT":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            spec = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            rules = [Rule.of(rule) for rule in spec.get("faults") or []]
+            self._faults.configure(
+                int(spec.get("seed", 0)), rules, functions_only=bool(spec.get("functions_only", True))
+            )
+        elif method == "DELETE":
+            self._faults.configure(0, [], functions_only=True)
+        return self._faults.describe()
 
     def _save_state(self) -> dict[str, Any]:
         """A checkpoint now, of one instant of every service (what `invoke snapshot save` copies)."""
@@ -112,6 +129,12 @@ class ControlApp:
         elif route == "usage":
             since = float(query.get("since", ["0"])[0] or 0)
             body = {"at": time.time(), "meter": METER.totals(), **stored_state(since, STORE.recorded)}
+        elif route == "faults":
+            try:
+                body = self._set_faults(environ)
+            except (FaultError, ValueError, TypeError) as exc:
+                start_response("400 Bad Request", [("Content-Type", "application/json")])
+                return [json.dumps({"error": str(exc)}).encode()]
         elif route == "state/save":
             body = self._save_state()
         elif route == "state":

@@ -33,6 +33,7 @@ from toolchain.emulator.event_sources.dynamodb import DynamoStreamPoller
 from toolchain.emulator.event_sources.kinesis import KinesisPoller
 from toolchain.emulator.event_sources.sqs import SqsPoller
 from toolchain.emulator.events.schedules import Scheduler
+from toolchain.emulator.faults import Faults, faulty_app
 from toolchain.emulator.iam.enforcement import Authorisations
 from toolchain.emulator.iam.sessions import RoleSessions
 from toolchain.emulator.info import ServerInfo, code_version
@@ -68,6 +69,7 @@ class Emulator:
     alarms: AlarmEvaluator
     queue_metrics: QueueMetrics
     gate: Gate
+    faults: Faults
 
     def durable(self) -> dict[str, Durable]:
         """The parts whose state a checkpoint keeps beside moto's, by a name that stays the same."""
@@ -150,6 +152,7 @@ def build(state_dir: Path, endpoint: str, host: str, log: Callable[[str], None])
         alarms=AlarmEvaluator(moto_backends),
         queue_metrics=QueueMetrics(),
         gate=GATE,
+        faults=Faults(),
     )
 
 
@@ -203,16 +206,20 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
 
     moto_app = metered_app(traced_app(DomainDispatcherApplication(create_backend_app)), emulator.parts.iam.sessions,
                            log=_log)  # fmt: skip
-    server.app = ControlApp(gated_app(moto_app, emulator.gate), lambda: info, emulator,
+    # (a faulted request never reaches the gate or the meter: AWS neither keeps nor bills it)
+    answering = faulty_app(gated_app(moto_app, emulator.gate), emulator.faults, emulator.parts.iam.sessions)
+    server.app = ControlApp(answering, lambda: info, emulator,
                             checkpoints if _persisting() else None)  # fmt: skip
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
     threading.Thread(target=server.serve_forever, daemon=True, name="moto").start()
-    jobs = emulator.jobs() + ([("checkpoint", 0.1, checkpoints.tick)] if _persisting() else [])
-    for name, every, job in jobs:
+    for name, every, job in emulator.jobs():
         threading.Thread(target=_every, args=(name, every, job, stop), daemon=True, name=name).start()
+    if _persisting():
+        emulator.gate.durable_on_answer = os.environ.get("EMULATOR_DURABILITY", "interval") == "answer"
+        threading.Thread(target=checkpoints.run, args=(stop,), daemon=True, name="checkpoint").start()
     (state_dir / "server.json").write_text(info.to_json())
     _log(f"emulator {info.instance_id} listening on {endpoint} (pid {info.pid})")
     try:

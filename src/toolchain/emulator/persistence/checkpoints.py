@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import pickle
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -189,6 +190,7 @@ class Checkpointer:
         header = Header(self.state_id, time.time(), moto, python, port=self.port, summary=summary, blobs=sorted(used))
         self.store.save(header, body, used)
         self._saved = (writes, pickle.dumps(parts, protocol=5))
+        self._gate.saved(writes)
         return True
 
     def _dump(self, state: Any) -> tuple[bytes, set[str]]:
@@ -200,8 +202,16 @@ class Checkpointer:
                     raise
         raise AssertionError("unreachable")
 
+    def run(self, stop: threading.Event) -> None:
+        """The checkpoint's thread: a tick on its clock, or at once when an answer waits for one
+        (EMULATOR_DURABILITY=answer: the requests waiting meanwhile share the next checkpoint)."""
+        while not stop.is_set():
+            if self._gate.await_demand(timeout=0.1):
+                self._next = 0.0  # asked for: not spaced
+            self.tick()
+
     def tick(self) -> None:
-        """The clock's job: a checkpoint when due, spaced by the interval and by ten pauses."""
+        """A checkpoint when due, spaced by the interval and by ten pauses."""
         now = self._clock()
         if now < self._next:
             return

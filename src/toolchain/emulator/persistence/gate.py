@@ -25,6 +25,11 @@ class Gate:
         self._active = 0
         self._closed = False
         self._writes = 0
+        self._durable = 0  # changing requests a checkpoint on disk holds
+        self._wanted = 0  # the highest one an answer waits to be on disk
+        self._mine = threading.local()
+        # EMULATOR_DURABILITY=answer: a changing request is answered once a checkpoint holds it
+        self.durable_on_answer = False
 
     @property
     def writes(self) -> int:
@@ -32,9 +37,39 @@ class Gate:
         with self._cond:
             return self._writes
 
-    def changed(self) -> None:
+    def ticket(self) -> int:
+        """The number of this thread's last changing request (what its answer waits for)."""
+        return int(getattr(self._mine, "ticket", 0))
+
+    def saved(self, writes: int) -> None:
+        """A checkpoint holding the first `writes` changing requests is on disk."""
         with self._cond:
-            self._writes += 1
+            self._durable = max(self._durable, writes)
+            self._cond.notify_all()
+
+    def await_durable(self, ticket: int, timeout: float) -> bool:
+        """Wait until a checkpoint holds request `ticket` (asking for one now); False after `timeout`."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            self._wanted = max(self._wanted, ticket)
+            self._cond.notify_all()
+            while self._durable < ticket:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+        return True
+
+    def await_demand(self, timeout: float) -> bool:
+        """For the checkpoint's thread: True as soon as an answer waits on one, False after `timeout`."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._wanted <= self._durable:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+        return True
 
     @contextlib.contextmanager
     def passing(self, writes: bool = True) -> Iterator[None]:
@@ -49,6 +84,7 @@ class Gate:
                 self._active -= 1
                 if writes:
                     self._writes += 1
+                    self._mine.ticket = self._writes
                 if not self._active:
                     self._cond.notify_all()
 
@@ -72,6 +108,18 @@ class Gate:
             with self._cond:
                 self._closed = False
                 self._cond.notify_all()
+
+
+# An answer waits at most this long for its checkpoint: one that cannot close the gate (a request
+# held inside it waits on another) must not hang the emulator
+DURABLE_WAIT_SECONDS = 30.0
+_SAID: set[str] = set()
+
+
+def _log_once(message: str) -> None:
+    if message not in _SAID:
+        _SAID.add(message)
+        print(f"{time.strftime('%H:%M:%S')} {message}", flush=True)
 
 
 GATE = Gate()  # the emulator's one gate: its HTTP app and the parts that change moto directly pass it
@@ -110,7 +158,11 @@ def gated_app(app: Any, gate: Gate = GATE) -> Callable[[dict[str, Any], Callable
     def gated(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if passes_freely(environ):
             return app(environ, start_response)
-        with gate.passing(writes=changes_state(environ)):
-            return list(app(environ, start_response))
+        changing = changes_state(environ)
+        with gate.passing(writes=changing):
+            answer = list(app(environ, start_response))
+        if changing and gate.durable_on_answer and not gate.await_durable(gate.ticket(), DURABLE_WAIT_SECONDS):
+            _log_once("a changing request was answered before a checkpoint held it (none in 30 s)")
+        return answer
 
     return gated

@@ -280,3 +280,20 @@ def test_a_snapshot_is_a_file_to_hand_over_and_is_checked_before_anything_change
     for bad, reason in (("../escape", "not a snapshot name"), ("absent", "no snapshot absent")):
         with pytest.raises(ToolchainError, match=reason):
             snapshots.check(bad)
+
+
+def test_an_answer_that_waits_for_disk_asks_for_a_checkpoint_and_is_released_by_it() -> None:
+    gate = Gate()
+    with gate.passing():
+        pass
+    ticket = gate.ticket()
+    assert ticket == 1 and not gate.await_demand(timeout=0.01)  # nobody waits: the clock decides
+    released = threading.Event()
+    waiter = threading.Thread(target=lambda: gate.await_durable(ticket, timeout=5) and released.set())
+    waiter.start()
+    assert gate.await_demand(timeout=5)  # the checkpoint's thread is woken at once
+    assert not released.wait(0.05)  # not before it is on disk
+    gate.saved(ticket)
+    assert released.wait(5)
+    waiter.join(5)
+    assert not gate.await_durable(ticket + 1, timeout=0.01)  # a later one is not on disk yet: it times out

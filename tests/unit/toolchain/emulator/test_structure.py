@@ -29,7 +29,7 @@ FOUNDATION = {
 }
 SERVICES = {"event_sources", "apigateway", "sns", "s3", "sqs", "dynamodb", "cloudwatch", "events", "kinesis",
             "stepfunctions"}  # fmt: skip
-ASSEMBLY = {"patches", "control_api", "server", "billing", "__main__"}
+ASSEMBLY = {"patches", "control_api", "server", "billing", "faults", "__main__"}
 # IAM sits below the services that consult it: Lambda hands out its sessions, API Gateway reads
 # Lambda's resource policies through it.
 LAYERS = [FOUNDATION, {"iam"}, {"xray"}, {"awslambda"}, SERVICES, ASSEMBLY]
