@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from toolchain.emulator.persistence import pickling
 from toolchain.emulator.persistence.gate import Gate
-from toolchain.emulator.persistence.store import Header, StateStore, runtime_versions
+from toolchain.emulator.persistence.store import Header, StateRefused, StateStore, runtime_versions
 
 # How long a checkpoint waits for requests in flight before trying again at its next tick
 CLOSE_TIMEOUT_SECONDS = 2.0
@@ -129,6 +129,7 @@ class Checkpointer:
         self._saved: tuple[int, bytes] | None = None
         self._next = 0.0
         self._failure = ""
+        self._saving = threading.Lock()
         self.last_pause = 0.0
 
     # -- loading -----------------------------------------------------------------------------------
@@ -138,16 +139,14 @@ class Checkpointer:
             return None
         started = time.monotonic()
         header = self.store.header()
-        from toolchain.emulator.persistence.store import StateRefused
-
         try:
             moto_state, parts_state = pickling.load(self.store.body(), self.store.read_blob)
-        except (pickling.StateUnreadable, ValueError) as exc:
-            raise StateRefused(f"the stored state {self.store.checkpoint} cannot be read ({exc})") from None
-        restore_moto(moto_state)
-        for name, part in self._parts.items():
-            if name in parts_state:
-                part.restore_state(parts_state[name])
+            restore_moto(moto_state)
+            for name, part in self._parts.items():
+                if name in parts_state:
+                    part.restore_state(parts_state[name])
+        except Exception as exc:  # (the emulator does not serve after this: nothing half-loaded is answered from)
+            raise StateRefused(f"the stored state {self.store.checkpoint} cannot be loaded ({exc})") from None
         self.state_id, self.port = header.state_id, header.port
         self._saved = (self._gate.writes, self._parts_fingerprint())
         return Restored(header, time.monotonic() - started)
@@ -170,6 +169,10 @@ class Checkpointer:
 
     def save(self, *, force: bool = False) -> bool:
         """Write a checkpoint if anything changed since the last (or `force`); whether one was written."""
+        with self._saving:  # the clock's, a snapshot's and the stop's checkpoints, one at a time
+            return self._save(force)
+
+    def _save(self, force: bool) -> bool:
         if not force and not self.due():
             return False
         with self._gate.closed(CLOSE_TIMEOUT_SECONDS) as quiet:
