@@ -1,13 +1,13 @@
 """The shared platform survives `invoke down`/`up` and a `kill -9` of its emulator, and comes back
 from a snapshot as it was: data, Terraform's view (`plan` is empty) and the signing key (a token
-signed before is accepted after). The module leaves the platform as it found it."""
+signed before is accepted after). The module leaves the platform as it found it. (`invoke up
+--fresh` is the environments story's last step: it discards dev and prod there.)"""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
-from typing import Any
 
 import pytest
 import requests
@@ -108,24 +108,3 @@ def test_a_snapshot_brings_the_platform_back_as_it_was(deployed: Deployed, api: 
     assert requests.delete(f"{api}/users/{kept}", headers=auth, timeout=30).status_code == 204
     deployed.invoke("snapshot.delete", "e2e-before")
     assert json.loads(deployed.invoke("snapshot.list", "--json").stdout) == []
-
-
-@pytest.mark.documents("emulator.md", "Starting empty")
-def test_up_fresh_says_what_it_discards_and_starts_from_nothing(deployed: Deployed, api: str,
-                                                               auth: dict[str, str]) -> None:  # fmt: skip
-    doomed = _create(api, auth, "Doomed")
-    before = deployed.control.require()
-    fresh = deployed.invoke("up", "--fresh")
-    said = fresh.stdout + fresh.stderr
-    assert f"stopped the emulator (pid {before.pid})" in said
-    assert "discarding the stored state: " in said and "functions" in said
-    assert "environments emulator" in said and "Apply complete!" in said, said[-3000:]
-    after = deployed.control.require()
-    assert after.state_id != before.state_id
-    # a new platform: new signing key (the old token is refused), and the old user is gone
-    secret: Any = deployed.client("secretsmanager").get_secret_value(SecretId="platform-local/jwt-signing-key")
-    fresh_auth = {"Authorization": "Bearer " + tokens.hs256(secret["SecretString"], sub="persistence-check")}
-    (stage,) = [a for a in deployed.control.apis() if a["name"] == "platform-local-api"]
-    assert requests.get(f"{stage['url']}/users/{doomed}", headers=auth, timeout=30).status_code == 403  # (Deny)
-    assert _status(stage["url"], fresh_auth, doomed) == 404
-    _plan_is_empty(deployed)

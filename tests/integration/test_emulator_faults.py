@@ -16,7 +16,7 @@ from toolchain.errors import ToolchainError
 
 from .emulated import behind_live
 
-NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
+NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 
 
 def _client(service: str, endpoint: str) -> Any:
