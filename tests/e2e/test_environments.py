@@ -333,21 +333,3 @@ def test_each_role_rolls_back_and_destroys_its_own_environment(deployed: Deploye
     # aws provider's probe of iam:GetUser (a role has no user; the provider carries on, as on AWS)
     expected = {"iam:GetUser", "lambda:UpdateAlias", "secretsmanager:GetSecretValue"}
     assert {d["action"] for d in denials} <= expected, denials
-
-
-@pytest.mark.documents("emulator.md", "Starting empty")
-def test_up_fresh_says_what_it_discards_and_starts_from_nothing(deployed: Deployed, first: Release) -> None:
-    # GIVEN the emulator holding the story's environments (dev and prod deployed, staging destroyed)
-    before = deployed.control.require()
-    fresh = deployed.invoke("up", "--fresh")
-    said = fresh.stdout + fresh.stderr
-    # THEN it says what it drops, drops it, and deploys the emulator environment from nothing
-    assert f"stopped the emulator (pid {before.pid})" in said
-    assert "discarding the stored state: " in said and "functions" in said, said[-3000:]
-    assert "environments dev, prod, staging" in said and "Apply complete!" in said, said[-3000:]
-    assert deployed.control.require().state_id != before.state_id
-    names = {f["FunctionName"] for f in deployed.client("lambda").list_functions()["Functions"]}
-    assert "platform-local-users" in names and not {n for n in names if n.startswith(("platform-dev-",
-                                                                                       "platform-prod-"))}  # fmt: skip
-    assert "dev on the emulator has nothing deployed" in failure(deployed.invoke("outputs", "--env", "dev",
-                                                                                 check=False))  # fmt: skip

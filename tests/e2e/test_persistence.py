@@ -1,7 +1,6 @@
 """The shared platform survives `invoke down`/`up` and a `kill -9` of its emulator, and comes back
 from a snapshot as it was: data, Terraform's view (`plan` is empty) and the signing key (a token
-signed before is accepted after). The module leaves the platform as it found it. (`invoke up
---fresh` is the environments story's last step: it discards dev and prod there.)"""
+signed before is accepted after). The module leaves the platform as it found it."""
 
 from __future__ import annotations
 

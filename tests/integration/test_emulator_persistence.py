@@ -15,6 +15,8 @@ import pytest
 
 from toolchain.emulator.clients import emulator_client
 from toolchain.emulator.control import EmulatorControl, _pid_alive
+from toolchain.emulator.persistence.snapshots import Snapshots, start_afresh
+from toolchain.emulator.persistence.store import StateStore
 from toolchain.errors import ToolchainError
 
 from .emulated import behind_live, code_zip
@@ -209,5 +211,42 @@ def test_with_durability_on_answer_a_write_survives_a_kill_right_after_its_answe
         after, _ = control.start()
         ddb = emulator_client("dynamodb", after.endpoint)
         assert ddb.scan(TableName="orders", Select="COUNT")["Count"] == 20
+    finally:
+        control.stop()
+
+
+@pytest.mark.documents("emulator.md", "Starting empty")
+def test_up_fresh_says_what_it_discards_and_the_emulator_starts_empty(tmp_path: Path) -> None:
+    # GIVEN an emulator that kept a table, and the Terraform state of two environments on it
+    control = EmulatorControl(tmp_path / "emulator")
+    terraform = tmp_path / "tf" / "emulator"
+    snapshots = Snapshots(tmp_path / "snapshots", StateStore(control.state_store_dir), terraform)
+    try:
+        before, _ = control.start()
+        emulator_client("dynamodb", before.endpoint).create_table(
+            TableName="doomed",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for env in ("dev", "emulator"):
+            state = terraform / "root" / "terraform.tfstate.d" / env / "terraform.tfstate"
+            state.parent.mkdir(parents=True)
+            state.write_text("{}")
+        (terraform / "root" / ".emulator-instance").write_text(before.state_id)
+        # WHEN `up --fresh` discards (what it does before its deploy)
+        said = start_afresh(control, snapshots)
+        # THEN it said what it stopped and what went, and nothing of it is left
+        assert said == [f"stopped the emulator (pid {before.pid})",
+                        "discarding the stored state: 1 tables; environments dev, emulator"]  # fmt: skip
+        assert not control.state_store_dir.exists() and not list(terraform.rglob("terraform.tfstate"))
+        assert not (terraform / "root" / ".emulator-instance").exists()
+        after, _ = control.start()
+        assert after.state_id != before.state_id
+        assert emulator_client("dynamodb", after.endpoint).list_tables()["TableNames"] == []
+        control.stop()
+        assert start_afresh(control, Snapshots(tmp_path / "snapshots", StateStore(tmp_path / "none"), terraform)) == [
+            "no stored state: the emulator starts empty"
+        ]
     finally:
         control.stop()

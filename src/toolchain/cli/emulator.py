@@ -12,7 +12,7 @@ from toolchain.context import Toolchain
 from toolchain.deploy.local import up as bring_up
 from toolchain.display import table
 from toolchain.emulator.clients import emulator_client
-from toolchain.emulator.persistence.store import StateRefused
+from toolchain.emulator.persistence.snapshots import start_afresh
 
 
 def _show(tc: Toolchain, outputs: dict[str, Any], everything: bool = True) -> None:
@@ -54,20 +54,8 @@ def up(c: Context, watch: bool = False, fresh: bool = False, verbose: bool = Fal
 
 def _discard(tc: Toolchain) -> None:
     """Say what `--fresh` drops, then drop it: the emulator's state and Terraform's of what was on it."""
-    snapshots = tc.snapshots()
-    stopped = tc.emulator.stop()
-    if stopped:
-        say(f"stopped the emulator (pid {stopped.pid})")
-    if not snapshots.state.exists():
-        say("no stored state: the emulator starts empty")
-        return
-    try:
-        summary = ", ".join(f"{n} {what}" for what, n in sorted(snapshots.state.header().summary.items()))
-    except StateRefused:  # (a state it cannot read: what it held cannot be counted, and goes all the same)
-        summary = "a state this emulator cannot read"
-    environments = ", ".join(snapshots.environments()) or "none"
-    say(f"discarding the stored state: {summary or 'nothing'}; environments {environments}")
-    snapshots.discard_current()
+    for line in start_afresh(tc.emulator, tc.snapshots()):
+        say(line)
 
 
 @platform_task

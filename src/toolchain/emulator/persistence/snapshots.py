@@ -15,7 +15,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from toolchain.emulator.persistence.store import Header, StateStore, parse_header, readable, write_atomically
+from toolchain.emulator.persistence.store import (
+    Header,
+    StateRefused,
+    StateStore,
+    parse_header,
+    readable,
+    write_atomically,
+)
 from toolchain.errors import ToolchainError
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -165,3 +172,22 @@ class Snapshots:
         self.state.discard()
         for file in self._terraform_files():
             file.unlink()
+
+
+def start_afresh(control: Any, snapshots: Snapshots) -> list[str]:
+    """`invoke up --fresh` before its deploy: stop the emulator, then discard its stored state and the
+    Terraform state of every environment on it, saying what goes first (the lines to print)."""
+    said = []
+    stopped = control.stop()
+    if stopped:
+        said.append(f"stopped the emulator (pid {stopped.pid})")
+    if not snapshots.state.exists():
+        return [*said, "no stored state: the emulator starts empty"]
+    try:
+        summary = ", ".join(f"{n} {what}" for what, n in sorted(snapshots.state.header().summary.items()))
+    except StateRefused:  # (a state it cannot read: what it held cannot be counted, and goes all the same)
+        summary = "a state this emulator cannot read"
+    environments = ", ".join(snapshots.environments()) or "none"
+    said.append(f"discarding the stored state: {summary or 'nothing'}; environments {environments}")
+    snapshots.discard_current()
+    return said
