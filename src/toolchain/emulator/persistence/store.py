@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-FORMAT = 1  # raise when what the emulator's own parts store changes shape
+FORMAT = 2  # raise when what is stored changes shape (2: blobs named by a function, not a persistent id)
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ class Holder:
 
 def _round_trip(value: Any, blobs: dict[str, bytes] | None = None) -> Any:
     blobs = {} if blobs is None else blobs
-    body, used = pickling.dump(value, pickling.BlobCache(), blobs.__setitem__)
+    body, used = pickling.dump(value, pickling.BlobCache(), blobs.__setitem__, {Holder})
     assert used == set(blobs)
     return pickling.load(body, blobs.__getitem__)
 
@@ -57,8 +57,9 @@ def test_locks_and_lambda_factories_come_back_working() -> None:
 
 def test_large_values_are_blobs_written_once_and_shared() -> None:
     holder = Holder()
-    text = "é" * pickling.BLOB_MIN
-    state = {"one": holder, "same": holder.code, "text": text}
+    holder.text = "é" * pickling.BLOB_MIN
+    holder.code_dict = {"ZipFile": holder.code}  # the same value again, inside a dict: one blob
+    state = {"one": holder, "beside": holder.code}  # held elsewhere than a holder: in the pickle itself
     blobs: dict[str, bytes] = {}
     writes: list[str] = []
     cache = pickling.BlobCache()
@@ -67,17 +68,18 @@ def test_large_values_are_blobs_written_once_and_shared() -> None:
         writes.append(digest)
         blobs[digest] = data
 
-    body, used = pickling.dump(state, cache, write)
-    assert len(used) == 2 and len(writes) == 2 and len(body) < pickling.BLOB_MIN  # the code is not in the pickle
-    body, used_again = pickling.dump(state, cache, write)  # the next checkpoint: known, not written or hashed
+    body, used = pickling.dump(state, cache, write, {Holder})
+    # the code (once, though held twice) and the text are blobs; only the copy beside the holder is inline
+    assert len(used) == 2 and len(writes) == 2 and pickling.BLOB_MIN < len(body) < pickling.BLOB_MIN + 4096
+    body, used_again = pickling.dump(state, cache, write, {Holder})  # the next: known, not written or hashed
     assert used_again == used and len(writes) == 2
     back = pickling.load(body, blobs.__getitem__)
-    assert back["one"].code == holder.code and back["same"] is back["one"].code and back["text"] == text
-    assert back["one"].small == b"tiny"
+    assert back["one"].code == holder.code and back["one"].code_dict["ZipFile"] == holder.code
+    assert back["one"].text == holder.text and back["beside"] == holder.code and back["one"].small == b"tiny"
 
 
 def test_a_missing_blob_or_damaged_pickle_is_unreadable_not_a_traceback() -> None:
-    body, _ = pickling.dump(Holder(), pickling.BlobCache(), lambda digest, data: None)
+    body, _ = pickling.dump(Holder(), pickling.BlobCache(), lambda digest, data: None, {Holder})
 
     def missing(digest: str) -> bytes:
         raise pickling.StateUnreadable(f"blob {digest[:12]} is missing")
