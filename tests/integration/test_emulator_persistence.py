@@ -250,3 +250,25 @@ def test_up_fresh_says_what_it_discards_and_the_emulator_starts_empty(tmp_path: 
         ]
     finally:
         control.stop()
+
+
+@pytest.mark.documents("emulator.md", "State survives a restart")
+def test_async_events_accepted_and_not_finished_run_after_a_restart(control: EmulatorControl, role: str,
+                                                                     layer_arn: str) -> None:  # fmt: skip
+    c = _clients(control)
+    name = behind_live(c["lambda"], role, layer_arn, "queued")
+    c["lambda"].put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
+    c["s3"].create_bucket(Bucket="async-kept")
+    # GIVEN one event running (it sleeps) and one waiting behind it for the function's only slot
+    c["lambda"].invoke(FunctionName=name, Qualifier="live", InvocationType="Event",
+                       Payload=json.dumps({"action": "sleep", "seconds": 4}))  # fmt: skip
+    c["lambda"].invoke(FunctionName=name, Qualifier="live", InvocationType="Event",
+                       Payload=json.dumps({"action": "s3", "bucket": "async-kept"}))  # fmt: skip
+    assert control.health()["async_pending"] == 2
+    # WHEN the emulator stops before either is done, and starts again
+    control.stop()
+    control.start()
+    # THEN what Lambda accepted runs: the waiting event writes its object
+    assert control.wait_async(timeout=60)
+    body = _clients(control)["s3"].get_object(Bucket="async-kept", Key="from-handler.txt")["Body"].read()
+    assert body == b"written by the handler"
