@@ -161,8 +161,11 @@ def test_every_service_is_as_it_was_after_a_stop_and_a_start(control: EmulatorCo
 def test_what_was_written_before_a_kill_is_there_after_a_start(control: EmulatorControl) -> None:
     c = _clients(control)
     before = control.require()
-    c["dynamodb"].put_item(TableName="kept", Item={"pk": {"S": "before-the-crash"}})
-    c["sqs"].send_message(QueueUrl=c["sqs"].get_queue_url(QueueName="kept")["QueueUrl"], MessageBody="crash")
+    c["dynamodb"].create_table(TableName="crashed", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                               AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                               BillingMode="PAY_PER_REQUEST")  # fmt: skip
+    c["dynamodb"].put_item(TableName="crashed", Item={"pk": {"S": "before-the-crash"}})
+    c["sqs"].send_message(QueueUrl=c["sqs"].create_queue(QueueName="crashed")["QueueUrl"], MessageBody="crash")
     _saved(control)
     os.kill(before.pid, signal.SIGKILL)
     deadline = time.monotonic() + 10
@@ -172,8 +175,8 @@ def test_what_was_written_before_a_kill_is_there_after_a_start(control: Emulator
     after, started = control.start()
     assert started and after.state_id == before.state_id
     c = _clients(control)
-    assert c["dynamodb"].get_item(TableName="kept", Key={"pk": {"S": "before-the-crash"}}).get("Item")
-    queue = c["sqs"].get_queue_url(QueueName="kept")["QueueUrl"]
+    assert c["dynamodb"].get_item(TableName="crashed", Key={"pk": {"S": "before-the-crash"}}).get("Item")
+    queue = c["sqs"].get_queue_url(QueueName="crashed")["QueueUrl"]
     assert [m["Body"] for m in c["sqs"].receive_message(QueueUrl=queue).get("Messages", [])] == ["crash"]
 
 
