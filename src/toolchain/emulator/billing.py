@@ -27,6 +27,7 @@ from urllib.parse import parse_qs
 from toolchain.emulator.dynamodb import capacity
 from toolchain.emulator.iam.sessions import access_key_of, signing_service
 from toolchain.emulator.metering import EDGE, METER, STORAGE, Meter
+from toolchain.emulator.persistence.gate import operation as operation_of
 
 CHUNK_64K = 64 * 1024
 KINESIS_PUT_UNIT = 25 * 1024
@@ -38,20 +39,6 @@ CLOUDWATCH_BILLED = frozenset({"PutMetricData", "GetMetricData", "GetMetricStati
 KMS_BILLED = frozenset({"Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
                         "GenerateDataKeyPair", "Sign", "Verify", "GenerateMac", "VerifyMac",
                         "GenerateRandom"})  # fmt: skip
-
-
-def _operation(environ: dict[str, Any], service: str, body: bytes) -> str:
-    target = environ.get("HTTP_X_AMZ_TARGET") or ""
-    if target:
-        return target.rsplit(".", 1)[-1]
-    path = environ.get("PATH_INFO", "")
-    if "/operation/" in path:  # Smithy RPC v2 (CloudWatch's CBOR protocol)
-        return path.rsplit("/operation/", 1)[-1].strip("/")
-    if service == "s3":
-        return environ.get("REQUEST_METHOD", "GET")
-    if body and b"Action=" in body[:200]:
-        return (parse_qs(body.decode("utf-8", "replace")).get("Action") or [""])[0]
-    return ""
 
 
 def _json(body: bytes) -> dict[str, Any]:
@@ -166,7 +153,7 @@ def metered_app(app: Any, sessions: Any, meter: Meter = METER, log: Callable[[st
         if service in _READ_BODY and environ.get("CONTENT_LENGTH"):
             body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
             environ["wsgi.input"] = io.BytesIO(body)
-        operation = _operation(environ, service, body)
+        operation = environ.get("REQUEST_METHOD", "GET") if service == "s3" else operation_of(environ, body)
         request = _json(body) if service in ("dynamodb", "sqs", "kinesis") else {}
         stored = _stored_item(_account(), _region(environ)) if service == "dynamodb" else _nothing_stored
         sizes = _sizes_before(operation, request, stored, log) if service == "dynamodb" else {}

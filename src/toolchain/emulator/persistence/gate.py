@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
+from urllib.parse import parse_qs
 
 # Operations that only read, by the prefix of their name (JSON and query protocols)
 _READS = ("Get", "List", "Describe", "Query", "Scan", "BatchGet", "Head", "Lookup", "Search", "Select",
@@ -125,16 +126,18 @@ def _log_once(message: str) -> None:
 GATE = Gate()  # the emulator's one gate: its HTTP app and the parts that change moto directly pass it
 
 
-def _operation(environ: dict[str, Any]) -> str:
+def operation(environ: dict[str, Any], body: bytes = b"") -> str:
+    """An AWS request's operation: its X-Amz-Target (JSON protocols), its path (Smithy RPC v2, as
+    CloudWatch's CBOR), or the Action of a query-protocol body, where the caller has read it; else ""
+    (REST protocols, as S3's, name none)."""
     target = environ.get("HTTP_X_AMZ_TARGET") or ""
     if target:
         return target.rsplit(".", 1)[-1]
     path = environ.get("PATH_INFO", "")
     if "/operation/" in path:
         return path.rsplit("/operation/", 1)[-1].strip("/")
-    for part in (environ.get("QUERY_STRING") or "").split("&"):
-        if part.startswith("Action="):
-            return part[len("Action=") :]
+    if body and b"Action=" in body[:200]:
+        return (parse_qs(body.decode("utf-8", "replace")).get("Action") or [""])[0]
     return ""
 
 
@@ -148,8 +151,11 @@ def changes_state(environ: dict[str, Any]) -> bool:
     method = environ.get("REQUEST_METHOD", "GET")
     if method in ("GET", "HEAD", "OPTIONS"):
         return False
-    operation = _operation(environ)
-    return not operation.startswith(_READS) if operation else True
+    # The body is not read here: a query-protocol request is named by an Action in its query string, if
+    # any; one whose Action is in its body counts as changing.
+    query = parse_qs(environ.get("QUERY_STRING") or "")
+    name = operation(environ) or (query.get("Action") or [""])[0]
+    return not name.startswith(_READS) if name else True
 
 
 def gated_app(app: Any, gate: Gate = GATE) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
