@@ -55,11 +55,15 @@ class CopyOf:
         return copy.deepcopy(self.sample)
 
 
-def _reduce_defaultdict(mapping: collections.defaultdict[Any, Any]) -> Any:
-    factory = mapping.default_factory
+def _picklable(factory: Callable[[], Any] | None) -> Callable[[], Any] | None:
+    """A defaultdict's factory as pickle can name it: a lambda or local function becomes a CopyOf."""
     if factory is not None and "<" in getattr(factory, "__qualname__", ""):
-        factory = CopyOf(factory())
-    return (collections.defaultdict, (factory,), None, None, iter(mapping.items()))
+        return CopyOf(factory())
+    return factory
+
+
+def _reduce_defaultdict(mapping: collections.defaultdict[Any, Any]) -> Any:
+    return (collections.defaultdict, (_picklable(mapping.default_factory),), None, None, iter(mapping.items()))
 
 
 def _empty(cls: type) -> Any:
@@ -74,10 +78,8 @@ def _fill_defaultdict(mapping: Any, state: tuple[Any, dict[str, Any]]) -> None:
 def _reduce_defaultdict_subclass(mapping: Any) -> Any:
     """A subclass of defaultdict whose __init__ takes other arguments (moto's ParameterDict): made
     empty, then given its factory, attributes and items."""
-    factory = mapping.default_factory
-    if factory is not None and "<" in getattr(factory, "__qualname__", ""):
-        factory = CopyOf(factory())
-    return (_empty, (type(mapping),), (factory, mapping.__dict__), None, iter(mapping.items()), _fill_defaultdict)
+    state = (_picklable(mapping.default_factory), mapping.__dict__)
+    return (_empty, (type(mapping),), state, None, iter(mapping.items()), _fill_defaultdict)
 
 
 def _subclasses(cls: type) -> set[type]:
