@@ -9,7 +9,6 @@ they take a tenth of the time or less.
 
 from __future__ import annotations
 
-import importlib
 import pickle
 import sys
 import threading
@@ -19,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from toolchain.emulator.patching import resolve
 from toolchain.emulator.persistence import pickling
 from toolchain.emulator.persistence.gate import Gate
 from toolchain.emulator.persistence.store import Header, StateRefused, StateStore, runtime_versions
@@ -46,11 +46,6 @@ def _address(backends: Any) -> str:
     raise LookupError(f"moto's backends of {backends.service_name} are not a module global")
 
 
-def _resolve(address: str) -> Any:
-    module, name = address.split(":")
-    return getattr(importlib.import_module(module), name)
-
-
 _ADDRESSES: dict[int, str] = {}
 
 
@@ -68,7 +63,7 @@ def capture_moto() -> dict[str, dict[str, dict[str, Any]]]:
 
 def restore_moto(state: dict[str, dict[str, dict[str, Any]]]) -> None:
     # every service found before any is changed: a state is loaded whole or not at all
-    found = {address: _resolve(address) for address in state}
+    found = {address: resolve(address) for address in state}
     for service, accounts in state.items():
         backends = found[service]
         backends.clear()
