@@ -72,7 +72,7 @@ class ControlApp:
         return self._faults.describe()
 
     def _save_state(self) -> dict[str, Any]:
-        """A checkpoint now, of one instant of every service (what `invoke snapshot save` copies)."""
+        """A checkpoint now, of one instant of every service (what `invoke snapshot.save` copies)."""
         if self._checkpoints is None:
             return {"saved": False, "persisting": False, "reason": "this emulator keeps no state (EMULATOR_PERSIST=0)"}
         try:

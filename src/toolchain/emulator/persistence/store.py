@@ -39,10 +39,7 @@ class StateRefused(Exception):
     """A stored state this emulator will not load; the message says why and what to do."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(
-            f"{reason}. `invoke up --fresh` starts an empty emulator (it lists what it discards first); "
-            "`invoke snapshot save` on the emulator that wrote it keeps a copy"
-        )
+        super().__init__(f"{reason}. `invoke up --fresh` starts an empty emulator (it lists what it discards first)")
 
 
 def runtime_versions() -> tuple[str, str]:
