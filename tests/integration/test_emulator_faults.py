@@ -116,3 +116,29 @@ def test_a_fault_that_cannot_be_injected_is_refused(control: EmulatorControl, ru
     with pytest.raises(ToolchainError, match=reason):
         control.set_faults(1, [rule])
     assert control.faults()["rules"] == []
+
+
+@pytest.mark.documents("emulator.md", "Workers crashed on request")
+def test_a_crashed_worker_fails_its_invocation_and_the_next_one_starts_cold(
+    control: EmulatorControl, clients: dict[str, Any], role: str, layer_arn: str
+) -> None:
+    import threading
+
+    name = behind_live(clients["lambda"], role, layer_arn, "crashed")
+    answers: list[dict[str, Any]] = []
+    # GIVEN an invocation running in the function's worker
+    running = threading.Thread(target=lambda: answers.append(clients["lambda"].invoke(
+        FunctionName=name, Qualifier="live", Payload=json.dumps({"action": "sleep", "seconds": 5}))))  # fmt: skip
+    running.start()
+    # WHEN its worker is killed (once it has started: until then there is no process to kill)
+    while (crashed := control.crash_workers(name)) == 0:
+        assert running.is_alive(), answers
+        threading.Event().wait(0.02)
+    assert crashed == 1
+    running.join(timeout=30)
+    # THEN that invocation fails as a crashed environment does on Lambda, and the next one runs
+    (answer,) = answers
+    error = json.loads(answer["Payload"].read())
+    assert (answer.get("FunctionError"), error["errorType"]) == ("Unhandled", "Runtime.ExitError"), error
+    assert "FunctionError" not in clients["lambda"].invoke(FunctionName=name, Qualifier="live", Payload=b"{}")
+    assert control.crash_workers("no-such-function") == 0

@@ -275,3 +275,37 @@ def test_async_events_accepted_and_not_finished_run_after_a_restart(control: Emu
     assert control.wait_async(timeout=60)
     body = _clients(control)["s3"].get_object(Bucket="async-kept", Key="from-handler.txt")["Body"].read()
     assert body == b"written by the handler"
+    # and each event is accounted for once: accepted before the stop, succeeded after it
+    assert control.async_outcomes()[name] == {"invoke-async": {"accepted": 2, "succeeded": 2, "failed": 0, "dropped": 0}}
+
+
+WAITING_MACHINE = {"StartAt": "Wait", "States": {
+    "Wait": {"Type": "Wait", "Seconds": 3, "Next": "Done"},
+    "Done": {"Type": "Pass", "Result": {"done": True}, "End": True}}}  # fmt: skip
+
+
+@pytest.mark.documents("emulator.md", "Running executions run again after a restart")
+def test_an_execution_running_at_a_crash_runs_again_after_the_start(control: EmulatorControl, role: str) -> None:
+    states = _clients(control)["stepfunctions"]
+    machine = states.create_state_machine(name=f"waiting-{time.time_ns()}", definition=json.dumps(WAITING_MACHINE),
+                                          roleArn=role)["stateMachineArn"]  # fmt: skip
+    # GIVEN an execution running (in its Wait state) and on disk
+    execution = states.start_execution(stateMachineArn=machine, name="order-1", input='{"n": 1}')["executionArn"]
+    _saved(control)
+    before = control.require()
+    # WHEN the emulator is killed before it ends, and started again
+    os.kill(before.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while _pid_alive(before.pid):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    control.start()
+    # THEN it runs again from its input, under its ARN, to its end
+    states = _clients(control)["stepfunctions"]
+    deadline = time.monotonic() + 60
+    while (described := states.describe_execution(executionArn=execution))["status"] == "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert (described["status"], json.loads(described["output"]), described["input"]) == (
+        "SUCCEEDED", {"done": True}, '{"n": 1}')  # fmt: skip
+    assert len(states.list_executions(stateMachineArn=machine)["executions"]) == 1

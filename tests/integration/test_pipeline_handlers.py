@@ -74,6 +74,51 @@ def test_checkout_queues_the_order_with_the_requests_correlation_id(pipeline, lo
     assert json.loads(message["Body"])["jobId"] == body["orderId"]
 
 
+def keyed_order(load_event, key: str | None, principal: str, order: dict[str, Any] = ORDER) -> dict:
+    event = api_event(load_event, order)
+    if key is not None:
+        event["headers"]["Idempotency-Key"] = key
+    event["requestContext"]["authorizer"] = {"principalId": principal}
+    return event
+
+
+@pytest.mark.documents("services.md", "An order retried with its Idempotency-Key is one order")
+def test_an_order_retried_with_its_idempotency_key_is_one_order(pipeline, load_event, lambda_context) -> None:
+    def placed(key: str | None, principal: str = "user-1", order: dict[str, Any] = ORDER) -> tuple[int, str]:
+        result = checkout.lambda_handler(keyed_order(load_event, key, principal, order), lambda_context)
+        return result["statusCode"], json.loads(result["body"]).get("orderId", "")
+
+    # GIVEN an order placed with a key, WHEN the client sends it again after losing the answer
+    status, first = placed("k-1")
+    # THEN it is the same order; another key, another caller or another order is a new one
+    assert (status, placed("k-1")[1]) == (202, first)
+    assert len({first, placed("k-2")[1], placed("k-1", principal="user-2")[1],
+                placed("k-1", order={**ORDER, "customerId": "c-2"})[1]}) == 4  # fmt: skip
+    # without a key every request is an order of its own
+    assert placed(None)[1] != placed(None)[1]
+    jobs = [json.loads(m["Body"])["jobId"] for m in drain(pipeline)]
+    assert sorted(jobs).count(first) == 2 and len(jobs) == 7  # two messages, one job: the worker does it once
+
+
+@pytest.mark.parametrize("key", ["", "a b", "é", "x" * 256])
+def test_an_idempotency_key_that_is_not_printable_ascii_is_refused_with_400(
+    pipeline, load_event, lambda_context, key: str
+) -> None:
+    result = checkout.lambda_handler(keyed_order(load_event, key, "user-1"), lambda_context)
+    body = json.loads(result["body"])["error"]
+    assert (result["statusCode"], body["code"], list(body["fields"])) == (
+        400, "validation_failed", ["Idempotency-Key"])  # fmt: skip
+    assert drain(pipeline) == []
+    assert checkout.lambda_handler(keyed_order(load_event, "x" * 255, "user-1"), lambda_context)["statusCode"] == 202
+
+
+def drain(pipeline: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    while batch := pipeline["sqs"].receive_message(QueueUrl=pipeline["queue"], MaxNumberOfMessages=10).get("Messages"):
+        found += batch
+    return found
+
+
 @pytest.mark.documents("services.md", "Checkout")
 def test_checkout_rejects_bad_orders_with_400(pipeline, load_event, lambda_context) -> None:
     result = checkout.lambda_handler(api_event(load_event, {"customerId": "c"}), lambda_context)

@@ -219,6 +219,17 @@ class EmulatorControl:
 
         return int(self._get(self.require(), f"workers/recycle?function={quote(function_name, safe='')}")["recycled"])
 
+    def crash_workers(self, function_name: str = "") -> int:
+        """SIGKILL a function's workers (every function's: ""), busy ones too: their invocations fail."""
+        from urllib.parse import quote
+
+        return int(self._get(self.require(), f"workers/crash?function={quote(function_name, safe='')}")["crashed"])
+
+    def async_outcomes(self) -> dict[str, dict[str, dict[str, int]]]:
+        """Per function and event source: asynchronous events accepted, succeeded, failed (sent to the
+        on-failure destination) and dropped, since the state began (they survive a restart)."""
+        return self._get(self.require(), "async")
+
     def authorisations(self) -> dict[str, Any]:
         """What functions' roles were denied (recent) and allowed (every distinct action and resource)."""
         return self._get(self.require(), "iam")

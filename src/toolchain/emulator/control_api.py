@@ -122,6 +122,10 @@ class ControlApp:
         elif route == "concurrency":
             body = {"function": query.get("function", [""])[0],
                     "running": self._executor.limits.running(query.get("function", [""])[0])}  # fmt: skip
+        elif route == "workers/crash":
+            body = {"crashed": self._executor.pool.crash(query.get("function", [""])[0])}
+        elif route == "async":
+            body = self._invoker.outcomes()
         elif route == "workers/recycle":
             body = {"recycled": self._executor.pool.recycle(query.get("function", [""])[0])}
         elif route == "iam":

@@ -44,6 +44,7 @@ from toolchain.emulator.persistence.checkpoints import Checkpointer, Durable
 from toolchain.emulator.persistence.gate import GATE, Gate, gated_app
 from toolchain.emulator.persistence.store import StateRefused, StateStore
 from toolchain.emulator.sqs.metrics import QueueMetrics
+from toolchain.emulator.stepfunctions.resume import resume_running
 from toolchain.emulator.xray.api import traced_app
 from toolchain.emulator.xray.segments import STORE, XRayDaemon
 
@@ -198,8 +199,7 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
     APPLIED.apply(CHANGES, emulator.parts, kinds=EVERYTHING)
     interval = float(os.environ.get("EMULATOR_CHECKPOINT_SECONDS", "1"))
     checkpoints = Checkpointer(store, emulator.gate, emulator.durable(), interval=interval, log=_log)
-    if _persisting():
-        _restore(checkpoints, emulator)
+    restored = _persisting() and _restore(checkpoints, emulator)
     checkpoints.port = server.server_address[1]
     info = ServerInfo(os.getpid(), endpoint, server.server_address[1], uuid.uuid4().hex, time.time(), code_version(),
                       state_id=checkpoints.state_id)  # fmt: skip
@@ -215,6 +215,8 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
     threading.Thread(target=server.serve_forever, daemon=True, name="moto").start()
+    if restored:  # their Lambda tasks call back into the emulator: after it serves
+        resume_running(_log)
     for name, every, job in emulator.jobs():
         threading.Thread(target=_every, args=(name, every, job, stop), daemon=True, name=name).start()
     if _persisting():
@@ -235,7 +237,7 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
             info_file.unlink()
 
 
-def _restore(checkpoints: Checkpointer, emulator: Emulator) -> None:
+def _restore(checkpoints: Checkpointer, emulator: Emulator) -> bool:
     try:
         restored = checkpoints.restore()
     except StateRefused as refused:
@@ -244,6 +246,7 @@ def _restore(checkpoints: Checkpointer, emulator: Emulator) -> None:
         counts = ", ".join(f"{n} {what}" for what, n in restored.header.summary.items()) or "no resources"
         _log(f"restored the state of {time.ctime(restored.header.saved_at)} in {restored.seconds:.1f} s: {counts}")
         emulator.gateway.refresh()  # the stages answer on their ports from the first moment, as before
+    return restored is not None
 
 
 def _save_or_discard(checkpoints: Checkpointer, store: StateStore) -> None:

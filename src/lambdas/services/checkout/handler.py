@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from lambdas.common.http import Cors, Request, Router, log_outcome, response
 from lambdas.common.observability import observe
 from lambdas.services.checkout import settings
-from lambdas.services.checkout.model import validate_order
+from lambdas.services.checkout.model import order_id_for, validate_order
 from lambdas.services.checkout.queue import queue_job
 
 observed = observe("checkout")
@@ -18,7 +17,8 @@ router = Router(lambda: Cors(settings.current().cors_origins))
 @router.route("POST", "/orders")
 def place_order(request: Request) -> dict[str, Any]:
     order = validate_order(request.json())
-    order_id = uuid.uuid4().hex
+    caller = str(request.authorizer.get("principalId", ""))
+    order_id = order_id_for(caller, request.headers.get("idempotency-key"), order)
     correlation_id = observed.logger.get_correlation_id() or request.request_id or order_id
     message_id = queue_job(
         settings.current().queue_url, {"jobId": order_id, "orderId": order_id, **order}, correlation_id

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+import uuid
 from typing import Any
 
 from lambdas.common import money
@@ -57,3 +61,21 @@ def validate_order(body: Any) -> dict[str, Any]:
         "items": [{"sku": s, "quantity": q, "unitPrice": money.to_text(p)} for s, q, p in lines],
         "total": money.to_text(total),
     }
+
+
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+
+
+def order_id_for(caller: str, idempotency_key: str | None, order: dict[str, Any]) -> str:
+    """A new order's id: random, or, with an Idempotency-Key, the same for the same caller, key and
+    order, so a client that retries after losing the answer places one order, not two (the worker and
+    the workflow do a job once per id). The same key with another order is another order."""
+    if idempotency_key is None:
+        return uuid.uuid4().hex
+    if not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
+        raise ValidationFailed(
+            "the Idempotency-Key header must be 1-255 printable ASCII characters without spaces",
+            details={"fields": {"Idempotency-Key": "1-255 printable ASCII characters, no spaces"}},
+        )
+    material = json.dumps([caller, idempotency_key, order], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(material.encode()).hexdigest()[:32]

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from toolchain.emulator.iam.sessions import RoleSessions
 
 ASYNC_SOURCES = ("aws:s3", "aws:sns")
+OUTCOMES = ("accepted", "succeeded", "failed", "dropped")
 
 
 def event_source(body: str) -> str:
@@ -166,9 +167,27 @@ class AsyncInvoker:
         # what is accepted and not yet done, by ticket: Lambda's queue keeps it across a restart
         self._queued: dict[int, tuple[str, str | None, str, str, float]] = {}
         self._tickets = 0
+        # what became of the events, per function and source: an account of every event (`invoke chaos`)
+        self._outcomes: dict[str, dict[str, int]] = {}
 
-    def submit(self, fn: Any, event: str, source: str, enqueued: float | None = None) -> None:
+    def _count(self, fn: Any, source: str, outcome: str) -> None:
+        with self._cond:
+            counts = self._outcomes.setdefault(f"{fn.function_name} {source}", dict.fromkeys(OUTCOMES, 0))
+            counts[outcome] += 1
+
+    def outcomes(self) -> dict[str, dict[str, dict[str, int]]]:
+        """Per function and source: events accepted, succeeded, sent to the on-failure destination, dropped."""
+        found: dict[str, dict[str, dict[str, int]]] = {}
+        with self._cond:
+            for key, counts in self._outcomes.items():
+                function, source = key.split(" ", 1)
+                found.setdefault(function, {})[source] = dict(counts)
+        return found
+
+    def submit(self, fn: Any, event: str, source: str, enqueued: float | None = None, *, again: bool = False) -> None:
         enqueued = time.time() if enqueued is None else enqueued
+        if not again:
+            self._count(fn, source, "accepted")
         with self._cond:
             self._pending += 1
             self._tickets += 1
@@ -177,18 +196,23 @@ class AsyncInvoker:
         # the event keeps the trace it was sent in (Lambda carries the header through its queue)
         self._pool.submit(self._process, ticket, fn, event, source, enqueued, current.get())
 
-    def durable_state(self) -> list[tuple[str, str | None, str, str, float]]:
+    def durable_state(self) -> dict[str, Any]:
         with self._cond:
-            return [self._queued[ticket] for ticket in sorted(self._queued)]
+            queued = [self._queued[ticket] for ticket in sorted(self._queued)]
+            return {"queued": queued, "outcomes": {key: dict(counts) for key, counts in self._outcomes.items()}}
 
-    def restore_state(self, state: list[tuple[str, str | None, str, str, float]]) -> None:
+    def restore_state(self, state: dict[str, Any] | list[tuple[str, str | None, str, str, float]]) -> None:
         """Queue again what was accepted and not finished: each runs at least once, as Lambda promises
         (one that was running when the emulator stopped runs again, as a retry does on AWS)."""
         import copy
 
         from moto.awslambda.utils import get_backend
 
-        for function_arn, alias, event, source, enqueued in state:
+        if isinstance(state, list):  # a checkpoint from before the outcomes were kept
+            state = {"queued": state, "outcomes": {}}
+        with self._cond:
+            self._outcomes = {key: dict(counts) for key, counts in state["outcomes"].items()}
+        for function_arn, alias, event, source, enqueued in state["queued"]:
             _, _, _, region, account, _ = function_arn.split(":", 5)
             try:
                 fn = get_backend(account, region).get_function(function_arn)
@@ -199,7 +223,7 @@ class AsyncInvoker:
                 fn = copy.copy(fn)
                 fn.invoked_alias = alias
                 fn.invoked_arn = f"{function_arn.rsplit(':', 1)[0]}:{alias}"
-            self.submit(fn, event, source, enqueued)
+            self.submit(fn, event, source, enqueued, again=True)
 
     def pending(self) -> int:
         with self._cond:
@@ -253,6 +277,7 @@ class AsyncInvoker:
             attempt += 1
             self._history.record(fn, result, source, attempt)
             if not result.errored:
+                self._count(fn, source, "succeeded")
                 self._send(fn, config, "OnSuccess", event, result, attempt, "Success")
                 return
             if attempt > retries:
@@ -263,7 +288,9 @@ class AsyncInvoker:
                 condition = "EventAgeExceeded"
                 break
             time.sleep(delay)
-        if not self._send(fn, config, "OnFailure", event, result, attempt, condition):
+        sent = self._send(fn, config, "OnFailure", event, result, attempt, condition)
+        self._count(fn, source, "failed" if sent else "dropped")
+        if not sent:
             self._log(
                 f"{fn.function_name}: event dropped after {attempt} attempts ({condition}); no on-failure destination"
             )

@@ -385,6 +385,19 @@ class WorkerPool:
             worker.kill()
         return len(ended)
 
+    def crash(self, function_name: str = "") -> int:
+        """SIGKILL the processes of a function's workers (every function's: ""), busy ones included, as
+        an environment crashes on Lambda: a running invocation fails with Runtime.ExitError and the pool
+        replaces each worker when it is next taken. Returns how many were killed."""
+        crashed = 0
+        for worker in self.workers():
+            name = worker.spec.function_arn.split(":function:", 1)[-1].split(":", 1)[0]
+            if function_name in ("", name) and worker.process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(worker.process.pid, signal.SIGKILL)
+                    crashed += 1
+        return crashed
+
     def workers(self) -> Sequence[Worker]:
         with self._lock:
             return [*self._busy, *(w for ws in self._idle.values() for w in ws)]
