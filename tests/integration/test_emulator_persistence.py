@@ -276,7 +276,9 @@ def test_async_events_accepted_and_not_finished_run_after_a_restart(control: Emu
     body = _clients(control)["s3"].get_object(Bucket="async-kept", Key="from-handler.txt")["Body"].read()
     assert body == b"written by the handler"
     # and each event is accounted for once: accepted before the stop, succeeded after it
-    assert control.async_outcomes()[name] == {"invoke-async": {"accepted": 2, "succeeded": 2, "failed": 0, "dropped": 0}}
+    assert control.async_outcomes()[name] == {
+        "invoke-async": {"accepted": 2, "succeeded": 2, "failed": 0, "dropped": 0}
+    }
 
 
 WAITING_MACHINE = {"StartAt": "Wait", "States": {
