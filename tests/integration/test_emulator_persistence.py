@@ -311,3 +311,15 @@ def test_an_execution_running_at_a_crash_runs_again_after_the_start(control: Emu
     assert (described["status"], json.loads(described["output"]), described["input"]) == (
         "SUCCEEDED", {"done": True}, '{"n": 1}')  # fmt: skip
     assert len(states.list_executions(stateMachineArn=machine)["executions"]) == 1
+
+
+@pytest.mark.documents("emulator.md", "One emulator per state")
+def test_a_second_emulator_on_the_same_state_refuses_to_start(control: EmulatorControl) -> None:
+    import subprocess
+    import sys
+
+    second = subprocess.run([sys.executable, "-m", "toolchain.emulator", "serve", "--state-dir", str(control.state_dir)],
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert second.returncode == 4, second.stdout + second.stderr
+    assert "another emulator serves" in second.stdout + second.stderr
+    assert control.running() is not None  # the first goes on

@@ -9,6 +9,7 @@ from invoke import Collection
 
 from toolchain.cli import (
     build,
+    chaos,
     checks,
     console,
     cost,
@@ -28,7 +29,7 @@ from toolchain.cli import (
 )
 from toolchain.cli.common import help_is_never_a_positional_value
 
-NAMESPACES = (fn, tf, deps, events, rules, queues, security, iam, cost, snapshot)
+NAMESPACES = (fn, tf, deps, events, rules, queues, security, iam, cost, snapshot, chaos)
 
 
 def namespace(root: Path) -> Collection:

@@ -59,6 +59,25 @@ def estimate(c: Context, env: str = EMULATOR_ENVIRONMENT, target: str = "emulato
         say(report.text(result, measured, price_list, verbose=verbose))
 
 
+def emulator_target(envs: Any, env: str) -> Any:
+    """An environment on the emulator as a client drives it: its outputs, local API, tokens its
+    authorizer accepts (one per subject, for a minute), the Slack signing secret, a client per service."""
+    from toolchain.cost.measure import Target
+    from toolchain.tokens import authorizer_verifier, mint
+
+    outputs = envs.deployed_outputs(env)
+    secrets = envs.client("secretsmanager", env)
+    verifier = authorizer_verifier(envs.client("lambda", env), outputs["functions"]["authorizer"]["function_name"])
+    key = secrets.get_secret_value(SecretId=verifier.secret_id)["SecretString"]
+    return Target(
+        outputs=outputs,
+        api_url=envs.local_api_url(outputs),
+        token=lambda subject: mint(key, verifier, subject, "users:read users:write", 60),
+        slack_secret=secrets.get_secret_value(SecretId=outputs["slack_secret_id"])["SecretString"],
+        client=cached_clients(lambda service: envs.client(service, env)),
+    )
+
+
 @platform_task(
     help={
         "env": "the environment on the emulator to drive (default: emulator)",
@@ -74,8 +93,7 @@ def measure(c: Context, env: str = EMULATOR_ENVIRONMENT, profile: str = PROFILE,
     import requests as http_client
 
     from toolchain.cost import profile as profiles
-    from toolchain.cost.measure import Measurer, Target
-    from toolchain.tokens import authorizer_verifier, mint
+    from toolchain.cost.measure import Measurer
 
     loaded = profiles.load(root(c) / profile)
     if requests:
@@ -86,17 +104,8 @@ def measure(c: Context, env: str = EMULATOR_ENVIRONMENT, profile: str = PROFILE,
         raise ToolchainError(f"no entry point {', '.join(unknown)} in {loaded.path.name}",
                              f"choose from {', '.join(loaded.entry_points)}")  # fmt: skip
     with environments(c, "emulator") as envs:
-        outputs = envs.deployed_outputs(env)
-        secrets = envs.client("secretsmanager", env)
-        verifier = authorizer_verifier(envs.client("lambda", env), outputs["functions"]["authorizer"]["function_name"])
-        key = secrets.get_secret_value(SecretId=verifier.secret_id)["SecretString"]
-        target = Target(
-            outputs=outputs,
-            api_url=envs.local_api_url(outputs),
-            token=lambda subject: mint(key, verifier, subject, "users:read users:write", 60),
-            slack_secret=secrets.get_secret_value(SecretId=outputs["slack_secret_id"])["SecretString"],
-            client=cached_clients(lambda service: envs.client(service, env)),
-        )
+        target = emulator_target(envs, env)
+        outputs = target.outputs
         say(f"Measuring {len(chosen) or len(loaded.entry_points)} entry points of {loaded.path.name} on {env}:")
         with http_client.Session() as http:
             measurer = Measurer(envs.toolchain.emulator, target, http, log=say)

@@ -72,6 +72,25 @@ def sales_csv(rows: int, tag: str) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def settle(emulator: Emulator, states: Any, workflow: str | None, wait: float = WAIT_SECONDS) -> None:
+    """Until nothing is left to run: deliveries, then the workflow's executions (which the emulator's
+    idle does not count), then what those set off."""
+
+    def running() -> bool:
+        return bool(states.list_executions(stateMachineArn=workflow, statusFilter="RUNNING")["executions"])
+
+    for _ in range(5):
+        emulator.wait_idle(wait)
+        if not workflow or not running():
+            return
+        deadline = time.monotonic() + wait
+        while running():
+            if time.monotonic() > deadline:
+                raise ToolchainError(f"the order workflow's executions did not finish in {wait:.0f} s")
+            time.sleep(0.2)
+    raise ToolchainError("the platform did not settle: executions kept starting")
+
+
 class Measurer:
     def __init__(self, emulator: Emulator, target: Target, http: Any, log: Callable[[str], None] = print,
                  clock: Callable[[], float] = time.time) -> None:  # fmt: skip
@@ -145,23 +164,7 @@ class Measurer:
         return bool(self._emulator.fire(self._output(entry, "rule_output")))
 
     def _settle(self) -> None:
-        """Until nothing is left to run: deliveries, then the workflow's executions (which the emulator's
-        idle does not count), then what those set off."""
-        workflow = self._target.outputs.get("order_workflow_arn")
-        for _ in range(5):
-            self._emulator.wait_idle(WAIT_SECONDS)
-            if not workflow or not self._running(str(workflow)):
-                return
-            deadline = self._clock() + WAIT_SECONDS
-            while self._running(str(workflow)):
-                if self._clock() > deadline:
-                    raise ToolchainError("the order workflow's executions did not finish in 5 minutes")
-                time.sleep(0.2)
-        raise ToolchainError("the platform did not settle: executions kept starting")
-
-    def _running(self, workflow: str) -> bool:
-        states = self._target.client("stepfunctions")
-        return bool(states.list_executions(stateMachineArn=workflow, statusFilter="RUNNING")["executions"])
+        settle(self._emulator, self._target.client("stepfunctions"), self._target.outputs.get("order_workflow_arn"))
 
     def entry(self, entry: EntryPoint) -> EntryUsage:
         drive = {"api": self._api, "slack": self._slack, "upload": self._upload, "record": self._record,

@@ -97,6 +97,21 @@ class Faults:
                     self.injected.append((service, number, rule.kind))
             return fired
 
+    def durable_state(self) -> dict[str, Any]:
+        """Faults set go on after a restart from the request they had reached (a chaos run's restart)."""
+        with self._lock:
+            return {"seed": self.seed, "rules": [asdict(r) for r in self.rules], "functions_only": self.functions_only,
+                    "counts": dict(self._counts), "draws": {s: d.getstate() for s, d in self._draws.items()},
+                    "injected": list(self.injected)}  # fmt: skip
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        self.configure(int(state["seed"]), [Rule.of(r) for r in state["rules"]], functions_only=state["functions_only"])
+        with self._lock:
+            self._counts.update(state["counts"])
+            for service, drawn in state["draws"].items():
+                self._draws[service].setstate(drawn)
+            self.injected = [(str(s), int(n), str(k)) for s, n, k in state["injected"]]
+
     def describe(self) -> dict[str, Any]:
         with self._lock:
             totals: dict[str, int] = {}

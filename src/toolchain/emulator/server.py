@@ -76,7 +76,7 @@ class Emulator:
         """The parts whose state a checkpoint keeps beside moto's, by a name that stays the same."""
         return {"sessions": self.parts.iam.sessions, "async": self.parts.invoker, "history": self.parts.history,
                 "kinesis": self.kinesis, "dynamodb-streams": self.parts.dynamodb_streams, "schedules": self.scheduler,
-                "provisioned": self.provisioned, "apis": self.gateway}  # fmt: skip
+                "provisioned": self.provisioned, "apis": self.gateway, "faults": self.faults}  # fmt: skip
 
     @property
     def pollers(self) -> tuple[Any, ...]:
@@ -187,6 +187,7 @@ def serve(state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     state_dir.mkdir(parents=True, exist_ok=True)
+    _held = _sole_server(state_dir)  # until this process ends, a kill -9 included
     # Unpacked code from a previous run may belong to functions that no longer exist.
     for leftover in ("code", "layers", "runtime", "tmp"):
         shutil.rmtree(state_dir / leftover, ignore_errors=True)
@@ -262,6 +263,20 @@ def _save_or_discard(checkpoints: Checkpointer, store: StateStore) -> None:
         return
     store.discard()
     _log(f"state NOT saved ({reason}); the stored state is discarded and the next start is empty")
+
+
+def _sole_server(state_dir: Path) -> Any:
+    """One emulator per state directory: a second would load the same checkpoint, serve it apart and
+    write over the first's (and collect the blobs the first's checkpoint names)."""
+    import fcntl
+
+    handle = (state_dir / "server.lock").open("a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        _log(f"the emulator did not start: another emulator serves {state_dir} (`invoke down` stops it)")
+        raise SystemExit(4) from None
+    return handle
 
 
 def _refuse(refused: StateRefused) -> NoReturn:

@@ -84,6 +84,9 @@ class DynamoStreamPoller:
         self._pending: dict[tuple[Any, str, str], list[tuple[float, dict[str, Any]]]] = {}
         self._lock = threading.Lock()
         self._delivering = threading.Lock()
+        # the batch being delivered, by its key: still owed until its delivery ends (a crash meanwhile
+        # delivers it again after the restart, as a stream's records are read again)
+        self._inflight: dict[tuple[Any, str, str], list[tuple[float, dict[str, Any]]]] = {}
 
     def queue(self, backend: Any, function_arn: str, items: list[Any], source: str) -> None:
         """A table write's stream records, for the mapping's next batch (moto hands them over inside the write)."""
@@ -94,8 +97,10 @@ class DynamoStreamPoller:
     def durable_state(self) -> list[tuple[str, str, str, str, list[tuple[float, dict[str, Any]]]]]:
         """The records queued for each mapping, by the names of what they belong to."""
         with self._lock:
-            return [(backend.account_id, backend.region_name, function_arn, source, list(records))
-                    for (backend, function_arn, source), records in self._pending.items() if records]  # fmt: skip
+            owed = {key: [*self._inflight.get(key, []), *self._pending.get(key, [])]
+                    for key in {*self._pending, *self._inflight}}  # fmt: skip
+            return [(backend.account_id, backend.region_name, function_arn, source, records)
+                    for (backend, function_arn, source), records in owed.items() if records]  # fmt: skip
 
     def restore_state(self, state: list[tuple[str, str, str, str, list[tuple[float, dict[str, Any]]]]]) -> None:
         from moto.awslambda.utils import get_backend
@@ -147,6 +152,12 @@ class DynamoStreamPoller:
                 with self._lock:  # unread: waits for the role to allow it, as a stream's records do
                     self._pending[key] = batch + self._pending.get(key, [])
                 continue
-            self._delivery.deliver(esm, function, DynamoStream(source), batch)
+            with self._lock:
+                self._inflight[key] = batch
+            try:
+                self._delivery.deliver(esm, function, DynamoStream(source), batch)
+            finally:
+                with self._lock:
+                    self._inflight.pop(key, None)
             delivered += 1
         return delivered

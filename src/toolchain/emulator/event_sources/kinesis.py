@@ -90,7 +90,10 @@ class KinesisPoller:
         self._iam = iam  # the function's role must allow reading the stream (permissions.py)
         self._delivery = StreamDelivery(run, destinations, history, retry_delay=retry_delay, log=log)
         self._positions: dict[tuple[str, str], int] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one poll at a time: held while a batch is delivered
+        # the positions alone: a checkpoint reads them while a delivery (whose function's writes may
+        # wait for that very checkpoint) holds `_lock`
+        self._positions_lock = threading.Lock()
 
     @staticmethod
     def _mappings() -> list[tuple[Any, Any]]:
@@ -117,18 +120,20 @@ class KinesisPoller:
     def _unread(self, esm: Any, shard: Any) -> list[tuple[int, Any]]:
         records = list(shard.records.items())
         key = (esm.uuid, shard.shard_id)
-        if key not in self._positions:
-            latest = esm.starting_position == "LATEST"
-            before = [seq for seq, r in records if r.created_at <= esm.last_modified] if latest else []
-            self._positions[key] = max(before, default=-1)
-        return [(seq, r) for seq, r in records if seq > self._positions[key]]
+        with self._positions_lock:
+            if key not in self._positions:
+                latest = esm.starting_position == "LATEST"
+                before = [seq for seq, r in records if r.created_at <= esm.last_modified] if latest else []
+                self._positions[key] = max(before, default=-1)
+            position = self._positions[key]
+        return [(seq, r) for seq, r in records if seq > position]
 
     def durable_state(self) -> list[tuple[str, str, int]]:
-        with self._lock:
+        with self._positions_lock:
             return sorted((mapping, shard, seq) for (mapping, shard), seq in self._positions.items())
 
     def restore_state(self, state: list[tuple[str, str, int]]) -> None:
-        with self._lock:
+        with self._positions_lock:
             self._positions = {(mapping, shard): seq for mapping, shard, seq in state}
 
     def idle(self) -> bool:
@@ -159,6 +164,7 @@ class KinesisPoller:
                         continue
                     function = invoked(backend, esm.function_arn)
                     self._delivery.deliver(esm, function, KinesisShard(stream, shard.shard_id), batch)
-                    self._positions[key] = batch[-1][0]
+                    with self._positions_lock:
+                        self._positions[key] = batch[-1][0]
                     delivered += 1
         return delivered

@@ -123,6 +123,7 @@ class Checkpointer:
         self._cache = pickling.BlobCache()
         self._saved: tuple[int, bytes] | None = None
         self._next = 0.0
+        self._last_end = 0.0
         self._failure = ""
         self._saving = threading.Lock()
         self.last_pause = 0.0
@@ -157,6 +158,7 @@ class Checkpointer:
         """How far the state on disk is behind: changing requests passed, and how many it holds."""
         return {"persisting": True, "state_id": self.state_id, "writes": self._gate.writes,
                 "writes_saved": self._saved[0] if self._saved else 0, "last_pause_s": round(self.last_pause, 4),
+                "durable_on_answer": self._gate.durable_on_answer,
                 "directory": str(self.store.directory)}  # fmt: skip
 
     def due(self) -> bool:
@@ -205,7 +207,10 @@ class Checkpointer:
         (EMULATOR_DURABILITY=answer: the requests waiting meanwhile share the next checkpoint)."""
         while not stop.is_set():
             if self._gate.await_demand(timeout=0.1):
-                self._next = 0.0  # asked for: not spaced
+                # asked for: at once, but with the gate open at least as long as it was last closed,
+                # or back-to-back checkpoints would hold every request, reads too, most of the time
+                self._next = min(self._next, self._last_end + self.last_pause)
+                stop.wait(max(0.0, self._next - self._clock()))
             self.tick()
 
     def tick(self) -> None:
@@ -215,6 +220,7 @@ class Checkpointer:
             return
         try:
             if self.save():
+                self._last_end = self._clock()
                 self._next = now + max(self._interval, PAUSE_SHARE * self.last_pause)
                 self._failure = ""
         except Exception as exc:  # said once per kind; tried again a little later

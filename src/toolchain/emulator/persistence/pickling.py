@@ -3,7 +3,9 @@
 Locks and conditions are recreated empty (nothing holds them while the gate is closed); bytes and
 strings of BLOB_MIN or more that S3's objects and Lambda's functions and layers hold are stored
 once by their sha256 and referenced, so a checkpoint after a small change writes kilobytes, not the
-code of every function again.
+code of every function again. The long append-only lists of records (CloudWatch's datapoints, a
+log stream's events) are stored in chunks the same way, each chunk pickled once while its records
+stay the same objects: a checkpoint's pause follows what was added, not all the traffic of a day.
 """
 
 from __future__ import annotations
@@ -102,7 +104,8 @@ _REDUCERS: dict[type, Callable[[Any], Any]] = {
 
 
 class BlobCache:
-    """Digests of the large values already stored, by identity, so each is hashed once per process.
+    """Digests of the large values already stored, by identity, so each is hashed once per process;
+    and of the chunks of records already pickled, by the identity of their records.
 
     Holds the values it names (an id is unique only while its object lives); `forget_unseen` drops
     those the last pickle did not meet."""
@@ -110,6 +113,35 @@ class BlobCache:
     def __init__(self) -> None:
         self._known: dict[int, tuple[Any, str]] = {}
         self._seen: set[int] = set()
+        self._chunks: dict[tuple[int, ...], tuple[list[Any], str]] = {}
+        self._chunks_seen: set[tuple[int, ...]] = set()
+        self._objects: dict[int, tuple[Any, Any, Any]] = {}  # S3 object -> (it, its buffer, its value's ref)
+
+    def object_value(self, key: Any) -> Any:
+        """The reference last made for an S3 object's large value, while it is the same object with the
+        same buffer (moto never rewrites a key's value: a new put is a new key); else None."""
+        known = self._objects.get(id(key))
+        self._seen.add(id(key))
+        if known is not None and known[0] is key and known[1] is key._value_buffer:
+            return known[2]
+        return None
+
+    def remember_object_value(self, key: Any, ref: Any) -> None:
+        self._objects[id(key)] = (key, key._value_buffer, ref)
+
+    def chunk(self, records: list[Any], write_blob: Callable[[str, bytes], None]) -> str:
+        """The digest of a chunk of records, pickled and written the first time these very records
+        are met (records are never changed once made: a changed list is other records)."""
+        key = tuple(map(id, records))
+        self._chunks_seen.add(key)
+        known = self._chunks.get(key)
+        if known is not None and all(a is b for a, b in zip(known[0], records, strict=True)):
+            return known[1]
+        data = pickle.dumps(records, protocol=5)
+        digest = hashlib.sha256(data).hexdigest()
+        write_blob(digest, data)
+        self._chunks[key] = (records, digest)
+        return digest
 
     def digest(self, value: bytes | str) -> tuple[str, bool]:
         """(sha256, whether it was already known)."""
@@ -124,7 +156,10 @@ class BlobCache:
 
     def forget_unseen(self) -> None:
         self._known = {k: v for k, v in self._known.items() if k in self._seen}
+        self._objects = {k: v for k, v in self._objects.items() if k in self._seen}
         self._seen = set()
+        self._chunks = {k: v for k, v in self._chunks.items() if k in self._chunks_seen}
+        self._chunks_seen = set()
 
 
 def _private_key(pem: bytes) -> Any:
@@ -152,19 +187,30 @@ def _key_reducers() -> dict[type, Callable[[Any], Any]]:
 _KEYS: dict[type, Callable[[Any], Any]] = {}
 
 
+def _composed() -> dict[type, str]:
+    from toolchain.emulator.patching import APPLIED
+
+    return APPLIED.composed()
+
+
 def _composed_reducers() -> dict[type, Callable[[Any], Any]]:
-    from toolchain.emulator.patching import APPLIED, new_backend
+    from toolchain.emulator.patching import new_backend
 
     def by_path(path: str) -> Callable[[Any], Any]:
         return lambda backend: (new_backend, (path,), backend.__dict__)
 
-    return {cls: by_path(path) for cls, path in APPLIED.composed().items()}
+    return {cls: by_path(path) for cls, path in _composed().items()}
 
 
 # The classes whose instances hold the large values (by module, loaded or not): S3's objects, Lambda's
 # code and layers. A hook on every object (pickle's persistent_id) would find them anywhere, at the
 # cost of a Python call per object: 2.3x the pickling time of a 100,000-item table.
 HOLDERS = {"moto.s3.models": ("FakeKey",), "moto.awslambda.models": ("LambdaFunction", "LayerVersion")}
+# The classes holding long lists of records that are appended to and cut from the front, never
+# changed in place: the attributes holding them.
+CHUNKED = {"moto.cloudwatch.models": {"CloudWatchBackend": ("metric_data",)},
+           "moto.logs.models": {"LogStream": ("events",)}}  # fmt: skip
+CHUNK = 512
 _READER: contextvars.ContextVar[Callable[[str], bytes]] = contextvars.ContextVar("blob_reader")
 
 
@@ -182,6 +228,36 @@ class _BlobRef:
 
     def __reduce__(self) -> Any:
         return (_blob, (self.kind, self.digest))
+
+
+def _chunks(digests: tuple[str, ...], tail: list[Any]) -> list[Any]:
+    """A chunked list, while a checkpoint is loaded."""
+    read = _READER.get()
+    records: list[Any] = []
+    for digest in digests:
+        records += pickle.loads(read(digest))  # noqa: S301 (the checkpoint's own chunks)
+    return records + tail
+
+
+class _ChunkedRef:
+    __slots__ = ("digests", "tail")
+
+    def __init__(self, digests: tuple[str, ...], tail: list[Any]) -> None:
+        self.digests, self.tail = digests, tail
+
+    def __reduce__(self) -> Any:
+        return (_chunks, (self.digests, self.tail))
+
+
+def chunked_classes(chunked: dict[str, dict[str, tuple[str, ...]]] = CHUNKED) -> dict[type, tuple[str, ...]]:
+    found: dict[type, tuple[str, ...]] = {}
+    for module_name, classes in chunked.items():
+        module = sys.modules.get(module_name)
+        for name, attributes in classes.items():
+            cls = getattr(module, name, None) if module is not None else None
+            if isinstance(cls, type):
+                found.update(dict.fromkeys({cls, *_subclasses(cls)}, attributes))
+    return found
 
 
 def holder_classes(holders: dict[str, tuple[str, ...]] = HOLDERS) -> set[type]:
@@ -207,6 +283,8 @@ class _Pickler(pickle.Pickler):
             _KEYS.update(_key_reducers())
         self.dispatch_table.update(_KEYS)
         self.dispatch_table.update(dict.fromkeys(holders, self._reduce_holder))
+        self._chunked, self._composed = chunked_classes(), _composed()
+        self.dispatch_table.update(dict.fromkeys(self._chunked, self._reduce_chunked))
         self._cache, self._write_blob, self._used = cache, write_blob, used
 
     def _ref(self, value: Any) -> Any:
@@ -221,9 +299,36 @@ class _Pickler(pickle.Pickler):
             return {k: self._ref(v) for k, v in value.items()}
         return value
 
+    def _reduce_chunked(self, obj: Any) -> Any:
+        state = dict(obj.__getstate__() if hasattr(obj, "__getstate__") else vars(obj)) or {}
+        for name in self._chunked[type(obj)]:
+            records = state.get(name)
+            if type(records) is not list or len(records) < CHUNK:
+                continue
+            full = len(records) - len(records) % CHUNK
+            digests = tuple(self._cache.chunk(records[start:start + CHUNK], self._write_blob)
+                            for start in range(0, full, CHUNK))  # fmt: skip
+            self._used.update(digests)
+            state[name] = _ChunkedRef(digests, records[full:])
+        path = self._composed.get(type(obj))
+        if path is not None:  # a backend class composed by the emulator: named by its BackendDict's path
+            from toolchain.emulator.patching import new_backend
+
+            return (new_backend, (path,), state)
+        return (_empty, (type(obj),), state)
+
     def _reduce_holder(self, obj: Any) -> Any:
+        if hasattr(obj, "_value_buffer"):  # an S3 object: its getstate reads (copies) the whole value
+            ref = self._cache.object_value(obj)
+            if isinstance(ref, _BlobRef):
+                self._used.add(ref.digest)
+                state = {k: v for k, v in obj.__dict__.items() if k not in ("_value_buffer", "lock")}
+                return (_empty, (type(obj),), {**state, "value": ref})
         state = obj.__getstate__() or {}
-        return (_empty, (type(obj),), {name: self._ref(value) for name, value in state.items()})
+        reduced = {name: self._ref(value) for name, value in state.items()}
+        if hasattr(obj, "_value_buffer") and isinstance(reduced.get("value"), _BlobRef):
+            self._cache.remember_object_value(obj, reduced["value"])
+        return (_empty, (type(obj),), reduced)
 
 
 def dump(state: Any, cache: BlobCache, write_blob: Callable[[str, bytes], None],
