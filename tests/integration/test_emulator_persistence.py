@@ -323,3 +323,45 @@ def test_a_second_emulator_on_the_same_state_refuses_to_start(control: EmulatorC
     assert second.returncode == 4, second.stdout + second.stderr
     assert "another emulator serves" in second.stdout + second.stderr
     assert control.running() is not None  # the first goes on
+
+
+@pytest.mark.documents("emulator.md", "State survives a crash")
+def test_each_kind_of_table_write_after_a_checkpoint_is_in_the_next(control: EmulatorControl) -> None:
+    # A checkpoint copies again only the tables written since the last: every kind of write must count,
+    # so each kind writes a table of its own that nothing else changes
+    ddb = _clients(control)["dynamodb"]
+    kinds = ("update", "delete", "batch", "transact-a", "transact-b", "partiql")
+    for kind in kinds:
+        ddb.create_table(TableName=f"kind-{kind}", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")  # fmt: skip
+        ddb.put_item(TableName=f"kind-{kind}", Item={"pk": {"S": "item"}, "n": {"N": "1"}})
+    _saved(control)
+    # WHEN each is changed after that checkpoint, the next is taken, and the emulator killed
+    ddb.update_item(TableName="kind-update", Key={"pk": {"S": "item"}}, UpdateExpression="SET n = :two",
+                    ExpressionAttributeValues={":two": {"N": "2"}})  # fmt: skip
+    ddb.delete_item(TableName="kind-delete", Key={"pk": {"S": "item"}})
+    ddb.batch_write_item(RequestItems={"kind-batch": [{"PutRequest": {"Item": {"pk": {"S": "batched"}}}}]})
+    ddb.transact_write_items(TransactItems=[
+        {"Put": {"TableName": "kind-transact-a", "Item": {"pk": {"S": "transacted"}}}},
+        {"Update": {"TableName": "kind-transact-b", "Key": {"pk": {"S": "item"}}, "UpdateExpression": "SET n = :three",
+                    "ExpressionAttributeValues": {":three": {"N": "3"}}}}])  # fmt: skip
+    ddb.execute_statement(Statement="UPDATE \"kind-partiql\" SET n = ? WHERE pk = 'item'", Parameters=[{"N": "9"}])
+    _saved(control)
+    before = control.require()
+    os.kill(before.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while _pid_alive(before.pid):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    control.start()
+    # THEN each write is there
+    ddb = _clients(control)["dynamodb"]
+
+    def table(kind: str) -> dict[str, str]:
+        items = ddb.scan(TableName=f"kind-{kind}", ConsistentRead=True)["Items"]
+        return {i["pk"]["S"]: i.get("n", {}).get("N", "-") for i in items}
+
+    assert {kind: table(kind) for kind in kinds} == {
+        "update": {"item": "2"}, "delete": {}, "batch": {"item": "1", "batched": "-"},
+        "transact-a": {"item": "1", "transacted": "-"}, "transact-b": {"item": "3"}, "partiql": {"item": "9"}}  # fmt: skip

@@ -135,16 +135,47 @@ class Reader:
             receive = {"QueueUrl": queue_url, "MaxNumberOfMessages": 10, "VisibilityTimeout": 120,
                        "AttributeNames": ["ApproximateReceiveCount"]}  # fmt: skip
             while batch := sqs.receive_message(**receive).get("Messages", []):
+                batch = [self._with_records(m) for m in batch]
                 found += batch
-                others += [m for m in batch if not self._mine(m["Body"])]
-                for message in batch:
-                    if self._mine(message["Body"]):
-                        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-            for message in others:
-                sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"],
-                                              VisibilityTimeout=0)  # fmt: skip
+                mine = [{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(batch)
+                        if self._mine(text_of(m))]  # fmt: skip
+                others += [m for m in batch if not self._mine(text_of(m))]
+                if mine:
+                    sqs.delete_message_batch(QueueUrl=queue_url, Entries=mine)
+            for start in range(0, len(others), 10):
+                entries = [{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+                           for n, m in enumerate(others[start:start + 10])]  # fmt: skip
+                sqs.change_message_visibility_batch(QueueUrl=queue_url, Entries=entries)
             self._queues[queue_url] = found
         return self._queues[queue_url]
+
+    def _with_records(self, message: dict[str, Any]) -> dict[str, Any]:
+        """A stream's on-failure record names its batch, not its data: the batch's records are read back
+        from the stream and put beside it (`Records`), so an input is found in it by its tag."""
+        try:
+            body = json.loads(message["Body"])
+            batch = body["KinesisBatchInfo"]
+        except (ValueError, KeyError, TypeError):
+            return message
+        kinesis = self._client("kinesis")
+        stream = str(batch["streamArn"]).rsplit("/", 1)[-1]
+        where = {"StreamName": stream, "ShardId": batch["shardId"], "ShardIteratorType": "AT_SEQUENCE_NUMBER",
+                 "StartingSequenceNumber": batch["startSequenceNumber"]}  # fmt: skip
+        iterator = kinesis.get_shard_iterator(**where)["ShardIterator"]
+        last, data = int(batch["endSequenceNumber"]), []
+        while iterator:
+            answer = kinesis.get_records(ShardIterator=iterator, Limit=1000)
+            records = [r for r in answer["Records"] if int(r["SequenceNumber"]) <= last]
+            data += [r["Data"].decode("utf-8", "replace") for r in records]
+            if len(records) < len(answer["Records"]) or not answer["Records"]:
+                break
+            iterator = answer.get("NextShardIterator")
+        return {**message, "Data": "\n".join(data)}
+
+
+def text_of(message: dict[str, Any]) -> str:
+    """A message's body, and the records it names where it is a stream's on-failure record."""
+    return f"{message['Body']}\n{message.get('Data', '')}"
 
 
 def _equal(item: dict[str, Any], wanted: dict[str, Any], sent: Sent, outputs: dict[str, Any]) -> bool:
@@ -233,7 +264,7 @@ def account(account_: Account, sent: Sent, reader: Reader, outputs: dict[str, An
         return Outcome(sent, "dead_lettered", last.reason)
     for queue in account_.dead_letters:
         for message in reader.messages(reader.output(queue)):
-            if sent.tag in message["Body"]:
+            if sent.tag in text_of(message):
                 return Outcome(sent, "dead_lettered", dead_letter_reason(message))
     if last.state == "unanswered" or not sent.accepted:
         if sent.status is not None and 400 <= sent.status < 500:

@@ -136,7 +136,8 @@ class ChaosRun:
             if wait > 0:
                 time.sleep(wait)
             account_ = self.profile.accounts[item.entry]
-            sent = self.driver.send(account_.entry, item.number, f"{self.run_id}-{item.number}")
+            # fixed width: no tag is the start of another (`-15` of `-150`), so a body holding one is its input's
+            sent = self.driver.send(account_.entry, item.number, f"{self.run_id}-{item.number:06d}")
             with self._lock:
                 self._sent.append(sent)
 
@@ -172,13 +173,16 @@ class ChaosRun:
             self.log("Restarting the emulator durable on answer (EMULATOR_DURABILITY=answer) for the run")
             self._restart("answer")
         try:
-            return self._run()
+            before, injected = self._load()
         finally:
             if not state.get("durable_on_answer"):
                 self.log("Restarting the emulator as it was")
                 self._restart(previous)
+        return self._account(before, injected)  # (reading is no faster for waiting on checkpoints)
 
-    def _run(self) -> Report:
+    def _load(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The plan's load and disruptions under the faults, until the platform has settled; what the
+        asynchronous events' counters said before, and the faults injected."""
         self.driver.user = self._probe_user()
         before = self.emulator.async_outcomes()
         rules = [asdict(rule) for rule in self.profile.faults]
@@ -194,7 +198,7 @@ class ChaosRun:
         self.log(f"Sent; settling (faults off; injected {sum(injected['injected'].values())})")
         settle(self.emulator, self.target.client("stepfunctions"), self.target.outputs.get("order_workflow_arn"),
                self._settle_seconds)  # fmt: skip
-        return self._account(before, injected)
+        return before, injected
 
     def _probe_user(self) -> str:
         """The user GET /users/{user} reads, made before the faults start."""

@@ -14,6 +14,7 @@ from toolchain.emulator.billing import stored_state
 from toolchain.emulator.faults import FaultError, Rule
 from toolchain.emulator.info import ServerInfo
 from toolchain.emulator.metering import METER
+from toolchain.emulator.persistence.gate import DURABLE_WAIT_SECONDS
 from toolchain.emulator.xray.segments import STORE
 
 CONTROL_PREFIX = "/_emulator/"
@@ -108,7 +109,11 @@ class ControlApp:
             body = self._scheduler.describe()
         elif route == "schedules/fire":
             try:
-                body = {"invoked": self._scheduler.fire(query.get("rule", [""])[0])}
+                # the events it queues are a change like any request's: on disk before the answer, on request
+                with self._gate.passing(writes=True):
+                    body = {"invoked": self._scheduler.fire(query.get("rule", [""])[0])}
+                if self._gate.durable_on_answer:
+                    self._gate.await_durable(self._gate.ticket(), DURABLE_WAIT_SECONDS)
             except KeyError:
                 start_response("404 Not Found", [("Content-Type", "application/json")])
                 return [b'{"error": "no such rule"}']

@@ -102,17 +102,44 @@ def atomic_requests(original: Any, emulator: Any) -> Any:
     locks = TableLocks()
 
     def one_request_per_table(self: Any) -> Any:
-        if getattr(held, "inside", False):  # a request made from inside one (moto in-process)
-            return original(self)
         try:
             tables = tables_named(self._get_action(), getattr(self, "params", None))
         except Exception:  # a request moto will refuse: let it, alone
             tables = None
+        if getattr(held, "inside", False):  # a request made from inside one (moto in-process)
+            try:
+                return original(self)
+            finally:
+                counted_as_changed(self, tables)
         held.inside = True
         try:
             with locks.holding(tables):
-                return original(self)
+                try:
+                    return original(self)
+                finally:
+                    counted_as_changed(self, tables)
         finally:
             held.inside = False
 
     return one_request_per_table
+
+
+# Operations that only read, by the prefix of their name: every other request may have changed its tables
+_READS = ("Get", "BatchGet", "Query", "Scan", "Describe", "List", "TransactGet")
+CHANGES = "_emulator_changes"  # a table's count of requests that may have changed it (checkpoints read it)
+
+
+def counted_as_changed(handler: Any, tables: list[str] | None) -> None:
+    """Each table a request may have changed counts one more change (every table, when it names none):
+    a checkpoint pickles again only the tables whose count moved. Every change to a table's items comes
+    through here: clients', functions' and Step Functions' calls are all requests."""
+    action = handler._get_action()
+    if action.startswith(_READS):
+        return
+    try:
+        backend = handler.dynamodb_backend
+        found = backend.tables if tables is None else {n: backend.tables[n] for n in tables if n in backend.tables}
+    except Exception:  # a request moto refused before naming a backend: nothing of it changed
+        return
+    for table in list(found.values()):
+        setattr(table, CHANGES, getattr(table, CHANGES, 0) + 1)

@@ -116,18 +116,19 @@ class BlobCache:
         self._chunks: dict[tuple[int, ...], tuple[list[Any], str]] = {}
         self._chunks_seen: set[tuple[int, ...]] = set()
         self._objects: dict[int, tuple[Any, Any, Any]] = {}  # S3 object -> (it, its buffer, its value's ref)
+        # a table -> (it, its count of changes, the digest of its blob, the digests of the blobs that one names)
+        self._versioned: dict[int, tuple[Any, int, str, frozenset[str]]] = {}
 
-    def object_value(self, key: Any) -> Any:
-        """The reference last made for an S3 object's large value, while it is the same object with the
-        same buffer (moto never rewrites a key's value: a new put is a new key); else None."""
-        known = self._objects.get(id(key))
-        self._seen.add(id(key))
-        if known is not None and known[0] is key and known[1] is key._value_buffer:
-            return known[2]
-        return None
-
-    def remember_object_value(self, key: Any, ref: Any) -> None:
-        self._objects[id(key)] = (key, key._value_buffer, ref)
+    def digest(self, value: bytes | str) -> tuple[str, bool]:
+        """(sha256, whether it was already known)."""
+        self._seen.add(id(value))
+        known = self._known.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1], True
+        data = value if isinstance(value, bytes) else value.encode("utf-8", "surrogatepass")
+        digest = hashlib.sha256(data).hexdigest()
+        self._known[id(value)] = (value, digest)
+        return digest, False
 
     def chunk(self, records: list[Any], write_blob: Callable[[str, bytes], None]) -> str:
         """The digest of a chunk of records, pickled and written the first time these very records
@@ -143,20 +144,32 @@ class BlobCache:
         self._chunks[key] = (records, digest)
         return digest
 
-    def digest(self, value: bytes | str) -> tuple[str, bool]:
-        """(sha256, whether it was already known)."""
-        self._seen.add(id(value))
-        known = self._known.get(id(value))
-        if known is not None and known[0] is value:
-            return known[1], True
-        data = value if isinstance(value, bytes) else value.encode("utf-8", "surrogatepass")
-        digest = hashlib.sha256(data).hexdigest()
-        self._known[id(value)] = (value, digest)
-        return digest, False
+    def versioned(self, obj: Any, changes: int) -> tuple[str, frozenset[str]] | None:
+        """(its blob, the blobs that names) of an object pickled alone when it had made `changes`, while
+        that is still so."""
+        self._seen.add(id(obj))
+        known = self._versioned.get(id(obj))
+        return (known[2], known[3]) if known is not None and known[0] is obj and known[1] == changes else None
+
+    def remember_versioned(self, obj: Any, changes: int, digest: str, named: frozenset[str]) -> None:
+        self._versioned[id(obj)] = (obj, changes, digest, named)
+
+    def object_value(self, key: Any) -> Any:
+        """The reference last made for an S3 object's large value, while it is the same object with the
+        same buffer (moto never rewrites a key's value: a new put is a new key); else None."""
+        known = self._objects.get(id(key))
+        self._seen.add(id(key))
+        if known is not None and known[0] is key and known[1] is key._value_buffer:
+            return known[2]
+        return None
+
+    def remember_object_value(self, key: Any, ref: Any) -> None:
+        self._objects[id(key)] = (key, key._value_buffer, ref)
 
     def forget_unseen(self) -> None:
         self._known = {k: v for k, v in self._known.items() if k in self._seen}
         self._objects = {k: v for k, v in self._objects.items() if k in self._seen}
+        self._versioned = {k: v for k, v in self._versioned.items() if k in self._seen}
         self._seen = set()
         self._chunks = {k: v for k, v in self._chunks.items() if k in self._chunks_seen}
         self._chunks_seen = set()
@@ -211,6 +224,11 @@ HOLDERS = {"moto.s3.models": ("FakeKey",), "moto.awslambda.models": ("LambdaFunc
 CHUNKED = {"moto.cloudwatch.models": {"CloudWatchBackend": ("metric_data",)},
            "moto.logs.models": {"LogStream": ("events",)}}  # fmt: skip
 CHUNK = 512
+# The classes whose instances count their own changes (the attribute that counts them): each is
+# pickled alone, as a blob, and again only when its count moved. DynamoDB's tables: every request
+# that may change one counts (dynamodb/corrections.py), so a checkpoint copies the tables written
+# since the last, not every table.
+VERSIONED = {"moto.dynamodb.models.table": {"Table": "_emulator_changes"}}
 _READER: contextvars.ContextVar[Callable[[str], bytes]] = contextvars.ContextVar("blob_reader")
 
 
@@ -260,6 +278,22 @@ def chunked_classes(chunked: dict[str, dict[str, tuple[str, ...]]] = CHUNKED) ->
     return found
 
 
+def _versioned_object(digest: str) -> Any:
+    """An object pickled alone, while a checkpoint is loaded."""
+    return pickle.loads(_READER.get()(digest))  # noqa: S301 (the checkpoint's own blob)
+
+
+def versioned_classes(versioned: dict[str, dict[str, str]] = VERSIONED) -> dict[type, str]:
+    found: dict[type, str] = {}
+    for module_name, classes in versioned.items():
+        module = sys.modules.get(module_name)
+        for name, counter in classes.items():
+            cls = getattr(module, name, None) if module is not None else None
+            if isinstance(cls, type):
+                found.update(dict.fromkeys({cls, *_subclasses(cls)}, counter))
+    return found
+
+
 def holder_classes(holders: dict[str, tuple[str, ...]] = HOLDERS) -> set[type]:
     found: set[type] = set()
     for module_name, names in holders.items():
@@ -285,7 +319,10 @@ class _Pickler(pickle.Pickler):
         self.dispatch_table.update(dict.fromkeys(holders, self._reduce_holder))
         self._chunked, self._composed = chunked_classes(), _composed()
         self.dispatch_table.update(dict.fromkeys(self._chunked, self._reduce_chunked))
-        self._cache, self._write_blob, self._used = cache, write_blob, used
+        self._versioned = versioned_classes()
+        self.dispatch_table.update(dict.fromkeys(self._versioned, self._reduce_versioned))
+        self._cache, self._write_blob, self._used, self._holders = cache, write_blob, used, holders
+        self._alone: Any = None  # the object this pickler pickles alone (its own blob)
 
     def _ref(self, value: Any) -> Any:
         kind = type(value)
@@ -298,6 +335,23 @@ class _Pickler(pickle.Pickler):
         if kind is dict:  # (Lambda's `code`, whose ZipFile is the code again, base64)
             return {k: self._ref(v) for k, v in value.items()}
         return value
+
+    def _reduce_versioned(self, obj: Any) -> Any:
+        if obj is self._alone:  # the object of this blob itself: its state, as any object's
+            return (_empty, (type(obj),), dict(vars(obj)))
+        changes = int(getattr(obj, self._versioned[type(obj)], 0))
+        known = self._cache.versioned(obj, changes)
+        if known is None:
+            buffer, named = io.BytesIO(), set[str]()
+            alone = _Pickler(buffer, self._cache, self._write_blob, named, self._holders)
+            alone._alone = obj
+            alone.dump(obj)
+            data = buffer.getvalue()
+            known = hashlib.sha256(data).hexdigest(), frozenset(named)
+            self._write_blob(known[0], data)
+            self._cache.remember_versioned(obj, changes, *known)
+        self._used.update({known[0], *known[1]})
+        return (_versioned_object, (known[0],))
 
     def _reduce_chunked(self, obj: Any) -> Any:
         state = dict(obj.__getstate__() if hasattr(obj, "__getstate__") else vars(obj)) or {}
