@@ -177,6 +177,11 @@ HOW: dict[str, How] = {
         "elsewhere", "tests/e2e/test_environments.py::test_the_bill_of_prod_prices_every_service_and_each_entry_point"),
     "invoke cost --env prod --json": How(
         "elsewhere", "tests/e2e/test_environments.py::test_the_bill_of_prod_prices_every_service_and_each_entry_point"),
+    "invoke chaos --seed 7 --for 2m": How(
+        "not_here", "two minutes of load and a settle, whose tables docs/chaos.md shows; tests/e2e/test_chaos.py runs "
+        "the 20-second form on the shared platform"),
+    "invoke chaos --seed 3 --for 20s --json": How(
+        "elsewhere", "tests/e2e/test_chaos.py::test_a_seeded_chaos_run_accounts_for_every_input_and_loses_and_doubles_none"),
     "invoke mutants --report": How(
         "not_here", "needs the results of a mutation run (mutants/), which CI does not make"),
 }  # fmt: skip

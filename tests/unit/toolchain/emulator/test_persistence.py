@@ -299,3 +299,89 @@ def test_an_answer_that_waits_for_disk_asks_for_a_checkpoint_and_is_released_by_
     assert released.wait(5)
     waiter.join(5)
     assert not gate.await_durable(ticket + 1, timeout=0.01)  # a later one is not on disk yet: it times out
+
+
+def _counting_writes() -> tuple[dict[str, bytes], list[str], Any]:
+    blobs: dict[str, bytes] = {}
+    writes: list[str] = []
+
+    def write(digest: str, data: bytes) -> None:
+        writes.append(digest)
+        blobs[digest] = data
+
+    return blobs, writes, write
+
+
+def test_a_table_is_copied_again_only_when_its_count_of_changes_moved() -> None:
+    from moto.dynamodb.models import DynamoDBBackend
+
+    backend = DynamoDBBackend("us-east-1", "123456789012")
+    for name in ("hot", "cold"):
+        backend.create_table(name, schema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                             attr=[{"AttributeName": "pk", "AttributeType": "S"}], throughput=None,
+                             billing_mode="PAY_PER_REQUEST", indexes=None, global_indexes=None, streams=None,
+                             sse_specification=None, tags=None, deletion_protection_enabled=False,
+                             warm_throughput=None)  # fmt: skip
+        backend.put_item(name, {"pk": {"S": "a"}})
+    blobs, writes, write = _counting_writes()
+    cache = pickling.BlobCache()
+    pickling.dump(backend, cache, write)
+    assert len(writes) == 2  # each table a blob of its own
+    # GIVEN a write the request path counts (dynamodb/corrections.py), WHEN the next checkpoint is taken
+    backend.put_item("hot", {"pk": {"S": "b"}})
+    backend.tables["hot"]._emulator_changes = 1
+    body, used = pickling.dump(backend, cache, write)
+    # THEN only that table is copied again, and both come back as they are
+    assert len(writes) == 3 and used <= set(blobs)
+    back = pickling.load(body, blobs.__getitem__)
+
+    def keys(table: Any) -> list[str]:
+        return sorted(str(key.value) for key in table.items)
+
+    assert keys(back.tables["hot"]) == ["a", "b"] and keys(back.tables["cold"]) == ["a"]
+    assert type(back.tables["hot"]) is type(backend.tables["hot"])
+
+
+def test_long_lists_of_records_are_written_in_chunks_once() -> None:
+    from moto.cloudwatch.models import CloudWatchBackend
+
+    backend = CloudWatchBackend("us-east-1", "123456789012")
+    datum = [{"MetricName": "Lag", "Value": float(n), "Unit": "Count"} for n in range(pickling.CHUNK * 2 + 7)]
+    backend.put_metric_data("Platform", datum)
+    blobs, writes, write = _counting_writes()
+    cache = pickling.BlobCache()
+    pickling.dump(backend, cache, write)
+    assert len(writes) == 2  # two full chunks; the last seven are in the pickle itself
+    backend.put_metric_data("Platform", [{"MetricName": "Lag", "Value": -1.0, "Unit": "Count"}])
+    body, _used = pickling.dump(backend, cache, write)
+    assert len(writes) == 2  # nothing of the chunks changed: nothing written again
+    back = pickling.load(body, blobs.__getitem__)
+    assert [m.value for m in back.metric_data] == [m.value for m in backend.metric_data]
+    del backend.metric_data[:3]  # cut from the front, as retention does: other chunks, written once
+    back = pickling.load(pickling.dump(backend, cache, write)[0], blobs.__getitem__)
+    assert [m.value for m in back.metric_data] == [m.value for m in backend.metric_data] and len(writes) == 4
+
+
+def test_an_objects_large_value_is_read_and_hashed_once() -> None:
+    from moto.s3.models import S3Backend
+
+    backend = S3Backend("us-east-1", "123456789012")
+    backend.create_bucket("media", "us-east-1")
+    value = bytes(range(256)) * (pickling.BLOB_MIN // 256 + 1)
+    backend.put_object("media", "photo.jpg", value)
+    blobs, writes, write = _counting_writes()
+    cache = pickling.BlobCache()
+    pickling.dump(backend, cache, write)
+    key = backend.buckets["media"].keys["photo.jpg"]
+    read = []
+    original = type(key).value
+    try:
+        type(key).value = property(lambda k: read.append(1) or original.fget(k), original.fset)  # type: ignore[method-assign]
+        body, used = pickling.dump(backend, cache, write)
+    finally:
+        type(key).value = original  # type: ignore[method-assign]
+    assert read == [] and len(writes) == 1 and len(used) == 1
+    assert pickling.load(body, blobs.__getitem__).buckets["media"].keys["photo.jpg"].value == value
+    backend.put_object("media", "photo.jpg", value[::-1])  # a new put is a new key: read again
+    back = pickling.load(pickling.dump(backend, cache, write)[0], blobs.__getitem__)
+    assert back.buckets["media"].keys["photo.jpg"].value == value[::-1] and len(writes) == 2
