@@ -47,6 +47,15 @@ def _saved(control: EmulatorControl, timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
+def _killed(pid: int) -> None:
+    """kill -9, and wait until it is gone (no checkpoint on a clock, no last one at a stop)."""
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while _pid_alive(pid):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
 def _make_platform(c: dict[str, Any], role: str, layer_arn: str) -> dict[str, Any]:
     made: dict[str, Any] = {}
     made["function"] = behind_live(c["lambda"], role, layer_arn, "kept")
@@ -167,11 +176,7 @@ def test_what_was_written_before_a_kill_is_there_after_a_start(control: Emulator
     c["dynamodb"].put_item(TableName="crashed", Item={"pk": {"S": "before-the-crash"}})
     c["sqs"].send_message(QueueUrl=c["sqs"].create_queue(QueueName="crashed")["QueueUrl"], MessageBody="crash")
     _saved(control)
-    os.kill(before.pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while _pid_alive(before.pid):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    _killed(before.pid)
     after, started = control.start()
     assert started and after.state_id == before.state_id
     c = _clients(control)
@@ -206,11 +211,7 @@ def test_with_durability_on_answer_a_write_survives_a_kill_right_after_its_answe
                          BillingMode="PAY_PER_REQUEST")  # fmt: skip
         for n in range(20):
             ddb.put_item(TableName="orders", Item={"pk": {"S": f"order-{n}"}})
-        os.kill(info.pid, signal.SIGKILL)  # at once: no checkpoint on a clock, no last one at a stop
-        deadline = time.monotonic() + 10
-        while _pid_alive(info.pid):
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        _killed(info.pid)  # at once: no checkpoint on a clock, no last one at a stop
         after, _ = control.start()
         ddb = emulator_client("dynamodb", after.endpoint)
         assert ddb.scan(TableName="orders", Select="COUNT")["Count"] == 20
@@ -296,11 +297,7 @@ def test_an_execution_running_at_a_crash_runs_again_after_the_start(control: Emu
     _saved(control)
     before = control.require()
     # WHEN the emulator is killed before it ends, and started again
-    os.kill(before.pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while _pid_alive(before.pid):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    _killed(before.pid)
     control.start()
     # THEN it runs again from its input, under its ARN, to its end
     states = _clients(control)["stepfunctions"]
@@ -349,11 +346,7 @@ def test_each_kind_of_table_write_after_a_checkpoint_is_in_the_next(control: Emu
     ddb.execute_statement(Statement="UPDATE \"kind-partiql\" SET n = ? WHERE pk = 'item'", Parameters=[{"N": "9"}])
     _saved(control)
     before = control.require()
-    os.kill(before.pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while _pid_alive(before.pid):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    _killed(before.pid)
     control.start()
     # THEN each write is there
     ddb = _clients(control)["dynamodb"]

@@ -41,10 +41,6 @@ class Sent:
     def accepted(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
 
-    def to_json(self) -> dict[str, Any]:
-        return {"entry": self.entry, "number": self.number, "tag": self.tag, "status": self.status,
-                "attempts": self.attempts, "error": self.error, "reference": self.reference}  # fmt: skip
-
 
 class Retry(Exception):
     """An attempt that did not get a final answer: worth another."""

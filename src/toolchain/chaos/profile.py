@@ -4,7 +4,6 @@ in it is named with its place."""
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,12 +126,7 @@ def _account(path: Path, name: str, data: Any, entries: dict[str, EntryPoint]) -
 
 
 def load(path: Path) -> ChaosProfile:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ToolchainError(f"no chaos profile at {path}", "pass --profile with the path of one") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ToolchainError(f"{path.name} is not valid TOML: {exc}") from None
+    data = load_profiles.read_toml(path, "chaos profile")
     run = data.get("run") or {}
     unknown = sorted(set(run) - {"profile", *RUN_DEFAULTS})
     if unknown:

@@ -64,13 +64,18 @@ def _entry(path: Path, name: str, data: Any) -> EntryPoint:
     return EntryPoint(name, str(kind), {k: v for k, v in data.items() if k not in ("kind", "requests")}, requests)
 
 
-def load(path: Path) -> Profile:
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """A profile's tables; a missing or malformed file is named, with what to do."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ToolchainError(f"no load profile at {path}", "pass --profile with the path of one") from None
+        raise ToolchainError(f"no {what} at {path}", "pass --profile with the path of one") from None
     except tomllib.TOMLDecodeError as exc:
         raise ToolchainError(f"{path.name} is not valid TOML: {exc}") from None
+
+
+def load(path: Path) -> Profile:
+    data = read_toml(path, "load profile")
     entries = {name: _entry(path, name, found) for name, found in (data.get("entry_points") or {}).items()}
     if not entries:
         raise ToolchainError(f"{path.name} lists no [entry_points.<name>]")

@@ -267,15 +267,21 @@ class _ChunkedRef:
         return (_chunks, (self.digests, self.tail))
 
 
-def chunked_classes(chunked: dict[str, dict[str, tuple[str, ...]]] = CHUNKED) -> dict[type, tuple[str, ...]]:
-    found: dict[type, tuple[str, ...]] = {}
-    for module_name, classes in chunked.items():
+def _loaded_classes(spec: dict[str, dict[str, Any]]) -> dict[type, Any]:
+    """{module: {class name: what it says}} as {class (and its subclasses): what it says}, for the
+    modules loaded (a backend never used has no instances to pickle)."""
+    found: dict[type, Any] = {}
+    for module_name, classes in spec.items():
         module = sys.modules.get(module_name)
-        for name, attributes in classes.items():
+        for name, said in classes.items():
             cls = getattr(module, name, None) if module is not None else None
             if isinstance(cls, type):
-                found.update(dict.fromkeys({cls, *_subclasses(cls)}, attributes))
+                found.update(dict.fromkeys({cls, *_subclasses(cls)}, said))
     return found
+
+
+def chunked_classes(chunked: dict[str, dict[str, tuple[str, ...]]] = CHUNKED) -> dict[type, tuple[str, ...]]:
+    return _loaded_classes(chunked)
 
 
 def _versioned_object(digest: str) -> Any:
@@ -284,14 +290,7 @@ def _versioned_object(digest: str) -> Any:
 
 
 def versioned_classes(versioned: dict[str, dict[str, str]] = VERSIONED) -> dict[type, str]:
-    found: dict[type, str] = {}
-    for module_name, classes in versioned.items():
-        module = sys.modules.get(module_name)
-        for name, counter in classes.items():
-            cls = getattr(module, name, None) if module is not None else None
-            if isinstance(cls, type):
-                found.update(dict.fromkeys({cls, *_subclasses(cls)}, counter))
-    return found
+    return _loaded_classes(versioned)
 
 
 def holder_classes(holders: dict[str, tuple[str, ...]] = HOLDERS) -> set[type]:
