@@ -26,6 +26,9 @@ def text(report: Report, *, verbose: bool = False) -> str:
     injected = ", ".join(f"{name} {count}" for name, count in sorted(report.faults["injected"].items())) or "none"
     lines = [f"Chaos run, seed {report.seed}, {report.seconds:.0f} s (plan {report.fingerprint}, run {report.run_id})",
              f"Faults injected: {injected}"]  # fmt: skip
+    if report.sent_seconds > report.seconds * 1.1:
+        behind = f"{report.sent_seconds:.0f} s to send the plan's {report.seconds:.0f} s of inputs"
+        lines.append(f"  the clients took {behind} (the platform answered more slowly than the plan sent)")
     for done in report.disruptions:
         what = (f"crashed {done['crashed']} worker(s) of {done['target']}" if done["kind"] == "crash-workers"
                 else f"emulator killed and back in {done['down_seconds']:.1f} s")  # fmt: skip

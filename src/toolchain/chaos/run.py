@@ -62,6 +62,7 @@ class Report:
     disruptions: list[dict[str, Any]]
     rows: dict[str, dict[str, int]]  # entry point -> outcome -> inputs
     details: list[dict[str, Any]] = field(default_factory=list)  # every input not processed, and why
+    sent_seconds: float = 0.0  # how long the clients took to send the plan (longer: they fell behind)
 
     @property
     def totals(self) -> dict[str, int]:
@@ -102,6 +103,7 @@ class ChaosRun:
         self._sent: list[Sent] = []
         self._lock = threading.Lock()
         self._done_disruptions: list[dict[str, Any]] = []
+        self._sent_seconds = 0.0
 
     # -- the emulator ------------------------------------------------------------------------------
     def _restart(self, durability: str | None) -> None:
@@ -190,9 +192,11 @@ class ChaosRun:
         plan = self.plan
         self.log(f"Driving {len(plan.inputs)} inputs over {plan.seconds:.0f} s with {self.profile.clients} clients; "
                  f"{len(rules)} fault rules, seed {plan.seed} (plan {plan.fingerprint()})")  # fmt: skip
+        started = time.monotonic()
         try:
             self._drive()
         finally:
+            self._sent_seconds = round(time.monotonic() - started, 1)
             injected = self.emulator.faults()
             self.emulator.set_faults(0, [])
         self.log(f"Sent; settling (faults off; injected {sum(injected['injected'].values())})")
@@ -234,7 +238,7 @@ class ChaosRun:
         faults = {"rules": list(self.profile.fault_texts), "injected": injected.get("injected", {}),
                   "requests": injected.get("requests", {}), "sequence": injected.get("sequence", [])}  # fmt: skip
         return Report(self.plan.seed, self.plan.seconds, self.plan.fingerprint(), self.run_id, faults,
-                      self._done_disruptions, rows, details)  # fmt: skip
+                      self._done_disruptions, rows, details, self._sent_seconds)  # fmt: skip
 
     def _events(self, check: dict[str, Any], sent: list[Sent], before: dict[str, Any],
                 after: dict[str, Any]) -> list[Outcome]:  # fmt: skip

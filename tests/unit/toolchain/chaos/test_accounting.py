@@ -175,3 +175,11 @@ def test_scheduled_events_are_counted_and_the_inputs_take_the_outcomes_in_turn()
     outcomes = run._events({"function": "sessions", "source": "aws:events"}, fired, before, after)
     assert [o.outcome for o in outcomes] == ["failed", "processed", "processed", "processed", "dead_lettered", "lost"]
     assert outcomes[-1].reason == "accepted, and never finished"
+
+
+def test_a_run_whose_clients_fell_behind_the_plan_says_so() -> None:
+    rows = {"a": {"inputs": 1, "processed": 1, "dead_lettered": 0, "refused": 0, "failed": 0, "wrong": 0, "lost": 0,
+                  "doubled": 0}}  # fmt: skip
+    assert "the clients took" not in text(Report(1, 60, "f", "x1", {"injected": {}}, [], rows, [], 62.0))
+    assert "the clients took 200 s to send the plan's 60 s" in text(Report(1, 60, "f", "x1", {"injected": {}}, [],
+                                                                           rows, [], 200.0))  # fmt: skip
