@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
+from toolchain.emulator.dynamodb.changes import count_changes
+
 
 def tolerant_comparison(original: Any, emulator: Any) -> Any:
     """Op*.expr for `<`, `<=`, `>`, `>=`: false between a number and a string (or a list), as in
@@ -110,36 +112,15 @@ def atomic_requests(original: Any, emulator: Any) -> Any:
             try:
                 return original(self)
             finally:
-                counted_as_changed(self, tables)
+                count_changes(self, tables)
         held.inside = True
         try:
             with locks.holding(tables):
                 try:
                     return original(self)
                 finally:
-                    counted_as_changed(self, tables)
+                    count_changes(self, tables)
         finally:
             held.inside = False
 
     return one_request_per_table
-
-
-# Operations that only read, by the prefix of their name: every other request may have changed its tables
-_READS = ("Get", "BatchGet", "Query", "Scan", "Describe", "List", "TransactGet")
-CHANGES = "_emulator_changes"  # a table's count of requests that may have changed it (checkpoints read it)
-
-
-def counted_as_changed(handler: Any, tables: list[str] | None) -> None:
-    """Each table a request may have changed counts one more change (every table, when it names none):
-    a checkpoint pickles again only the tables whose count moved. Every change to a table's items comes
-    through here: clients', functions' and Step Functions' calls are all requests."""
-    action = handler._get_action()
-    if action.startswith(_READS):
-        return
-    try:
-        backend = handler.dynamodb_backend
-        found = backend.tables if tables is None else {n: backend.tables[n] for n in tables if n in backend.tables}
-    except Exception:  # a request moto refused before naming a backend: nothing of it changed
-        return
-    for table in list(found.values()):
-        setattr(table, CHANGES, getattr(table, CHANGES, 0) + 1)

@@ -116,8 +116,8 @@ class BlobCache:
         self._chunks: dict[tuple[int, ...], tuple[list[Any], str]] = {}
         self._chunks_seen: set[tuple[int, ...]] = set()
         self._objects: dict[int, tuple[Any, Any, Any]] = {}  # S3 object -> (it, its buffer, its value's ref)
-        # a table -> (it, its count of changes, the digest of its blob, the digests of the blobs that one names)
-        self._versioned: dict[int, tuple[Any, int, str, frozenset[str]]] = {}
+        # (a table, a bucket) -> (the table, the bucket's version, the digest of its items' blob)
+        self._buckets: dict[tuple[int, int], tuple[Any, tuple[int, int], str]] = {}
 
     def digest(self, value: bytes | str) -> tuple[str, bool]:
         """(sha256, whether it was already known)."""
@@ -144,15 +144,14 @@ class BlobCache:
         self._chunks[key] = (records, digest)
         return digest
 
-    def versioned(self, obj: Any, changes: int) -> tuple[str, frozenset[str]] | None:
-        """(its blob, the blobs that names) of an object pickled alone when it had made `changes`, while
-        that is still so."""
-        self._seen.add(id(obj))
-        known = self._versioned.get(id(obj))
-        return (known[2], known[3]) if known is not None and known[0] is obj and known[1] == changes else None
+    def bucket(self, table: Any, bucket: int, version: tuple[int, int]) -> str | None:
+        """The blob of a bucket of a table's items, pickled when it had this version, while it still has."""
+        self._seen.add(id(table))
+        known = self._buckets.get((id(table), bucket))
+        return known[2] if known is not None and known[0] is table and known[1] == version else None
 
-    def remember_versioned(self, obj: Any, changes: int, digest: str, named: frozenset[str]) -> None:
-        self._versioned[id(obj)] = (obj, changes, digest, named)
+    def remember_bucket(self, table: Any, bucket: int, version: tuple[int, int], digest: str) -> None:
+        self._buckets[(id(table), bucket)] = (table, version, digest)
 
     def object_value(self, key: Any) -> Any:
         """The reference last made for an S3 object's large value, while it is the same object with the
@@ -169,7 +168,7 @@ class BlobCache:
     def forget_unseen(self) -> None:
         self._known = {k: v for k, v in self._known.items() if k in self._seen}
         self._objects = {k: v for k, v in self._objects.items() if k in self._seen}
-        self._versioned = {k: v for k, v in self._versioned.items() if k in self._seen}
+        self._buckets = {k: v for k, v in self._buckets.items() if k[0] in self._seen}
         self._seen = set()
         self._chunks = {k: v for k, v in self._chunks.items() if k in self._chunks_seen}
         self._chunks_seen = set()
@@ -224,11 +223,10 @@ HOLDERS = {"moto.s3.models": ("FakeKey",), "moto.awslambda.models": ("LambdaFunc
 CHUNKED = {"moto.cloudwatch.models": {"CloudWatchBackend": ("metric_data",)},
            "moto.logs.models": {"LogStream": ("events",)}}  # fmt: skip
 CHUNK = 512
-# The classes whose instances count their own changes (the attribute that counts them): each is
-# pickled alone, as a blob, and again only when its count moved. DynamoDB's tables: every request
-# that may change one counts (dynamodb/corrections.py), so a checkpoint copies the tables written
-# since the last, not every table.
-VERSIONED = {"moto.dynamodb.models.table": {"Table": "_emulator_changes"}}
+# The classes whose items are kept in buckets, each pickled again only when a request may have changed
+# it: DynamoDB's tables (their buckets and counts of changes: dynamodb/changes.py), so a checkpoint
+# copies the items written since the last, not every table.
+BUCKETED = {"moto.dynamodb.models.table": {"Table": "items"}}
 _READER: contextvars.ContextVar[Callable[[str], bytes]] = contextvars.ContextVar("blob_reader")
 
 
@@ -284,13 +282,27 @@ def chunked_classes(chunked: dict[str, dict[str, tuple[str, ...]]] = CHUNKED) ->
     return _loaded_classes(chunked)
 
 
-def _versioned_object(digest: str) -> Any:
-    """An object pickled alone, while a checkpoint is loaded."""
-    return pickle.loads(_READER.get()(digest))  # noqa: S301 (the checkpoint's own blob)
+def _bucketed(digests: tuple[str, ...]) -> Any:
+    """A table's items from its buckets, while a checkpoint is loaded."""
+    read = _READER.get()
+    items: collections.defaultdict[Any, Any] = collections.defaultdict(dict)
+    for digest in digests:
+        items.update(pickle.loads(read(digest)))  # noqa: S301 (the checkpoint's own blobs)
+    return items
 
 
-def versioned_classes(versioned: dict[str, dict[str, str]] = VERSIONED) -> dict[type, str]:
-    return _loaded_classes(versioned)
+class _BucketsRef:
+    __slots__ = ("digests",)
+
+    def __init__(self, digests: tuple[str, ...]) -> None:
+        self.digests = digests
+
+    def __reduce__(self) -> Any:
+        return (_bucketed, (self.digests,))
+
+
+def bucketed_classes(bucketed: dict[str, dict[str, str]] = BUCKETED) -> dict[type, str]:
+    return _loaded_classes(bucketed)
 
 
 def holder_classes(holders: dict[str, tuple[str, ...]] = HOLDERS) -> set[type]:
@@ -318,10 +330,9 @@ class _Pickler(pickle.Pickler):
         self.dispatch_table.update(dict.fromkeys(holders, self._reduce_holder))
         self._chunked, self._composed = chunked_classes(), _composed()
         self.dispatch_table.update(dict.fromkeys(self._chunked, self._reduce_chunked))
-        self._versioned = versioned_classes()
-        self.dispatch_table.update(dict.fromkeys(self._versioned, self._reduce_versioned))
-        self._cache, self._write_blob, self._used, self._holders = cache, write_blob, used, holders
-        self._alone: Any = None  # the object this pickler pickles alone (its own blob)
+        self._bucketed = bucketed_classes()
+        self.dispatch_table.update(dict.fromkeys(self._bucketed, self._reduce_bucketed))
+        self._cache, self._write_blob, self._used = cache, write_blob, used
 
     def _ref(self, value: Any) -> Any:
         kind = type(value)
@@ -335,22 +346,28 @@ class _Pickler(pickle.Pickler):
             return {k: self._ref(v) for k, v in value.items()}
         return value
 
-    def _reduce_versioned(self, obj: Any) -> Any:
-        if obj is self._alone:  # the object of this blob itself: its state, as any object's
-            return (_empty, (type(obj),), dict(vars(obj)))
-        changes = int(getattr(obj, self._versioned[type(obj)], 0))
-        known = self._cache.versioned(obj, changes)
-        if known is None:
-            buffer, named = io.BytesIO(), set[str]()
-            alone = _Pickler(buffer, self._cache, self._write_blob, named, self._holders)
-            alone._alone = obj
-            alone.dump(obj)
-            data = buffer.getvalue()
-            known = hashlib.sha256(data).hexdigest(), frozenset(named)
-            self._write_blob(known[0], data)
-            self._cache.remember_versioned(obj, changes, *known)
-        self._used.update({known[0], *known[1]})
-        return (_versioned_object, (known[0],))
+    def _reduce_bucketed(self, obj: Any) -> Any:
+        from toolchain.emulator.dynamodb.changes import BUCKETS, bucket_of, version
+
+        state = dict(vars(obj))
+        name = self._bucketed[type(obj)]
+        items = state[name]
+        versions = [version(obj, bucket) for bucket in range(BUCKETS)]
+        digests = [self._cache.bucket(obj, bucket, versions[bucket]) for bucket in range(BUCKETS)]
+        stale = {bucket: {} for bucket, digest in enumerate(digests) if digest is None}
+        if stale:
+            for key, value in items.items():  # (one pass over the keys, only when a bucket moved)
+                part = stale.get(bucket_of(key))
+                if part is not None:
+                    part[key] = value
+            for bucket, part in stale.items():
+                data = pickle.dumps(part, protocol=5)
+                digests[bucket] = hashlib.sha256(data).hexdigest()
+                self._write_blob(digests[bucket], data)
+                self._cache.remember_bucket(obj, bucket, versions[bucket], digests[bucket])
+        self._used.update(digests)
+        state[name] = _BucketsRef(tuple(digests))
+        return (_empty, (type(obj),), state)
 
     def _reduce_chunked(self, obj: Any) -> Any:
         state = dict(obj.__getstate__() if hasattr(obj, "__getstate__") else vars(obj)) or {}

@@ -183,3 +183,17 @@ def test_a_run_whose_clients_fell_behind_the_plan_says_so() -> None:
     assert "the clients took" not in text(Report(1, 60, "f", "x1", {"injected": {}}, [], rows, [], 62.0))
     assert "the clients took 200 s to send the plan's 60 s" in text(Report(1, 60, "f", "x1", {"injected": {}}, [],
                                                                            rows, [], 200.0))  # fmt: skip
+
+
+def test_a_message_delivered_twice_is_one_and_two_sent_are_doubled() -> None:
+    def notification(message_id: str) -> dict[str, Any]:
+        body = {"Type": "Notification", "MessageId": message_id, "Message": '{"order_id": "o-t1"}'}
+        return {"Body": json.dumps(body), "MessageId": f"sqs-{len(message_id)}-{id(body)}"}
+
+    alerts = Account(EntryPoint("order-record", "record", {}), 1.0,
+                     (Check("message", {"queue_output": "queues.dlq", "contains": "o-{n}"}),))  # fmt: skip
+    redelivered = FakeReader(messages=[notification("sns-1"), notification("sns-1")])
+    assert account(alerts, sent(200), redelivered, OUTPUTS).outcome == "processed"
+    published_twice = FakeReader(messages=[notification("sns-1"), notification("sns-2"), notification("sns-2")])
+    result = account(alerts, sent(200), published_twice, OUTPUTS)
+    assert (result.outcome, result.reason) == ("doubled", "2 messages sent hold o-t1, 1 delivered again")

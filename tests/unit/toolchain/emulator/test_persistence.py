@@ -312,8 +312,11 @@ def _counting_writes() -> tuple[dict[str, bytes], list[str], Any]:
     return blobs, writes, write
 
 
-def test_a_table_is_copied_again_only_when_its_count_of_changes_moved() -> None:
+def test_a_tables_items_are_copied_again_only_in_the_buckets_a_write_counted() -> None:
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    from toolchain.emulator.dynamodb.changes import BUCKETS, PER_BUCKET, WHOLE, bucket_of
 
     backend = DynamoDBBackend("us-east-1", "123456789012")
     for name in ("hot", "cold"):
@@ -322,24 +325,33 @@ def test_a_table_is_copied_again_only_when_its_count_of_changes_moved() -> None:
                              billing_mode="PAY_PER_REQUEST", indexes=None, global_indexes=None, streams=None,
                              sse_specification=None, tags=None, deletion_protection_enabled=False,
                              warm_throughput=None)  # fmt: skip
-        backend.put_item(name, {"pk": {"S": "a"}})
+        for n in range(200):
+            backend.put_item(name, {"pk": {"S": f"{name}-{n}"}})
     blobs, writes, write = _counting_writes()
     cache = pickling.BlobCache()
     pickling.dump(backend, cache, write)
-    assert len(writes) == 2  # each table a blob of its own
-    # GIVEN a write the request path counts (dynamodb/corrections.py), WHEN the next checkpoint is taken
-    backend.put_item("hot", {"pk": {"S": "b"}})
-    backend.tables["hot"]._emulator_changes = 1
+    assert len(writes) == 2 * BUCKETS  # every bucket of both tables, the first time
+    # GIVEN a write the request path counts in its key's bucket (dynamodb/changes.py)
+    backend.put_item("hot", {"pk": {"S": "new"}})
+    hot = backend.tables["hot"]
+    setattr(hot, PER_BUCKET, {bucket_of(DynamoType({"S": "new"})): 1})
+    del writes[:]
     body, used = pickling.dump(backend, cache, write)
-    # THEN only that table is copied again, and both come back as they are
-    assert len(writes) == 3 and used <= set(blobs)
+    # THEN that bucket alone is copied again, and both tables come back whole
+    assert len(writes) == 1 and used <= set(blobs)
     back = pickling.load(body, blobs.__getitem__)
 
-    def keys(table: Any) -> list[str]:
-        return sorted(str(key.value) for key in table.items)
+    def keys(table: Any) -> set[str]:
+        return {str(key.value) for key in table.items}
 
-    assert keys(back.tables["hot"]) == ["a", "b"] and keys(back.tables["cold"]) == ["a"]
-    assert type(back.tables["hot"]) is type(backend.tables["hot"])
+    assert keys(back.tables["hot"]) == {f"hot-{n}" for n in range(200)} | {"new"}
+    assert keys(back.tables["cold"]) == {f"cold-{n}" for n in range(200)}
+    assert type(back.tables["hot"]) is type(hot) and type(back.tables["hot"].items) is type(hot.items)
+    # a change the request path could not place counts the whole table: all its buckets again
+    setattr(hot, WHOLE, 1)
+    del writes[:]
+    pickling.dump(backend, cache, write)
+    assert len(writes) == BUCKETS
 
 
 def test_long_lists_of_records_are_written_in_chunks_once() -> None:
