@@ -1,7 +1,8 @@
 """Which parts of a table a request may have changed, counted on the table, so a checkpoint copies
 again only those (persistence/pickling.py).
 
-A table's items are split into BUCKETS by their hash key. A write whose keys the request names
+A table's items are split into buckets by their hash key (64, doubling as the table grows, so
+each holds about 64 items). A write whose keys the request names
 (PutItem, UpdateItem, DeleteItem, BatchWriteItem, TransactWriteItems) counts a change in each of
 their buckets; any other request that may write (PartiQL, table updates, one moto refused before
 naming its keys) counts a change of the whole table. Every change to a table's items comes through
@@ -12,16 +13,36 @@ from __future__ import annotations
 
 from typing import Any
 
-BUCKETS = 64
+MIN_BUCKETS, MAX_BUCKETS = 64, 4096
+ITEMS_PER_BUCKET = 64  # a table grows its count of buckets (doubling) to keep about this many in each
 WHOLE = "_emulator_changes"  # changes of the whole table
 PER_BUCKET = "_emulator_buckets"  # bucket -> changes of its items
+COUNT = "_emulator_bucket_count"  # how many buckets the table's items are split into
 # Operations that only read, by the prefix of their name: every other request may have changed its tables
 _READS = ("Get", "BatchGet", "Query", "Scan", "Describe", "List", "TransactGet")
 
 
-def bucket_of(hash_key: Any) -> int:
+def buckets(table: Any) -> int:
+    return int(getattr(table, COUNT, MIN_BUCKETS))
+
+
+def bucket_of(hash_key: Any, count: int) -> int:
     """The bucket of an item by its hash key (moto's DynamoType), within this process."""
-    return hash(hash_key) % BUCKETS
+    return hash(hash_key) % count
+
+
+def resized(table: Any, items: int) -> int:
+    """The table's count of buckets for its size now; when that grows, every bucket counts as changed
+    (its items are split anew). Called while no request runs (the checkpoint's gate is closed)."""
+    count = buckets(table)
+    wanted = count
+    while wanted < MAX_BUCKETS and items > wanted * ITEMS_PER_BUCKET:
+        wanted *= 2
+    if wanted != count:
+        setattr(table, COUNT, wanted)
+        setattr(table, PER_BUCKET, {})
+        setattr(table, WHOLE, getattr(table, WHOLE, 0) + 1)
+    return wanted
 
 
 def version(table: Any, bucket: int) -> tuple[int, int]:
@@ -68,12 +89,13 @@ def count_changes(handler: Any, tables: list[str] | None) -> None:
     for name, table in every.items():
         keys = None if named is None else named.get(name)
         try:
-            buckets = [bucket_of(DynamoType(key[table.hash_key_attr])) for key in keys] if keys else None
+            count = buckets(table)
+            touched = [bucket_of(DynamoType(key[table.hash_key_attr]), count) for key in keys] if keys else None
         except (KeyError, TypeError, AttributeError):
-            buckets = None
-        if buckets is None:
+            touched = None
+        if touched is None:
             setattr(table, WHOLE, getattr(table, WHOLE, 0) + 1)
             continue
         counts = table.__dict__.setdefault(PER_BUCKET, {})
-        for bucket in buckets:
+        for bucket in touched:
             counts[bucket] = counts.get(bucket, 0) + 1

@@ -347,17 +347,18 @@ class _Pickler(pickle.Pickler):
         return value
 
     def _reduce_bucketed(self, obj: Any) -> Any:
-        from toolchain.emulator.dynamodb.changes import BUCKETS, bucket_of, version
+        from toolchain.emulator.dynamodb.changes import bucket_of, resized, version
 
-        state = dict(vars(obj))
         name = self._bucketed[type(obj)]
-        items = state[name]
-        versions = [version(obj, bucket) for bucket in range(BUCKETS)]
-        digests = [self._cache.bucket(obj, bucket, versions[bucket]) for bucket in range(BUCKETS)]
+        items = getattr(obj, name)
+        count = resized(obj, len(items))
+        state = dict(vars(obj))
+        versions = [version(obj, bucket) for bucket in range(count)]
+        digests = [self._cache.bucket(obj, bucket, versions[bucket]) for bucket in range(count)]
         stale = {bucket: {} for bucket, digest in enumerate(digests) if digest is None}
         if stale:
             for key, value in items.items():  # (one pass over the keys, only when a bucket moved)
-                part = stale.get(bucket_of(key))
+                part = stale.get(bucket_of(key, count))
                 if part is not None:
                     part[key] = value
             for bucket, part in stale.items():

@@ -316,7 +316,7 @@ def test_a_tables_items_are_copied_again_only_in_the_buckets_a_write_counted() -
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.dynamo_type import DynamoType
 
-    from toolchain.emulator.dynamodb.changes import BUCKETS, PER_BUCKET, WHOLE, bucket_of
+    from toolchain.emulator.dynamodb.changes import MIN_BUCKETS, PER_BUCKET, WHOLE, bucket_of
 
     backend = DynamoDBBackend("us-east-1", "123456789012")
     for name in ("hot", "cold"):
@@ -330,11 +330,11 @@ def test_a_tables_items_are_copied_again_only_in_the_buckets_a_write_counted() -
     blobs, writes, write = _counting_writes()
     cache = pickling.BlobCache()
     pickling.dump(backend, cache, write)
-    assert len(writes) == 2 * BUCKETS  # every bucket of both tables, the first time
+    assert len(writes) == 2 * MIN_BUCKETS  # every bucket of both tables, the first time
     # GIVEN a write the request path counts in its key's bucket (dynamodb/changes.py)
     backend.put_item("hot", {"pk": {"S": "new"}})
     hot = backend.tables["hot"]
-    setattr(hot, PER_BUCKET, {bucket_of(DynamoType({"S": "new"})): 1})
+    setattr(hot, PER_BUCKET, {bucket_of(DynamoType({"S": "new"}), MIN_BUCKETS): 1})
     del writes[:]
     body, used = pickling.dump(backend, cache, write)
     # THEN that bucket alone is copied again, and both tables come back whole
@@ -351,7 +351,34 @@ def test_a_tables_items_are_copied_again_only_in_the_buckets_a_write_counted() -
     setattr(hot, WHOLE, 1)
     del writes[:]
     pickling.dump(backend, cache, write)
-    assert len(writes) == BUCKETS
+    assert len(writes) == MIN_BUCKETS
+
+
+def test_a_growing_table_is_split_into_more_buckets_and_comes_back_whole() -> None:
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    from toolchain.emulator.dynamodb.changes import ITEMS_PER_BUCKET, MIN_BUCKETS, PER_BUCKET, bucket_of, buckets
+
+    backend = DynamoDBBackend("us-east-1", "123456789012")
+    backend.create_table("big", schema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         attr=[{"AttributeName": "pk", "AttributeType": "S"}], throughput=None,
+                         billing_mode="PAY_PER_REQUEST", indexes=None, global_indexes=None, streams=None,
+                         sse_specification=None, tags=None, deletion_protection_enabled=False,
+                         warm_throughput=None)  # fmt: skip
+    many = MIN_BUCKETS * ITEMS_PER_BUCKET * 2 + 1
+    for n in range(many):
+        backend.put_item("big", {"pk": {"S": f"k{n}"}})
+    blobs, writes, write = _counting_writes()
+    cache = pickling.BlobCache()
+    pickling.dump(backend, cache, write)
+    table = backend.tables["big"]
+    assert buckets(table) == MIN_BUCKETS * 4 and len(writes) == MIN_BUCKETS * 4
+    setattr(table, PER_BUCKET, {bucket_of(DynamoType({"S": "k7"}), buckets(table)): 1})
+    del writes[:]
+    body, _used = pickling.dump(backend, cache, write)
+    assert len(writes) == 1
+    assert len(pickling.load(body, blobs.__getitem__).tables["big"].items) == many
 
 
 def test_long_lists_of_records_are_written_in_chunks_once() -> None:
