@@ -273,6 +273,36 @@ def test_a_large_order_alerts_once_even_when_redelivered(orders_env, lambda_cont
     assert remembered_days("orders-idempotency") == {7.0}  # the alert's key is kept 7 days, as documented
 
 
+@pytest.mark.documents("services.md", "One alert per large order")
+def test_an_alert_whose_delivery_died_after_publishing_is_dead_lettered_not_sent_again(
+    orders_env, lambda_context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
+    from lambdas.services.order_stream import alerts
+
+    real = alerts.notify.publish
+
+    def publish_then_die(*args: Any, **kwargs: Any) -> str:
+        real(*args, **kwargs)
+        raise SystemExit("the execution environment died before the alert was recorded as sent")
+
+    event = kinesis_event(order("o-7", "1500.00"))
+    # GIVEN a delivery whose invocation dies after publishing the alert and before recording it
+    monkeypatch.setattr(alerts.notify, "publish", publish_then_die)
+    with pytest.raises(SystemExit):
+        orders.lambda_handler(event, lambda_context)
+    monkeypatch.setattr(alerts.notify, "publish", real)
+    # WHEN the batch is delivered again, as the mapping retries it
+    with pytest.raises(IdempotencyAlreadyInProgressError):
+        orders.lambda_handler(event, lambda_context)
+    # THEN it fails (to reach the failure destination) and no second alert is sent, for the grace period
+    assert [a["order_id"] for a in drain(orders_env)] == ["o-7"]
+    (record,) = boto3.client("dynamodb", region_name="us-east-1").scan(TableName="orders-idempotency")["Items"]
+    held_ms = int(record["in_progress_expiration"]["N"]) - time.time() * 1000
+    assert held_ms > (5 * 60 - 5) * 1000  # five minutes, as docs/services.md says
+
+
 @pytest.mark.documents("services.md", "A bad record is isolated; the shard never stalls")
 def test_a_poison_record_fails_the_batch_after_the_good_ones(orders_env, lambda_context, caplog) -> None:
     event = kinesis_event(order("o-9", "2500.00"), b"\x00garbage", order("o-10", "5.00"))

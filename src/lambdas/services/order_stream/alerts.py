@@ -11,6 +11,9 @@ from lambdas.services.order_stream import settings
 from lambdas.services.order_stream.model import Order
 
 ALERT_MEMORY_SECONDS = 7 * 24 * 3600  # longer than any redelivery: the stream keeps records 24 h
+# longer than the mapping's retries of a batch (seconds): an alert whose delivery died after publishing
+# is dead-lettered with its reason, never published twice (common/idempotency.py)
+IN_PROGRESS_GRACE_SECONDS = 300
 
 
 def _publish(order: dict[str, Any]) -> dict[str, str]:
@@ -25,9 +28,8 @@ def _publish(order: dict[str, Any]) -> dict[str, str]:
 
 @cache
 def alerts() -> Once:
-    return Once(
-        _publish, table=settings.current().idempotency_table, key="order_id", remember_seconds=ALERT_MEMORY_SECONDS
-    )
+    return Once(_publish, table=settings.current().idempotency_table, key="order_id",
+                remember_seconds=ALERT_MEMORY_SECONDS, in_progress_grace_seconds=IN_PROGRESS_GRACE_SECONDS)  # fmt: skip
 
 
 def alert_if_large(order: Order) -> str | None:
