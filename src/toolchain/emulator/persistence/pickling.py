@@ -224,7 +224,7 @@ CHUNKED = {"moto.cloudwatch.models": {"CloudWatchBackend": ("metric_data",)},
            "moto.logs.models": {"LogStream": ("events",)}}  # fmt: skip
 CHUNK = 512
 # The classes whose items are kept in buckets, each pickled again only when a request may have changed
-# it: DynamoDB's tables (their buckets and counts of changes: dynamodb/changes.py), so a checkpoint
+# it: DynamoDB's tables (their buckets and counts of changes: buckets.py), so a checkpoint
 # copies the items written since the last, not every table.
 BUCKETED = {"moto.dynamodb.models.table": {"Table": "items"}}
 _READER: contextvars.ContextVar[Callable[[str], bytes]] = contextvars.ContextVar("blob_reader")
@@ -347,7 +347,7 @@ class _Pickler(pickle.Pickler):
         return value
 
     def _reduce_bucketed(self, obj: Any) -> Any:
-        from toolchain.emulator.dynamodb.changes import bucket_of, resized, version
+        from toolchain.emulator.persistence.buckets import bucket_of, resized, version
 
         name = self._bucketed[type(obj)]
         items = getattr(obj, name)

@@ -316,7 +316,7 @@ def test_a_tables_items_are_copied_again_only_in_the_buckets_a_write_counted() -
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.dynamo_type import DynamoType
 
-    from toolchain.emulator.dynamodb.changes import MIN_BUCKETS, PER_BUCKET, WHOLE, bucket_of
+    from toolchain.emulator.persistence.buckets import MIN_BUCKETS, PER_BUCKET, WHOLE, bucket_of
 
     backend = DynamoDBBackend("us-east-1", "123456789012")
     for name in ("hot", "cold"):
@@ -358,7 +358,7 @@ def test_a_growing_table_is_split_into_more_buckets_and_comes_back_whole() -> No
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.dynamo_type import DynamoType
 
-    from toolchain.emulator.dynamodb.changes import ITEMS_PER_BUCKET, MIN_BUCKETS, PER_BUCKET, bucket_of, buckets
+    from toolchain.emulator.persistence.buckets import ITEMS_PER_BUCKET, MIN_BUCKETS, PER_BUCKET, bucket_of, buckets
 
     backend = DynamoDBBackend("us-east-1", "123456789012")
     backend.create_table("big", schema=[{"AttributeName": "pk", "KeyType": "HASH"}],
