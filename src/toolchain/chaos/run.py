@@ -137,9 +137,12 @@ class ChaosRun:
             wait = began + item.at - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
-            account_ = self.profile.accounts[item.entry]
             # fixed width: no tag is the start of another (`-15` of `-150`), so a body holding one is its input's
-            sent = self.driver.send(account_.entry, item.number, f"{self.run_id}-{item.number:06d}")
+            tag = f"{self.run_id}-{item.number:06d}"
+            try:
+                sent = self.driver.send(self.profile.accounts[item.entry].entry, item.number, tag)
+            except Exception as exc:  # the client's own failure: the input counts, as one never answered
+                sent = Sent(item.entry, item.number, tag, error=f"the client failed: {type(exc).__name__}: {exc}")
             with self._lock:
                 self._sent.append(sent)
 
@@ -215,6 +218,8 @@ class ChaosRun:
         return user
 
     def _account(self, before: dict[str, Any], injected: dict[str, Any]) -> Report:
+        if len(self._sent) != len(self.plan.inputs):  # every input of the plan is accounted for, or none is
+            raise ToolchainError(f"{len(self.plan.inputs) - len(self._sent)} inputs of the plan were never sent")
         reader = Reader(self.target.client, self.target.outputs, lambda body: self.run_id in body)
         after = self.emulator.async_outcomes()
         rows = {name: dict.fromkeys(("inputs", *OUTCOMES), 0) for name in sorted(self.profile.accounts)}

@@ -197,3 +197,27 @@ def test_a_message_delivered_twice_is_one_and_two_sent_are_doubled() -> None:
     published_twice = FakeReader(messages=[notification("sns-1"), notification("sns-2"), notification("sns-2")])
     result = account(alerts, sent(200), published_twice, OUTPUTS)
     assert (result.outcome, result.reason) == ("doubled", "2 messages sent hold o-t1, 1 delivered again")
+
+
+def test_a_client_that_fails_still_accounts_for_its_input_as_never_answered() -> None:
+    import queue
+
+    from toolchain.chaos import profile as profiles
+    from toolchain.chaos.plan import make_plan
+    from toolchain.chaos.run import ChaosRun
+    from toolchain.cost.measure import Target
+
+    loaded = profiles.load(__import__("pathlib").Path(__file__).resolve().parents[4] / "profiles" / "chaos.toml")
+    plan = make_plan(1, 1, loaded, [])
+    run = ChaosRun(loaded, plan, Target({}, None, str, None, lambda s: None), type("E", (), {"fire": None})(), None)
+
+    def broken(*args: Any) -> Sent:
+        raise RuntimeError("out of sockets")
+
+    run.driver.send = broken  # type: ignore[method-assign]
+    work: queue.Queue[Any] = queue.Queue()
+    for item in [*plan.inputs, None]:
+        work.put(item)
+    run._client(work, 0.0)
+    assert [(s.status, s.error) for s in run._sent] == [(None, "the client failed: RuntimeError: out of sockets")] * len(
+        plan.inputs)  # fmt: skip
