@@ -118,6 +118,7 @@ class BlobCache:
         self._objects: dict[int, tuple[Any, Any, Any]] = {}  # S3 object -> (it, its buffer, its value's ref)
         # (a table, a bucket) -> (the table, the bucket's version, the digest of its items' blob)
         self._buckets: dict[tuple[int, int], tuple[Any, tuple[int, int], str]] = {}
+        self._placed: dict[int, tuple[Any, int, dict[int, tuple[Any, int]]]] = {}
 
     def digest(self, value: bytes | str) -> tuple[str, bool]:
         """(sha256, whether it was already known)."""
@@ -153,6 +154,14 @@ class BlobCache:
     def remember_bucket(self, table: Any, bucket: int, version: tuple[int, int], digest: str) -> None:
         self._buckets[(id(table), bucket)] = (table, version, digest)
 
+    def placed(self, table: Any, count: int, size: int) -> dict[int, tuple[Any, int]]:
+        """The bucket of each key of a table already placed (id -> (the key, its bucket)), for this count
+        of buckets; started again when the count changed or deleted keys make up most of it."""
+        known = self._placed.get(id(table))
+        if known is None or known[0] is not table or known[1] != count or len(known[2]) > 2 * size + 1024:
+            known = self._placed[id(table)] = (table, count, {})
+        return known[2]
+
     def object_value(self, key: Any) -> Any:
         """The reference last made for an S3 object's large value, while it is the same object with the
         same buffer (moto never rewrites a key's value: a new put is a new key); else None."""
@@ -169,6 +178,7 @@ class BlobCache:
         self._known = {k: v for k, v in self._known.items() if k in self._seen}
         self._objects = {k: v for k, v in self._objects.items() if k in self._seen}
         self._buckets = {k: v for k, v in self._buckets.items() if k[0] in self._seen}
+        self._placed = {k: v for k, v in self._placed.items() if k in self._seen}
         self._seen = set()
         self._chunks = {k: v for k, v in self._chunks.items() if k in self._chunks_seen}
         self._chunks_seen = set()
@@ -357,8 +367,12 @@ class _Pickler(pickle.Pickler):
         digests = [self._cache.bucket(obj, bucket, versions[bucket]) for bucket in range(count)]
         stale = {bucket: {} for bucket, digest in enumerate(digests) if digest is None}
         if stale:
+            placed = self._cache.placed(obj, count, len(items))
             for key, value in items.items():  # (one pass over the keys, only when a bucket moved)
-                part = stale.get(bucket_of(key, count))
+                known = placed.get(id(key))
+                if known is None or known[0] is not key:  # (a key's hash is slow: moto casts its value)
+                    known = placed[id(key)] = (key, bucket_of(key, count))
+                part = stale.get(known[1])
                 if part is not None:
                     part[key] = value
             for bucket, part in stale.items():
