@@ -179,7 +179,9 @@ class Checkpointer:
             writes = self._gate.writes
             parts = self._parts_state()
             moto_state = capture_moto()
-            body, used = self._dump((moto_state, parts))
+            # the blobs are written once the gate is open again: a disk's flushes must not pause requests
+            pending: dict[str, bytes] = {}
+            body, used = self._dump((moto_state, parts), pending.__setitem__)
             try:
                 summary = summarise(moto_state)
             except Exception as exc:  # a count is never worth a lost checkpoint
@@ -188,15 +190,20 @@ class Checkpointer:
             self.last_pause = time.monotonic() - paused
         moto, python = runtime_versions()
         header = Header(self.state_id, time.time(), moto, python, port=self.port, summary=summary, blobs=sorted(used))
-        self.store.save(header, body, used)
+        try:
+            self.store.write_blobs(pending)
+            self.store.save(header, body, used)
+        except BaseException:
+            self._cache = pickling.BlobCache()  # it counts these blobs as written: the next checkpoint writes all
+            raise
         self._saved = (writes, pickle.dumps(parts, protocol=5))
         self._gate.saved(writes)
         return True
 
-    def _dump(self, state: Any) -> tuple[bytes, set[str]]:
+    def _dump(self, state: Any, write_blob: Callable[[str, bytes], None]) -> tuple[bytes, set[str]]:
         for attempt in range(3):
             try:
-                return pickling.dump(state, self._cache, self.store.write_blob)
+                return pickling.dump(state, self._cache, write_blob)
             except RuntimeError:  # a part changed a dict while it was copied; the gate keeps that rare
                 if attempt == 2:
                     raise

@@ -75,10 +75,28 @@ class StateStore:
         return self.checkpoint.is_file()
 
     def write_blob(self, digest: str, data: bytes) -> None:
+        self.write_blobs({digest: data})
+
+    def write_blobs(self, blobs: dict[str, bytes]) -> None:
+        """Blobs not on disk yet, each under a temporary name then renamed, all written before any is
+        fsynced: the disk's flushes overlap, and no blob is ever seen half written."""
+        new = {digest: data for digest, data in blobs.items() if not (self.blobs / digest).is_file()}
+        if not new:
+            return
         self.blobs.mkdir(parents=True, exist_ok=True)
-        target = self.blobs / digest
-        if not target.is_file():
-            write_atomically(target, data)
+        written = []
+        for digest, data in new.items():
+            temporary = self.blobs / f".{digest}.{os.getpid()}.tmp"
+            temporary.write_bytes(data)
+            written.append((temporary, self.blobs / digest))
+        for temporary, _target in written:
+            fd = os.open(temporary, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        for temporary, target in written:
+            os.replace(temporary, target)
 
     def read_blob(self, digest: str) -> bytes:
         try:
