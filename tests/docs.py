@@ -181,7 +181,9 @@ HOW: dict[str, How] = {
         "not_here", "two minutes of load and a settle, whose tables docs/chaos.md shows; tests/e2e/test_chaos.py runs "
         "the 20-second form on the shared platform"),
     "invoke chaos --seed 3 --for 20s --json": How(
-        "elsewhere", "tests/e2e/test_chaos.py::test_a_seeded_chaos_run_accounts_for_every_input_and_loses_and_doubles_none"),
+        "not_here", "it loads a platform for minutes and kills its emulator: tests/e2e/test_chaos.py runs it on "
+        "request (PLATFORM_CHAOS_E2E=1), not in CI; the plan, the account and the reader are unit- and "
+        "integration-tested"),
     "invoke mutants --report": How(
         "not_here", "needs the results of a mutation run (mutants/), which CI does not make"),
 }  # fmt: skip

@@ -6,6 +6,7 @@ The emulator is left as the run found it (its own durability mode, everything it
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -14,7 +15,13 @@ from tests.docs import run as run_documented
 
 from .conftest import Deployed
 
-pytestmark = pytest.mark.e2e
+pytestmark = [
+    pytest.mark.e2e,
+    # Not in CI's run: it loads the shared platform for minutes, kills its emulator and leaves what its
+    # inputs made (users, orders, sales rows) that other modules read; run it alone with
+    # `PLATFORM_CHAOS_E2E=1 invoke test --suite e2e --pytest-args '-k chaos'`.
+    pytest.mark.skipif(os.environ.get("PLATFORM_CHAOS_E2E") != "1", reason="set PLATFORM_CHAOS_E2E=1 to run it"),
+]
 
 
 def test_a_seeded_chaos_run_accounts_for_every_input_and_loses_and_doubles_none(deployed: Deployed) -> None:

@@ -1,7 +1,7 @@
 """Which parts of a table a request may have changed, counted on the table, so a checkpoint copies
 again only those (persistence/pickling.py).
 
-A table's items are split into buckets by their hash key (64, doubling as the table grows, so
+A table's items are split into buckets by their hash key (one, doubling as the table grows, so
 each holds about 64 items). A write whose keys the request names
 (PutItem, UpdateItem, DeleteItem, BatchWriteItem, TransactWriteItems) counts a change in each of
 their buckets; any other request that may write (PartiQL, table updates, one moto refused before
