@@ -56,22 +56,9 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _flush(directory: Path, files: list[Path]) -> None:
-    """The files on disk: one syncfs of their file system where Linux has it (one flush, not one per
-    blob), else an fsync of each."""
-    import ctypes
-    import ctypes.util
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            if libc.syncfs(fd) == 0:
-                return
-        finally:
-            os.close(fd)
-    except (OSError, AttributeError):
-        pass
+def _flush(files: list[Path]) -> None:
+    """The files on disk, each fsynced (not a syncfs: that would flush every other process's writes on
+    the file system too, once a second, from every emulator on the machine)."""
     for path in files:
         fd = os.open(path, os.O_RDONLY)
         try:
@@ -113,7 +100,7 @@ class StateStore:
             temporary = self.blobs / f".{digest}.{os.getpid()}.tmp"
             temporary.write_bytes(data)
             written.append((temporary, self.blobs / digest))
-        _flush(self.blobs, [temporary for temporary, _target in written])
+        _flush([temporary for temporary, _target in written])
         for temporary, target in written:
             os.replace(temporary, target)
 
