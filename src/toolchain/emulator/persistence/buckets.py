@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-MIN_BUCKETS, MAX_BUCKETS = 1, 4096  # a small table is one blob, as any other value
+MIN_BUCKETS, MAX_BUCKETS = 1, 4096  # a small table is pickled in the checkpoint itself
 ITEMS_PER_BUCKET = 64  # a table grows its count of buckets (doubling) to keep about this many in each
 WHOLE = "_emulator_changes"  # changes of the whole table
 PER_BUCKET = "_emulator_buckets"  # bucket -> changes of its items

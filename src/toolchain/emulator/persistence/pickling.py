@@ -363,6 +363,8 @@ class _Pickler(pickle.Pickler):
         items = getattr(obj, name)
         count = resized(obj, len(items))
         state = dict(vars(obj))
+        if count == 1:  # a small table: in the checkpoint itself, as before (a file of its own costs a flush)
+            return (_empty, (type(obj),), state)
         versions = [version(obj, bucket) for bucket in range(count)]
         digests = [self._cache.bucket(obj, bucket, versions[bucket]) for bucket in range(count)]
         stale = {bucket: {} for bucket, digest in enumerate(digests) if digest is None}
