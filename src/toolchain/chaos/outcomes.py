@@ -137,9 +137,9 @@ class Reader:
             while batch := sqs.receive_message(**receive).get("Messages", []):
                 batch = [self._with_records(m) for m in batch]
                 found += batch
-                mine = [{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(batch)
-                        if self._mine(text_of(m))]  # fmt: skip
-                others += [m for m in batch if not self._mine(text_of(m))]
+                ours = [self._mine(text_of(m)) for m in batch]
+                mine = [{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(batch) if ours[n]]
+                others += [m for n, m in enumerate(batch) if not ours[n]]
                 if mine:
                     sqs.delete_message_batch(QueueUrl=queue_url, Entries=mine)
             for start in range(0, len(others), 10):

@@ -21,6 +21,8 @@ from toolchain.emulator.persistence.snapshots import Snapshots
 from toolchain.emulator.persistence.store import FORMAT, Header, StateRefused, StateStore, runtime_versions
 from toolchain.errors import ToolchainError
 
+from .tables import hash_keyed_table
+
 
 class Holder:
     """Stands for a moto model: plain attributes around what pickle cannot take by itself."""
@@ -320,11 +322,7 @@ def test_a_tables_items_are_copied_again_only_in_the_buckets_a_write_counted() -
 
     backend = DynamoDBBackend("us-east-1", "123456789012")
     for name in ("hot", "cold"):
-        backend.create_table(name, schema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                             attr=[{"AttributeName": "pk", "AttributeType": "S"}], throughput=None,
-                             billing_mode="PAY_PER_REQUEST", indexes=None, global_indexes=None, streams=None,
-                             sse_specification=None, tags=None, deletion_protection_enabled=False,
-                             warm_throughput=None)  # fmt: skip
+        hash_keyed_table(backend, name)
         for n in range(200):
             backend.put_item(name, {"pk": {"S": f"{name}-{n}"}})
     blobs, writes, write = _counting_writes()
@@ -361,11 +359,7 @@ def test_a_growing_table_is_split_into_more_buckets_and_comes_back_whole() -> No
     from toolchain.emulator.persistence.buckets import ITEMS_PER_BUCKET, PER_BUCKET, bucket_of, buckets
 
     backend = DynamoDBBackend("us-east-1", "123456789012")
-    backend.create_table("big", schema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                         attr=[{"AttributeName": "pk", "AttributeType": "S"}], throughput=None,
-                         billing_mode="PAY_PER_REQUEST", indexes=None, global_indexes=None, streams=None,
-                         sse_specification=None, tags=None, deletion_protection_enabled=False,
-                         warm_throughput=None)  # fmt: skip
+    hash_keyed_table(backend, "big")
     many = 64 * ITEMS_PER_BUCKET * 2 + 1
     for n in range(many):
         backend.put_item("big", {"pk": {"S": f"k{n}"}})

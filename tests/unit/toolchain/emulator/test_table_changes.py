@@ -12,6 +12,8 @@ from moto.dynamodb.models.dynamo_type import DynamoType
 from toolchain.emulator.dynamodb.changes import count_changes
 from toolchain.emulator.persistence.buckets import MIN_BUCKETS, PER_BUCKET, WHOLE, bucket_of
 
+from .tables import hash_keyed_table
+
 
 class Handler:
     """What moto's DynamoHandler gives the count: the action, its parsed parameters, the backend."""
@@ -27,11 +29,7 @@ class Handler:
 def backend() -> DynamoDBBackend:
     found = DynamoDBBackend("us-east-1", "123456789012")
     for name in ("a", "b"):
-        found.create_table(name, schema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                           attr=[{"AttributeName": "pk", "AttributeType": "S"}], throughput=None,
-                           billing_mode="PAY_PER_REQUEST", indexes=None, global_indexes=None, streams=None,
-                           sse_specification=None, tags=None, deletion_protection_enabled=False,
-                           warm_throughput=None)  # fmt: skip
+        hash_keyed_table(found, name)
     return found
 
 
