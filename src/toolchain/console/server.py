@@ -174,5 +174,10 @@ class ConsoleServer:
         self._http.serve_forever()
 
     def close(self) -> None:
-        self._http.shutdown()
+        # Only a started thread's loop needs shutdown(): served in the foreground, its loop has
+        # returned by now, and one that never began (Ctrl-C between the URL printed and the loop)
+        # would leave shutdown() waiting forever for it to end.
+        if self._thread is not None:
+            self._http.shutdown()
+            self._thread.join()
         self._http.server_close()
