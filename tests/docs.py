@@ -120,7 +120,7 @@ class How:
 HOW: dict[str, How] = {
     "python3 -m venv .venv && .venv/bin/pip install -q -r requirements/dev.txt && .venv/bin/invoke demo": How(
         "elsewhere", "tests/e2e/test_documented_commands.py::test_the_readme_demo_runs"),
-    "python3 -m venv .venv && .venv/bin/pip install -q -r requirements/dev.txt && .venv/bin/invoke test": How(
+    "python3 -m venv .venv && .venv/bin/pip install -q --no-compile -r requirements/dev.txt && .venv/bin/invoke test": How(
         "not_here", ".ci/run runs exactly this line on a fresh machine: it is the CI"),
     "invoke up --watch": How("interrupt"),
     "invoke fn.invoke users events/apigateway-rest-proxy.json": How("run"),

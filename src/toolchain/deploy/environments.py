@@ -97,7 +97,7 @@ class Environments:
 
     def _moved(self, env: str, project: TerraformProject) -> None:
         """infra/moved.json's moves made in the state, before anything is planned (terraform/moves.py)."""
-        for move in carry_out(project, load_moves(self.config.infra_dir)):
+        for move in carry_out(project, load_moves(self.config.infra_dir), self.target.recorded_state(env)):
             self.reporter.detail(f"moved in {env}'s state: {move.source} -> {move.target}")
 
     def _variables(self, env: str, project: TerraformProject, manifest: Path) -> tuple[list[Path], dict[str, str]]:
@@ -177,7 +177,7 @@ class Environments:
         applied.unlink(missing_ok=True)
         project.apply_plan(plan_file)
         plan_file.unlink()
-        outputs = project.outputs()
+        outputs = self.target.recorded_outputs(env) or project.outputs()
         self.target.after_apply(outputs)  # (on the emulator, its state is on disk when this returns)
         if inputs.is_file():
             applied.parent.mkdir(parents=True, exist_ok=True)
@@ -218,7 +218,8 @@ class Environments:
         project.destroy(var_files, variables)
 
     def outputs(self, env: str) -> dict[str, Any]:
-        outputs = self.project(env).outputs()
+        self.require(env)
+        outputs = self.target.recorded_outputs(env) or self.project(env).outputs()
         if not outputs:
             raise ToolchainError(
                 f"{env} on the {self.target.name} has nothing deployed",

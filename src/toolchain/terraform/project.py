@@ -8,6 +8,7 @@ send an AWS apply to localhost. The copy keeps its own .terraform, lock file and
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -120,11 +121,31 @@ class TerraformProject:
             raise TerraformFailed(f"terraform {args[0]} failed (exit {result.returncode}): {detail}")
         return result
 
+    def _init_stamp(self, backend_config: Sequence[str]) -> str:
+        """What `terraform init` depends on: every staged file (module sources, providers, backend),
+        the backend settings and the files they name, the lock file and the CLI configuration."""
+        digest = hashlib.sha256()
+        for rel, data in sorted(_source_files(self.root_dir).items()):
+            digest.update(f"{rel}\0{len(data)}\0".encode() + data)
+        for item in backend_config:
+            named = Path(item)
+            digest.update(f"backend\0{item}\0".encode() + (named.read_bytes() if named.is_file() else b""))
+        lock = self.module_dir / ".terraform.lock.hcl"
+        digest.update(b"lock\0" + (lock.read_bytes() if lock.is_file() else b""))
+        digest.update(f"{self.terraform.binary}\0{sorted(self.terraform.env.items())}".encode())
+        return digest.hexdigest()
+
     def init(self, backend_config: Sequence[str] = ()) -> None:
-        """`terraform init`; with a `lock_file`, the staged copy starts from it and writes back to it."""
+        """`terraform init`, unless nothing it depends on changed since the last one here (a second of
+        Terraform's CPU per task otherwise). With a `lock_file`, the staged copy starts from it and
+        writes back to it."""
         staged_lock = self.module_dir / ".terraform.lock.hcl"
         if self.lock_file is not None and self.lock_file.is_file():
             staged_lock.write_bytes(self.lock_file.read_bytes())
+        stamp_file = self.module_dir / ".terraform" / "platform-init-stamp"
+        stamp = self._init_stamp(backend_config)
+        if stamp_file.is_file() and stamp_file.read_text() == stamp:
+            return
         args = ["init", "-input=false", "-no-color"]
         args += [f"-backend-config={item}" for item in backend_config]
         result = self.run(args, capture=True, check=False)
@@ -138,21 +159,34 @@ class TerraformProject:
         ):
             kept.parent.mkdir(parents=True, exist_ok=True)
             kept.write_bytes(staged_lock.read_bytes())
+        stamp_file.parent.mkdir(parents=True, exist_ok=True)
+        stamp_file.write_text(self._init_stamp(backend_config))  # init may have written the lock file
 
     def workspaces(self) -> list[str]:
         out = self.run(["workspace", "list", "-no-color"], capture=True).stdout
         return [line.strip(" *") for line in out.splitlines() if line.strip(" *")]
 
+    def selected_workspace(self) -> str:
+        """The workspace Terraform will use here: the one `workspace select` recorded, else default."""
+        recorded = self.module_dir / ".terraform" / "environment"
+        return (recorded.read_text().strip() if recorded.is_file() else "") or "default"
+
     def select_workspace(self, name: str, *, create: bool) -> None:
-        if name in self.workspaces():
-            self.run(["workspace", "select", "-no-color", name], capture=True)
-        elif create:
+        # Selected already: nothing to ask Terraform (each of its calls costs a second of CPU).
+        if self.selected_workspace() == name:
+            return
+        selected = self.run(["workspace", "select", "-no-color", name], capture=True, check=False)
+        if selected.returncode == 0:
+            return
+        if "doesn't exist" not in (selected.stderr or "") + (selected.stdout or ""):
+            raise TerraformFailed(f"terraform workspace select failed: {(selected.stderr or '').strip()[-3000:]}")
+        if create:
             self.run(["workspace", "new", "-no-color", name], capture=True)
-        else:
-            raise ToolchainError(
-                f"workspace {name!r} does not exist in {self.work_dir.name}",
-                f"apply it first (`invoke apply --env {name}`), or pick one of: {', '.join(self.workspaces())}",
-            )
+            return
+        raise ToolchainError(
+            f"workspace {name!r} does not exist in {self.work_dir.name}",
+            f"apply it first (`invoke apply --env {name}`), or pick one of: {', '.join(self.workspaces())}",
+        )
 
     @staticmethod
     def _var_args(var_files: Sequence[Path], variables: Mapping[str, str]) -> list[str]:

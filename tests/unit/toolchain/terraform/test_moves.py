@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from toolchain.errors import ToolchainError
-from toolchain.terraform.moves import Move, carry_out, load_moves
+from toolchain.terraform.moves import Move, addresses_in, carry_out, load_moves
 
 ROOT = Path(__file__).resolve().parents[4]
 
@@ -51,6 +51,34 @@ def test_a_move_already_made_or_never_needed_is_not_made_again() -> None:
     project = FakeProject({"module.users_table.aws_dynamodb_table.this", "aws_s3_bucket.uploads"})
     assert carry_out(project, MOVES) == []
     assert [c for c in project.calls if c[:2] == ["state", "mv"]] == []
+
+
+def test_a_state_read_by_the_caller_is_used_instead_of_asking_terraform() -> None:
+    project = FakeProject({"module.users_table.aws_dynamodb_table.this"})  # what Terraform would say
+    state = {"resources": [{"mode": "managed", "type": "aws_dynamodb_table", "name": "users",
+                            "instances": [{"attributes": {}}]}]}  # fmt: skip
+    assert carry_out(project, MOVES, state) == MOVES[:1]
+    assert project.calls == [["state", "mv", "-lock-timeout=120s", MOVES[0].source, MOVES[0].target]]
+
+
+def test_addresses_are_read_from_a_state_as_terraform_lists_them() -> None:
+    state = {"version": 4, "resources": [
+        {"mode": "data", "type": "aws_caller_identity", "name": "current", "instances": [{}]},
+        {"module": "module.workflow_steps[\"workflow-notify\"]", "mode": "managed", "type": "aws_lambda_function",
+         "name": "this", "instances": [{}]},
+        {"module": "module.api", "mode": "managed", "type": "aws_api_gateway_integration", "name": "this",
+         "each": "map", "instances": [{"index_key": "ANY /users/{userId}"}, {"index_key": "GET /orders"}]},
+        {"module": "module.queue", "mode": "managed", "type": "aws_sqs_queue", "name": "dead_letter", "each": "list",
+         "instances": [{"index_key": 0}]},
+        {"mode": "managed", "type": "aws_sns_topic", "name": "gone", "instances": []},
+    ]}  # fmt: skip
+    assert addresses_in(state) == {
+        "data.aws_caller_identity.current",
+        'module.workflow_steps["workflow-notify"].aws_lambda_function.this',
+        'module.api.aws_api_gateway_integration.this["ANY /users/{userId}"]',
+        'module.api.aws_api_gateway_integration.this["GET /orders"]',
+        "module.queue.aws_sqs_queue.dead_letter[0]",
+    }
 
 
 def test_a_workspace_without_state_has_nothing_to_move() -> None:

@@ -22,9 +22,19 @@ class FakeTerraform:
     def __call__(self, command: list[str], **kwargs) -> subprocess.CompletedProcess:
         args = command[2:]
         self.commands.append(args)
+        recorded = Path(command[1].removeprefix("-chdir=")) / ".terraform" / "environment"
         if args[:2] == ["workspace", "list"]:
             out = "".join(f"  {w}\n" for w in self.workspaces)
             return subprocess.CompletedProcess(command, 0, out, "")
+        if args[:2] == ["workspace", "select"]:
+            if args[-1] not in self.workspaces:  # as Terraform 1.0 to 1.9 answer
+                return subprocess.CompletedProcess(command, 1, "", f'Workspace "{args[-1]}" doesn\'t exist.\n')
+            recorded.parent.mkdir(parents=True, exist_ok=True)
+            recorded.write_text(args[-1])
+        if args[:2] == ["workspace", "new"]:
+            self.workspaces.append(args[-1])
+            recorded.parent.mkdir(parents=True, exist_ok=True)
+            recorded.write_text(args[-1])
         return subprocess.CompletedProcess(command, 0, "", "")
 
 
@@ -71,6 +81,26 @@ def test_an_existing_workspace_is_selected_a_new_one_created(tmp_path: Path) -> 
     p.select_workspace("emulator", create=True)
     assert ["workspace", "select", "-no-color", "dev"] in runner.commands
     assert ["workspace", "new", "-no-color", "emulator"] in runner.commands
+
+
+def test_the_selected_workspace_is_not_selected_again(tmp_path: Path) -> None:
+    runner = FakeTerraform(["default", "dev"])
+    p = project(tmp_path, runner)
+    p.select_workspace("dev", create=True)
+    p.select_workspace("dev", create=True)
+    p.select_workspace("default", create=False)
+    assert runner.commands == [["workspace", "select", "-no-color", "dev"],
+                               ["workspace", "select", "-no-color", "default"]]  # fmt: skip
+    assert p.selected_workspace() == "default"
+
+
+def test_a_failing_select_that_is_not_a_missing_workspace_is_terraforms_error(tmp_path: Path) -> None:
+    def runner(command, **kwargs):
+        return subprocess.CompletedProcess(command, 1, "", "Error loading state: AccessDenied")
+
+    p = project(tmp_path, runner)  # type: ignore[arg-type]
+    with pytest.raises(ToolchainError, match="AccessDenied"):
+        p.select_workspace("dev", create=True)
 
 
 def test_a_missing_workspace_is_a_clear_error_when_not_creating(tmp_path: Path) -> None:
@@ -121,3 +151,48 @@ def test_a_kept_lock_file_seeds_init_and_receives_its_result(tmp_path: Path) -> 
     p.stage({})
     p.init()
     assert kept.read_text() == "# pinned online\n# plus a new platform\n"
+
+
+def test_init_runs_again_only_when_what_it_depends_on_changed(tmp_path: Path) -> None:
+    runner = FakeTerraform([])
+    p = project(tmp_path, runner)
+    backend = tmp_path / "backend.hcl"
+    backend.write_text('bucket = "one"\n')
+    inits = lambda: sum(1 for c in runner.commands if c[0] == "init")  # noqa: E731
+
+    p.stage({})
+    p.init([str(backend)])
+    p.init([str(backend)])
+    assert inits() == 1  # nothing changed: Terraform is not asked again
+
+    (tmp_path / "infra/modules/fn/main.tf").write_text("# module, its source moved\n")
+    p.stage({})
+    p.init([str(backend)])
+    assert inits() == 2  # a staged file changed
+
+    backend.write_text('bucket = "two"\n')
+    p.init([str(backend)])
+    assert inits() == 3  # the backend's settings changed, though the file's name did not
+
+    p.init([str(backend), "key=other"])
+    assert inits() == 4
+
+    (p.module_dir / ".terraform.lock.hcl").write_text("# another provider\n")
+    p.init([str(backend), "key=other"])
+    assert inits() == 5
+
+
+def test_a_failed_init_is_tried_again_next_time(tmp_path: Path) -> None:
+    calls = []
+
+    def runner(command, **kwargs):
+        calls.append(command[2])
+        return subprocess.CompletedProcess(command, 1 if len(calls) == 1 else 0, "", "Error: no network")
+
+    p = project(tmp_path, runner)  # type: ignore[arg-type]
+    p.stage({})
+    with pytest.raises(ToolchainError, match="no network"):
+        p.init()
+    p.init()
+    p.init()
+    assert calls == ["init", "init"]
