@@ -12,12 +12,13 @@ edits its sources and puts them back). Three platforms, each made once per worke
   deployed, for dev, staging and prod and the changed builds promoted through them
   (test_environments, test_canaries).
 
-Under xdist (`invoke test` runs e2e with four workers) each module of ALONE is a scope sent whole
-to a worker of its own and every other module is the fourth scope (`pytest_xdist_make_scheduler`
-below: xdist 3.8's own `xdist_group` marks do not group under pytest 9). Most of an e2e run is
-waiting (Terraform's fixed delays, bakes, retries, deliveries), so four workers overlap it on two
-cores. `--reverse-modules` runs the modules in reverse order, to show they do not depend on it;
-each module also runs alone.
+Under xdist (`invoke test` runs e2e with five workers) each module of ALONE is a scope sent whole
+to a worker of its own, and the other modules make two scopes, each on a worker with a `deployed`
+platform of its own (SECOND_SHARED: about half of their time), so that no scope is much longer than
+the longest story (`pytest_xdist_make_scheduler` below: xdist 3.8's own `xdist_group` marks do not
+group under pytest 9). Most of an e2e run is waiting (Terraform's fixed delays, bakes, retries,
+deliveries), so five workers overlap it on two cores. `--reverse-modules` runs the modules in
+reverse order, to show they do not depend on it; each module also runs alone.
 """
 
 from __future__ import annotations
@@ -73,8 +74,10 @@ class Deployed:
         return {k: v["value"] for k, v in json.loads(state.read_text())["outputs"].items()}
 
 
-# A worker each: each story, and the permission mutations (on a platform of their own), is about as long as the rest.
+# A worker each: each story, and the permission mutations (on a platform of their own), is about as long as
+# half the rest; the rest is split in two by the time its modules took (SECOND_SHARED about half of it).
 ALONE = {"test_environments", "test_canaries", "test_permission_mutations"}
+SECOND_SHARED = {"test_inner_loop", "test_persistence", "test_security", "test_least_privilege"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -82,9 +85,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def scope_of(nodeid: str) -> str:
-    """The worker scope of a test: its module when that runs alone, else the shared one."""
+    """The worker scope of a test: its module when that runs alone, else one of the two shared ones."""
     module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
-    return module if module in ALONE else "shared"
+    if module in ALONE:
+        return module
+    return "shared-2" if module in SECOND_SHARED else "shared"
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:

@@ -32,7 +32,7 @@ def lint(c: Context) -> None:
 SUITES = {
     "unit": ("tests/unit", 60, "", 0),
     "integration": ("tests/integration", 300, "--dist loadfile", 1),
-    "e2e": ("tests/e2e", 900, "--dist loadgroup", 2),
+    "e2e": ("tests/e2e", 900, "--dist loadgroup", 3),
 }
 
 
@@ -50,7 +50,7 @@ def test(c: Context, suite: str = "all", pytest_args: str = "", workers: int = 2
     unit: no network, each test at most 60 s; integration: handlers against moto, and the emulator
     process (300 s); e2e: Terraform applied for real on the embedded emulator, driven through these
     tasks (900 s). Each suite runs on `--workers` processes (integration and e2e, which mostly wait,
-    on more: one and two).
+    on more: one and three).
     The security scanners' own check of the tree runs with the integration suite (`invoke
     security.scan` runs them all, pip-audit included).
     """
