@@ -399,22 +399,27 @@ def test_an_objects_large_value_is_read_and_hashed_once() -> None:
     from moto.s3.models import S3Backend
 
     backend = S3Backend("us-east-1", "123456789012")
-    backend.create_bucket("media", "us-east-1")
-    value = bytes(range(256)) * (pickling.BLOB_MIN // 256 + 1)
-    backend.put_object("media", "photo.jpg", value)
-    blobs, writes, write = _counting_writes()
-    cache = pickling.BlobCache()
-    pickling.dump(backend, cache, write)
-    key = backend.buckets["media"].keys["photo.jpg"]
-    read = []
-    original = type(key).value
     try:
-        type(key).value = property(lambda k: read.append(1) or original.fget(k), original.fset)  # type: ignore[method-assign]
-        body, used = pickling.dump(backend, cache, write)
+        backend.create_bucket("media", "us-east-1")
+        value = bytes(range(256)) * (pickling.BLOB_MIN // 256 + 1)
+        backend.put_object("media", "photo.jpg", value)
+        blobs, writes, write = _counting_writes()
+        cache = pickling.BlobCache()
+        pickling.dump(backend, cache, write)
+        key = backend.buckets["media"].keys["photo.jpg"]
+        read = []
+        original = type(key).value
+        try:
+            type(key).value = property(lambda k: read.append(1) or original.fget(k), original.fset)  # type: ignore[method-assign]
+            body, used = pickling.dump(backend, cache, write)
+        finally:
+            type(key).value = original  # type: ignore[method-assign]
+        assert read == [] and len(writes) == 1 and len(used) == 1
+        assert pickling.load(body, blobs.__getitem__).buckets["media"].keys["photo.jpg"].value == value
+        backend.put_object("media", "photo.jpg", value[::-1])  # a new put is a new key: read again
+        back = pickling.load(pickling.dump(backend, cache, write)[0], blobs.__getitem__)
+        assert back.buckets["media"].keys["photo.jpg"].value == value[::-1] and len(writes) == 2
     finally:
-        type(key).value = original  # type: ignore[method-assign]
-    assert read == [] and len(writes) == 1 and len(used) == 1
-    assert pickling.load(body, blobs.__getitem__).buckets["media"].keys["photo.jpg"].value == value
-    backend.put_object("media", "photo.jpg", value[::-1])  # a new put is a new key: read again
-    back = pickling.load(pickling.dump(backend, cache, write)[0], blobs.__getitem__)
-    assert back.buckets["media"].keys["photo.jpg"].value == value[::-1] and len(writes) == 2
+        # moto registers each bucket's name for the whole process: a later mock_aws test creating one
+        # named alike would look for it in this backend's account and recurse forever
+        backend.reset()
