@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from pathlib import Path
 
@@ -27,6 +28,8 @@ def test_each_option_letter_means_one_option_everywhere() -> None:
     meanings: dict[str, set[str]] = defaultdict(set)
     core = {name: arg.name for arg in Program().core_args() for name in arg.names if len(name) == 1}
     for task in _tasks().values():
+        task = copy.copy(task)
+        task.help = dict(task.help)  # type: ignore[attr-defined]  # get_arguments() consumes the help texts: ask a copy
         for argument in task.get_arguments():  # type: ignore[attr-defined]
             longest = max(argument.names, key=len)
             for name in argument.names:
