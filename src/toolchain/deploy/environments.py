@@ -217,9 +217,14 @@ class Environments:
         self.reporter.step(f"Destroying {env} on the {self.target.name}")
         project.destroy(var_files, variables)
 
-    def outputs(self, env: str) -> dict[str, Any]:
+    def current_outputs(self, env: str) -> dict[str, Any]:
+        """What Terraform's state holds for `env` (empty if nothing), read without Terraform where the
+        target allows (the emulator's local state)."""
         self.require(env)
-        outputs = self.target.recorded_outputs(env) or self.project(env).outputs()
+        return self.target.recorded_outputs(env) or self.project(env).outputs()
+
+    def outputs(self, env: str) -> dict[str, Any]:
+        outputs = self.current_outputs(env)
         if not outputs:
             raise ToolchainError(
                 f"{env} on the {self.target.name} has nothing deployed",
@@ -228,10 +233,8 @@ class Environments:
         return outputs
 
     def deployed_outputs(self, env: str) -> dict[str, Any]:
-        """`outputs`, read without Terraform where the target allows (the emulator's local state)."""
-        self.check(env)
-        self.target.require(env)
-        return self.target.recorded_outputs(env) or self.outputs(env)
+        """`outputs` (read without Terraform where the target allows, as `outputs` now is itself)."""
+        return self.outputs(env)
 
     def deployed_state(self, env: str) -> dict[str, Any]:
         """The environment's Terraform state, read without Terraform where the target allows."""

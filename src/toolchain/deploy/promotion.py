@@ -97,8 +97,7 @@ class EnvironmentsSite:
 
     def recorded_code(self, env: str) -> dict[str, str]:
         """What Terraform's state says each function of an environment runs (empty if nothing yet)."""
-        self._envs.require(env)
-        outputs = self._envs.target.recorded_outputs(env) or self._envs.project(env).outputs()
+        outputs = self._envs.current_outputs(env)
         return {n: f["source_code_hash"] for n, f in (outputs.get("functions") or {}).items()}
 
     def build_at_hand(self) -> Path:
